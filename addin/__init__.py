@@ -1,0 +1,40 @@
+"""Claimbook: medical billing inside Excel workbooks.
+
+The public API. Every face (the ``claimbook`` command, the xlwings UDFs and buttons) is a
+thin wrapper over these functions.
+"""
+
+from __future__ import annotations
+
+from addin.codesets import CodeLookup, import_path, info, lookup
+from addin.errors import ClaimbookError
+from addin.models import (
+    Adjustment,
+    Claim,
+    ClaimLine,
+    ClaimPayment,
+    Encounter,
+    Finding,
+    Remittance,
+    ServiceLine,
+    ServicePayment,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adjustment",
+    "ClaimbookError",
+    "Claim",
+    "ClaimLine",
+    "ClaimPayment",
+    "CodeLookup",
+    "Encounter",
+    "Finding",
+    "Remittance",
+    "ServiceLine",
+    "ServicePayment",
+    "import_path",
+    "info",
+    "lookup",
+]

@@ -1,0 +1,41 @@
+"""Pydantic v2 models of the billing flow: encounters, claims, remittances and findings."""
+
+from addin.models.claim import Claim, ClaimLine, Provider
+from addin.models.encounter import Encounter, Person, ServiceLine
+from addin.models.finding import Finding
+from addin.models.remittance import (
+    Adjustment,
+    ClaimPayment,
+    ProviderAdjustment,
+    Remittance,
+    ServicePayment,
+)
+from addin.models.types import (
+    Money,
+    money,
+    normalize_digits,
+    normalize_icd10,
+    normalize_modifier,
+    normalize_procedure,
+)
+
+__all__ = [
+    "Adjustment",
+    "Claim",
+    "ClaimLine",
+    "ClaimPayment",
+    "Encounter",
+    "Finding",
+    "Money",
+    "Person",
+    "Provider",
+    "ProviderAdjustment",
+    "Remittance",
+    "ServiceLine",
+    "ServicePayment",
+    "money",
+    "normalize_digits",
+    "normalize_icd10",
+    "normalize_modifier",
+    "normalize_procedure",
+]

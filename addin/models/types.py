@@ -1,0 +1,117 @@
+"""Field types shared by the models: money, codes, NPIs and the small code lists."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, PlainSerializer
+
+CENT = Decimal("0.01")
+
+Sex = Literal["M", "F", "U"]
+Severity = Literal["error", "warning", "info"]
+AdjustmentGroup = Literal["CO", "PR", "OA", "PI", "CR"]
+ClaimFrequency = Literal["1", "7", "8"]
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Return ``value`` as an exact Decimal; floats go through ``repr`` so 0.1 stays 0.1."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not an amount")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("$", "").replace("\u00a0", "")
+        if text.startswith("(") and text.endswith(")"):  # accounting negative
+            text = "-" + text[1:-1]
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not an amount") from None
+    raise ValueError(f"{value!r} is not an amount")
+
+
+def _money(value: Any) -> Decimal:
+    amount = to_decimal(value)
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not a finite amount")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError(f"{value!r} has more than two decimal places")
+    return amount.quantize(CENT)
+
+
+def money(value: Any) -> Decimal:
+    """Parse an amount to a two-place Decimal; more than two places is an error, not rounding."""
+    return _money(value)
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
+]
+
+
+def _strip_excel_number(value: Any) -> str:
+    """Codes typed as numbers reach us as floats: 99213.0 -> '99213'."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a code")
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a code")
+    text = value.replace("\u00a0", " ").strip().upper()
+    if re.fullmatch(r"\d+\.0+", text):
+        text = text.split(".", 1)[0]
+    return text
+
+
+_ICD_RE = re.compile(r"^[A-Z][0-9][0-9A-Z]([0-9A-Z]{1,4})?$")
+
+
+def normalize_icd10(value: Any) -> str:
+    """Normalise an ICD-10-CM code: ``e119``, ``E11 .9``, ``E119`` -> ``E11.9``.
+
+    Text that cannot be an ICD-10 code is returned upper-cased and stripped, so that a
+    lookup can say "not found" with the value the user typed.
+    """
+    text = _strip_excel_number(value)
+    compact = re.sub(r"[\s.]", "", text)
+    if not _ICD_RE.match(compact):
+        return text
+    return compact if len(compact) == 3 else f"{compact[:3]}.{compact[3:]}"
+
+
+def normalize_procedure(value: Any) -> str:
+    """Normalise a CPT/HCPCS code: ``99213.0`` -> ``99213``, `` j3301 `` -> ``J3301``."""
+    return re.sub(r"\s", "", _strip_excel_number(value))
+
+
+def normalize_modifier(value: Any) -> str:
+    """Normalise a modifier: ``rt`` -> ``RT``, ``25.0`` -> ``25``."""
+    return re.sub(r"\s", "", _strip_excel_number(value))
+
+
+def normalize_digits(value: Any) -> str:
+    """NPIs, ZIPs, tax IDs: digits as text. A float such as 1234567893.0 becomes its digits.
+
+    Leading zeros that Excel dropped are not restored here: the scrubber flags them.
+    """
+    text = _strip_excel_number(value)
+    return re.sub(r"[\s-]", "", text)
+
+
+IcdCode = Annotated[str, BeforeValidator(normalize_icd10)]
+ProcedureCode = Annotated[str, BeforeValidator(normalize_procedure)]
+Modifier = Annotated[str, BeforeValidator(normalize_modifier)]
+Digits = Annotated[str, BeforeValidator(normalize_digits)]

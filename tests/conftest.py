@@ -1,0 +1,31 @@
+"""Shared fixtures: an isolated user data directory and the ../shared corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from addin.codesets import icd10cm
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own empty user store so imports never leak between tests."""
+    root = tmp_path_factory.mktemp("claimbook-data")
+    monkeypatch.setenv("CLAIMBOOK_DATA_DIR", str(root))
+    icd10cm.reload()
+    yield root
+    icd10cm.reload()
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The read-only ../shared folder; tests that need it skip, saying so, when it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is not present (the public corpus lives beside the repo)")
+    return SHARED
