@@ -14,7 +14,9 @@ SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(autouse=True)
-def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Every test gets its own empty user store so imports never leak between tests."""
     root = tmp_path_factory.mktemp("claimbook-data")
     monkeypatch.setenv("CLAIMBOOK_DATA_DIR", str(root))

@@ -1,5 +1,14 @@
 """Pydantic v2 models of the billing flow: encounters, claims, remittances and findings."""
 
+from addin.models.book import (
+    RULES_COLUMNS,
+    SETTINGS_KEYS,
+    Book,
+    ContractRow,
+    FeeRow,
+    PayerRow,
+    RuleRow,
+)
 from addin.models.claim import Claim, ClaimLine, Provider
 from addin.models.encounter import Encounter, Person, ServiceLine
 from addin.models.finding import Finding
@@ -10,6 +19,7 @@ from addin.models.remittance import (
     Remittance,
     ServicePayment,
 )
+from addin.models.table import Column, ResultTable
 from addin.models.types import (
     Money,
     money,
@@ -20,6 +30,15 @@ from addin.models.types import (
 )
 
 __all__ = [
+    "RULES_COLUMNS",
+    "SETTINGS_KEYS",
+    "Book",
+    "Column",
+    "ContractRow",
+    "FeeRow",
+    "PayerRow",
+    "ResultTable",
+    "RuleRow",
     "Adjustment",
     "Claim",
     "ClaimLine",

@@ -1,0 +1,117 @@
+"""A clinic workbook as models: encounters plus the configuration sheets a consultant fills.
+
+The sheets layer (``addin.sheets``) builds a :class:`Book` from a workbook; the coding,
+claims and remit layers take a Book (or its parts) and never touch a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from addin.models.encounter import Encounter
+from addin.models.finding import Finding
+from addin.models.types import Modifier, Money, ProcedureCode
+
+SETTINGS_KEYS: tuple[str, ...] = (
+    "Billing Provider Name",
+    "Billing NPI",
+    "Tax ID",
+    "Taxonomy Code",
+    "Billing Address",
+    "Billing City",
+    "Billing State",
+    "Billing ZIP",
+    "Submitter Name",
+    "Submitter ID",
+    "Submitter Contact",
+    "Submitter Phone",
+    "Receiver Name",
+    "Receiver ID",
+    "Usage Indicator",
+)
+
+# The Rules sheet: payer rules as rows an office manager can read. Empty condition cells
+# match everything; lists are comma-separated; code ranges use a hyphen (99202-99215).
+RULES_COLUMNS: tuple[str, ...] = (
+    "Rule ID",
+    "Description",
+    "Payer",
+    "Procedure Codes",
+    "Place of Service",
+    "Diagnosis Codes",
+    "Modifiers",
+    "Requirement",
+    "Requirement Value",
+    "Severity",
+    "Message",
+    "Active",
+)
+
+
+class PayerRow(BaseModel):
+    """A row of the Payers sheet."""
+
+    payer: str
+    payer_id: str = ""
+    claim_filing_indicator: str = ""
+    row: int | None = None
+    extra: dict[str, str] = Field(default_factory=dict)
+
+
+class FeeRow(BaseModel):
+    """A row of the Fees sheet: the clinic's charge for a code (and modifier)."""
+
+    code: ProcedureCode
+    modifier: Modifier = ""
+    charge: Money
+    row: int | None = None
+
+
+class ContractRow(BaseModel):
+    """A row of the Contracts sheet: the allowed amount a payer contracted for a code."""
+
+    payer: str
+    code: ProcedureCode
+    modifier: Modifier = ""
+    allowed: Money
+    row: int | None = None
+
+
+class RuleRow(BaseModel):
+    """A row of the Rules sheet, as text; the scrubber validates and compiles it."""
+
+    row: int | None = None
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+class Book(BaseModel):
+    """Everything read from one clinic workbook."""
+
+    path: Path | None = None
+    encounters: list[Encounter] = Field(default_factory=list)
+    settings: dict[str, str] = Field(default_factory=dict)
+    payers: list[PayerRow] = Field(default_factory=list)
+    fees: list[FeeRow] = Field(default_factory=list)
+    contracts: list[ContractRow] = Field(default_factory=list)
+    rules: list[RuleRow] = Field(default_factory=list)
+    findings: list[Finding] = Field(
+        default_factory=list, description="problems found while reading (row-numbered)"
+    )
+    headers: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="sheet -> canonical header -> the header text as written in the workbook",
+    )
+
+    def header(self, sheet: str, canonical: str) -> str:
+        """The header text the user wrote for a canonical column (the canonical name if none)."""
+        return self.headers.get(sheet, {}).get(canonical, canonical)
+
+    def payer(self, name: str) -> PayerRow | None:
+        """The Payers row for a payer name, compared case- and space-insensitively."""
+        key = " ".join(name.split()).casefold()
+        for row in self.payers:
+            if " ".join(row.payer.split()).casefold() == key:
+                return row
+        return None

@@ -1,0 +1,37 @@
+"""A result sheet as data: typed columns and rows, written by ``addin.sheets``.
+
+Stages build ResultTables (Findings, Claims, Remittance, Reconciliation, Denials, Aging,
+Dashboard data); only the sheets layer turns them into worksheet XML with formats,
+dropdowns and conditional formatting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+ColumnKind = Literal["text", "code", "money", "date", "int", "number", "percent", "link"]
+
+
+class Column(BaseModel):
+    """One column: header, kind (drives the number format), optional fixed vocabulary."""
+
+    name: str
+    kind: ColumnKind = "text"
+    width: float | None = None
+    choices: list[str] | None = Field(
+        default=None, description="fixed vocabulary: becomes a dropdown"
+    )
+    highlight: dict[str, str] | None = Field(
+        default=None, description="cell value -> fill colour (RRGGBB) for conditional formatting"
+    )
+
+
+class ResultTable(BaseModel):
+    """A sheet's worth of results, replaced as a whole on each run."""
+
+    sheet: str
+    columns: list[Column]
+    rows: list[list[Any]] = Field(default_factory=list)
+    title: str | None = None
