@@ -29,7 +29,9 @@ CODE_LIST = "code-list-April-2026.txt"
 OFFICIAL_BILLABLE_FY2026 = 74_719
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Build the vintage into ``codesets/icd10cm/fy2026`` (or the folder given as argument)."""
+    args = sys.argv[1:] if argv is None else argv
     data = resources.files("simple_icd_10_cm") / "data"
     xml_path = Path(str(data / XML_NAME))
     tab = parse_tabular_xml(xml_path)
@@ -63,9 +65,9 @@ def main() -> int:
         },
         "built_by": "codesets/build_icd10cm.py",
     }
-    dest = ROOT / "codesets" / "icd10cm" / "fy2026"
+    dest = Path(args[0]) if args else ROOT / "codesets" / "icd10cm" / "fy2026"
     written = write_vintage(dest, vintage_files(tab), manifest, vintage_counts(tab))
-    print(f"wrote {dest.relative_to(ROOT)}: {written['counts']}")
+    print(f"wrote {dest}: {written['counts']}")
     return 0
 
 
