@@ -298,6 +298,7 @@ class SegmentReader:
                     self.delimiters = delims
             term = delims.segment
             el = delims.element
+            active: Delimiters = delims
             parts = buf.split(term)
             buf = parts.pop()
             restart = False
@@ -317,7 +318,7 @@ class SegmentReader:
                 elements = text.split(el)
                 sid = elements[0]
                 del elements[0]
-                yield Segment(sid, elements, index, offset + lead, delims)
+                yield Segment(sid, elements, index, offset + lead, active)
                 offset += len(part) + 1
             if restart:
                 continue
@@ -336,7 +337,7 @@ class SegmentReader:
                         f"{self._prefix()}segment {index} ({sid}) has no terminator "
                         f"{term!r}; the file may be cut short"
                     )
-                    yield Segment(sid, elements, index, offset + lead, delims)
+                    yield Segment(sid, elements, index, offset + lead, active)
                 return
             try:
                 buf += next(self._chunks)
