@@ -1,0 +1,482 @@
+"""Read 835 remittance files into loop models, one transaction set at a time.
+
+``read_remittances(source)`` streams :class:`Transaction835` objects (memory is bounded by
+one transaction set); ``read_remittance(path)`` returns the one transaction of a file, or a
+list when the file holds several. A file that is not an 835 is refused saying what it is;
+a 4010 file is read with a warning; amounts that do not balance are read and reported by
+:func:`~addin.x12.x835_models.check_balance`, never rejected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, cast
+
+from addin.errors import X12Error
+from addin.models.remittance import ZERO, Adjustment, ProviderAdjustment, Remittance
+from addin.models.types import AdjustmentGroup
+from addin.x12.segments import Segment, X12Input, describe, read_segments
+from addin.x12.x835_models import Loop2000, Loop2100, Loop2110, Transaction835
+
+CENT = Decimal("0.01")
+CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI", "CR"})
+# Entity codes of the 2100 NM1 segments we keep (QC patient, IL insured, 74 corrected name,
+# 82 rendering provider, TT crossover carrier, PR corrected priority payer).
+_construct_adj = Adjustment.model_construct
+_construct_svc = Loop2110.model_construct
+_construct_clp = Loop2100.model_construct
+
+
+class _Parser:
+    """Builds one Transaction835 from the segments of its ST..SE."""
+
+    def __init__(self, name: str, st: Segment, isa: Segment | None, gs: Segment | None) -> None:
+        self.name = name
+        self.prefix = f"{name}: " if name else ""
+        version = st[3] or (gs[8] if gs else "")
+        self.txn = Transaction835(
+            source=name,
+            control_number=st[2],
+            version=version,
+            first_segment=st.index,
+        )
+        self.warnings = self.txn.warnings
+        isa_version = isa[12] if isa else ""
+        if version.startswith("004") or (not version and isa_version.startswith("004")):
+            self.warn(
+                f"{st.where}: version {version or isa_version} is the old 4010 835; read "
+                "with the 5010 rules (CAS group CR and 4010-only codes kept as sent)"
+            )
+        elif version and version != "005010X221A1":
+            self.warn(f"{st.where}: version {version!r} is not 005010X221A1; read as 5010")
+        self.entity = ""
+        self.header: Loop2000 | None = None
+        self.claim: Loop2100 | None = None
+        self.service: Loop2110 | None = None
+        self.count = 1
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(self.prefix + message)
+
+    # -- values -------------------------------------------------------------------------
+    def amount(self, seg: Segment, n: int) -> Decimal | None:
+        """Element n as a two-place Decimal; None when empty; a warning when not a number."""
+        text = seg[n]
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+            if not value.is_finite():
+                raise InvalidOperation
+            rounded = value.quantize(CENT)
+        except (InvalidOperation, ValueError):
+            self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not an amount; read as 0")
+            return ZERO
+        if rounded != value:
+            self.warn(f"{seg.where} {seg.id}{n:02d}: {text!r} has more than two decimals")
+        return rounded
+
+    def number(self, seg: Segment, n: int) -> Decimal | None:
+        text = seg[n]
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or abs(value) > 10**12:
+            self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not a quantity; ignored")
+            return None
+        return value
+
+    def date(self, seg: Segment, n: int) -> date | None:
+        text = seg[n]
+        if not text:
+            return None
+        if len(text) == 8 and text.isdigit():
+            try:
+                return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            except ValueError:
+                pass
+        self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not a CCYYMMDD date; ignored")
+        return None
+
+    # -- segments -----------------------------------------------------------------------
+    def feed(self, seg: Segment) -> None:
+        self.count += 1
+        sid = seg.id
+        if sid == "CAS":
+            self.cas(seg)
+        elif sid == "SVC":
+            self.svc(seg)
+        elif sid == "DTM":
+            self.dtm(seg)
+        elif sid == "REF":
+            self.ref(seg)
+        elif sid == "CLP":
+            self.clp(seg)
+        elif sid == "NM1":
+            self.nm1(seg)
+        elif sid == "AMT":
+            self.amt(seg)
+        elif sid == "LQ":
+            if self.service is not None and seg[2]:
+                self.service.remark_codes.append(seg[2])
+        elif sid in ("MOA", "MIA"):
+            self.moa(seg)
+        elif sid == "LX":
+            self.service = self.claim = None
+            self.header = Loop2000(number=seg[1])
+            self.txn.header_numbers.append(self.header)
+        elif sid == "TS3":
+            self.ts3(seg)
+        elif sid == "PLB":
+            self.plb(seg)
+        elif sid == "BPR":
+            self.bpr(seg)
+        elif sid == "TRN":
+            self.txn.trace_number = seg[2]
+            self.txn.payer_identifier = seg[3]
+        elif sid == "N1":
+            self.n1(seg)
+        elif sid in ("N3", "N4", "PER"):
+            self.address(seg)
+        # QTY, TS2, RDM and others carry nothing reconciliation uses.
+
+    def bpr(self, seg: Segment) -> None:
+        txn = self.txn
+        txn.handling = seg[1]
+        txn.payment_amount = self.amount(seg, 2) or ZERO
+        txn.credit_debit = seg[3]
+        txn.payment_method = seg[4]
+        txn.payment_date = self.date(seg, 16) if seg[16] else None
+        if seg[3] == "D":
+            # A debit means the payer takes money back: the amount counts against the payee.
+            txn.payment_amount = -txn.payment_amount
+
+    def n1(self, seg: Segment) -> None:
+        code = seg[1]
+        if self.claim is not None or self.header is not None:
+            self.entity = ""
+            return
+        if code == "PR":
+            self.entity = "PR"
+            self.txn.payer.name = self.txn.payer_name = seg[2]
+            if seg[4]:
+                self.txn.payer.payer_id = seg[4]
+                self.txn.payer_id = self.txn.payer_id or seg[4]
+        elif code == "PE":
+            self.entity = "PE"
+            payee = self.txn.payee
+            payee.name = self.txn.payee_name = seg[2]
+            payee.id_qualifier, payee.id = seg[3], seg[4]
+            if seg[3] == "XX":
+                payee.npi = self.txn.payee_npi = seg[4]
+            elif seg[3] == "FI":
+                payee.tax_id = self.txn.payee_tax_id = seg[4]
+        else:
+            self.entity = ""
+
+    def address(self, seg: Segment) -> None:
+        target: Any = (
+            self.txn.payer if self.entity == "PR" else self.txn.payee if self.entity else None
+        )
+        if target is None:
+            return
+        if seg.id == "N3":
+            target.address = " ".join(e for e in seg.elements[:2] if e)
+        elif seg.id == "N4":
+            target.city, target.state, target.zip = seg[1], seg[2], seg[3]
+        elif self.entity == "PR":
+            self.txn.payer.contacts.append(" ".join(e for e in seg.elements[1:] if e))
+
+    def ts3(self, seg: Segment) -> None:
+        if self.header is None:
+            self.warn(f"{seg.where}: TS3 before any LX; ignored")
+            return
+        self.header.provider_id = seg[1]
+        self.header.facility_type = seg[2]
+        self.header.fiscal_period_end = self.date(seg, 3) if seg[3] else None
+        count = seg[4]
+        self.header.claim_count = int(count) if count.isdigit() and len(count) < 10 else 0
+        self.header.total_charge = self.amount(seg, 5)
+
+    def clp(self, seg: Segment) -> None:
+        billed = self.amount(seg, 3)
+        paid = self.amount(seg, 4)
+        if billed is None or paid is None:
+            self.warn(f"{seg.where}: CLP03 or CLP04 is missing; read as 0")
+        self.service = None
+        self.claim = _construct_clp(
+            patient_control_number=seg[1],
+            status=seg[2],
+            billed=billed or ZERO,
+            paid=paid or ZERO,
+            patient_responsibility=self.amount(seg, 5),
+            filing_indicator=seg[6] or None,
+            payer_claim_number=seg[7] or None,
+            facility_type=seg[8] or None,
+            frequency=seg[9] or None,
+            header_number=self.header.number if self.header else "",
+            adjustments=[],
+            services=[],
+            remark_codes=[],
+            moa=[],
+            mia=[],
+            references={},
+            amounts={},
+        )
+        self.txn.claims.append(self.claim)
+
+    def cas(self, seg: Segment) -> None:
+        target = self.service if self.service is not None else self.claim
+        if target is None:
+            self.warn(f"{seg.where}: CAS outside a claim; ignored")
+            return
+        group = seg[1]
+        if group not in CAS_GROUPS:
+            self.warn(
+                f"{seg.where}: CAS01 {group[:20]!r} is not CO, PR, OA, PI or CR; "
+                "counted as OA (other adjustment)"
+            )
+            group = "OA"
+        adjustments = target.adjustments
+        for n in range(2, 20, 3):
+            reason = seg[n]
+            amount = self.amount(seg, n + 1)
+            if not reason and amount is None:
+                continue
+            adjustments.append(
+                _construct_adj(
+                    group=cast(AdjustmentGroup, group),
+                    reason=reason,
+                    amount=amount or ZERO,
+                    quantity=self.number(seg, n + 2),
+                )
+            )
+
+    def svc(self, seg: Segment) -> None:
+        if self.claim is None:
+            self.warn(f"{seg.where}: SVC outside a claim; ignored")
+            self.service = None
+            return
+        parts = seg.composite(1)
+        original = seg.composite(6) if seg[6] else []
+        billed = self.amount(seg, 2)
+        paid = self.amount(seg, 3)
+        if billed is None or paid is None:
+            self.warn(f"{seg.where}: SVC02 or SVC03 is missing; read as 0")
+        self.service = _construct_svc(
+            qualifier=parts[0],
+            procedure_code=(parts[1] if len(parts) > 1 else "").strip().upper(),
+            modifiers=[m.strip().upper() for m in parts[2:6] if m],
+            billed=billed or ZERO,
+            paid=paid or ZERO,
+            revenue_code=seg[4],
+            units_paid=self.number(seg, 5),
+            original_procedure_code=(original[1] if len(original) > 1 else None),
+            units_billed=self.number(seg, 7),
+            adjustments=[],
+            remark_codes=[],
+            references={},
+            amounts={},
+        )
+        self.claim.services.append(self.service)
+
+    def dtm(self, seg: Segment) -> None:
+        qualifier = seg[1]
+        if self.service is not None:
+            if qualifier in ("472", "150"):
+                self.service.date_of_service = self.date(seg, 2)
+            elif qualifier == "151":
+                self.service.service_date_to = self.date(seg, 2)
+        elif self.claim is not None:
+            if qualifier == "232":
+                self.claim.statement_from = self.date(seg, 2)
+            elif qualifier == "233":
+                self.claim.statement_to = self.date(seg, 2)
+            elif qualifier == "050":
+                self.claim.received = self.date(seg, 2)
+        elif qualifier == "405":
+            self.txn.production_date = self.date(seg, 2)
+
+    def ref(self, seg: Segment) -> None:
+        qualifier, value = seg[1], seg[2]
+        if self.service is not None:
+            self.service.references[qualifier] = value
+            if qualifier == "6R":
+                self.service.line_control_number = value
+        elif self.claim is not None:
+            self.claim.references[qualifier] = value
+        elif self.entity == "PR":
+            self.txn.payer.references[qualifier] = value
+            if qualifier == "2U":
+                self.txn.payer.payer_id = self.txn.payer_id = value
+        elif self.entity == "PE":
+            self.txn.payee.references[qualifier] = value
+            if qualifier == "TJ":
+                self.txn.payee.tax_id = self.txn.payee_tax_id = value
+
+    def amt(self, seg: Segment) -> None:
+        qualifier = seg[1]
+        value = self.amount(seg, 2)
+        if value is None:
+            return
+        if self.service is not None:
+            self.service.amounts[qualifier] = value
+            if qualifier == "B6":
+                self.service.allowed = value
+        elif self.claim is not None:
+            self.claim.amounts[qualifier] = value
+            if qualifier == "I":
+                self.claim.interest = value
+
+    def nm1(self, seg: Segment) -> None:
+        claim = self.claim
+        if claim is None:
+            return
+        code = seg[1]
+        if code == "QC":
+            claim.patient_last_name, claim.patient_first_name = seg[3], seg[4]
+            claim.member_id = seg[9]
+        elif code == "IL":
+            claim.insured_last_name, claim.insured_first_name = seg[3], seg[4]
+            claim.insured_id = seg[9]
+        elif code == "74":
+            claim.corrected_last_name, claim.corrected_first_name = seg[3], seg[4]
+        elif code == "82" and seg[8] == "XX":
+            claim.rendering_npi = seg[9]
+        elif code == "TT":
+            claim.crossover_carrier = seg[3]
+        elif code == "PR":
+            claim.corrected_payer = seg[3]
+
+    def moa(self, seg: Segment) -> None:
+        if self.claim is None:
+            self.warn(f"{seg.where}: {seg.id} outside a claim; ignored")
+            return
+        if seg.id == "MOA":
+            self.claim.moa = list(seg.elements)
+            remarks = seg.elements[2:7]
+        else:
+            self.claim.mia = list(seg.elements)
+            remarks = [seg[5], seg[20], seg[21], seg[22], seg[23]]
+        self.claim.remark_codes.extend(r for r in remarks if r)
+
+    def plb(self, seg: Segment) -> None:
+        provider, period = seg[1], self.date(seg, 2) if seg[2] else None
+        for n in range(3, 15, 2):
+            if not seg[n] and not seg[n + 1]:
+                continue
+            reason = seg.component(n, 1)
+            amount = self.amount(seg, n + 1)
+            if amount is None:
+                self.warn(
+                    f"{seg.where}: PLB{n + 1:02d} amount for {reason!r} is missing; read as 0"
+                )
+            self.txn.provider_adjustments.append(
+                ProviderAdjustment(
+                    reason=reason,
+                    reference=seg.component(n, 2),
+                    amount=amount or ZERO,
+                    provider_id=provider,
+                    fiscal_period_end=period,
+                )
+            )
+
+    def finish(self, se: Segment | None) -> Transaction835:
+        if se is not None:
+            count = se[1]
+            if count.isdigit() and int(count) != self.count + 1:
+                self.warn(f"{se.where}: SE01 says {count} segments, counted {self.count + 1}")
+        else:
+            self.warn(f"transaction {self.txn.control_number}: no SE; the file may be cut short")
+        for header in self.txn.header_numbers:
+            if header.claim_count == 0:
+                header.claim_count = sum(
+                    1
+                    for c in self.txn.claims
+                    if isinstance(c, Loop2100) and c.header_number == header.number
+                )
+        return self.txn
+
+
+def read_remittances(source: X12Input, name: str = "") -> Iterator[Transaction835]:
+    """Stream the 835 transaction sets of ``source`` (bytes, text, path or binary file).
+
+    Non-835 transaction sets in a file that also holds 835s are skipped with a warning on
+    the next 835; a file with no 835 at all raises :class:`X12Error` saying what it is.
+    """
+    label = name or (os.path.basename(os.fspath(source)) if isinstance(source, os.PathLike) else "")
+    reader = read_segments(source, label)
+    isa: Segment | None = None
+    gs: Segment | None = None
+    parser: _Parser | None = None
+    skipping: Segment | None = None
+    others: list[str] = []
+    found = 0
+    pending_warnings: list[str] = []
+    for seg in reader:
+        sid = seg.id
+        if sid == "ST":
+            if parser is not None:
+                parser.warn(f"no SE before {seg.where}")
+                found += 1
+                yield parser.finish(None)
+            parser = None
+            skipping = None
+            if seg[1] == "835":
+                parser = _Parser(label, seg, isa, gs)
+                if found == 0:
+                    parser.warnings[:0] = reader.warnings
+                parser.warnings.extend(pending_warnings)
+                pending_warnings = []
+            else:
+                skipping = seg
+                what = describe(seg[1], seg[3] or (gs[8] if gs else ""))
+                others.append(what)
+                pending_warnings.append(f"{label}: {seg.where}: skipped a {what}")
+        elif parser is not None:
+            if sid == "SE":
+                found += 1
+                yield parser.finish(seg)
+                parser = None
+            else:
+                parser.feed(seg)
+        elif skipping is not None:
+            if sid == "SE":
+                skipping = None
+        elif sid == "ISA":
+            isa, gs = seg, None
+        elif sid == "GS":
+            gs = seg
+    if parser is not None:
+        found += 1
+        yield parser.finish(None)
+    if found == 0:
+        prefix = f"{label}: " if label else ""
+        if others:
+            kinds = ", ".join(dict.fromkeys(others))
+            raise X12Error(
+                f"{prefix}this is a {kinds} file, not an 835 remittance; "
+                "give the 835 (ERA) file your payer or clearinghouse sent"
+            )
+        raise X12Error(f"{prefix}no transaction set (ST) found; this is not an 835 remittance")
+
+
+def read_remittance(path: X12Input) -> Remittance | list[Remittance]:
+    """Read an 835 file: its one transaction set, or a list when it holds several.
+
+    Each item is a :class:`Transaction835` (a ``Remittance``); use
+    :func:`read_remittances` to stream large files one transaction at a time.
+    """
+    if isinstance(path, str) and not path.lstrip("\ufeff \r\n").startswith(("ISA", "ST", "GS")):
+        source: X12Input = Path(path)
+    else:
+        source = path
+    items: list[Remittance] = list(read_remittances(source))
+    return items[0] if len(items) == 1 else items
