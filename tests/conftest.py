@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from addin.codesets import icd10cm
+from addin.codesets._common import reload_all
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -21,8 +22,10 @@ def isolated_data_dir(
     root = tmp_path_factory.mktemp("claimbook-data")
     monkeypatch.setenv("CLAIMBOOK_DATA_DIR", str(root))
     icd10cm.reload()
+    reload_all()  # the imported sets (HCPCS, NCCI, ...) cache per data directory too
     yield root
     icd10cm.reload()
+    reload_all()
 
 
 @pytest.fixture

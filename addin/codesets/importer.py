@@ -1,8 +1,9 @@
 """Import official code-set releases into the user store as dated vintages.
 
 ICD-10-CM: the CMS tabular XML (``icd10cm_tabular_YYYY.xml`` or the zip that holds it) or
-the fixed-width order file (``icd10cm_order_YYYY.txt`` or its zip). Other sets (HCPCS,
-NCCI, MUE, PFS, CPT, CARC/RARC, MCE) register their importers in ``IMPORTERS``.
+the fixed-width order file (``icd10cm_order_YYYY.txt`` or its zip). The other sets (HCPCS,
+NCCI PTP, MUE, PFS, CPT, CARC/RARC, MCE) have their importer in their own module; all are
+registered in ``IMPORTERS`` and recognised by ``detect_kind``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from addin.codesets import icd10cm
+from addin.codesets import hcpcs, icd10cm, ncci
+from addin.codesets._common import ImportOptions, ImportResult, members
 from addin.codesets.icd10cm_source import (
     Tabular,
     parse_order_file,
@@ -26,17 +26,6 @@ from addin.codesets.icd10cm_source import (
 )
 from addin.codesets.store import list_vintages, sha256_file, user_root, write_vintage
 from addin.errors import CodeSetImportError
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    """What an import did: the vintage written (or found identical) and its manifest."""
-
-    system: str
-    vintage: str
-    path: Path
-    unchanged: bool
-    manifest: dict[str, Any]
 
 
 def _fiscal_year_from_name(name: str) -> int | None:
@@ -139,17 +128,47 @@ def import_icd10cm(
     return ImportResult("icd10cm", name, dest, False, written)
 
 
-Importer = Callable[[Path], ImportResult]
+def _import_icd10cm(path: Path, options: ImportOptions | None = None) -> ImportResult:
+    options = options or ImportOptions()
+    return import_icd10cm(path, options.fiscal_year, options.effective_from, options.effective_to)
 
-# kind -> importer; the code-set importers issue adds hcpcs, ncci, mue, pfs, cpt, carc, mce.
-IMPORTERS: dict[str, Importer] = {"icd10cm": import_icd10cm}
+
+Importer = Callable[[Path, ImportOptions | None], ImportResult]
+
+# kind -> importer; each kind is also a system name in the store (carc/rarc share a module)
+IMPORTERS: dict[str, Importer] = {
+    "icd10cm": _import_icd10cm,
+    "hcpcs": hcpcs.import_hcpcs,
+    "ncci": ncci.import_ncci,
+}
+
+KIND_HELP = {
+    "icd10cm": "ICD-10-CM tabular XML or order file (zip or file)",
+    "hcpcs": "HCPCS Level II Alpha-Numeric file (ANWEB .txt or .xlsx, or the zip)",
+    "ncci": "NCCI PTP practitioner edits (tab-delimited parts, or their zips)",
+}
+
+
+def _sniffers() -> list[tuple[str, Callable[[Path], bool]]]:
+    return [
+        ("hcpcs", lambda p: hcpcs.find_member(p) is not None),
+        ("ncci", lambda p: bool(ncci.ptp_members(p))),
+    ]
 
 
 def detect_kind(path: Path) -> str:
-    """Recognise a distribution by its layout; only ICD-10-CM is known so far."""
+    """Recognise a distribution by its layout (file names first, then contents)."""
+    path = Path(path)
     name = path.name.lower()
     if "icd10cm" in name or "icd-10-cm" in name or name.endswith(".xml"):
         return "icd10cm"
+    members(path)  # a missing file or a damaged zip is reported as such
+    for kind, sniff in _sniffers():
+        try:
+            if sniff(path):
+                return kind
+        except (UnicodeDecodeError, CodeSetImportError):
+            continue
     try:
         _read_icd10cm(path)
     except CodeSetImportError:
@@ -160,7 +179,9 @@ def detect_kind(path: Path) -> str:
     return "icd10cm"
 
 
-def import_path(path: Path, kind: str | None = None) -> ImportResult:
+def import_path(
+    path: Path, kind: str | None = None, options: ImportOptions | None = None
+) -> ImportResult:
     """Import ``path`` with the importer for ``kind`` (detected from the layout when None)."""
     chosen = kind or detect_kind(path)
     importer = IMPORTERS.get(chosen)
@@ -168,4 +189,15 @@ def import_path(path: Path, kind: str | None = None) -> ImportResult:
         raise CodeSetImportError(
             f"unknown code-set kind {chosen!r}; known: {', '.join(sorted(IMPORTERS))}"
         )
-    return importer(path)
+    return importer(Path(path), options)
+
+
+__all__ = [
+    "IMPORTERS",
+    "KIND_HELP",
+    "ImportOptions",
+    "ImportResult",
+    "detect_kind",
+    "import_icd10cm",
+    "import_path",
+]

@@ -150,3 +150,45 @@ def remove_vintage(system: str, name: str) -> Path:
     raise CodeSetError(
         f"no imported {system} vintage named {name!r}; see `claimbook codesets info`"
     )
+
+
+def stage_vintage(dest: Path) -> Path:
+    """A fresh temp folder beside ``dest`` to build a vintage in (then ``commit_vintage``)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    tmp.chmod(0o755)
+    return tmp
+
+
+def commit_vintage(
+    tmp: Path, dest: Path, manifest: dict[str, Any], counts: dict[str, int]
+) -> dict[str, Any]:
+    """Finish a staged vintage: hash its files, write the manifest, swap it in with renames.
+
+    Unlike ``write_vintage`` the files may be binary (an SQLite index) and written by the
+    caller; row counts per file come from ``counts`` keys named ``<file>`` when present.
+    """
+    try:
+        listing: dict[str, dict[str, Any]] = {}
+        for target in sorted(tmp.iterdir()):
+            if target.name == MANIFEST or not target.is_file():
+                continue
+            entry: dict[str, Any] = {"sha256": sha256_file(target)}
+            if target.name in counts:
+                entry["rows"] = counts[target.name]
+            listing[target.name] = entry
+        shown = {k: v for k, v in counts.items() if k not in listing}
+        full = {**manifest, "counts": shown, "files": listing}
+        (tmp / MANIFEST).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
+        if dest.exists():
+            old = dest.with_name(f".{dest.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            dest.rename(old)
+            tmp.rename(dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return full

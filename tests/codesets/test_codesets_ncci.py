@@ -1,0 +1,132 @@
+"""NCCI PTP practitioner edits: import of the tab-delimited parts, lookups by pair and date."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from addin.codesets import ncci
+from addin.codesets.importer import detect_kind, import_path
+from addin.errors import CodeSetImportError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "codesets" / "ncci"
+F1 = DATA / "ccipra-v261r0-f1.txt"
+F2 = DATA / "ccipra-v261r0-f2.txt"
+
+
+def test_not_imported_answers_none() -> None:
+    assert not ncci.is_loaded()
+    assert ncci.table() is None
+    assert ncci.edit("11042", "11000", date(2020, 5, 1)) is None
+
+
+def test_part_import_and_lookup() -> None:
+    assert detect_kind(F1) == "ncci"
+    result = import_path(F1)
+    assert result.vintage == "PTP-v261r0"
+    assert (result.manifest["effective_from"], result.manifest["effective_to"]) == (
+        "2020-04-01",
+        "2020-06-30",
+    )
+    assert result.manifest["files"]["ptp-f1.sqlite"]["rows"] == 8
+    found = ncci.edit("11042", "11000", date(2020, 5, 1))
+    assert found is not None
+    assert found.modifier_indicator == "1" and found.modifier_allowed
+    assert found.effective == date(2009, 1, 1) and found.deletion is None
+    assert found.rationale == "Standards of medical / surgical practice"
+    assert not found.prior_to_1996
+    assert ncci.edit("11000", "11042", date(2020, 5, 1)) is None  # directional
+    table = ncci.table(date(2020, 5, 1))
+    assert table is not None
+    assert table.pair("11000", "11042", date(2020, 5, 1)) == found
+    never = ncci.edit("20610", "76942", date(2020, 5, 1))
+    assert never is not None and never.modifier_indicator == "0" and not never.modifier_allowed
+    na = ncci.edit("36415", "36416", date(2020, 5, 1))
+    assert na is not None and na.modifier_indicator == "9" and na.prior_to_1996
+
+
+@pytest.mark.parametrize("preload", [False, True])
+def test_dates_are_honoured(preload: bool) -> None:
+    import_path(F1)
+    import_path(F2)
+    table = ncci.table(date(2020, 5, 1), preload=preload)
+    assert table is not None
+    assert table.edit("20610", "20604", date(2014, 12, 31)) is None  # before effective
+    assert table.edit("20610", "20604", date(2015, 1, 1)) is not None
+    # deleted 2003-01-01, re-added 2015-01-01 with another rationale
+    old = table.edit("29881", "29880", date(2002, 12, 31))
+    assert old is not None and old.deletion == date(2003, 1, 1)
+    assert old.rationale == "Mutually exclusive procedures"
+    assert table.edit("29881", "29880", date(2003, 1, 1)) is None
+    assert table.edit("29881", "29880", date(2020, 5, 1)).rationale == "More extensive procedure"  # type: ignore[union-attr]
+    assert len(table.history("29881", "29880")) == 2
+    # part f2 joined the same vintage
+    assert table.edit("J1100", "96372", date(2019, 12, 31)) is not None
+    assert table.edit("J1100", "96372", date(2020, 1, 1)) is None
+    latin = table.edit("G0439", "99497", date(2020, 5, 1))
+    assert latin is not None and "résumé" in latin.rationale
+
+
+def test_parts_gather_and_reimport_is_a_no_op() -> None:
+    import_path(F1)
+    second = import_path(F2)
+    assert set(second.manifest["files"]) == {"ptp-f1.sqlite", "ptp-f2.sqlite"}
+    assert [s["part"] for s in second.manifest["sources"]] == ["f1", "f2"]
+    again = import_path(F1)
+    assert again.unchanged and again.vintage == "PTP-v261r0"
+    table = ncci.table(date(2020, 5, 1))
+    assert table is not None and len(table) == 13
+
+
+def test_zip_of_parts(tmp_path: Path) -> None:
+    bundle = tmp_path / "ncci_ptp_v261r0.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        for part in (F1, F2):
+            inner = tmp_path / (part.stem + ".zip")
+            with zipfile.ZipFile(inner, "w") as one:
+                one.write(part, part.name)
+            archive.write(inner, inner.name)
+    assert detect_kind(bundle) == "ncci"
+    result = import_path(bundle)
+    assert set(result.manifest["files"]) == {"ptp-f1.sqlite", "ptp-f2.sqlite"}
+    assert ncci.edit("93000", "93010", date(2020, 5, 1)) is not None
+
+
+def _damaged(tmp_path: Path, line_no: int, text: bytes) -> Path:
+    lines = F1.read_bytes().split(b"\r\n")
+    lines[line_no - 1] = text
+    target = tmp_path / F1.name
+    target.write_bytes(b"\r\n".join(lines))
+    return target
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"11042\t11000\t\t2009-01-01\t*\t1\tx", "modifier 0/1/9"),
+        (b"11042\t11000\t\t20090101\t*\t5\tx", "modifier 0/1/9"),
+        (b"11042\t11000\t\t20091301\t*\t1\tx", "a date YYYYMMDD"),
+        (b"11042,11000,,20090101,*,1,x", "tab-separated"),
+    ],
+)
+def test_damaged_rows_name_file_and_line(tmp_path: Path, text: bytes, expected: str) -> None:
+    bad = _damaged(tmp_path, 6, text)
+    with pytest.raises(CodeSetImportError) as caught:
+        import_path(bad, "ncci")
+    message = str(caught.value)
+    assert F1.name in message and "line 6" in message and expected in message
+    assert not ncci.is_loaded()
+
+
+def test_wrong_file_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "ccipra-v261r0-f3.txt"
+    other.write_text("HCPCS,MUE\n" * 30, encoding="latin-1")
+    with pytest.raises(CodeSetImportError, match="f3.txt, line 20: expected the NCCI PTP header"):
+        import_path(other, "ncci")
+    unnamed = tmp_path / "edits.txt"
+    unnamed.write_bytes(F1.read_bytes())
+    with pytest.raises(CodeSetImportError, match="pass --effective"):
+        import_path(unnamed, "ncci")
