@@ -1,0 +1,528 @@
+"""Encounters to claims: group, split, map pointers, price, and hold what cannot be billed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from pydantic import ValidationError
+
+from addin.models import (
+    Claim,
+    ClaimLine,
+    Encounter,
+    FeeRow,
+    Finding,
+    PayerRow,
+    Provider,
+    ServiceLine,
+)
+from addin.models.types import Severity
+
+MAX_LINES = 50
+MAX_DIAGNOSES = 12
+MAX_POINTERS = 4
+ICD10_START = date(2015, 10, 1)
+SHEET = "Encounters"
+
+#: Relationship as typed on the Encounters sheet -> X12 individual relationship code.
+RELATIONSHIP_CODES: dict[str, str] = {
+    "self": "18",
+    "18": "18",
+    "": "18",
+    "spouse": "01",
+    "wife": "01",
+    "husband": "01",
+    "01": "01",
+    "1": "01",
+    "child": "19",
+    "son": "19",
+    "daughter": "19",
+    "19": "19",
+    "employee": "20",
+    "20": "20",
+    "unknown": "21",
+    "21": "21",
+    "organ donor": "39",
+    "39": "39",
+    "cadaver donor": "40",
+    "40": "40",
+    "life partner": "53",
+    "domestic partner": "53",
+    "53": "53",
+    "other": "G8",
+    "other relationship": "G8",
+    "g8": "G8",
+}
+
+#: Claim Frequency as typed -> CLM05-3.
+FREQUENCY_CODES: dict[str, str] = {
+    "": "1",
+    "1": "1",
+    "original": "1",
+    "7": "7",
+    "replacement": "7",
+    "replace": "7",
+    "corrected": "7",
+    "8": "8",
+    "void": "8",
+    "cancel": "8",
+}
+
+
+@dataclass
+class HeldEncounter:
+    """An encounter that was not built, with every reason (each also a Finding)."""
+
+    encounter_id: str
+    reasons: list[str]
+    rows: list[int] = field(default_factory=list)
+    encounter: Encounter | None = None
+
+
+@dataclass
+class BuildResult:
+    """Claims ready for the 837P, encounters held back, and what was found on the way."""
+
+    claims: list[Claim] = field(default_factory=list)
+    held: list[HeldEncounter] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def provider_from_settings(settings: dict[str, str]) -> Provider:
+    """The billing provider as the Settings sheet describes it."""
+    return Provider(
+        name=settings.get("Billing Provider Name", ""),
+        npi=settings.get("Billing NPI", ""),
+        tax_id=settings.get("Tax ID", ""),
+        taxonomy=settings.get("Taxonomy Code", ""),
+        address=settings.get("Billing Address", ""),
+        city=settings.get("Billing City", ""),
+        state=settings.get("Billing State", ""),
+        zip=settings.get("Billing ZIP", ""),
+    )
+
+
+def named_provider(settings: dict[str, str], npi: str) -> Provider | None:
+    """A rendering/referring provider from a Settings row ``Provider <NPI>`` = ``LAST, FIRST``."""
+    text = settings.get(f"Provider {npi}", "").strip()
+    if not text:
+        return None
+    last, _, first = text.partition(",")
+    return Provider(
+        npi=npi,
+        last_name=last.strip(),
+        first_name=first.strip(),
+        taxonomy=settings.get(f"Taxonomy {npi}", "").strip(),
+    )
+
+
+class _Encounter:
+    """Collects the problems of one encounter while its claims are built."""
+
+    def __init__(self, enc: Encounter, findings: list[Finding]) -> None:
+        self.enc = enc
+        self.findings = findings
+        self.reasons: list[str] = []
+
+    def problem(
+        self,
+        rule: str,
+        message: str,
+        *,
+        column: str | None = None,
+        row: int | None = None,
+        value: str | None = None,
+        fix: str | None = None,
+        severity: Severity = "error",
+    ) -> None:
+        where = row if row is not None else (self.enc.rows[0] if self.enc.rows else None)
+        text = f"encounter {self.enc.encounter_id}: {message}"
+        self.findings.append(
+            Finding(
+                rule=rule,
+                severity=severity,
+                message=text,
+                sheet=SHEET,
+                row=where,
+                column=column,
+                value=value,
+                fix=fix,
+                encounter_id=self.enc.encounter_id,
+            )
+        )
+        if severity == "error":
+            self.reasons.append(message)
+
+
+def _blocking(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.blocking and finding.encounter_id:
+            out.setdefault(finding.encounter_id, []).append(finding)
+    return out
+
+
+def _blocking_rows(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
+    out: dict[int, list[Finding]] = {}
+    for finding in findings:
+        if finding.blocking and not finding.encounter_id and finding.row is not None:
+            if finding.sheet in (None, SHEET):
+                out.setdefault(finding.row, []).append(finding)
+    return out
+
+
+def _fee(fees: Sequence[FeeRow], line: ServiceLine) -> Decimal | None:
+    table = {(f.code, f.modifier): f.charge for f in fees}
+    for mod in [*line.modifiers, ""]:
+        if (line.procedure_code, mod) in table:
+            return table[(line.procedure_code, mod)]
+    return None
+
+
+Priced = tuple[ServiceLine, list[int]]
+
+
+def _chunks(lines: list[Priced]) -> list[list[Priced]]:
+    """Split lines in order so that each claim has <= 50 lines and <= 12 diagnoses."""
+    out: list[list[Priced]] = [[]]
+    used: set[int] = set()
+    for item in lines:
+        need = used | set(item[1])
+        if out[-1] and (len(out[-1]) >= MAX_LINES or len(need) > MAX_DIAGNOSES):
+            out.append([])
+            used = set()
+            need = set(item[1])
+        out[-1].append(item)
+        used = need
+    return out
+
+
+def build_claims(
+    encounters: Sequence[Encounter],
+    settings: dict[str, str],
+    payers: Sequence[PayerRow],
+    fees: Sequence[FeeRow],
+    findings: Sequence[Finding] | None = None,
+) -> BuildResult:
+    """Build one claim per Encounter ID (more when it must be split); hold the rest.
+
+    ``findings`` are the scrubber's: an encounter with any ``error`` finding (by encounter ID,
+    or on one of its rows) is held with those reasons and not built.
+    """
+    result = BuildResult()
+    blocking = _blocking(findings or [])
+    blocking_rows = _blocking_rows(findings or [])
+    billing = provider_from_settings(settings)
+    payer_rows = {_key(p.payer): p for p in payers}
+    for enc in encounters:
+        state = _Encounter(enc, result.findings)
+        prior = list(blocking.get(enc.encounter_id, []))
+        for row in [*enc.rows, *(ln.row for ln in enc.lines if ln.row is not None)]:
+            for f in blocking_rows.get(row, []):
+                if f not in prior:
+                    prior.append(f)
+        if prior:
+            reasons = [f"{f.rule}: {f.message}" for f in prior]
+            result.held.append(HeldEncounter(enc.encounter_id, reasons, list(enc.rows), enc))
+            continue
+        claims = _build_one(enc, state, settings, payer_rows, fees, billing)
+        if state.reasons:
+            result.held.append(HeldEncounter(enc.encounter_id, state.reasons, list(enc.rows), enc))
+        else:
+            result.claims.extend(claims)
+    return result
+
+
+def _build_one(
+    enc: Encounter,
+    state: _Encounter,
+    settings: dict[str, str],
+    payer_rows: dict[str, PayerRow],
+    fees: Sequence[FeeRow],
+    billing: Provider,
+) -> list[Claim]:
+    payer = payer_rows.get(_key(enc.payer))
+    if payer is None:
+        state.problem(
+            "CLAIM-PAYER",
+            f"payer {enc.payer!r} has no row on the Payers sheet",
+            column="Payer",
+            value=enc.payer,
+            fix="add the payer with its Payer ID and Claim Filing Indicator to the Payers sheet",
+        )
+    elif not payer.payer_id or not payer.claim_filing_indicator:
+        state.problem(
+            "CLAIM-PAYER",
+            f"payer {enc.payer!r} needs a Payer ID and a Claim Filing Indicator on the Payers "
+            "sheet",
+            column="Payer",
+            value=enc.payer,
+            fix="fill both columns for this payer (e.g. MB for Medicare Part B, MC Medicaid, "
+            "CI commercial)",
+        )
+    relationship = RELATIONSHIP_CODES.get(_key(enc.relationship))
+    if relationship is None:
+        state.problem(
+            "CLAIM-RELATIONSHIP",
+            f"relationship {enc.relationship!r} is not one Claimbook knows",
+            column="Relationship",
+            value=enc.relationship,
+            fix="use Self, Spouse, Child, Employee, Life Partner, Other or an X12 code",
+        )
+        relationship = "18"
+    subscriber = enc.patient
+    if relationship != "18":
+        if enc.subscriber is None or not enc.subscriber.last_name:
+            state.problem(
+                "CLAIM-SUBSCRIBER",
+                f"the patient is the subscriber's {enc.relationship.lower()}, but no "
+                "subscriber name is given",
+                column="Subscriber Last Name",
+                fix="fill Subscriber Last Name, First Name, DOB and Sex from the insurance card",
+            )
+        else:
+            subscriber = enc.subscriber.model_copy(
+                update={
+                    key: getattr(enc.patient, key)
+                    for key in ("address", "city", "state", "zip")
+                    if not getattr(enc.subscriber, key)
+                }
+            )
+    frequency = FREQUENCY_CODES.get(_key(enc.claim_frequency))
+    if frequency is None:
+        state.problem(
+            "CLAIM-FREQUENCY",
+            f"claim frequency {enc.claim_frequency!r} is not 1 (original), 7 (replacement) or "
+            "8 (void)",
+            column="Claim Frequency",
+            value=enc.claim_frequency,
+        )
+        frequency = "1"
+    if frequency in ("7", "8") and not (enc.payer_claim_number or "").strip():
+        state.problem(
+            "CLAIM-F8",
+            f"frequency {frequency} ({'replacement' if frequency == '7' else 'void'}) needs "
+            "the payer's claim number of the original claim",
+            column="Payer Claim Number",
+            fix="copy the payer claim control number (CLP07) from the 835 or the payer portal",
+        )
+    # Diagnoses in entered order, duplicates dropped; remember where each old position went.
+    diagnoses: list[str] = []
+    position: dict[int, int] = {}
+    for i, code in enumerate(enc.diagnoses, 1):
+        if not code:
+            continue
+        if code not in diagnoses:
+            diagnoses.append(code)
+        position[i] = diagnoses.index(code) + 1
+    if not diagnoses:
+        state.problem(
+            "CLAIM-DX",
+            "no diagnosis codes",
+            column="Dx 1",
+            fix="enter at least one ICD-10-CM code in Dx 1",
+        )
+    if not enc.lines:
+        state.problem("CLAIM-LINES", "no service lines", column="Procedure Code")
+    pos = enc.place_of_service or next(
+        (ln.place_of_service for ln in enc.lines if ln.place_of_service), ""
+    )
+    if not pos:
+        state.problem(
+            "CLAIM-POS",
+            "no place of service",
+            column="Place of Service",
+            fix="enter the 2-digit CMS place of service code (11 office, 02/10 telehealth)",
+        )
+    priced: list[tuple[ServiceLine, list[int]]] = []
+    charges: list[Decimal] = []
+    dates: list[date] = []
+    for line in enc.lines:
+        charge = line.charge
+        if charge is None:
+            fee = _fee(fees, line)
+            if fee is None:
+                state.problem(
+                    "CLAIM-CHARGE",
+                    f"line {line.procedure_code} has no charge and the Fees sheet has none for it",
+                    column="Charge",
+                    row=line.row,
+                    value=line.procedure_code,
+                    fix="type the charge or add the code to the Fees sheet",
+                )
+                fee = Decimal("0.00")
+            charge = (fee * line.units).quantize(Decimal("0.01"))
+        charges.append(charge)
+        day = line.date_of_service or enc.date_of_service
+        if day is None:
+            state.problem(
+                "CLAIM-DOS",
+                f"line {line.procedure_code} has no date of service",
+                column="Date of Service",
+                row=line.row,
+            )
+            day = date.min
+        elif day < ICD10_START:
+            state.problem(
+                "CLAIM-ICD10-DATE",
+                f"date of service {day} is before 2015-10-01; ICD-10 codes (ABK/ABF) cannot "
+                "be billed for it",
+                column="Date of Service",
+                row=line.row,
+                value=day.isoformat(),
+            )
+        dates.append(day)
+        pointers = _pointers(line, position, len(diagnoses), state)
+        priced.append((line, pointers))
+        if line.rendering_npi and enc.rendering_npi and line.rendering_npi != enc.rendering_npi:
+            state.problem(
+                "CLAIM-LINE-RENDERING",
+                f"line {line.procedure_code} names rendering NPI {line.rendering_npi}, the "
+                f"encounter {enc.rendering_npi}",
+                column="Rendering NPI",
+                row=line.row,
+                fix="bill each rendering provider under its own Encounter ID",
+            )
+    rendering = _provider(enc.rendering_npi, "Rendering NPI", settings, billing, state)
+    referring = _provider(enc.referring_npi or "", "Referring NPI", settings, None, state)
+    if state.reasons or payer is None:
+        return []
+    chunks = _chunks(priced)
+    if len(chunks) > 1:
+        state.problem(
+            "CLAIM-SPLIT",
+            f"{len(enc.lines)} lines and {len(diagnoses)} diagnoses are split into "
+            f"{len(chunks)} claims (an 837P claim holds at most {MAX_LINES} lines and "
+            f"{MAX_DIAGNOSES} diagnoses), as billing systems do",
+            severity="warning",
+            fix="nothing to do; the payer adjudicates each part on its own",
+        )
+    claims: list[Claim] = []
+    index = {id(line): i for i, line in enumerate(enc.lines)}
+    for n, chunk in enumerate(chunks, 1):
+        if len(chunks) == 1:
+            dx = diagnoses
+        else:
+            wanted = {p for _, ptrs in chunk for p in ptrs}
+            dx = [code for i, code in enumerate(diagnoses, 1) if i in wanted]
+        remap = {diagnoses.index(code) + 1: j for j, code in enumerate(dx, 1)}
+        lines = []
+        for number, (line, ptrs) in enumerate(chunk, 1):
+            i = index[id(line)]
+            lines.append(
+                ClaimLine(
+                    line_number=number,
+                    procedure_code=line.procedure_code,
+                    modifiers=[m for m in line.modifiers if m],
+                    units=line.units,
+                    charge=charges[i],
+                    dx_pointers=[remap[p] for p in ptrs],
+                    date_of_service=dates[i],
+                    place_of_service=line.place_of_service or pos,
+                    rendering_npi=line.rendering_npi or None,
+                    ndc=line.ndc or None,
+                    source_row=line.row,
+                )
+            )
+        claim_id = enc.encounter_id if n == 1 else f"{enc.encounter_id}-{n}"
+        try:
+            claims.append(
+                Claim(
+                    claim_id=claim_id,
+                    encounter_id=enc.encounter_id,
+                    payer=payer.payer,
+                    payer_id=payer.payer_id,
+                    claim_filing_indicator=payer.claim_filing_indicator,
+                    frequency=frequency,
+                    payer_claim_number=enc.payer_claim_number or None,
+                    member_id=enc.member_id,
+                    group_number=enc.group_number,
+                    relationship=relationship,
+                    patient=enc.patient,
+                    subscriber=subscriber if relationship != "18" else enc.patient,
+                    billing_provider=billing,
+                    rendering_provider=rendering,
+                    referring_provider=referring,
+                    place_of_service=pos,
+                    prior_authorization=enc.prior_authorization or None,
+                    diagnoses=dx,
+                    lines=lines,
+                    total_charge=sum((ln.charge for ln in lines), Decimal("0.00")),
+                )
+            )
+        except ValidationError as exc:
+            for err in exc.errors():
+                state.problem("CLAIM-INVALID", f"claim {claim_id}: {err['msg']}")
+            return []
+    return claims
+
+
+def _pointers(
+    line: ServiceLine, position: dict[int, int], count: int, state: _Encounter
+) -> list[int]:
+    pointers: list[int] = []
+    for p in line.dx_pointers:
+        if p not in position:
+            state.problem(
+                "CLAIM-POINTER",
+                f"line {line.procedure_code} points to diagnosis {p}, which is empty",
+                column="Dx Pointer",
+                row=line.row,
+                value=str(p),
+                fix=f"use pointers 1-{count} (the Dx columns that hold a code)",
+            )
+            continue
+        if position[p] not in pointers:
+            pointers.append(position[p])
+    if not line.dx_pointers and count:
+        pointers = list(range(1, min(count, MAX_POINTERS) + 1))
+        state.problem(
+            "CLAIM-POINTER-DEFAULT",
+            f"line {line.procedure_code} has no Dx Pointer; it points to the first "
+            f"{len(pointers)} diagnoses",
+            column="Dx Pointer",
+            row=line.row,
+            severity="warning",
+            fix="enter the pointers if the line treats other diagnoses",
+        )
+    if len(pointers) > MAX_POINTERS:
+        state.problem(
+            "CLAIM-POINTER-MAX",
+            f"line {line.procedure_code} points to {len(pointers)} diagnoses; the 837P "
+            f"carries {MAX_POINTERS}, the first {MAX_POINTERS} are kept",
+            column="Dx Pointer",
+            row=line.row,
+            severity="warning",
+        )
+        pointers = pointers[:MAX_POINTERS]
+    return pointers
+
+
+def _provider(
+    npi: str,
+    column: str,
+    settings: dict[str, str],
+    billing: Provider | None,
+    state: _Encounter,
+) -> Provider | None:
+    if not npi:
+        return None
+    if billing is not None and npi == billing.npi:
+        return billing.model_copy(update={"last_name": billing.name})
+    provider = named_provider(settings, npi)
+    if provider is None:
+        state.problem(
+            "CLAIM-PROVIDER-NAME",
+            f"{column} {npi} has no name: the 837P must name the provider",
+            column=column,
+            value=npi,
+            fix=f"add a Settings row 'Provider {npi}' with the value 'LAST, FIRST'",
+        )
+    return provider

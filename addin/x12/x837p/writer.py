@@ -1,0 +1,456 @@
+"""Claims to an 837P (005010X222A1): loops from Claim models, then envelope and control numbers."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from addin.errors import OutputError, SettingsError
+from addin.models import Claim, ClaimLine, Finding, Person, Provider
+from addin.x12.envelope import (
+    WRITE_DELIMITERS,
+    ControlNumbers,
+    ControlNumberStore,
+    Envelope,
+    render,
+    se,
+    st,
+)
+from addin.x12.x837p.loops import (
+    Group,
+    Interchange,
+    Loop,
+    Loop1000A,
+    Loop1000B,
+    Loop2000A,
+    Loop2000B,
+    Loop2000C,
+    Loop2010AA,
+    Loop2010BA,
+    Loop2010BB,
+    Loop2010CA,
+    Loop2300,
+    Loop2310A,
+    Loop2310B,
+    Loop2400,
+    Loop2410,
+    Transaction837P,
+)
+from addin.x12.x837p.segs import (
+    BHT,
+    CLM,
+    CTP,
+    DMG,
+    DTP,
+    HI,
+    HL,
+    LIN,
+    LX,
+    N3,
+    N4,
+    NM1,
+    NTE,
+    PAT,
+    PER,
+    PRV,
+    REF,
+    SBR,
+    SV1,
+    RawSegment,
+    Seg,
+)
+from addin.x12.x837p.text import amount, cleaned, d8, icd, ndc11, quantity
+
+VERSION = "005010X222A1"
+REQUIRED_SETTINGS = (
+    "Billing Provider Name",
+    "Billing NPI",
+    "Tax ID",
+    "Billing Address",
+    "Billing City",
+    "Billing State",
+    "Billing ZIP",
+    "Submitter Name",
+    "Submitter ID",
+    "Submitter Phone",
+    "Receiver Name",
+    "Receiver ID",
+)
+
+
+@dataclass
+class WriteResult:
+    """What :func:`write_837p` wrote: where, the interchange, its control numbers, findings."""
+
+    text: str
+    interchange: Interchange
+    numbers: ControlNumbers
+    path: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def segment_count(self) -> int:
+        return sum(1 for _ in self.interchange.walk())
+
+
+class _Names:
+    """Cleans names and addresses, recording a finding when cleaning drops characters."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def __call__(self, text: str, what: str, claim: str | None = None) -> str:
+        out, changed = cleaned(text)
+        if changed:
+            self.findings.append(
+                Finding(
+                    rule="X12-NAME-CHARS",
+                    severity="warning",
+                    message=(
+                        f"{'claim ' + claim + ': ' if claim else ''}{what} {text!r} is sent "
+                        f"as {out!r}: X12 names allow only letters, digits, spaces and & ' - . "
+                        ", / #"
+                    ),
+                    value=text,
+                    fix="check the name on the payer's card; remove the other characters",
+                    encounter_id=claim,
+                )
+            )
+        return out
+
+
+def _require(settings: dict[str, str]) -> None:
+    missing = [key for key in REQUIRED_SETTINGS if not settings.get(key, "").strip()]
+    if missing:
+        raise SettingsError(
+            "Settings sheet: " + ", ".join(missing) + " must be filled before an 837P can be "
+            "written (the clearinghouse rejects a file without them)"
+        )
+
+
+def _person_segments(
+    person: Person, names: _Names, claim: str, who: str, with_demographics: bool
+) -> list[Seg]:
+    out: list[Seg] = []
+    if not with_demographics:
+        return out
+    if person.address:
+        out.append(N3(names(person.address, f"{who} address", claim)))
+    if person.city or person.state or person.zip:
+        out.append(N4(names(person.city, f"{who} city", claim), person.state.upper(), person.zip))
+    if person.dob is not None:
+        out.append(DMG("D8", d8(person.dob), person.sex or "U"))
+    return out
+
+
+def _provider_loop(kind: str, provider: Provider, names: _Names, claim: str) -> Loop:
+    last = names(provider.last_name or provider.name, f"{kind} provider name", claim)
+    first = names(provider.first_name, f"{kind} provider first name", claim)
+    if kind == "referring":
+        return Loop2310A(segments=[NM1("DN", "1", last, first, "", "", "", "XX", provider.npi)])
+    segs: list[Seg] = [NM1("82", "1", last, first, "", "", "", "XX", provider.npi)]
+    if provider.taxonomy:
+        segs.append(PRV("PE", "PXC", provider.taxonomy))
+    return Loop2310B(segments=segs)
+
+
+def _line_loop(line: ClaimLine, number: int, claim_pos: str) -> Loop2400:
+    proc = ":".join(["HC", line.procedure_code, *line.modifiers])
+    pos = line.place_of_service or ""
+    sv1 = SV1(
+        proc,
+        amount(line.charge),
+        "UN",
+        quantity(line.units),
+        pos if pos and pos != claim_pos else "",
+        "",
+        ":".join(str(p) for p in line.dx_pointers),
+    )
+    segs: list[Seg] = [LX(str(number)), sv1, DTP("472", "D8", d8(line.date_of_service))]
+    note = getattr(line, "note", None)
+    if note:
+        segs.append(NTE("ADD", note))
+    loops: list[Loop] = []
+    ndc = ndc11(line.ndc) if line.ndc else None
+    if ndc:
+        drug = Loop2410.model_construct(
+            segments=[LIN("", "N4", ndc), CTP("", "", "", quantity(line.units), "UN")],
+            loops=[],
+        )
+        loops.append(drug)
+    return Loop2400.model_construct(segments=segs, loops=loops)
+
+
+def claim_loop(claim: Claim, names: _Names) -> Loop2300:
+    """Loop 2300 with its provider loops and service lines for one claim."""
+    cid = claim.claim_id
+    facility = f"{claim.place_of_service}:B:{claim.frequency}"
+    segs: list[Seg] = [CLM(cid, amount(claim.total_charge), "", "", facility, "Y", "A", "Y", "Y")]
+    if claim.prior_authorization:
+        segs.append(REF("G1", claim.prior_authorization))
+    if claim.frequency in ("7", "8") and claim.payer_claim_number:
+        segs.append(REF("F8", claim.payer_claim_number))
+    codes = [f"{'ABK' if i == 0 else 'ABF'}:{icd(code)}" for i, code in enumerate(claim.diagnoses)]
+    segs.append(HI(rest=tuple(codes)))
+    loops: list[Loop] = []
+    if claim.referring_provider and claim.referring_provider.npi:
+        loops.append(_provider_loop("referring", claim.referring_provider, names, cid))
+    rendering = claim.rendering_provider
+    if rendering and rendering.npi and rendering.npi != claim.billing_provider.npi:
+        loops.append(_provider_loop("rendering", rendering, names, cid))
+    lines = [_line_loop(line, i, claim.place_of_service) for i, line in enumerate(claim.lines, 1)]
+    return Loop2300.model_construct(segments=segs, loops=loops, lines=lines)
+
+
+def _subscriber_key(claim: Claim) -> tuple[str, ...]:
+    sub = claim.subscriber
+    return (claim.payer_id, claim.member_id, sub.last_name.upper(), sub.first_name.upper())
+
+
+def build_transaction(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    control: int,
+    created: datetime,
+    names: _Names,
+) -> Transaction837P:
+    """One ST..SE holding every claim, billing provider from Settings."""
+    header: list[Seg] = [
+        RawSegment("ST", tuple(st(control)[1:])),
+        BHT("0019", "00", f"{control:04d}", d8(created.date()), created.strftime("%H%M"), "CH"),
+    ]
+    submitter = Loop1000A(
+        segments=[
+            NM1(
+                "41",
+                "2",
+                names(settings["Submitter Name"], "submitter name"),
+                "",
+                "",
+                "",
+                "",
+                "46",
+                settings["Submitter ID"].strip(),
+            ),
+            PER(
+                "IC",
+                names(settings.get("Submitter Contact", "") or settings["Submitter Name"], "PER"),
+                "TE",
+                "".join(ch for ch in settings["Submitter Phone"] if ch.isdigit()),
+            ),
+        ]
+    )
+    receiver = Loop1000B(
+        segments=[
+            NM1(
+                "40",
+                "2",
+                names(settings["Receiver Name"], "receiver name"),
+                "",
+                "",
+                "",
+                "",
+                "46",
+                settings["Receiver ID"].strip(),
+            )
+        ]
+    )
+    billing = _billing_level(claims, settings, names)
+    return Transaction837P(
+        segments=header, loops=[submitter, receiver], billing=[billing], trailer=[]
+    )
+
+
+def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Names) -> Loop2000A:
+    provider_segs: list[Seg] = [HL("1", "", "20", "1")]
+    taxonomy = settings.get("Taxonomy Code", "").strip()
+    if taxonomy:
+        provider_segs.append(PRV("BI", "PXC", taxonomy))
+    digits = "".join(ch for ch in settings["Billing ZIP"] if ch.isdigit())
+    billing_name = Loop2010AA(
+        segments=[
+            NM1(
+                "85",
+                "2",
+                names(settings["Billing Provider Name"], "billing provider name"),
+                "",
+                "",
+                "",
+                "",
+                "XX",
+                settings["Billing NPI"].strip(),
+            ),
+            N3(names(settings["Billing Address"], "billing address")),
+            N4(
+                names(settings["Billing City"], "billing city"),
+                settings["Billing State"].strip().upper(),
+                digits,
+            ),
+            REF("EI", "".join(ch for ch in settings["Tax ID"] if ch.isdigit())),
+        ]
+    )
+    level = Loop2000A(segments=provider_segs, loops=[billing_name])
+    hl = 1
+    groups: dict[tuple[str, ...], list[Claim]] = {}
+    for claim in claims:
+        groups.setdefault(_subscriber_key(claim), []).append(claim)
+    for group in groups.values():
+        hl += 1
+        sub_id = hl
+        lead = group[0]
+        sub_claims = [c for c in group if c.relationship == "18"]
+        dependents: dict[tuple[str, ...], list[Claim]] = {}
+        for c in group:
+            if c.relationship != "18":
+                key = (c.patient.last_name.upper(), c.patient.first_name.upper(), c.relationship)
+                dependents.setdefault(key, []).append(c)
+        is_self = bool(sub_claims)
+        sbr = SBR(
+            "P",
+            "18" if is_self else "",
+            lead.group_number,
+            "",
+            "",
+            "",
+            "",
+            "",
+            lead.claim_filing_indicator,
+        )
+        subscriber = lead.subscriber
+        cid = lead.claim_id
+        sub_name = Loop2010BA(
+            segments=[
+                NM1(
+                    "IL",
+                    "1",
+                    names(subscriber.last_name, "subscriber last name", cid),
+                    names(subscriber.first_name, "subscriber first name", cid),
+                    "",
+                    "",
+                    "",
+                    "MI",
+                    lead.member_id,
+                ),
+                *_person_segments(subscriber, names, cid, "subscriber", is_self),
+            ]
+        )
+        payer = Loop2010BB(
+            segments=[
+                NM1(
+                    "PR",
+                    "2",
+                    names(lead.payer, "payer name", cid),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "PI",
+                    lead.payer_id,
+                )
+            ]
+        )
+        sub_level = Loop2000B(
+            segments=[HL(str(sub_id), "1", "22", "1" if dependents else "0"), sbr],
+            loops=[sub_name, payer],
+            claims=[claim_loop(c, names) for c in sub_claims],
+        )
+        for (_, _, relationship), dep_claims in dependents.items():
+            hl += 1
+            patient = dep_claims[0].patient
+            pid = dep_claims[0].claim_id
+            pat_name = Loop2010CA(
+                segments=[
+                    NM1(
+                        "QC",
+                        "1",
+                        names(patient.last_name, "patient last name", pid),
+                        names(patient.first_name, "patient first name", pid),
+                    ),
+                    *_person_segments(patient, names, pid, "patient", True),
+                ]
+            )
+            sub_level.patients.append(
+                Loop2000C(
+                    segments=[HL(str(hl), str(sub_id), "23", "0"), PAT(relationship)],
+                    loops=[pat_name],
+                    claims=[claim_loop(c, names) for c in dep_claims],
+                )
+            )
+        level.subscribers.append(sub_level)
+    return level
+
+
+def build_837p(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    *,
+    created: datetime,
+    numbers: ControlNumbers,
+) -> tuple[Interchange, list[Finding]]:
+    """The interchange for ``claims`` with given time and control numbers (no file, no store)."""
+    if not claims:
+        raise OutputError("no claims to write: every encounter was held; see the Findings")
+    _require(settings)
+    names = _Names()
+    envelope = Envelope.for_submitter(settings, created, numbers)
+    txn = build_transaction(claims, settings, numbers.first_transaction, created, names)
+    count = sum(1 for _ in txn.walk()) + 1
+    txn.trailer.append(RawSegment("SE", tuple(se(count, numbers.first_transaction)[1:])))
+    group = Group(
+        gs=RawSegment("GS", tuple(envelope.gs()[1:])),
+        transactions=[txn],
+        ge=RawSegment("GE", tuple(envelope.ge(1)[1:])),
+    )
+    interchange = Interchange(
+        isa=RawSegment("ISA", tuple(envelope.isa()[1:])),
+        groups=[group],
+        iea=RawSegment("IEA", tuple(envelope.iea()[1:])),
+        delimiters=WRITE_DELIMITERS,
+    )
+    return interchange, names.findings
+
+
+def write_837p(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    target: str | os.PathLike[str] | TextIO,
+    *,
+    created: datetime | None = None,
+    numbers: ControlNumbers | None = None,
+    store: ControlNumberStore | None = None,
+) -> WriteResult:
+    """Write ``claims`` as one 837P interchange to a path (atomically) or an open text file.
+
+    Control numbers come from the per-submitter store unless ``numbers`` is given (goldens
+    freeze them, and ``created``, to compare byte for byte).
+    """
+    if numbers is None:
+        _require(settings)
+        numbers = (store or ControlNumberStore()).reserve(settings["Submitter ID"].strip())
+    interchange, findings = build_837p(
+        claims, settings, created=created or datetime.now().replace(microsecond=0), numbers=numbers
+    )
+    text = render((seg.raw() for seg in interchange.walk()), WRITE_DELIMITERS)
+    path: Path | None = None
+    if isinstance(target, str | os.PathLike):
+        path = Path(target)
+        _write_atomic(path, text)
+    else:
+        target.write(text)
+    return WriteResult(text, interchange, numbers, path, findings)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="ascii", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except (OSError, UnicodeEncodeError) as exc:
+        raise OutputError(f"{path}: cannot write the 837P ({exc})") from None

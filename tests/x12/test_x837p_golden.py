@@ -1,0 +1,91 @@
+"""Golden 837Ps from the fixed encounter set: byte for byte, accepted by pyx12, our checks clean."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from addin.claims import build_claims
+from addin.models import Book, Claim
+from addin.x12.envelope import ControlNumbers
+from addin.x12.x837p import build_837p
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "x837p"
+GOLDEN = DATA / "golden"
+CREATED = datetime(2024, 3, 15, 9, 30)
+NUMBERS = ControlNumbers(101, 101, 101)
+
+
+def load_book() -> Book:
+    return Book.model_validate(json.loads((DATA / "encounters.json").read_text("utf-8")))
+
+
+def pyx12_errors(text: str) -> list[str]:
+    """Run pyx12's validator through its Python API; every error it reports, as text."""
+    import pyx12.params
+    import pyx12.x12n_document
+
+    sink = io.StringIO()
+    logging.getLogger("pyx12").disabled = True
+    ok = pyx12.x12n_document.x12n_document(
+        pyx12.params.ParamsBase(), io.StringIO(text), None, None, fd_json=sink
+    )
+    errors: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            errors.extend(f"{e.get('err_cde')}: {e.get('err_str')}" for e in node.get("errors", []))
+            for value in node.values():
+                if isinstance(value, list):
+                    for item in value:
+                        walk(item)
+
+    walk(json.loads(sink.getvalue()))
+    if not ok and not errors:
+        errors.append("pyx12 returned not valid without a listed error")
+    return errors
+
+
+def _claims() -> dict[str, list[Claim]]:
+    book = load_book()
+    result = build_claims(book.encounters, book.settings, book.payers, book.fees, book.findings)
+    cases: dict[str, list[Claim]] = {}
+    for claim in result.claims:
+        cases.setdefault(claim.encounter_id, []).append(claim)
+    cases["all"] = list(result.claims)
+    return cases
+
+
+CASES = _claims()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_837p_byte_for_byte(case: str) -> None:
+    book = load_book()
+    interchange, _ = build_837p(CASES[case], book.settings, created=CREATED, numbers=NUMBERS)
+    text = interchange.x12()
+    golden = GOLDEN / f"{case}.837"
+    if os.environ.get("CLAIMBOOK_UPDATE_GOLDENS"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(text.encode("ascii"))
+    assert text.encode("ascii") == golden.read_bytes(), f"{golden.name} differs from the writer"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_837p_passes_pyx12(case: str) -> None:
+    text = (GOLDEN / f"{case}.837").read_text("ascii")
+    assert pyx12_errors(text) == []
+
+
+def test_pyx12_driver_reports_errors() -> None:
+    """The driver above is a real signal: a broken SE count is reported."""
+    text = (GOLDEN / "E1001.837").read_text("ascii")
+    broken = text.replace("SE*", "SE*9", 1)
+    assert any("SE count" in e for e in pyx12_errors(broken))
