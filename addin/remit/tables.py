@@ -1,0 +1,267 @@
+"""Result sheets of a reconciliation: Remittance, Reconciliation, Denials, Aging, Dashboard."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from addin.models.remittance import ZERO, Remittance
+from addin.models.table import Column, ResultTable
+from addin.remit.notes import GROUP_NOTES, ROUTINE, action_for, note_for
+from addin.remit.reconcile import STATUSES, ClaimResult, Reconciliation
+
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-30", 0, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-120", 91, 120),
+    ("120+", 121, None),
+)
+STATUS_COLOURS = {
+    "paid": "C6EFCE",
+    "underpaid": "FFEB9C",
+    "overpaid": "FFEB9C",
+    "denied": "FFC7CE",
+    "reversed": "FFC7CE",
+    "unmatched": "FFC7CE",
+}
+DENIAL_STATES = ["Open", "Appealed", "Resubmitted", "Written off", "Closed"]
+FOLLOW_UP_DAYS = 14
+
+
+def _adj_text(result: ClaimResult) -> str:
+    return "; ".join(f"{a.group}-{a.reason} {a.amount:.2f}" for a in result.adjustments)
+
+
+def remittance_table(remittances: Sequence[Remittance]) -> ResultTable:
+    """One row per service payment (or per claim when a claim has no service lines)."""
+    columns = [
+        Column(name="Check/EFT", kind="code"),
+        Column(name="Payment Date", kind="date"),
+        Column(name="Payer"),
+        Column(name="Claim ID", kind="code"),
+        Column(name="Payer Claim Number", kind="code"),
+        Column(name="Claim Status", kind="code"),
+        Column(name="Patient"),
+        Column(name="Date of Service", kind="date"),
+        Column(name="Procedure", kind="code"),
+        Column(name="Modifiers", kind="code"),
+        Column(name="Billed", kind="money"),
+        Column(name="Allowed", kind="money"),
+        Column(name="Paid", kind="money"),
+        Column(name="Adjustments"),
+        Column(name="Remark Codes", kind="code"),
+    ]
+    rows: list[list[object]] = []
+    for rem in remittances:
+        paid_on = rem.payment_date or rem.production_date
+        for claim in rem.claims:
+            patient = ", ".join(n for n in (claim.patient_last_name, claim.patient_first_name) if n)
+            head = [
+                rem.trace_number,
+                paid_on,
+                rem.payer_name or rem.payer_id,
+                claim.patient_control_number,
+                claim.payer_claim_number or "",
+                claim.status,
+                patient,
+            ]
+            claim_adj = "; ".join(f"{a.group}-{a.reason} {a.amount:.2f}" for a in claim.adjustments)
+            if not claim.services:
+                rows.append(
+                    [*head, claim.statement_from, "", "", claim.billed, None, claim.paid,
+                     claim_adj, " ".join(claim.remark_codes)]
+                )  # fmt: skip
+                continue
+            for service in claim.services:
+                adj = "; ".join(f"{a.group}-{a.reason} {a.amount:.2f}" for a in service.adjustments)
+                rows.append(
+                    [*head, service.date_of_service or claim.statement_from,
+                     service.procedure_code, " ".join(service.modifiers), service.billed,
+                     service.allowed, service.paid, adj,
+                     " ".join([*service.remark_codes, *claim.remark_codes])]
+                )  # fmt: skip
+    return ResultTable(sheet="Remittance", columns=columns, rows=rows, title="Remittance")
+
+
+def reconciliation_table(rec: Reconciliation) -> ResultTable:
+    """One row per claim, and one per unmatched remittance claim."""
+    columns = [
+        Column(name="Encounter ID", kind="code"),
+        Column(name="Claim ID", kind="code"),
+        Column(name="Payer"),
+        Column(name="Date of Service", kind="date"),
+        Column(name="Billed", kind="money"),
+        Column(name="Allowed", kind="money"),
+        Column(name="Paid", kind="money"),
+        Column(name="Contractual", kind="money"),
+        Column(name="Patient Responsibility", kind="money"),
+        Column(name="Other Adjustments", kind="money"),
+        Column(name="Expected", kind="money"),
+        Column(name="Variance", kind="money"),
+        Column(name="Interest", kind="money"),
+        Column(name="Status", choices=list(STATUSES), highlight=STATUS_COLOURS),
+        Column(name="Payer Claim Number", kind="code"),
+        Column(name="Reasons"),
+    ]
+    rows: list[list[object]] = []
+    for c in rec.claims:
+        rows.append(
+            [c.encounter_id, c.claim_id, c.payer, c.first_service, c.billed, c.allowed, c.paid,
+             c.contractual, c.patient_responsibility, c.other_adjustments, c.expected,
+             c.variance, c.interest, c.status, " ".join(c.payer_claim_numbers),
+             "; ".join([*c.reasons, _adj_text(c)] if c.adjustments else c.reasons)]
+        )  # fmt: skip
+    for u in rec.unmatched:
+        rows.append(
+            [u.patient_control_number, "", u.payer, None, u.billed, None, u.paid, None, None,
+             None, None, None, None, "unmatched", u.payer_claim_number,
+             f"no claim in this workbook matches; check {u.trace_number}"]
+        )  # fmt: skip
+    return ResultTable(sheet="Reconciliation", columns=columns, rows=rows, title="Reconciliation")
+
+
+def _denial_codes(c: ClaimResult) -> list[str]:
+    """Reason codes worth working: the non-routine adjustments, then remark codes."""
+    codes = [f"{a.group}-{a.reason}" for a in c.adjustments if a.reason not in ROUTINE]
+    if not codes and c.status in ("denied", "reversed"):
+        codes = [f"{a.group}-{a.reason}" for a in c.adjustments]
+    return codes + [r for r in c.remark_codes if r not in ("MA15",)]
+
+
+def denials_table(rec: Reconciliation, descriptions: dict[str, str] | None = None) -> ResultTable:
+    """The denial worklist: codes grouped, a plain-language note, next action, follow-up."""
+    descriptions = descriptions or {}
+    columns = [
+        Column(name="Encounter ID", kind="code"),
+        Column(name="Payer"),
+        Column(name="Date of Service", kind="date"),
+        Column(name="Status"),
+        Column(name="Billed", kind="money"),
+        Column(name="Denied Amount", kind="money"),
+        Column(name="Reason Codes", kind="code"),
+        Column(name="What It Means", width=60),
+        Column(name="Next Action", width=40),
+        Column(name="Owner"),
+        Column(name="Work Status", choices=DENIAL_STATES),
+        Column(name="Follow-up Date", kind="date"),
+    ]
+    rows: list[list[object]] = []
+    for c in rec.claims:
+        worked = [a for a in c.adjustments if a.reason not in ROUTINE and a.group != "PR"]
+        if c.status not in ("denied", "reversed") and not worked:
+            continue
+        codes = _denial_codes(c)
+        meanings: list[str] = []
+        actions: list[str] = []
+        for code in codes:
+            bare = code.split("-", 1)[-1]
+            text = descriptions.get(bare) or note_for(bare)
+            if text:
+                meanings.append(f"{code}: {text}")
+            else:
+                group = code.split("-", 1)[0] if "-" in code else ""
+                meanings.append(f"{code}: {GROUP_NOTES.get(group, 'see the payer')}")
+            action = action_for(bare)
+            if action and action not in actions:
+                actions.append(action)
+        denied = sum((a.amount for a in worked), ZERO) if worked else c.billed - c.paid
+        follow = (c.last_payment or date.today()) + timedelta(days=FOLLOW_UP_DAYS)
+        rows.append(
+            [c.encounter_id, c.payer, c.first_service, c.status, c.billed, denied,
+             ", ".join(codes), "; ".join(meanings), "; ".join(actions) or "Call the payer",
+             "", "Open", follow]
+        )  # fmt: skip
+    return ResultTable(sheet="Denials", columns=columns, rows=rows, title="Denial worklist")
+
+
+def open_balance(c: ClaimResult) -> Decimal:
+    """What the practice still expects from payers for a claim."""
+    if c.status in ("pending", "denied", "reversed"):
+        return c.billed - c.paid
+    if c.status == "underpaid" and c.variance is not None:
+        return -c.variance
+    return ZERO
+
+
+def aging_table(rec: Reconciliation, as_of: date | None = None) -> ResultTable:
+    """Open insurance balances by payer in 0-30 ... 120+ day buckets from the date of service."""
+    today = as_of or date.today()
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * len(AGING_BUCKETS))
+    days_total: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
+    for c in rec.claims:
+        balance = open_balance(c)
+        if balance <= 0 or c.first_service is None:
+            continue
+        days = max((today - c.first_service).days, 0)
+        for i, (_, low, high) in enumerate(AGING_BUCKETS):
+            if days >= low and (high is None or days <= high):
+                sums[c.payer][i] += balance
+                break
+        days_total[c.payer] += days
+        counts[c.payer] += 1
+    columns = [
+        Column(name="Payer"),
+        *(Column(name=label, kind="money") for label, _, _ in AGING_BUCKETS),
+        Column(name="Total", kind="money"),
+        Column(name="Claims", kind="int"),
+        Column(name="Average Days in A/R", kind="number"),
+    ]
+    rows: list[list[object]] = []
+    for payer in sorted(sums):
+        values = sums[payer]
+        average = Decimal(days_total[payer]) / counts[payer]
+        rows.append(
+            [payer, *values, sum(values, ZERO), counts[payer], average.quantize(Decimal("0.1"))]
+        )
+    return ResultTable(sheet="Aging", columns=columns, rows=rows, title=f"Aging as of {today}")
+
+
+def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTable:
+    """Chart data in three blocks: aging by payer, denials by reason, paid vs expected by month."""
+    columns = [
+        Column(name="Chart"),
+        Column(name="Label"),
+        Column(name="Value", kind="money"),
+        Column(name="Second Value", kind="money"),
+        Column(name="Count", kind="int"),
+    ]
+    rows: list[list[object]] = []
+    for row in aging_table(rec, as_of).rows:
+        rows.append(["Aging by payer", row[0], row[len(AGING_BUCKETS) + 1], None, row[-2]])
+    by_reason: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])
+    for c in rec.claims:
+        for a in c.adjustments:
+            if a.reason in ROUTINE or a.group == "PR":
+                continue
+            by_reason[f"{a.group}-{a.reason}"][0] += a.amount
+            by_reason[f"{a.group}-{a.reason}"][1] += 1
+    for label, (amount, count) in sorted(by_reason.items(), key=lambda kv: -kv[1][0]):
+        rows.append(["Denials by reason", label, amount, None, int(count)])
+    months: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for c in rec.claims:
+        if c.last_payment is None:
+            continue
+        key = c.last_payment.strftime("%Y-%m")
+        months[key][0] += c.paid
+        months[key][1] += c.expected if c.expected is not None else c.allowed
+    for month in sorted(months):
+        paid, expected = months[month]
+        rows.append(["Paid vs expected by month", month, paid, expected, None])
+    return ResultTable(sheet="Dashboard", columns=columns, rows=rows, title="Dashboard")
+
+
+def result_tables(
+    rec: Reconciliation, as_of: date | None = None, descriptions: dict[str, str] | None = None
+) -> list[ResultTable]:
+    """The five result sheets of a reconciliation, in workbook order."""
+    return [
+        remittance_table(rec.remittances),
+        reconciliation_table(rec),
+        denials_table(rec, descriptions),
+        aging_table(rec, as_of),
+        dashboard_table(rec, as_of),
+    ]
