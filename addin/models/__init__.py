@@ -19,7 +19,7 @@ from addin.models.remittance import (
     Remittance,
     ServicePayment,
 )
-from addin.models.table import Column, ResultTable
+from addin.models.table import CellMark, Column, ResultTable
 from addin.models.types import (
     Money,
     money,
@@ -33,6 +33,7 @@ __all__ = [
     "RULES_COLUMNS",
     "SETTINGS_KEYS",
     "Book",
+    "CellMark",
     "Column",
     "ContractRow",
     "FeeRow",

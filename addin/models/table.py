@@ -35,3 +35,16 @@ class ResultTable(BaseModel):
     columns: list[Column]
     rows: list[list[Any]] = Field(default_factory=list)
     title: str | None = None
+
+
+class CellMark(BaseModel):
+    """A fill to put on a cell of the user's sheet (e.g. an Encounters cell with a finding).
+
+    ``row`` is the Excel row number; ``column`` is the header text as written (or a canonical
+    name), or a 1-based column number.
+    """
+
+    sheet: str
+    row: int = Field(ge=1)
+    column: str | int
+    severity: Literal["error", "warning", "info"] = "error"

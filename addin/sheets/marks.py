@@ -1,0 +1,141 @@
+"""Fills on the user's cells (CellMark): only style references in that sheet's part change."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from addin.errors import OutputError
+from addin.sheets.package import root_prefix
+from addin.sheets.sheetxml import col_index, col_letter
+
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _attr(tag: str, name: str) -> str | None:
+    found = re.search(rf'\s{name}="([^"]*)"', tag)
+    return found.group(1) if found else None
+
+
+def _with_style(tag: str, style: int) -> str:
+    """A <c ...> open (or empty) tag with its s attribute set, everything else unchanged."""
+    if re.search(r'\ss="\d*"', tag):
+        return re.sub(r'(\s)s="\d*"', rf'\1s="{style}"', tag, count=1)
+    head = re.match(r"<\w+(:\w+)?", tag)
+    assert head is not None
+    return tag[: head.end()] + f' s="{style}"' + tag[head.end() :]
+
+
+def apply_marks(
+    xml: str, cells: dict[tuple[int, int], str], style_for: Callable[[int, str], int]
+) -> str:
+    """Set the style of each (row, 0-based col) in ``cells`` to ``style_for(old, severity)``.
+
+    Cells that do not exist yet are added (empty, styled); rows likewise. Nothing else in the
+    part changes.
+    """
+    if not cells:
+        return xml
+    p = root_prefix(xml, "worksheet")
+    data = re.search(rf"<{re.escape(p)}sheetData\b[^>]*?(/?)>", xml)
+    if data is None:
+        raise OutputError("the sheet part has no <sheetData>; the workbook looks damaged")
+    if data.group(1):
+        body_start = body_end = data.start()
+        xml = xml[: data.start()] + f"<{p}sheetData></{p}sheetData>" + xml[data.end() :]
+        body_start = body_end = data.start() + len(f"<{p}sheetData>")
+    else:
+        body_start = data.end()
+        body_end = xml.find(f"</{p}sheetData>", body_start)
+    by_row: dict[int, dict[int, str]] = {}
+    for (row, col), severity in cells.items():
+        by_row.setdefault(row, {})[col] = severity
+    wanted = sorted(by_row)
+    out: list[str] = [xml[:body_start]]
+    pos = body_start
+    row_re = re.compile(rf"<{re.escape(p)}row\b[^>]*?(/?)>")
+    next_row = 1
+    w = 0
+    for match in row_re.finditer(xml, body_start, body_end):
+        r_attr = _attr(match.group(0), "r")
+        number = int(r_attr) if r_attr else next_row
+        next_row = number + 1
+        while w < len(wanted) and wanted[w] < number:
+            out.append(xml[pos : match.start()])
+            pos = match.start()
+            out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, 0))
+            w += 1
+        if w < len(wanted) and wanted[w] == number:
+            if match.group(1):
+                end = match.end()
+                body = ""
+                open_tag = match.group(0)[:-2].rstrip() + ">"
+            else:
+                end_close = xml.find(f"</{p}row>", match.end())
+                body = xml[match.end() : end_close]
+                end = end_close + len(f"</{p}row>")
+                open_tag = match.group(0)
+            row_style = int(_attr(open_tag, "s") or 0) if _attr(open_tag, "customFormat") in (
+                "1", "true") else 0  # fmt: skip
+            out.append(xml[pos : match.start()])
+            out.append(
+                open_tag
+                + _mark_row(p, number, body, by_row[number], style_for, row_style)
+                + f"</{p}row>"
+            )
+            pos = end
+            w += 1
+    out.append(xml[pos:body_end])
+    while w < len(wanted):
+        out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, 0))
+        w += 1
+    out.append(xml[body_end:])
+    return "".join(out)
+
+
+def _new_row(
+    p: str, number: int, cols: dict[int, str], style_for: Callable[[int, str], int], base: int
+) -> str:
+    cells = "".join(
+        f'<{p}c r="{col_letter(c)}{number}" s="{style_for(base, cols[c])}"/>' for c in sorted(cols)
+    )
+    return f'<{p}row r="{number}">{cells}</{p}row>'
+
+
+def _mark_row(
+    p: str,
+    number: int,
+    body: str,
+    cols: dict[int, str],
+    style_for: Callable[[int, str], int],
+    row_style: int,
+) -> str:
+    cell_re = re.compile(rf"<{re.escape(p)}c\b[^>]*?/>|<{re.escape(p)}c\b[^>]*?>.*?</{p}c>", re.S)
+    todo = dict(cols)
+    out: list[str] = []
+    pos = 0
+    next_col = 0
+    for match in cell_re.finditer(body):
+        cell = match.group(0)
+        head_end = cell.find(">") + 1
+        head = cell[:head_end]
+        ref = _attr(head, "r")
+        found = _REF.fullmatch(ref) if ref else None
+        col = col_index(found.group(1)) if found else next_col
+        next_col = col + 1
+        # cells missing before this one go in column order
+        for missing in sorted(c for c in todo if c < col):
+            out.append(body[pos : match.start()])
+            pos = match.start()
+            out.append(f'<{p}c r="{col_letter(missing)}{number}" '
+                       f's="{style_for(row_style, todo.pop(missing))}"/>')  # fmt: skip
+        if col in todo:
+            old = int(_attr(head, "s") or 0)
+            out.append(body[pos : match.start()])
+            out.append(_with_style(head, style_for(old, todo.pop(col))) + cell[head_end:])
+            pos = match.end()
+    out.append(body[pos:])
+    for missing in sorted(todo):
+        out.append(f'<{p}c r="{col_letter(missing)}{number}" '
+                   f's="{style_for(row_style, todo[missing])}"/>')  # fmt: skip
+    return "".join(out)

@@ -1,0 +1,289 @@
+"""An xlsx/xlsm zip package edited part by part: untouched parts are copied byte for byte.
+
+Untouched entries are copied as their original compressed bytes (no inflate/deflate), so
+they are identical by construction and a large sheet costs only a copy.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from xml.etree import ElementTree
+
+from addin.errors import OutputError
+
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+CT_PATH = "[Content_Types].xml"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # new parts get a fixed stamp: reproducible output
+_LIMIT = 0xFFFFFFFF
+
+
+@dataclass
+class _Entry:
+    name: str
+    info: zipfile.ZipInfo | None = None
+    raw: bytes | None = None  # original compressed bytes, copied unchanged
+    data: bytes | None = None  # new or replaced content
+
+
+class Package:
+    """The parts of a zip package in their original order; new parts are appended."""
+
+    def __init__(self, path: Path | None = None, parts: dict[str, bytes] | None = None) -> None:
+        self.path = path
+        self._entries: dict[str, _Entry] = {}
+        self._zip: zipfile.ZipFile | None = None
+        if path is not None:
+            try:
+                self._zip = zipfile.ZipFile(path)
+                with open(path, "rb") as fh:
+                    for info in self._zip.infolist():
+                        self._entries[info.filename] = _Entry(
+                            info.filename, info, _raw_bytes(fh, info)
+                        )
+            except (zipfile.BadZipFile, OSError, struct.error) as exc:
+                raise OutputError(
+                    f"{path}: not a readable xlsx/xlsm package ({exc}); open it in Excel and "
+                    "save it as .xlsx"
+                ) from None
+        for name, data in (parts or {}).items():
+            self._entries[name] = _Entry(name, data=data)
+
+    def names(self) -> list[str]:
+        return list(self._entries)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._entries
+
+    def read(self, name: str) -> bytes:
+        entry = self._entries[name]
+        if entry.data is not None:
+            return entry.data
+        assert self._zip is not None
+        return self._zip.read(name)
+
+    def text(self, name: str) -> str:
+        return self.read(name).decode("utf-8")
+
+    def set(self, name: str, data: bytes | str) -> None:
+        """Replace a part's content (keeping its place) or append a new part."""
+        blob = data.encode("utf-8") if isinstance(data, str) else data
+        entry = self._entries.get(name)
+        if entry is None:
+            self._entries[name] = _Entry(name, data=blob)
+        elif entry.data != blob:
+            if entry.raw is not None and entry.data is None and blob == self.read(name):
+                return  # unchanged: keep the original bytes
+            entry.data = blob
+            entry.raw = None
+
+    def remove(self, name: str) -> None:
+        self._entries.pop(name, None)
+
+    def changed(self) -> list[str]:
+        return [e.name for e in self._entries.values() if e.data is not None]
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def write(self, fh: BinaryIO, level: int = 6) -> None:
+        """Write the package: original entries raw, changed ones deflated."""
+        central: list[bytes] = []
+        offset = 0
+        for entry in self._entries.values():
+            name = entry.name.encode("utf-8")
+            if entry.raw is not None and entry.info is not None:
+                info = entry.info
+                method, crc, raw = info.compress_type, info.CRC, entry.raw
+                size, dostime = info.file_size, info.date_time
+                flags = (info.flag_bits & ~0x08) | 0x800
+                version = max(info.extract_version, 20)
+            else:
+                data = entry.data if entry.data is not None else b""
+                comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+                raw = comp.compress(data) + comp.flush()
+                method, crc, size = zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data)
+                dostime, flags, version = _FIXED_TIME, 0x800, 20
+            if len(raw) > _LIMIT or size > _LIMIT or offset > _LIMIT:
+                raise OutputError(
+                    f"{self.path}: part {entry.name} is over 4 GB; the workbook is too large to "
+                    "write"
+                )
+            dtime = (dostime[3] << 11) | (dostime[4] << 5) | (dostime[5] // 2)
+            ddate = ((dostime[0] - 1980) << 9) | (dostime[1] << 5) | dostime[2]
+            fh.write(
+                struct.pack(
+                    "<4sHHHHHIIIHH",
+                    b"PK\x03\x04",
+                    version,
+                    flags,
+                    method,
+                    dtime,
+                    ddate,
+                    crc,
+                    len(raw),
+                    size,
+                    len(name),
+                    0,
+                )  # fmt: skip
+            )
+            fh.write(name)
+            fh.write(raw)
+            central.append(
+                struct.pack(
+                    "<4sHHHHHHIIIHHHHHII",
+                    b"PK\x01\x02",
+                    20,
+                    version,
+                    flags,
+                    method,
+                    dtime,
+                    ddate,
+                    crc,
+                    len(raw),
+                    size,
+                    len(name),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )  # fmt: skip
+                + name
+            )
+            offset += 30 + len(name) + len(raw)
+        directory = b"".join(central)
+        if len(central) > 0xFFFF:
+            raise OutputError(f"{self.path}: more than 65,535 parts; cannot write")
+        fh.write(directory)
+        fh.write(
+            struct.pack(
+                "<4sHHHHIIH",
+                b"PK\x05\x06",
+                0,
+                0,
+                len(central),
+                len(central),
+                len(directory),
+                offset,
+                0,
+            )  # fmt: skip
+        )
+
+    # -- relationships and content types ------------------------------------------------
+
+    def rels_path(self, part: str) -> str:
+        folder, base = posixpath.split(part)
+        return posixpath.join(folder, "_rels", base + ".rels")
+
+    def rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """Relationship id -> (type, absolute part name) for ``part`` ('' = the package)."""
+        path = self.rels_path(part) if part else "_rels/.rels"
+        if path not in self:
+            return {}
+        root = ElementTree.fromstring(self.read(path))
+        base = posixpath.dirname(part)
+        result: dict[str, tuple[str, str]] = {}
+        for rel in root.iter(f"{{{REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External":
+                result[rel.get("Id", "")] = (rel.get("Type", ""), target)
+                continue
+            if target.startswith("/"):
+                name = target.lstrip("/")
+            else:
+                name = posixpath.normpath(posixpath.join(base, target))
+            result[rel.get("Id", "")] = (rel.get("Type", ""), name)
+        return result
+
+    def add_rel(self, part: str, rel_type: str, target: str) -> str:
+        """Add a relationship from ``part`` to the absolute part ``target``; returns its Id."""
+        path = self.rels_path(part)
+        relative = posixpath.relpath(target, posixpath.dirname(part) or ".")
+        if path in self:
+            xml = self.text(path)
+            ids = set(re.findall(r'\bId="([^"]*)"', xml))
+        else:
+            xml = (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<Relationships xmlns="{REL_NS}"></Relationships>'
+            )
+            ids = set()
+        number = 1
+        while f"rId{number}" in ids:
+            number += 1
+        rid = f"rId{number}"
+        rel = f'<Relationship Id="{rid}" Type="{rel_type}" Target="{relative}"/>'
+        xml = insert_before_close(xml, "Relationships", rel)
+        self.set(path, xml)
+        return rid
+
+    def add_override(self, part: str, content_type: str) -> None:
+        xml = self.text(CT_PATH)
+        if f'PartName="/{part}"' in xml:
+            return
+        override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+        self.set(CT_PATH, insert_before_close(xml, "Types", override))
+
+    def remove_override(self, part: str) -> None:
+        xml = self.text(CT_PATH)
+        new = re.sub(rf'<(\w+:)?Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", xml)
+        self.set(CT_PATH, new)
+
+    def main_part(self) -> str:
+        for rel_type, target in self.rels("").values():
+            if rel_type.endswith("/officeDocument"):
+                return target
+        raise OutputError(f"{self.path}: no workbook part in the package; not an xlsx file")
+
+    def free_name(self, pattern: str) -> str:
+        """The first unused part name ``pattern.format(n)`` for n = 1, 2, ..."""
+        number = 1
+        lowered = {n.lower() for n in self._entries}
+        while pattern.format(number).lower() in lowered:
+            number += 1
+        return pattern.format(number)
+
+
+def _raw_bytes(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    if info.flag_bits & 0x1:
+        raise OutputError(f"part {info.filename} is encrypted; save an unprotected copy")
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    return fh.read(info.compress_size)
+
+
+def insert_before_close(xml: str, local: str, snippet: str) -> str:
+    """Insert ``snippet`` as the last child of the first ``local`` element (prefix-aware).
+
+    A self-closing element is opened up; nothing else in the text changes.
+    """
+    close = re.search(rf"</(\w+:)?{local}\s*>", xml)
+    if close is not None:
+        return xml[: close.start()] + snippet + xml[close.start() :]
+    empty = re.search(rf"<((\w+:)?{local})\b([^>]*?)\s*/>", xml)
+    if empty is None:
+        raise OutputError(f"<{local}> not found in a package part; the workbook looks damaged")
+    tag = empty.group(1)
+    return xml[: empty.start()] + f"<{tag}{empty.group(3)}>{snippet}</{tag}>" + xml[empty.end() :]
+
+
+def root_prefix(xml: str, local: str) -> str:
+    """The namespace prefix of the root element ('' or 'x:')."""
+    found = re.search(rf"<(\w+:)?{local}\b", xml)
+    return (found.group(1) or "") if found else ""

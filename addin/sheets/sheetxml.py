@@ -1,0 +1,249 @@
+"""A ResultTable as worksheet and table XML: typed cells, formats, dropdowns, highlights."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from addin.models import Column, ResultTable
+from addin.sheets.package import DOC_REL, MAIN_NS
+from addin.sheets.values import date_to_serial
+
+MAX_CELL_TEXT = 32767  # Excel's limit; longer text would make Excel repair the file
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MONEY_FORMAT = '"$"#,##0.00_);[Red]\\("$"#,##0.00\\)'
+TEXT_FMT, DATE_FMT, INT_FMT, PERCENT_FMT = 49, 14, 1, 10
+DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def col_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    """Excel letters -> 0-based column index."""
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number - 1
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char == "_":
+        return "_x005F_"  # a literal _xHHHH_ in the text must not decode as an escape
+    return f"_x{ord(char):04X}_"
+
+
+def xml_text(value: str) -> str:
+    """Text for a <t> element: XML-escaped, control characters as Excel's _xHHHH_ escapes."""
+    value = _SURROGATE.sub("\ufffd", value)
+    if len(value) > MAX_CELL_TEXT:
+        value = value[: MAX_CELL_TEXT - 1] + "\u2026"
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _ILLEGAL.sub(_escape_char, value)
+
+
+def xml_attr(value: str) -> str:
+    return xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+@dataclass
+class SheetStyles:
+    """Cell format indexes (cellXfs) the writer uses, and dxf ids per highlight colour."""
+
+    text: int
+    code: int
+    money: int
+    date: int
+    int_: int
+    number: int
+    percent: int
+    dxf: dict[str, int]
+
+
+def _inline(ref: str, text: str, style: int) -> str:
+    s = f' s="{style}"' if style else ""
+    return (
+        f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(text)}</t></is></c>'
+    )
+
+
+def _number_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else None
+    return None
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _cell(ref: str, value: Any, column: Column, styles: SheetStyles) -> str:
+    kind = column.kind
+    if kind in ("text", "code", "link"):
+        style = styles.code if kind == "code" else styles.text
+        return _inline(ref, _as_text(value), style)
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if kind == "date" and isinstance(value, date):
+        return f'<c r="{ref}" s="{styles.date}"><v>{date_to_serial(value)!r}</v></c>'
+    number = _number_text(value)
+    if number is None:
+        return _inline(ref, _as_text(value), styles.text)
+    style = {
+        "money": styles.money,
+        "int": styles.int_,
+        "percent": styles.percent,
+        "date": styles.date,
+    }.get(kind, styles.number)
+    s = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{s}><v>{number}</v></c>'
+
+
+def unique_headers(columns: list[Column]) -> list[str]:
+    """Table column names must be unique (case-insensitive) and non-empty."""
+    seen: set[str] = set()
+    names: list[str] = []
+    for i, column in enumerate(columns):
+        base = " ".join(column.name.split()) or f"Column{i + 1}"
+        name, n = base, 2
+        while name.casefold() in seen:
+            name, n = f"{base} {n}", n + 1
+        seen.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _width(column: Column, header: str, rows: list[list[Any]], index: int) -> float:
+    if column.width:
+        return column.width
+    longest = len(header) + 3  # room for the filter button
+    for row in rows[:500]:  # a sample is enough to size a column
+        if index < len(row) and row[index] is not None:
+            value = row[index]
+            size = 14 if column.kind == "money" else (11 if column.kind == "date" else 0)
+            longest = max(longest, size or len(_as_text(value)))
+    return float(min(max(longest + 2, 8), 60))
+
+
+def worksheet_xml(table: ResultTable, styles: SheetStyles, table_rid: str) -> str:
+    """The whole worksheet part for a result table (header row 1, data from row 2)."""
+    columns = table.columns
+    headers = unique_headers(columns)
+    ncols = max(len(columns), 1)
+    last_row = max(len(table.rows) + 1, 2)
+    last_col = col_letter(ncols - 1)
+    letters = [col_letter(i) for i in range(ncols)]
+    parts: list[str] = [
+        DECLARATION,
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{DOC_REL}">',
+        f'<dimension ref="A1:{last_col}{last_row}"/>',
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
+        'sqref="A2"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/>',
+        "<cols>",
+    ]
+    for i, column in enumerate(columns):
+        width = _width(column, headers[i], table.rows, i)
+        style = styles.code if column.kind == "code" else 0
+        s = f' style="{style}"' if style else ""
+        parts.append(f'<col min="{i + 1}" max="{i + 1}" width="{width:.2f}"{s} customWidth="1"/>')
+    parts.append("</cols><sheetData>")
+    parts.append(
+        '<row r="1">'
+        + "".join(_inline(f"{letters[i]}1", h, styles.text) for i, h in enumerate(headers))
+        + "</row>"
+    )
+    append = parts.append
+    for r, values in enumerate(table.rows, start=2):
+        cells = [
+            _cell(f"{letters[i]}{r}", value, columns[i], styles)
+            for i, value in enumerate(values[: len(columns)])
+            if value is not None and value != ""
+        ]
+        append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    parts.append("</sheetData>")
+    priority = 1
+    rules: list[str] = []
+    for i, column in enumerate(columns):
+        column_rules = []
+        for value, colour in (column.highlight or {}).items():
+            dxf = styles.dxf.get(colour.upper().lstrip("#"))
+            if dxf is None:
+                continue
+            formula = '"' + value.replace('"', '""') + '"'
+            column_rules.append(
+                f'<cfRule type="cellIs" dxfId="{dxf}" priority="{priority}" operator="equal">'
+                f"<formula>{xml_text(formula)}</formula></cfRule>"
+            )
+            priority += 1
+        if column_rules:
+            rules.append(
+                f'<conditionalFormatting sqref="{letters[i]}2:{letters[i]}{last_row}">'
+                + "".join(column_rules)
+                + "</conditionalFormatting>"
+            )
+    parts.extend(rules)
+    validations = []
+    for i, column in enumerate(columns):
+        if not column.choices:
+            continue
+        listed = ",".join(c.replace('"', '""') for c in column.choices)
+        if len(listed) > 255 or any("," in c for c in column.choices):
+            continue  # Excel's inline lists hold 255 characters and no commas
+        validations.append(
+            f'<dataValidation type="list" allowBlank="1" showErrorMessage="1" '
+            f'sqref="{letters[i]}2:{letters[i]}{last_row}"><formula1>"{xml_text(listed)}"'
+            "</formula1></dataValidation>"
+        )
+    if validations:
+        parts.append(f'<dataValidations count="{len(validations)}">')
+        parts.extend(validations)
+        parts.append("</dataValidations>")
+    parts.append(
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    )
+    parts.append(f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts>')
+    parts.append("</worksheet>")
+    return "".join(parts)
+
+
+def table_xml(table: ResultTable, table_id: int, name: str, style: str) -> str:
+    """The table part (an Excel Table over the whole result)."""
+    headers = unique_headers(table.columns)
+    last = f"{col_letter(max(len(headers), 1) - 1)}{max(len(table.rows) + 1, 2)}"
+    cols = "".join(
+        f'<tableColumn id="{i + 1}" name="{xml_attr(h)}"/>' for i, h in enumerate(headers)
+    )
+    return (
+        f'{DECLARATION}<table xmlns="{MAIN_NS}" id="{table_id}" name="{name}" '
+        f'displayName="{name}" ref="A1:{last}" totalsRowShown="0">'
+        f'<autoFilter ref="A1:{last}"/><tableColumns count="{len(headers)}">{cols}'
+        f'</tableColumns><tableStyleInfo name="{style}" showFirstColumn="0" '
+        'showLastColumn="0" showRowStripes="1" showColumnStripes="0"/></table>'
+    )

@@ -1,0 +1,280 @@
+"""Open a workbook or CSV for reading and find a table in it by its headers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from addin.errors import WorkbookError
+from addin.sheets.headers import alias_index, header_key
+from addin.sheets.values import is_blank
+
+HEADER_SCAN_ROWS = 20
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+CSV_SHEET = "Encounters"  # a CSV file is read as (and written back as) the Encounters sheet
+Row = list[Any]
+
+
+@dataclass
+class TableSpot:
+    """An Excel Table's position: sheet, header row and columns (0-based), last data row."""
+
+    name: str
+    sheet: str
+    header_row: int
+    first_col: int
+    last_col: int
+    last_row: int
+
+
+class Source:
+    """Read access to one workbook (python-calamine) or CSV file (as a single sheet)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._grids: dict[str, list[Row]] = {}
+        self.tables: list[TableSpot] = []
+        self._book: pc.CalamineWorkbook | None = None
+        suffix = self.path.suffix.lower()
+        if not self.path.is_file():
+            raise WorkbookError(f"{self.path}: no such file; check the path")
+        if suffix == ".csv" or suffix == ".txt":
+            self.sheet_names = [CSV_SHEET]
+            self._grids[CSV_SHEET] = _read_csv(self.path)
+            return
+        if suffix not in EXCEL_SUFFIXES:
+            raise WorkbookError(
+                f"{self.path}: {suffix or 'no extension'} is not a workbook; "
+                "use .xlsx, .xlsm, .xls or .csv"
+            )
+        try:
+            self._book = pc.CalamineWorkbook.from_path(
+                str(self.path), load_tables=suffix in {".xlsx", ".xlsm"}
+            )
+        except pc.PasswordError:
+            raise WorkbookError(
+                f"{self.path}: the workbook is password-protected; save an unprotected copy"
+            ) from None
+        except (pc.CalamineError, OSError, ValueError) as exc:
+            raise WorkbookError(
+                f"{self.path}: cannot be read as a workbook ({exc}); open it in Excel and "
+                "save it again as .xlsx"
+            ) from None
+        self.sheet_names = list(self._book.sheet_names)
+        if suffix in {".xlsx", ".xlsm"}:
+            for name in self._book.table_names or ():
+                table = self._book.get_table_by_name(name)
+                start, end = table.start, table.end
+                if start is None or end is None:
+                    continue
+                self.tables.append(
+                    TableSpot(name, table.sheet, start[0] - 1, start[1], end[1], end[0])
+                )
+
+    @property
+    def is_csv(self) -> bool:
+        return self._book is None
+
+    def find_sheet(self, *names: str) -> str | None:
+        """The workbook's sheet whose name matches one of ``names`` (case/space-insensitive)."""
+        wanted = {header_key(n) for n in names}
+        for sheet in self.sheet_names:
+            if header_key(sheet) in wanted:
+                return sheet
+        return None
+
+    def grid(self, sheet: str) -> list[Row]:
+        """The sheet's cells from A1 (row index + 1 = Excel row number); blanks are ''."""
+        if sheet not in self._grids:
+            assert self._book is not None
+            try:
+                self._grids[sheet] = self._book.get_sheet_by_name(sheet).to_python(
+                    skip_empty_area=False
+                )
+            except pc.CalamineError as exc:
+                raise WorkbookError(
+                    f"{self.path}: sheet {sheet!r} cannot be read ({exc})"
+                ) from None
+        return self._grids[sheet]
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+
+
+def _read_csv(path: Path) -> list[Row]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise WorkbookError(f"{path}: not UTF-8 or Windows-1252 text; save it as CSV UTF-8")
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+
+
+@dataclass
+class SheetTable:
+    """A table found by its headers: where it is and its non-empty data rows.
+
+    ``columns`` maps canonical names to 0-based column indexes; ``headers`` maps them to the
+    header text as written; ``other`` keeps unrecognised headers (text -> index).
+    ``rows`` holds (Excel row number, cells) for each non-empty row; ``gaps`` the runs of
+    empty rows between data rows (first, last Excel row).
+    """
+
+    path: Path
+    sheet: str
+    header_row: int
+    columns: dict[str, int]
+    headers: dict[str, str]
+    other: dict[str, int] = field(default_factory=dict)
+    rows: list[tuple[int, Row]] = field(default_factory=list)
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    table_name: str | None = None
+
+    def get(self, cells: Row, canonical: str) -> Any:
+        index = self.columns.get(canonical)
+        if index is None or index >= len(cells):
+            return None
+        return cells[index]
+
+
+def _match_row(
+    cells: Row, index: dict[str, str], first: int = 0, last: int | None = None
+) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
+    columns: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    other: dict[str, int] = {}
+    stop = len(cells) if last is None else min(len(cells), last + 1)
+    for col in range(first, stop):
+        cell = cells[col]
+        if is_blank(cell):
+            continue
+        canonical = index.get(header_key(cell))
+        written = " ".join(str(cell).split())
+        if canonical is not None and canonical not in columns:
+            columns[canonical] = col
+            headers[canonical] = written
+        else:
+            other[written] = col
+    return columns, headers, other
+
+
+def find_table(
+    source: Source,
+    sheet: str,
+    headers: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...] = (),
+) -> SheetTable | None:
+    """Find the header row on ``sheet`` (an Excel Table's, else the best of the first 20 rows).
+
+    Returns None when no row holds all ``required`` headers (or, with none required, at least
+    one known header).
+    """
+    index = alias_index(headers)
+    grid = source.grid(sheet)
+    best: tuple[int, int, dict[str, int], dict[str, str], dict[str, int], TableSpot | None]
+    best = (0, -1, {}, {}, {}, None)
+    candidates: list[tuple[int, TableSpot | None]] = [
+        (t.header_row, t) for t in source.tables if t.sheet == sheet
+    ]
+    candidates += [(r, None) for r in range(min(HEADER_SCAN_ROWS, len(grid)))]
+    for row_index, spot in candidates:
+        if row_index >= len(grid):
+            continue
+        first, last = (spot.first_col, spot.last_col) if spot else (0, None)
+        columns, names, other = _match_row(grid[row_index], index, first, last)
+        if not all(r in columns for r in required) or not columns:
+            continue
+        # an Excel Table beats a plain range with the same headers
+        score = len(columns) * 2 + (1 if spot else 0)
+        if score > best[0]:
+            best = (score, row_index, columns, names, other, spot)
+    score, header_index, columns, names, other, spot = best
+    if score == 0:
+        return None
+    table = SheetTable(
+        path=source.path,
+        sheet=sheet,
+        header_row=header_index + 1,
+        columns=columns,
+        headers=names,
+        other=other,
+        table_name=spot.name if spot else None,
+    )
+    last_row = spot.last_row if spot else len(grid) - 1
+    used = sorted(set(columns.values()) | set(other.values()))
+    gap_start: int | None = None
+    for row_index in range(header_index + 1, min(last_row + 1, len(grid))):
+        cells = grid[row_index]
+        if all(is_blank(cells[c]) for c in used if c < len(cells)):
+            if gap_start is None:
+                gap_start = row_index + 1
+            continue
+        if gap_start is not None and table.rows:
+            table.gaps.append((gap_start, row_index))
+        gap_start = None
+        table.rows.append((row_index + 1, cells))
+    return table
+
+
+def read_table(
+    path: Path | str,
+    headers: Mapping[str, tuple[str, ...]],
+    *,
+    sheet: str | None = None,
+    required: tuple[str, ...] = (),
+) -> SheetTable:
+    """Find and read a table by its headers in ``sheet`` (or the first sheet that has it).
+
+    Raises WorkbookError naming the file and sheet when no such table exists.
+    """
+    source = Source(Path(path))
+    try:
+        return locate(source, headers, sheet=sheet, required=required)
+    finally:
+        source.close()
+
+
+def locate(
+    source: Source,
+    headers: Mapping[str, tuple[str, ...]],
+    *,
+    sheet: str | None = None,
+    required: tuple[str, ...] = (),
+) -> SheetTable:
+    """Like :func:`read_table` on an open Source."""
+    if sheet is not None and not source.is_csv:
+        found = source.find_sheet(sheet)
+        if found is None:
+            raise WorkbookError(
+                f"{source.path}: no sheet named {sheet!r} (sheets: "
+                f"{', '.join(source.sheet_names)}); add it or rename a sheet"
+            )
+        sheets = [found]
+    else:
+        sheets = list(source.sheet_names)
+    for name in sheets:
+        table = find_table(source, name, headers, required)
+        if table is not None:
+            return table
+    need = ", ".join(required) if required else ", ".join(list(headers)[:5])
+    where = f"sheet {sheets[0]!r}" if len(sheets) == 1 else "any sheet"
+    raise WorkbookError(
+        f"{source.path}: {where} has no header row with {need} in the first "
+        f"{HEADER_SCAN_ROWS} rows; add those headers (any order, e.g. 'CPT' for Procedure Code)"
+    )

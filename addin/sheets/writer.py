@@ -1,0 +1,421 @@
+"""write_tables: result sheets into the user's xlsx/xlsm by replacing parts, saved atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from xml.etree import ElementTree
+
+import python_calamine as pc
+
+from addin.errors import OutputError
+from addin.models import CellMark, ResultTable
+from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
+from addin.sheets.marks import apply_marks
+from addin.sheets.newbook import package_from_csv
+from addin.sheets.package import (
+    DOC_REL,
+    MAIN_NS,
+    REL_NS,
+    Package,
+    insert_before_close,
+    root_prefix,
+)
+from addin.sheets.sheetxml import (
+    DATE_FMT,
+    INT_FMT,
+    MONEY_FORMAT,
+    PERCENT_FMT,
+    TEXT_FMT,
+    SheetStyles,
+    table_xml,
+    worksheet_xml,
+)
+from addin.sheets.source import CSV_SHEET, Source
+from addin.sheets.styles import Styles
+
+RESULT_SHEETS = ("Findings", "Claims", "Remittance", "Reconciliation", "Denials", "Aging",
+                 "Dashboard")  # fmt: skip
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+TABLE_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+_FONT_FOR_FILL = {"FFC7CE": "9C0006", "FFEB9C": "9C5700", "C6EFCE": "006100", "DDEBF7": "1F4E78"}
+TABLE_STYLE = "TableStyleMedium2"
+
+
+def default_output(path: Path) -> Path:
+    """BOOK.claimbook.xlsx beside the input (.xlsm stays .xlsm: it holds macros)."""
+    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    return path.with_name(f"{path.stem}.claimbook{suffix}")
+
+
+def write_tables(
+    path: Path | str,
+    tables: Sequence[ResultTable],
+    *,
+    out: Path | str | None = None,
+    in_place: bool = False,
+    marks: Sequence[CellMark] | None = None,
+) -> Path:
+    """Add or replace each table's sheet in the workbook at ``path``; returns the file written.
+
+    Every part of the package that is not a result sheet (VBA, drawings, pivot caches, the
+    user's sheets and their extensions) is copied byte for byte; workbook.xml, its rels,
+    [Content_Types].xml and styles.xml only gain what the new sheets need. ``marks`` add
+    fills to the user's cells (style references only). Output goes to ``out`` or
+    BOOK.claimbook.xlsx beside the input; ``in_place`` backs the original up first. The
+    file is written to a temporary name in the same folder and renamed, so a crash leaves
+    the original (and any earlier output) complete.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise OutputError(f"{path}: no such file; check the path")
+    if suffix == ".csv":
+        if in_place:
+            raise OutputError(
+                f"{path}: a CSV file cannot hold result sheets; leave out --in-place and "
+                "Claimbook writes a new .xlsx beside it"
+            )
+        package = package_from_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        package = Package(path)
+    else:
+        raise OutputError(
+            f"{path}: results can be written into .xlsx or .xlsm files only; open the file in "
+            "Excel and save it as .xlsx (or .xlsm if it has macros)"
+        )
+    target = path if in_place else Path(out) if out is not None else default_output(path)
+    if not in_place and target.resolve() == path.resolve():
+        package.close()
+        raise OutputError(
+            f"{target}: this is the input workbook; use --in-place to replace it (a backup is "
+            "made) or choose another --out"
+        )
+    try:
+        _Editor(package, path).apply(list(tables), list(marks or ()))
+        return save_package(package, target, backup_of=path if in_place else None)
+    finally:
+        package.close()
+
+
+class _Editor:
+    """The package edits for one run: styles, sheets, tables, marks."""
+
+    def __init__(self, package: Package, path: Path) -> None:
+        self.pkg = package
+        self.path = path
+        self.wb_part = package.main_part()
+        self.wb_dir = self.wb_part.rsplit("/", 1)[0] if "/" in self.wb_part else ""
+        self.wb_xml = package.text(self.wb_part)
+        self.wb_rels = package.rels(self.wb_part)
+        self.styles_part = next(
+            (t for ty, t in self.wb_rels.values() if ty.endswith("/styles")), None
+        )
+        if self.styles_part is None:
+            raise OutputError(f"{path}: the workbook has no styles part; open and save it in Excel")
+        self.styles = Styles(package.text(self.styles_part))
+
+    def apply(self, tables: list[ResultTable], marks: list[CellMark]) -> None:
+        names = [t.sheet.casefold() for t in tables]
+        if len(set(names)) != len(names):
+            raise OutputError("two result tables name the same sheet; give each its own sheet")
+        for table in tables:
+            _check_sheet_name(table.sheet)
+        if tables:
+            sheet_styles = self._sheet_styles(tables)
+            for table in tables:
+                self._write_table(table, sheet_styles)
+        if marks:
+            self._apply_marks([m for m in marks if m.sheet.casefold() not in names])
+        self.pkg.set(self.wb_part, self.wb_xml)
+        self.pkg.set(self.styles_part or "", self.styles.xml)
+
+    # -- workbook structure --------------------------------------------------------------
+
+    def _sheets(self) -> list[tuple[str, int, str]]:
+        root = ElementTree.fromstring(self.wb_xml.encode("utf-8"))
+        result = []
+        for sheet in root.iter(f"{{{MAIN_NS}}}sheet"):
+            result.append(
+                (
+                    sheet.get("name", ""),
+                    int(sheet.get("sheetId", "0")),
+                    sheet.get(f"{{{DOC_REL}}}id", ""),
+                )
+            )
+        return result
+
+    def _table_names_and_ids(self) -> tuple[set[str], int]:
+        ct = self.pkg.text("[Content_Types].xml")
+        names: set[str] = set()
+        top = 0
+        for part in re.findall(r'PartName="/([^"]+)"[^>]*ContentType="' + re.escape(TABLE_CT),
+                               ct):  # fmt: skip
+            if part not in self.pkg:
+                continue
+            head = self.pkg.read(part)[:4096].decode("utf-8", "replace")
+            found = re.search(r"<(?:\w+:)?table\b[^>]*", head)
+            if found is None:
+                continue
+            id_ = re.search(r'\sid="(\d+)"', found.group(0))
+            top = max(top, int(id_.group(1)) if id_ else 0)
+            for attr in ("name", "displayName"):
+                value = re.search(rf'\s{attr}="([^"]*)"', found.group(0))
+                if value:
+                    names.add(value.group(1).casefold())
+        names |= {n.casefold() for n in re.findall(r'<(?:\w+:)?definedName\b[^>]*\sname="([^"]*)"',
+                                                  self.wb_xml)}  # fmt: skip
+        return names, top
+
+    def _sheet_styles(self, tables: list[ResultTable]) -> SheetStyles:
+        s = self.styles
+        money_fmt = s.numfmt(MONEY_FORMAT)
+        colours = {
+            c.upper().lstrip("#")
+            for t in tables
+            for col in t.columns
+            for c in (col.highlight or {}).values()
+        }
+        return SheetStyles(
+            text=0,
+            code=s.xf(TEXT_FMT),
+            money=s.xf(money_fmt),
+            date=s.xf(DATE_FMT),
+            int_=s.xf(INT_FMT),
+            number=0,
+            percent=s.xf(PERCENT_FMT),
+            dxf={c: s.dxf(c, _FONT_FOR_FILL.get(c, "000000")) for c in sorted(colours)},
+        )
+
+    def _write_table(self, table: ResultTable, styles: SheetStyles) -> None:
+        existing = {name.casefold(): (name, sid, rid) for name, sid, rid in self._sheets()}
+        found = existing.get(table.sheet.casefold())
+        table_part: str | None = None
+        table_name: str | None = None
+        table_id: int | None = None
+        if found is not None:
+            _, sheet_id, rid = found
+            sheet_part = self.wb_rels[rid][1]
+            for rel_type, target in self.pkg.rels(sheet_part).values():
+                if rel_type.endswith("/table") and target in self.pkg:
+                    if table_part is None:
+                        table_part = target
+                        head = self.pkg.read(target)[:4096].decode("utf-8", "replace")
+                        m_id = re.search(r'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"', head)
+                        m_name = re.search(r'<(?:\w+:)?table\b[^>]*?\sname="([^"]*)"', head)
+                        table_id = int(m_id.group(1)) if m_id else None
+                        table_name = m_name.group(1) if m_name else None
+                    else:
+                        self.pkg.remove(target)
+                        self.pkg.remove_override(target)
+            if re.search(r"<(\w+:)?f[\s>/]", self.pkg.text(sheet_part)):
+                self._drop_calc_chain()
+        else:
+            sheet_part = self.pkg.free_name(f"{self.wb_dir}/worksheets/sheet{{}}.xml")
+            rid = self.pkg.add_rel(self.wb_part, f"{DOC_REL}/worksheet", sheet_part)
+            self.wb_rels = self.pkg.rels(self.wb_part)
+            self.pkg.add_override(sheet_part, WORKSHEET_CT)
+            sheet_id = max([0, *(sid for _, sid, _ in existing.values())]) + 1
+            p = root_prefix(self.wb_xml, "workbook")
+            r_prefix = _prefix_for(self.wb_xml, DOC_REL)
+            # a workbook.xml that never declared the r: namespace gets it on the new element
+            r_attr = (
+                f'{r_prefix}:id="{rid}"' if r_prefix else f'cbr:id="{rid}" xmlns:cbr="{DOC_REL}"'
+            )
+            element = f'<{p}sheet name="{_attr(table.sheet)}" sheetId="{sheet_id}" {r_attr}/>'
+            self.wb_xml = insert_before_close(self.wb_xml, "sheets", element)
+        names, top_id = self._table_names_and_ids()
+        if table_part is None:
+            table_part = self.pkg.free_name(f"{self.wb_dir}/tables/table{{}}.xml")
+            self.pkg.add_override(table_part, TABLE_CT)
+        if table_id is None:
+            table_id = top_id + 1
+        if table_name is None:
+            table_name = _table_name(table.sheet, names)
+        rels = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{REL_NS}"><Relationship Id="rId1" Type="{DOC_REL}/table" '
+            f'Target="{_relative(sheet_part, table_part)}"/></Relationships>'
+        )
+        self.pkg.set(self.pkg.rels_path(sheet_part), rels)
+        self.pkg.set(sheet_part, worksheet_xml(table, styles, "rId1"))
+        self.pkg.set(table_part, table_xml(table, table_id, table_name, TABLE_STYLE))
+
+    def _drop_calc_chain(self) -> None:
+        """A replaced sheet's formulas would dangle in the calc chain; Excel rebuilds it."""
+        for rid, (rel_type, target) in list(self.wb_rels.items()):
+            if not rel_type.endswith("/calcChain") or target not in self.pkg:
+                continue
+            self.pkg.remove(target)
+            self.pkg.remove_override(target)
+            rels_path = self.pkg.rels_path(self.wb_part)
+            rels = self.pkg.text(rels_path)
+            rels = re.sub(rf'<(\w+:)?Relationship\b[^>]*\sId="{rid}"[^>]*/>', "", rels)
+            self.pkg.set(rels_path, rels)
+            self.wb_rels.pop(rid)
+
+    # -- marks --------------------------------------------------------------------------
+
+    def _apply_marks(self, marks: list[CellMark]) -> None:
+        existing = {name.casefold(): (name, rid) for name, _, rid in self._sheets()}
+        fills = {sev: self.styles.fill(rgb) for sev, rgb in SEVERITY_FILL.items()}
+        by_sheet: dict[str, list[CellMark]] = {}
+        for mark in marks:
+            by_sheet.setdefault(mark.sheet.casefold(), []).append(mark)
+        cache: dict[tuple[int, str], int] = {}
+
+        def style_for(old: int, severity: str) -> int:
+            key = (old, severity)
+            if key not in cache:
+                cache[key] = self.styles.xf_with_fill(old, fills[severity])
+            return cache[key]
+
+        for key, sheet_marks in by_sheet.items():
+            if key not in existing:
+                continue  # a mark on a sheet that is not there marks nothing
+            name, rid = existing[key]
+            part = self.wb_rels[rid][1]
+            columns = _resolve_columns(self.path, self.pkg, name, sheet_marks)
+            cells: dict[tuple[int, int], str] = {}
+            rank = {"info": 0, "warning": 1, "error": 2}
+            for mark in sheet_marks:
+                col = columns.get(mark.column)
+                if col is None:
+                    continue
+                old = cells.get((mark.row, col))
+                if old is None or rank[mark.severity] > rank[old]:
+                    cells[(mark.row, col)] = mark.severity
+            self.pkg.set(part, apply_marks(self.pkg.text(part), cells, style_for))
+
+
+def _resolve_columns(
+    path: Path, pkg: Package, sheet: str, marks: list[CellMark]
+) -> dict[str | int, int]:
+    """Mark columns (header text, canonical name or 1-based number) -> 0-based index."""
+    result: dict[str | int, int] = {}
+    wanted = {m.column for m in marks if isinstance(m.column, str)}
+    for m in marks:
+        if isinstance(m.column, int) and m.column >= 1:
+            result[m.column] = m.column - 1
+    if not wanted:
+        return result
+    if path.suffix.lower() == ".csv":
+        grid = Source(path).grid(CSV_SHEET)[:20]
+    else:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        try:
+            grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=20)
+        finally:
+            book.close()
+    aliases = alias_index(ENCOUNTER_HEADERS)
+    best: dict[str | int, int] = {}
+    for cells in grid:
+        keys = {header_key(c): i for i, c in reversed(list(enumerate(cells))) if c != ""}
+        canon = {header_key(aliases[k]): i for k, i in keys.items() if k in aliases}
+        found: dict[str | int, int] = {}
+        for column in wanted:
+            k = header_key(column)
+            if k in keys:
+                found[column] = keys[k]
+            elif k in canon:
+                found[column] = canon[k]
+        if len(found) > len(best):
+            best = dict(found)
+    result.update(best)
+    return result
+
+
+def _check_sheet_name(name: str) -> None:
+    if not name or len(name) > 31 or re.search(r"[\[\]:*?/\\]", name) or name[0] == "'":
+        raise OutputError(
+            f"{name!r} cannot be a sheet name: 1-31 characters, none of [ ] : * ? / \\"
+        )
+
+
+def _table_name(sheet: str, taken: set[str]) -> str:
+    base = "cb" + re.sub(r"[^0-9A-Za-z_]", "", sheet)
+    name, n = base, 2
+    while name.casefold() in taken:
+        name, n = f"{base}{n}", n + 1
+    return name
+
+
+def _prefix_for(xml: str, namespace: str) -> str | None:
+    found = re.search(rf'xmlns:(\w+)="{re.escape(namespace)}"', xml)
+    return found.group(1) if found else None
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def _relative(source_part: str, target_part: str) -> str:
+    import posixpath
+
+    return posixpath.relpath(target_part, posixpath.dirname(source_part))
+
+
+def save_package(package: Package, target: Path, *, backup_of: Path | None = None) -> Path:
+    """Write ``package`` to ``target`` atomically (temp file, fsync, rename).
+
+    With ``backup_of`` (in-place), that file is first copied to a timestamped backup beside
+    it. On any error the temp file is removed and the target is left as it was.
+    """
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if backup_of is not None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = folder / f"{target.stem}.backup-{stamp}{target.suffix}"
+        n = 2
+        while backup.exists():
+            backup = folder / f"{target.stem}.backup-{stamp}-{n}{target.suffix}"
+            n += 1
+        try:
+            shutil.copy2(backup_of, backup)
+            _fsync_path(backup)
+        except OSError as exc:
+            raise OutputError(
+                f"{backup}: cannot write the backup ({exc}); the workbook was not changed"
+            ) from None
+    tmp = folder / f".~{target.name}.{os.getpid()}.claimbook-tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            package.write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        hint = "close it in Excel and try again" if isinstance(exc, PermissionError) else (
+            "check the folder and free space")  # fmt: skip
+        raise OutputError(f"{target}: cannot be written ({exc}); {hint}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _fsync_path(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+__all__ = ["RESULT_SHEETS", "default_output", "save_package", "write_tables"]

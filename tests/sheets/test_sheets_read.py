@@ -1,0 +1,180 @@
+"""read_book / read_table: headers by alias, grouping, normalisation findings, errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.table import Table
+
+from addin.errors import WorkbookError
+from addin.models import RULES_COLUMNS, Encounter
+from addin.sheets import PAYER_HEADERS, read_book, read_table
+
+HEADERS = ["Notes", "CPT", "Visit ID", "DOS", "DX1", "dx 2", "Gender", "ZIP", "Charge",
+           "Payer", "Last Name", "Mod 1", "NPI", "POS", "Dx Pointer", "Units", "DOB"]  # fmt: skip
+
+
+def _book(path: Path, rows: list[list[object]], *, start_row: int = 1, table: bool = False) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Jan Visits"
+    for _ in range(start_row - 1):
+        ws.append(["Clinic export"])
+    ws.append(HEADERS)
+    for row in rows:
+        ws.append(row)
+    if table:
+        last = start_row + len(rows)
+        ws.add_table(Table(displayName="Visits", ref=f"A{start_row}:Q{last}"))
+    settings = wb.create_sheet("Settings")
+    settings.append(["Setting", "Value"])
+    settings.append(["billing  npi", 1234567893])
+    settings.append(["Tax ID", 12345678])
+    settings.append(["Receiver Name", "\u00a0ACME  CLEARING "])
+    payers = wb.create_sheet("Payers")
+    payers.append(["Payor", "CFI", "Payer ID", "Phone"])
+    payers.append(["Aetna", "ci", 60054, "800-555-0100"])
+    fees = wb.create_sheet("Fee Schedule")
+    fees.append(["HCPCS", "Modifier", "Fee"])
+    fees.append(["0001A", None, 40])
+    fees.append([99213, "25", "$1,125.50"])
+    contracts = wb.create_sheet("Contracts")
+    contracts.append(["Payer", "Code", "Allowed Amount"])
+    contracts.append(["Aetna", 99213.0, 88.123])
+    rules = wb.create_sheet("Rules")
+    rules.append(list(reversed(RULES_COLUMNS)))
+    rules.append(["Y", "Needs 25", *[""] * (len(RULES_COLUMNS) - 3), "R-25"])
+    wb.save(path)
+    return path
+
+
+ROWS: list[list[object]] = [
+    ["", 99213, "E1", "01/05/2026", "e119", "I10", "Female", 2134, 125.0, "Aetna", "Doe",
+     "25", 1234567893, 2, "1,2", 1, datetime(1980, 2, 29)],
+    ["", "36415", "E1", 46027, "E11.9", None, "F", "02134", "12.5", "Aetna", "Doe",
+     None, "1234567893", "11", "A", None, None],
+    [None] * 17,
+    ["", "0001A", 1002, "2026-13-01", "Z23", None, "Q", "12345", "abc", "Medicare", "Roe",
+     None, None, "11", "9x", "two", "1/2/1990"],
+]  # fmt: skip
+
+
+def test_reads_table_anywhere_with_aliases_and_groups_rows(tmp_path: Path) -> None:
+    path = _book(tmp_path / "b.xlsx", ROWS, start_row=4, table=True)
+    book = read_book(path)
+    assert [e.encounter_id for e in book.encounters] == ["E1", "1002"]
+    e1, e2 = book.encounters
+    assert e1.rows == [5, 6] and [line.row for line in e1.lines] == [5, 6]
+    assert e2.rows == [8]
+    assert [line.procedure_code for line in e1.lines] == ["99213", "36415"]
+    assert e1.diagnoses == ["E11.9", "I10"]
+    assert e1.patient.sex == "F" and e1.patient.dob == date(1980, 2, 29)
+    assert e1.lines[1].date_of_service == date(2026, 1, 5)  # serial 46027
+    assert e1.lines[0].charge == Decimal("125.00") and e1.lines[1].charge == Decimal("12.50")
+    assert e1.lines[0].dx_pointers == [1, 2] and e1.lines[1].dx_pointers == [1]
+    assert e1.place_of_service == "02"  # Excel turned 02 into 2: read back, with a note
+    assert e1.rendering_npi == "1234567893"
+    assert e2.patient.dob == date(1990, 1, 2)
+    assert book.headers["Jan Visits"]["Procedure Code"] == "CPT"
+    assert book.headers["Jan Visits"]["Dx 2"] == "dx 2"
+    # built without validation for speed: validating what we built must change nothing
+    for enc in book.encounters:
+        assert Encounter.model_validate(enc.model_dump()) == enc
+
+
+def test_problems_become_row_numbered_findings(tmp_path: Path) -> None:
+    book = read_book(_book(tmp_path / "b.xlsx", ROWS))
+    got = {(f.rule, f.row, f.column) for f in book.findings}
+    assert ("READ-ZIP-LEADING-ZERO", 2, "ZIP") in got
+    assert ("READ-POS-LEADING-ZERO", 2, "POS") in got
+    assert ("READ-EMPTY-ROW", 4, None) in got
+    assert ("READ-DATE", 5, "DOS") in got
+    assert ("READ-SEX", 5, "Gender") in got
+    assert ("READ-MONEY", 5, "Charge") in got
+    assert ("READ-POINTER", 5, "Dx Pointer") in got
+    assert ("READ-NUMBER", 5, "Units") in got
+    assert ("READ-LEADING-ZERO", 3, "Tax ID") in got
+    # 'Female' vs 'F', 'e119' vs 'E11.9', 2134 vs '02134' are the same value, not a conflict
+    assert not [f for f in book.findings if f.rule == "READ-INCONSISTENT"]
+    date_finding = next(f for f in book.findings if f.rule == "READ-DATE")
+    assert date_finding.value == "2026-13-01" and date_finding.sheet == "Jan Visits"
+    assert "row 5" in date_finding.message and date_finding.fix
+
+
+def test_encounter_level_values_that_differ_are_flagged(tmp_path: Path) -> None:
+    rows = [list(r) for r in ROWS[:2]]
+    rows[1][9] = "Medicare"
+    book = read_book(_book(tmp_path / "b.xlsx", rows))
+    bad = [f for f in book.findings if f.rule == "READ-INCONSISTENT"]
+    assert [(f.row, f.column, f.value, f.encounter_id) for f in bad] == [
+        (3, "Payer", "Medicare", "E1")
+    ]
+    assert book.encounters[0].payer == "Aetna"
+
+
+def test_configuration_sheets(tmp_path: Path) -> None:
+    book = read_book(_book(tmp_path / "b.xlsx", ROWS))
+    assert book.settings["Billing NPI"] == "1234567893"
+    assert book.settings["Receiver Name"] == "ACME CLEARING"
+    assert book.settings["Tax ID"] == "12345678"
+    payer = book.payer("  aetna ")
+    assert payer is not None and payer.payer_id == "60054"
+    assert payer.claim_filing_indicator == "CI" and payer.extra == {"Phone": "800-555-0100"}
+    assert [(f.code, f.modifier, f.charge) for f in book.fees] == [
+        ("0001A", "", Decimal("40.00")),
+        ("99213", "25", Decimal("1125.50")),
+    ]
+    assert book.contracts[0].code == "99213" and book.contracts[0].allowed == Decimal("88.12")
+    assert any(f.rule == "READ-MONEY-CENTS" and f.sheet == "Contracts" for f in book.findings)
+    assert book.rules[0].values["Rule ID"] == "R-25" and book.rules[0].row == 2
+
+
+def test_csv_is_the_encounters_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "visits.csv"
+    path.write_text(
+        "Encounter ID;Procedure Code;Patient ZIP;Date of Service\n"
+        "A1;0001A;02134;2026-01-05\nA1;99213;02134;01/06/2026\n",
+        encoding="utf-8",
+    )
+    book = read_book(path)
+    (enc,) = book.encounters
+    assert enc.patient.zip == "02134"
+    assert [line.procedure_code for line in enc.lines] == ["0001A", "99213"]
+    assert enc.lines[1].date_of_service == date(2026, 1, 6)
+    assert not book.findings
+
+
+def test_missing_encounters_or_required_header_is_a_workbook_error(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Visit", "DOS"])
+    wb.save(tmp_path / "a.xlsx")
+    with pytest.raises(WorkbookError, match=r"a\.xlsx.*'Encounters'.*'Procedure Code'"):
+        read_book(tmp_path / "a.xlsx")
+    ws.title = "Other"
+    wb.save(tmp_path / "b.xlsx")
+    with pytest.raises(WorkbookError, match=r"b\.xlsx: no sheet named 'Encounters'"):
+        read_book(tmp_path / "b.xlsx")
+    with pytest.raises(WorkbookError, match="no such file"):
+        read_book(tmp_path / "missing.xlsx")
+
+
+def test_read_table_finds_a_table_by_headers(tmp_path: Path) -> None:
+    path = _book(tmp_path / "b.xlsx", ROWS)
+    table = read_table(path, PAYER_HEADERS, sheet="payers", required=("Payer",))
+    assert table.sheet == "Payers" and table.header_row == 1
+    assert table.headers == {
+        "Payer": "Payor",
+        "Claim Filing Indicator": "CFI",
+        "Payer ID": "Payer ID",
+    }
+    assert [(row, table.get(cells, "Payer ID")) for row, cells in table.rows] == [(2, 60054)]
+    with pytest.raises(WorkbookError, match="no sheet named 'Nope'"):
+        read_table(path, PAYER_HEADERS, sheet="Nope")

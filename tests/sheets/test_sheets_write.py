@@ -1,0 +1,180 @@
+"""write_tables: result sheets added/replaced surgically, saved atomically, text kept as text."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine as pc
+
+from addin.errors import OutputError
+from addin.models import CellMark, Column, ResultTable
+from addin.sheets import default_output, read_book, write_tables
+
+SEVERITY = Column(
+    name="Severity",
+    choices=["error", "warning", "info"],
+    highlight={"error": "FFC7CE", "warning": "FFEB9C"},
+)
+FINDINGS = ResultTable(
+    sheet="Findings",
+    columns=[
+        Column(name="Rule"),
+        Column(name="Row", kind="int"),
+        SEVERITY,
+        Column(name="Charge", kind="money"),
+        Column(name="DOS", kind="date"),
+        Column(name="Code", kind="code"),
+        Column(name="Share", kind="percent"),
+    ],
+    rows=[
+        ['=HYPERLINK("http://x")', 5, "error", Decimal("12.50"), date(2026, 1, 5), "0001A", 0.5],
+        ["+1-2", 6, "warning", None, None, "02134", None],
+        ["@SUM(A1)", 7, "info", Decimal("-3.00"), date(1900, 3, 1), "99213", 1],
+    ],
+)
+
+
+def _user_book(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "CPT", "ZIP", "DOS"])
+    ws.append(["E1", "99213", "02134", date(2026, 1, 5)])
+    ws.append(["E1", "36415", None, date(2026, 1, 5)])
+    ws["F1"] = "=COUNTA(A:A)"
+    wb.create_sheet("Notes")["A1"] = "keep me"
+    wb.save(path)
+    return path
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_new_sheet_leaves_every_other_part_identical(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    before = _parts(src)
+    out = write_tables(src, [FINDINGS])
+    assert out == tmp_path / "clinic.claimbook.xlsx" == default_output(src)
+    after = _parts(out)
+    assert _parts(src) == before  # the input is never touched
+    changed = {n for n in before if before[n] != after[n]}
+    assert changed <= {
+        "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"
+    }  # fmt: skip
+    for name in changed:  # only additions: the old text survives as a subsequence
+        old, new = before[name].decode(), after[name].decode()
+        assert _is_subsequence(old, new), name
+    book = pc.CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == ["Encounters", "Notes", "Findings"]
+    rows = book.get_sheet_by_name("Findings").to_python()
+    assert rows[0] == ["Rule", "Row", "Severity", "Charge", "DOS", "Code", "Share"]
+    assert rows[1][:6] == ['=HYPERLINK("http://x")', 5, "error", 12.5, date(2026, 1, 5), "0001A"]
+    assert rows[2][0] == "+1-2" and rows[2][5] == "02134"
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Findings"]
+    assert ws["A2"].data_type == "s" and ws["A2"].value == '=HYPERLINK("http://x")'
+    assert ws["F3"].number_format == "@" and ws["F3"].value == "02134"
+    assert "$" in ws["D2"].number_format and ws["E2"].is_date
+    assert ws.freeze_panes == "A2"
+    assert list(ws.tables) == ["cbFindings"] and ws.tables["cbFindings"].ref == "A1:G4"
+    assert ws.data_validations.dataValidation[0].formula1 == '"error,warning,info"'
+    (severity_rules,) = list(ws.conditional_formatting)
+    assert str(severity_rules.sqref) == "C2:C4"
+    assert [r.formula for r in severity_rules.rules] == [['"error"'], ['"warning"']]
+    assert ws.column_dimensions["A"].width > 10
+
+
+def _is_subsequence(old: str, new: str) -> bool:
+    """Every character of ``old`` appears in ``new`` in order (counts and styles aside)."""
+    old = re.sub(r'(count|s)="\d+"', "", old)
+    new = re.sub(r'(count|s)="\d+"', "", new)
+    it = iter(new)
+    return all(ch in it for ch in old)
+
+
+def test_rerun_replaces_the_sheet_and_adds_nothing(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    first = write_tables(src, [FINDINGS])
+    smaller = FINDINGS.model_copy(update={"rows": FINDINGS.rows[:1]})
+    second = write_tables(first, [smaller], out=tmp_path / "again.xlsx")
+    a, b = _parts(first), _parts(second)
+    assert set(a) == set(b)
+    assert {n for n in a if a[n] != b[n]} == {"xl/worksheets/sheet3.xml", "xl/tables/table1.xml"}
+    rows = pc.CalamineWorkbook.from_path(str(second)).get_sheet_by_name("Findings").to_python()
+    assert len(rows) == 2
+
+
+def test_in_place_makes_a_backup_and_replaces(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    original = src.read_bytes()
+    assert write_tables(src, [FINDINGS], in_place=True) == src
+    backups = list(tmp_path.glob("clinic.backup-*.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == original
+    assert "Findings" in pc.CalamineWorkbook.from_path(str(src)).sheet_names
+    assert not list(tmp_path.glob(".~*"))  # no temp file left behind
+
+
+def test_refuses_to_overwrite_the_input_without_in_place(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    with pytest.raises(OutputError, match="--in-place"):
+        write_tables(src, [FINDINGS], out=src)
+    with pytest.raises(OutputError, match="save it as .xlsx"):
+        write_tables(tmp_path / "x.xls", [FINDINGS]) if (tmp_path / "x.xls").write_bytes(
+            b"x"
+        ) else None
+    with pytest.raises(OutputError, match="same sheet"):
+        write_tables(src, [FINDINGS, FINDINGS])
+
+
+def test_xlsm_keeps_its_extension(tmp_path: Path) -> None:
+    assert default_output(tmp_path / "a.xlsm").name == "a.claimbook.xlsm"
+    assert default_output(tmp_path / "a.xlsx").name == "a.claimbook.xlsx"
+
+
+def test_marks_add_style_references_only(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    before = _parts(src)
+    marks = [
+        CellMark(sheet="Encounters", row=2, column="ZIP"),
+        CellMark(sheet="encounters", row=3, column="Patient ZIP", severity="warning"),
+        CellMark(sheet="Encounters", row=3, column="Date of Service", severity="info"),
+        CellMark(sheet="Encounters", row=9, column=2),
+        CellMark(sheet="Nowhere", row=2, column=1),
+    ]
+    out = write_tables(src, [], marks=marks)
+    after = _parts(out)
+    sheet = "xl/worksheets/sheet1.xml"
+    assert {n for n in before if before[n] != after[n]} == {sheet, "xl/styles.xml"}
+    old, new = before[sheet].decode(), after[sheet].decode()
+    assert _is_subsequence(old, new)
+    ws = openpyxl.load_workbook(out)["Encounters"]
+    assert ws["C2"].fill.fgColor.rgb == "FFFFC7CE"
+    assert ws["C3"].fill.fgColor.rgb == "FFFFEB9C"  # an empty cell gets one
+    assert ws["D3"].fill.fgColor.rgb == "FFDDEBF7" and ws["D3"].is_date  # look kept
+    assert ws["B9"].fill.fgColor.rgb == "FFFFC7CE"  # a row that did not exist
+    assert ws["A2"].fill.fgColor.rgb != "FFFFC7CE"
+    assert ws["F1"].value == "=COUNTA(A:A)"
+
+
+def test_csv_input_becomes_a_new_workbook(tmp_path: Path) -> None:
+    src = tmp_path / "visits.csv"
+    src.write_text("Encounter ID,CPT,ZIP\nA1,0001A,02134\n", encoding="utf-8")
+    out = write_tables(src, [FINDINGS], marks=[CellMark(sheet="Encounters", row=2, column="ZIP")])
+    assert out.name == "visits.claimbook.xlsx"
+    book = read_book(out)
+    assert book.encounters[0].patient.zip == "02134"
+    assert book.encounters[0].lines[0].procedure_code == "0001A"
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Encounters", "Findings"]
+    assert wb["Encounters"]["C2"].fill.fgColor.rgb == "FFFFC7CE"
+    with pytest.raises(OutputError, match="CSV"):
+        write_tables(src, [FINDINGS], in_place=True)
