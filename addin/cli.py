@@ -182,6 +182,135 @@ def demo() -> None:
     console.print(table)
 
 
+@app.command("remit")
+@friendly
+def remit_command(
+    file: Annotated[Path, typer.Argument(help="An 835 remittance (ERA) file.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Read an 835 remittance: payments, claims, and balancing at three levels."""
+    from addin.x12.x835 import read_remittances
+    from addin.x12.x835_models import check_balance
+
+    if not file.is_file():
+        raise ClaimbookError(f"{file}: no such file; check the path")
+    txns = list(read_remittances(file))
+    if as_json:
+        out = []
+        for txn in txns:
+            data = txn.model_dump(mode="json")
+            report = check_balance(txn)
+            data["balanced"] = report.balanced
+            data["balance_messages"] = report.messages
+            out.append(data)
+        print_json({"transactions": out})
+        return
+    for txn in txns:
+        report = check_balance(txn)
+        table = Table(
+            title=f"{txn.payer_name or txn.payer_id} check/EFT {txn.trace_number}: "
+            f"{txn.payment_amount:.2f} on {txn.payment_date or txn.production_date or '?'}"
+        )
+        for column in ("claim", "status", "billed", "paid", "patient resp.", "payer claim #"):
+            table.add_column(column)
+        for c in txn.claims:
+            table.add_row(
+                c.patient_control_number,
+                c.status,
+                f"{c.billed:.2f}",
+                f"{c.paid:.2f}",
+                f"{c.patient_responsibility or 0:.2f}",
+                c.payer_claim_number or "",
+            )
+        console.print(table)
+        console.print("balanced" if report.balanced else "[bold red]not balanced[/]")
+        for message in [*report.messages, *txn.warnings]:
+            console.print(f"  {message}", highlight=False, soft_wrap=True)
+
+
+@app.command("reconcile")
+@friendly
+def reconcile_command(
+    book: Annotated[
+        Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv) or claims as .json.")
+    ],
+    remits: Annotated[
+        list[Path], typer.Argument(help="835 files and/or payer remittance exports (CSV/XLSX).")
+    ],
+    out: Annotated[Path | None, typer.Option("--out", help="Write results here.")] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Aging date, YYYY-MM-DD (default today).")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="Column mapping for payer exports.")
+    ] = None,
+    codes: Annotated[
+        Path | None, typer.Option("--codes", help="Your CARC/RARC list (code,description).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reconcile remittances against the workbook's claims; write the result sheets."""
+    from addin.models.book import ContractRow
+    from addin.models.claim import Claim
+    from addin.remit import load_descriptions, load_mapping, reconcile, result_tables
+    from addin.remit.load import load_claims_json, read_remittance_file
+
+    if out is not None and in_place:
+        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
+    on = parse_date(as_of, "--as-of")
+    column_map = load_mapping(mapping) if mapping else None
+    claims: list[Claim]
+    contracts: list[ContractRow] = []
+    is_json = book.suffix.lower() == ".json"
+    if is_json:
+        claims = load_claims_json(book)
+    else:
+        from addin.claims import build_claims
+        from addin.sheets.reader import read_book
+
+        workbook = read_book(book)
+        contracts = list(workbook.contracts)
+        claims = build_claims(
+            workbook.encounters, workbook.settings, workbook.payers, workbook.fees
+        ).claims
+    rems = [r for path in remits for r in read_remittance_file(path, column_map)]
+    result = reconcile(claims, rems, contracts)
+    written = None
+    if not is_json or out is not None:
+        from addin.sheets.writer import write_tables
+
+        tables = result_tables(result, on, load_descriptions(codes) if codes else None)
+        if is_json:
+            raise ClaimbookError(
+                f"{book}: result sheets go into a workbook; give BOOK as .xlsx to write them"
+            )
+        written = write_tables(book, tables, out=out, in_place=in_place)
+    if as_json:
+        data = result.to_json()
+        data["written"] = str(written) if written else None
+        print_json(data)
+        return
+    totals = result.totals()
+    table = Table(title="Reconciliation")
+    for column in ("status", "claims"):
+        table.add_column(column)
+    for status, count in totals["statuses"].items():
+        if count:
+            table.add_row(status, str(count))
+    console.print(table)
+    console.print(
+        f"payments {totals['payments']}, claims paid {totals['claims_paid']}, unmatched "
+        f"{totals['unmatched_paid']}, provider adjustments {totals['provider_adjustments']}, "
+        f"difference {totals['difference']}",
+        highlight=False,
+    )
+    if written:
+        console.print(f"wrote {written}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -461,8 +461,9 @@ def read_remittances(source: X12Input, name: str = "") -> Iterator[Transaction83
         prefix = f"{label}: " if label else ""
         if others:
             kinds = ", ".join(dict.fromkeys(others))
+            article = "an" if kinds[:1] in "8AEIOU" else "a"
             raise X12Error(
-                f"{prefix}this is a {kinds} file, not an 835 remittance; "
+                f"{prefix}this is {article} {kinds} file, not an 835 remittance; "
                 "give the 835 (ERA) file your payer or clearinghouse sent"
             )
         raise X12Error(f"{prefix}no transaction set (ST) found; this is not an 835 remittance")

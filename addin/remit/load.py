@@ -1,0 +1,48 @@
+"""Load remittance files (835 or payer export) and claims given as JSON, for the faces."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from addin.errors import InputError
+from addin.models.claim import Claim
+from addin.models.remittance import Remittance
+from addin.remit.payer_sheet import read_payer_sheet
+from addin.x12.x835 import read_remittances
+
+SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
+
+
+def read_remittance_file(path: Path, mapping: Mapping[str, str] | None = None) -> list[Remittance]:
+    """Every remittance in ``path``: a payer export (CSV/XLSX) or an 835 of any name."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.suffix.lower() in SHEET_SUFFIXES:
+        return read_payer_sheet(path, mapping)
+    return list(read_remittances(path))
+
+
+def load_claims_json(path: Path) -> list[Claim]:
+    """Claims saved as JSON: a list of claim objects, or ``{"claims": [...]}``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: cannot read claims JSON ({exc})") from None
+    items = data.get("claims") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise InputError(f'{path}: expected a list of claims or {{"claims": [...]}}')
+    claims: list[Claim] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            claims.append(Claim.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InputError(
+                f"{path}: claim {number} field {where}: {first['msg']}; fix the JSON"
+            ) from None
+    return claims
