@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
+from x837p_pyx12 import pyx12_errors
 
 from addin.claims import build_claims
 from addin.models import Book, Claim
@@ -25,32 +23,6 @@ NUMBERS = ControlNumbers(101, 101, 101)
 
 def load_book() -> Book:
     return Book.model_validate(json.loads((DATA / "encounters.json").read_text("utf-8")))
-
-
-def pyx12_errors(text: str) -> list[str]:
-    """Run pyx12's validator through its Python API; every error it reports, as text."""
-    import pyx12.params
-    import pyx12.x12n_document
-
-    sink = io.StringIO()
-    logging.getLogger("pyx12").disabled = True
-    ok = pyx12.x12n_document.x12n_document(
-        pyx12.params.ParamsBase(), io.StringIO(text), None, None, fd_json=sink
-    )
-    errors: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            errors.extend(f"{e.get('err_cde')}: {e.get('err_str')}" for e in node.get("errors", []))
-            for value in node.values():
-                if isinstance(value, list):
-                    for item in value:
-                        walk(item)
-
-    walk(json.loads(sink.getvalue()))
-    if not ok and not errors:
-        errors.append("pyx12 returned not valid without a listed error")
-    return errors
 
 
 def _claims() -> dict[str, list[Claim]]:

@@ -1,0 +1,383 @@
+"""Checks on an 837P that pyx12 does not make: balancing, counts, HL tree, NPIs, ZIPs, pointers.
+
+Each problem is a Finding (rule ``X12-...``) whose message names the claim and the segment,
+so the same checks serve files we write and files a user brings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from addin.models import Finding
+from addin.x12.x837p.loops import (
+    Interchange,
+    Loop2000A,
+    Loop2000B,
+    Loop2000C,
+    Loop2010AA,
+    Loop2300,
+    Transaction837P,
+)
+from addin.x12.x837p.reader import Document837P
+from addin.x12.x837p.segs import DTP, HL, NM1, Seg, every, first
+
+ICD10_START = date(2015, 10, 1)
+ICD10_QUALIFIERS = {"ABK", "ABF", "ABJ", "ABN"}
+ICD9_QUALIFIERS = {"BK", "BF", "BJ", "BN"}
+
+
+def npi_valid(npi: str) -> bool:
+    """NPI check digit: Luhn over the 10 digits prefixed with 80840 (the card-issuer prefix)."""
+    if len(npi) != 10 or not npi.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed("80840" + npi)):
+        digit = int(ch)
+        if i % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+class _Context:
+    """Findings for one transaction, with segment positions for messages."""
+
+    def __init__(self, txn: Transaction837P, component: str) -> None:
+        self.txn = txn
+        self.component = component
+        self.position = {id(seg): n for n, seg in enumerate(txn.walk(), 1)}
+        st = txn.segments[0]
+        self.st = f"ST {st[2]}" if st.seg_id == "ST" else "transaction"
+        self.findings: list[Finding] = []
+
+    def where(self, seg: Seg) -> str:
+        return f"{seg.seg_id}, segment {self.position.get(id(seg), '?')} of {self.st}"
+
+    def add(
+        self, rule: str, claim: str | None, seg: Seg, message: str, fix: str, value: str = ""
+    ) -> None:
+        who = f"claim {claim}" if claim else self.st
+        self.findings.append(
+            Finding(
+                rule=rule,
+                severity="error",
+                message=f"{who}: {message} ({self.where(seg)})",
+                value=value or None,
+                fix=fix,
+                encounter_id=claim,
+            )
+        )
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _claim_dates(claim: Loop2300) -> list[date]:
+    out: list[date] = []
+    for dtp in [d for line in claim.lines for d in line.service_dates] + [
+        d for d in every(claim.segments, DTP) if d.qualifier == "472"
+    ]:
+        text = dtp.value[:8]
+        try:
+            out.append(date(int(text[:4]), int(text[4:6]), int(text[6:8])))
+        except ValueError:
+            continue
+    return out
+
+
+def _check_claim(ctx: _Context, claim: Loop2300) -> None:
+    clm = claim.clm
+    if clm is None:
+        return
+    cid = clm.claim_id
+    comp = ctx.component
+    total = _amount(clm.total)
+    line_sum = Decimal(0)
+    for line in claim.lines:
+        sv1 = line.sv1
+        if sv1 is not None:
+            line_sum += _amount(sv1.charge) or Decimal(0)
+    if total is None or total != line_sum:
+        ctx.add(
+            "X12-CLM02-SUM",
+            cid,
+            clm,
+            f"CLM02 {clm.total} != sum of SV102 {line_sum} over {len(claim.lines)} lines",
+            "make the claim total the sum of its line charges",
+            clm.total,
+        )
+    frequency = clm.facility.split(comp)[2] if clm.facility.count(comp) >= 2 else ""
+    if frequency in ("7", "8") and "F8" not in claim.refs():
+        ctx.add(
+            "X12-F8",
+            cid,
+            clm,
+            f"CLM05-3 frequency {frequency} without REF*F8 (the payer's claim number of the "
+            "claim it replaces or voids)",
+            "add the payer claim control number from the 835 (CLP07)",
+            frequency,
+        )
+    entries: list[str] = []
+    his = claim.his
+    for hi in his:
+        entries.extend(e for e in hi.elements() if e)
+    qualifiers = {e.split(comp)[0] for e in entries}
+    dates = _claim_dates(claim)
+    late = [d for d in dates if d >= ICD10_START]
+    early = [d for d in dates if d < ICD10_START]
+    if his and qualifiers & ICD9_QUALIFIERS and late:
+        ctx.add(
+            "X12-ICD9-QUALIFIER",
+            cid,
+            his[0],
+            f"ICD-9 qualifier {'/'.join(sorted(qualifiers & ICD9_QUALIFIERS))} on a date of "
+            f"service {max(late)} (on or after 2015-10-01 only ICD-10 ABK/ABF are valid)",
+            "code the diagnoses in ICD-10-CM and send them as ABK/ABF",
+            max(late).isoformat(),
+        )
+    if his and qualifiers & ICD10_QUALIFIERS and early:
+        ctx.add(
+            "X12-ICD10-EARLY",
+            cid,
+            his[0],
+            f"ICD-10 qualifier on a date of service {min(early)} (before 2015-10-01 "
+            "diagnoses are ICD-9-CM, BK/BF)",
+            "check the date of service",
+            min(early).isoformat(),
+        )
+    for line in claim.lines:
+        sv1 = line.sv1
+        if sv1 is None:
+            continue
+        for pointer in (p for p in sv1.pointers.split(comp) if p):
+            if not pointer.isdigit() or not 1 <= int(pointer) <= len(entries):
+                ctx.add(
+                    "X12-POINTER",
+                    cid,
+                    sv1,
+                    f"SV107 pointer {pointer} refers to no HI entry (the claim has "
+                    f"{len(entries)} diagnoses)",
+                    "point each line at diagnoses 1-12 that the claim lists",
+                    pointer,
+                )
+
+
+def _check_npis(ctx: _Context) -> None:
+    claim_id: str | None = None
+    for seg in ctx.txn.walk():
+        if seg.seg_id == "CLM":
+            claim_id = seg[1]
+        if isinstance(seg, NM1) and seg.id_qualifier == "XX" and not npi_valid(seg.id):
+            ctx.add(
+                "X12-NPI",
+                claim_id,
+                seg,
+                f"NM1*{seg.entity} NPI {seg.id!r} fails the check digit (Luhn with prefix 80840)",
+                "copy the NPI again from NPPES; one digit is wrong",
+                seg.id,
+            )
+
+
+def _levels(txn: Transaction837P) -> Iterator[tuple[Loop2000A | Loop2000B | Loop2000C, bool]]:
+    for a in txn.billing:
+        yield a, bool(a.subscribers)
+        for b in a.subscribers:
+            yield b, bool(b.patients)
+            for c in b.patients:
+                yield c, False
+
+
+def _check_hl(ctx: _Context) -> None:
+    seen: dict[str, str] = {}
+    expected = 1
+    parents = {"20": "", "22": "20", "23": "22"}
+    for loop, has_children in _levels(ctx.txn):
+        hl = first(loop.segments, HL)
+        if hl is None:
+            continue
+        if hl.id != str(expected):
+            ctx.add(
+                "X12-HL",
+                None,
+                hl,
+                f"HL01 is {hl.id!r}; expected {expected} (HL numbers run 1, 2, 3 in order)",
+                "renumber the HL segments",
+                hl.id,
+            )
+        expected += 1
+        want = parents.get(hl.level, "")
+        got = seen.get(hl.parent, "") if hl.parent else ""
+        if want != got:
+            ctx.add(
+                "X12-HL",
+                None,
+                hl,
+                f"HL {hl.id} (level {hl.level}) has parent {hl.parent or 'none'}; its parent "
+                f"must be a level {want or 'none'} HL",
+                "point HL02 at the HL above it",
+                hl.parent,
+            )
+        flag = "1" if has_children else "0"
+        if hl.child != flag:
+            ctx.add(
+                "X12-HL",
+                None,
+                hl,
+                f"HL {hl.id} HL04 is {hl.child!r} but it has {'' if has_children else 'no '}"
+                f"child levels (should be {flag})",
+                "set HL04 to 1 when child HL segments follow, else 0",
+                hl.child,
+            )
+        seen[hl.id] = hl.level
+
+
+def _check_relationships(ctx: _Context) -> None:
+    for a in ctx.txn.billing:
+        zip_check(ctx, a)
+        for b in a.subscribers:
+            sbr = b.sbr
+            if sbr is None:
+                continue
+            name = (
+                b.claims[0].claim_id
+                if b.claims
+                else (
+                    b.patients[0].claims[0].claim_id
+                    if b.patients and b.patients[0].claims
+                    else None
+                )
+            )
+            if b.claims and sbr.relationship != "18":
+                ctx.add(
+                    "X12-RELATIONSHIP",
+                    name,
+                    sbr,
+                    f"SBR02 is {sbr.relationship!r} but claims sit under the subscriber "
+                    "(2000B), which means the patient is the subscriber: SBR02 must be 18",
+                    "use SBR02 18 for the subscriber's own claims",
+                    sbr.relationship,
+                )
+            if b.patients and sbr.relationship == "18" and not b.claims:
+                ctx.add(
+                    "X12-RELATIONSHIP",
+                    name,
+                    sbr,
+                    "SBR02 is 18 (patient is the subscriber) but the claims sit under a "
+                    "patient level (2000C)",
+                    "leave SBR02 empty when the patient is a dependent",
+                    "18",
+                )
+            for c in b.patients:
+                pat = c.pat
+                if pat is not None and pat.relationship in ("", "18"):
+                    ctx.add(
+                        "X12-RELATIONSHIP",
+                        c.claims[0].claim_id if c.claims else None,
+                        pat,
+                        f"PAT01 is {pat.relationship!r}: a 2000C patient level needs the "
+                        "relationship to the subscriber (01 spouse, 19 child, G8 other...)",
+                        "set the relationship on the Encounters sheet",
+                        pat.relationship,
+                    )
+
+
+def zip_check(ctx: _Context, level: Loop2000A) -> None:
+    """The billing provider's ZIP must be ZIP+4 (9 digits) in 005010."""
+    name = level.sub(Loop2010AA)
+    n4 = name.n4 if name else None
+    if n4 is not None and not (len(n4.zip) == 9 and n4.zip.isdigit()):
+        ctx.add(
+            "X12-BILLING-ZIP",
+            None,
+            n4,
+            f"billing provider ZIP {n4.zip!r} must be 9 digits (ZIP+4) in 5010",
+            "enter the ZIP+4 on the Settings sheet (Billing ZIP), e.g. 62701-1234",
+            n4.zip,
+        )
+
+
+def _check_counts(ctx: _Context) -> None:
+    trailer = ctx.txn.trailer[0] if ctx.txn.trailer else None
+    count = sum(1 for _ in ctx.txn.walk())
+    if trailer is not None and trailer[1] != str(count):
+        ctx.add(
+            "X12-SE01",
+            None,
+            trailer,
+            f"SE01 says {trailer[1]} segments; the transaction has {count} (ST to SE)",
+            "let the writer count the segments; do not edit the file by hand",
+            trailer[1],
+        )
+    st = ctx.txn.segments[0]
+    if trailer is not None and trailer[2] != st[2]:
+        ctx.add(
+            "X12-SE02",
+            None,
+            trailer,
+            f"SE02 {trailer[2]!r} does not match ST02 {st[2]!r}",
+            "the trailer must repeat the transaction control number",
+            trailer[2],
+        )
+
+
+def check_transaction(txn: Transaction837P, component: str = ":") -> list[Finding]:
+    """Every check on one ST..SE."""
+    ctx = _Context(txn, component)
+    _check_counts(ctx)
+    _check_hl(ctx)
+    _check_relationships(ctx)
+    _check_npis(ctx)
+    for _sub, _pat, claim in txn.claims():
+        _check_claim(ctx, claim)
+    return ctx.findings
+
+
+def check_interchange(interchange: Interchange) -> list[Finding]:
+    """Checks on every transaction plus the GE/IEA counts and control numbers."""
+    findings: list[Finding] = []
+    comp = interchange.delimiters.component
+    for group in interchange.groups:
+        for txn in group.transactions:
+            findings.extend(check_transaction(txn, comp))
+        ge = group.ge
+        if ge is not None and (ge[1] != str(len(group.transactions)) or ge[2] != group.gs[6]):
+            findings.append(
+                Finding(
+                    rule="X12-GE",
+                    severity="error",
+                    message=f"GE {ge[1]}*{ge[2]}: the group has {len(group.transactions)} "
+                    f"transactions and GS06 {group.gs[6]}",
+                    value=ge[1],
+                )
+            )
+    iea = interchange.iea
+    isa = interchange.isa
+    if iea is not None and (iea[1] != str(len(interchange.groups)) or iea[2] != isa[13]):
+        findings.append(
+            Finding(
+                rule="X12-IEA",
+                severity="error",
+                message=f"IEA {iea[1]}*{iea[2]}: the interchange has {len(interchange.groups)} "
+                f"groups and ISA13 {isa[13]}",
+                value=iea[2],
+            )
+        )
+    return findings
+
+
+def check_837p(document: Document837P | Interchange) -> list[Finding]:
+    """All semantic checks on a document read by :func:`read_837p` or built by the writer."""
+    if isinstance(document, Interchange):
+        return check_interchange(document)
+    return [f for ic in document.interchanges for f in check_interchange(ic)]
+
+
+__all__ = ["check_837p", "check_interchange", "check_transaction", "npi_valid"]
