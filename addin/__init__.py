@@ -7,6 +7,7 @@ thin wrapper over these functions.
 from __future__ import annotations
 
 from addin.codesets import CodeLookup, import_path, info, lookup
+from addin.coding.suggest import Suggestion, suggest
 from addin.errors import ClaimbookError
 from addin.models import (
     Adjustment,
@@ -34,7 +35,9 @@ __all__ = [
     "Remittance",
     "ServiceLine",
     "ServicePayment",
+    "Suggestion",
     "import_path",
     "info",
     "lookup",
+    "suggest",
 ]

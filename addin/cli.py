@@ -311,6 +311,35 @@ def reconcile_command(
         console.print(f"wrote {written}", highlight=False)
 
 
+@app.command("suggest")
+@friendly
+def suggest_command(
+    text: Annotated[str, typer.Argument(help="Free text, e.g. 'DM2 w/ neuropathy' or 'HTN'.")],
+    system: Annotated[
+        str, typer.Option("--system", help="icd10cm (default), hcpcs, cpt or all.")
+    ] = "icd10cm",
+    top: Annotated[int, typer.Option("--top", help="How many codes to list.")] = 5,
+    on: OnOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest billable codes for free text (abbreviations, lay terms, clinical phrases)."""
+    from addin.coding.suggest import suggest
+
+    found = suggest(text, system=system, top=top, on=parse_date(on))
+    if as_json:
+        print_json([s.to_json() for s in found])
+        return
+    if not found:
+        console.print("no suggestion", highlight=False)
+        raise typer.Exit(1)
+    table = Table(title=f"Suggestions for {text!r}")
+    for column in ("code", "system", "description", "score"):
+        table.add_column(column)
+    for s in found:
+        table.add_row(s.code, s.system, s.description, f"{s.score:.3f}")
+    console.print(table)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,128 @@
+"""Code suggestion: free text (abbreviations, lay terms, clinical phrases) to ranked codes.
+
+``suggest("DM2 w/ neuropathy")`` -> ``[Suggestion("E11.40", ...), ...]``. ICD-10-CM answers
+come from a prebuilt index of the vintage in force on the date of service; HCPCS Level II
+answers from the imported HCPCS file (when one is); CPT from an imported CPT file.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from addin.codesets import icd10cm
+from addin.codesets.store import VintageInfo
+from addin.coding.suggest.index import Index, load_or_build
+from addin.coding.suggest.query import knowledge, parse
+from addin.coding.suggest.rank import rank
+from addin.errors import CodeSetNotLoaded, InputError
+
+System = Literal["icd10cm", "hcpcs", "cpt", "all"]
+SYSTEMS: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "all")
+MAX_TOP = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One suggested code: billable, in force on the date asked, with a 0-1 score."""
+
+    code: str
+    system: str
+    description: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "system": self.system,
+            "description": self.description,
+            "score": self.score,
+        }
+
+
+_lock = threading.Lock()
+_indexes: dict[Path, Index] = {}
+
+
+def _icd10cm_info(on: date | None) -> VintageInfo:
+    available = icd10cm.vintages()
+    if not available:
+        raise CodeSetNotLoaded(
+            "no ICD-10-CM code set is installed; reinstall Claimbook or run "
+            "`claimbook codesets import` with the CMS ICD-10-CM files"
+        )
+    if on is None:
+        return available[-1]
+    chosen = None
+    for info in available:
+        if info.covers(on):
+            chosen = info  # later imports of the same period win, as in lookup
+    if chosen is None:
+        year = icd10cm.fiscal_year(on)
+        loaded = ", ".join(f"{v.name} ({v.effective_from} to {v.effective_to})" for v in available)
+        raise CodeSetNotLoaded(
+            f"no ICD-10-CM vintage covers the date of service {on} (FY{year}); loaded: {loaded}. "
+            f"Import the CMS FY{year} ICD-10-CM files with `claimbook codesets import`"
+        )
+    return chosen
+
+
+def icd10cm_index(on: date | None = None) -> Index:
+    """The loaded suggestion index for the vintage in force on ``on`` (newest when None)."""
+    info = _icd10cm_info(on)
+    index = _indexes.get(info.path)
+    if index is None:
+        with _lock:
+            index = _indexes.get(info.path)
+            if index is None:
+                index = load_or_build(info)
+                _indexes[info.path] = index
+    return index
+
+
+def reload() -> None:
+    """Forget loaded indexes (after a code-set import or removal)."""
+    with _lock:
+        _indexes.clear()
+    from addin.coding.suggest.other import reload as reload_other
+
+    reload_other()
+
+
+def suggest(
+    text: str, system: str = "icd10cm", top: int = 5, on: date | None = None
+) -> list[Suggestion]:
+    """Ranked billable codes for free text, best first.
+
+    ``system`` is ``icd10cm`` (default), ``hcpcs``, ``cpt`` or ``all``; ``on`` is the date of
+    service (codes outside the vintage in force then are never suggested). Empty text gives
+    an empty list. Raises CodeSetNotLoaded when the set asked for is not installed.
+    """
+    if system not in SYSTEMS:
+        raise InputError(f"system {system!r} is not one of {', '.join(SYSTEMS)}")
+    if top < 1:
+        raise InputError(f"top must be 1 or more, got {top}")
+    top = min(top, MAX_TOP)
+    if not text or not text.strip():
+        return []
+    found: list[Suggestion] = []
+    if system in ("icd10cm", "all"):
+        index = icd10cm_index(on)
+        hits = rank(parse(text, knowledge()), index, top)
+        found.extend(Suggestion(h.code, "icd10cm", h.description, h.score) for h in hits)
+    if system in ("hcpcs", "cpt", "all"):
+        from addin.coding.suggest.other import suggest_other
+
+        names = ("hcpcs", "cpt") if system == "all" else (system,)
+        for name in names:
+            found.extend(suggest_other(name, text, top, on, required=system != "all"))
+    if system == "all":
+        found.sort(key=lambda s: -s.score)
+        found = found[:top]
+    return found
+
+
+__all__ = ["SYSTEMS", "Suggestion", "icd10cm_index", "reload", "suggest"]

@@ -1,0 +1,162 @@
+"""Ranking: candidates from the postings, then a coder's preference applied to each.
+
+A code scores by how much of the query its best name covers (idf-weighted, ancestors'
+titles at half weight) less what its name says that the query does not (a qualifier the
+text never gave). Words a title may hold without the text repeating them (unspecified,
+other, the negated "without ..." parts, nonessential modifiers in parentheses) cost
+nothing, which is how the unspecified code wins exactly when the text has no qualifier.
+The 7th character is chosen afterwards from the stem's table the same way.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from addin.coding.suggest.index import Doc, Index, Seventh
+from addin.coding.suggest.query import Slot
+
+CANDIDATES = 120
+# Postings longer than this (right, left, encounter ...) are not walked to find candidates.
+DF_WALK = 4000
+CONTEXT_WEIGHT = 0.5
+MISS_WEIGHT = 0.55
+NOS_BONUS = 0.04
+# "other" is free, but an unspecified code should still beat "Other X" when both fit.
+SOFT = {"other": 0.35, "oth": 0.35}
+SLOT_FLOOR = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked answer before formatting."""
+
+    code: str
+    description: str
+    score: float
+
+
+def _weights(slots: list[Slot], index: Index) -> list[tuple[Slot, float]]:
+    weighted: list[tuple[Slot, float]] = []
+    idf = index.idf
+    for slot in slots:
+        best = 0.0
+        for alt in slot.alts:
+            known = [idf[t] for t in alt if t in idf]
+            if known:
+                best = max(best, sum(known) / len(alt))
+        if best > 0:
+            weighted.append((slot, max(best, SLOT_FLOOR)))
+    return weighted
+
+
+def _candidates(weighted: list[tuple[Slot, float]], index: Index) -> list[int]:
+    acc: dict[int, float] = {}
+    postings = index.postings
+    idf = index.idf
+    walked = False
+    for slot, weight in weighted:
+        best: dict[int, float] = {}
+        for alt in slot.alts:
+            total = sum(idf.get(t, 0.0) for t in alt) or 1.0
+            for token in alt:
+                docs = postings.get(token)
+                if not docs or len(docs) > DF_WALK:
+                    continue
+                walked = True
+                share = idf[token] / total
+                for number in docs:
+                    best[number] = best.get(number, 0.0) + share
+        for number, value in best.items():
+            acc[number] = acc.get(number, 0.0) + weight * min(value, 1.0)
+    if not walked:  # only very common words: walk them after all
+        for slot, weight in weighted:
+            for alt in slot.alts:
+                for token in alt:
+                    for number in postings.get(token, ()):
+                        acc[number] = acc.get(number, 0.0) + weight
+    return heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
+
+
+def _score_doc(
+    doc: Doc, weighted: list[tuple[Slot, float]], words: set[str], total: float, index: Index
+) -> float:
+    idf = index.idf
+    top = index.max_idf
+    best = -9.0
+    context = doc.context
+    for req, opt, nos in doc.variants:
+        names = set(req)
+        names.update(opt)
+        covered = 0.0
+        for slot, weight in weighted:
+            slot_best = 0.0
+            for alt in slot.alts:
+                size = 0.0
+                got = 0.0
+                for token in alt:
+                    value = idf.get(token, top)
+                    size += value
+                    if token in names:
+                        got += value
+                    elif token in context:
+                        got += CONTEXT_WEIGHT * value
+                if size and got / size > slot_best:
+                    slot_best = got / size
+            covered += weight * slot_best
+        miss = 0.0
+        for token in req:
+            if token not in words:
+                miss += idf.get(token, top)
+        for token in opt:
+            if token in SOFT and token not in words:
+                miss += SOFT[token]
+        score = covered / total - MISS_WEIGHT * miss / (total + 2.0)
+        if nos and miss == 0.0:
+            score += NOS_BONUS
+        if score > best:
+            best = score
+    return best
+
+
+def choose_seventh(seventh: list[Seventh], words: set[str], index: Index) -> Seventh:
+    """The 7th character the text supports: initial (the table's first) unless it says else."""
+    idf = index.idf
+    best = seventh[0]
+    best_score = -1e9
+    for entry in seventh:
+        _, _, _, req, opt = entry
+        score = 0.0
+        for token in req:
+            score += idf.get(token, 1.0) if token in words else -idf.get(token, 1.0)
+        for token in opt:
+            if token in words:
+                score += idf.get(token, 1.0)
+        if score > best_score + 1e-9:
+            best, best_score = entry, score
+    return best
+
+
+def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
+    """The best ``top`` codes for the parsed query, best first."""
+    weighted = _weights(slots, index)
+    if not weighted:
+        return []
+    total = sum(weight for _, weight in weighted)
+    words: set[str] = set()
+    for slot, _ in weighted:
+        for alt in slot.alts:
+            words.update(alt)
+    scored: list[tuple[float, int]] = []
+    for number in _candidates(weighted, index):
+        scored.append((_score_doc(index.doc(number), weighted, words, total, index), number))
+    scored.sort(key=lambda item: (-item[0], index.doc(item[1]).key))
+    hits: list[Hit] = []
+    for score, number in scored[:top]:
+        doc = index.doc(number)
+        if doc.seventh:
+            _, code, description, _, _ = choose_seventh(doc.seventh, words, index)
+        else:
+            code, description = doc.key, doc.description
+        hits.append(Hit(code, description, round(max(0.0, min(1.0, score)), 4)))
+    return hits

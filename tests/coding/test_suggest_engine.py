@@ -1,0 +1,114 @@
+"""Suggestion engine: conventions a coder applies, the vintage rules, and the index files."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from addin.codesets import icd10cm, lookup
+from addin.coding.suggest import Suggestion, icd10cm_index, suggest
+from addin.coding.suggest.index import build, index_path, load_file
+from addin.coding.suggest.query import parse
+from addin.errors import CodeSetNotLoaded, InputError
+
+
+def codes(text: str, top: int = 5) -> list[str]:
+    return [s.code for s in suggest(text, top=top)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("HTN", "I10"),
+        ("DM2 w/ neuropathy", "E11.40"),
+        ("T2DM uncontrolled", "E11.65"),
+        ("hypertension with CKD stage 4", "I12.9"),
+        ("annual wellness visit", "Z00.00"),
+        ("flu shot", "Z23"),
+        ("acute otitis media right ear", "H66.91"),
+        ("heart attack", "I21.9"),
+        ("toenail fungus", "B35.1"),
+    ],
+)
+def test_first_suggestion_is_the_coders_pick(text: str, expected: str) -> None:
+    assert codes(text)[0] == expected
+
+
+def test_seventh_character_follows_the_encounter_words() -> None:
+    assert codes("left ankle sprain")[0] == "S93.402A"
+    assert codes("left ankle sprain follow-up")[0] == "S93.402D"
+    assert codes("left ankle sprain subsequent encounter")[0] == "S93.402D"
+    assert codes("left ankle sprain sequela")[0] == "S93.402S"
+
+
+def test_laterality_goes_to_the_code_and_unspecified_only_without_it() -> None:
+    assert codes("right knee pain")[0] == "M25.561"
+    assert codes("left knee pain")[0] == "M25.562"
+    assert codes("tinnitus both ears")[0] == "H93.13"
+    assert codes("knee pain")[0] == "M25.569"
+
+
+def test_every_suggestion_is_billable_in_the_vintage() -> None:
+    for text in ("fracture", "diabetes", "otitis", "pregnancy", "screening", "burn"):
+        found = suggest(text, top=10)
+        assert found, text
+        for item in found:
+            answer = lookup(item.code)
+            assert answer.status == "ok", (text, item.code, answer.message)
+            assert answer.description == item.description
+
+
+def test_scores_are_ordered_and_bounded() -> None:
+    found = suggest("type 2 diabetes with hyperglycemia", top=8)
+    scores = [s.score for s in found]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert len(found) == 8
+    assert isinstance(found[0], Suggestion)
+    assert found[0].to_json() == {
+        "code": "E11.65",
+        "system": "icd10cm",
+        "description": "Type 2 diabetes mellitus with hyperglycemia",
+        "score": found[0].score,
+    }
+
+
+def test_date_of_service_picks_the_vintage_and_refuses_an_uncovered_date() -> None:
+    assert codes_on("HTN", date(2026, 3, 1))[0] == "I10"
+    with pytest.raises(CodeSetNotLoaded, match=r"FY2024.*codesets import"):
+        suggest("HTN", on=date(2024, 1, 15))
+
+
+def codes_on(text: str, on: date) -> list[str]:
+    return [s.code for s in suggest(text, on=on)]
+
+
+def test_bad_arguments_and_empty_text() -> None:
+    assert suggest("   ") == []
+    assert suggest("zzqx qqzx") == []
+    with pytest.raises(InputError, match="system 'loinc'"):
+        suggest("HTN", system="loinc")
+    with pytest.raises(InputError, match="top must be 1"):
+        suggest("HTN", top=0)
+
+
+def test_negation_scopes_the_words_after_without() -> None:
+    assert codes("concussion without loss of consciousness")[0] == "S06.0X0A"
+    slots = parse("cough without fever")
+    assert [s.alts[0] for s in slots] == [("cough",), ("no_fever",)]
+
+
+def test_shipped_index_matches_a_fresh_build() -> None:
+    vintage = icd10cm.vintage_for(None)
+    assert vintage is not None
+    path = index_path(vintage.info)
+    assert path.exists(), f"{path} is missing: run codesets/suggest/build_suggest_index.py"
+    shipped = load_file(path)
+    fresh = build(vintage)
+    assert len(shipped) == len(fresh)
+    assert shipped.idf == fresh.idf
+    for number in (0, len(fresh) // 2, len(fresh) - 1):
+        assert shipped.doc(number) == fresh.doc(number)
+    loaded = icd10cm_index(None)
+    assert len(loaded) == len(fresh)
