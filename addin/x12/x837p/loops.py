@@ -326,8 +326,32 @@ class Interchange(BaseModel):
             yield self.iea
 
     def x12(self, delimiters: Delimiters | None = None) -> str:
-        """The interchange as X12 text, with its own delimiters unless others are given."""
-        return render((seg.raw() for seg in self.walk()), delimiters or self.delimiters)
+        """The interchange as X12 text, with its own delimiters unless others are given.
+
+        With other delimiters, ISA11/ISA16 are rewritten and component and repetition
+        separators inside elements are translated.
+        """
+        target = delimiters or self.delimiters
+        if target == self.delimiters:
+            return render((seg.raw() for seg in self.walk()), target)
+        return render(self._translated(target), target)
+
+    def _translated(self, target: Delimiters) -> Iterator[list[str]]:
+        src = self.delimiters
+        table = {src.component: target.component}
+        if src.repetition and target.repetition:
+            table[src.repetition] = target.repetition
+        trans = str.maketrans(table)
+        for seg in self.walk():
+            raw = seg.raw()
+            if raw[0] == "ISA":
+                raw = list(raw)
+                if len(raw) > 16:
+                    raw[16] = target.component
+                    raw[11] = target.repetition or raw[11]
+                yield raw
+            else:
+                yield [raw[0], *(e.translate(trans) for e in raw[1:])]
 
     def transactions(self) -> Iterator[Transaction837P]:
         for group in self.groups:
