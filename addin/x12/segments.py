@@ -214,7 +214,7 @@ def _decode_chunks(source: X12Input) -> Iterator[str]:
 
 def _guess_delimiters(text: str) -> Delimiters:
     """Delimiters for a file with no ISA: taken from its first segment and what follows."""
-    element = text[2] if not text[2:3].isalnum() else text[3:4]
+    element = text[2:3] if not text[2:3].isalnum() else text[3:4]
     if not element or element.isalnum() or element in _STRIP:
         raise X12Error(
             f"does not look like X12: it starts with {text[:30]!r} and has no ISA header"

@@ -70,7 +70,8 @@ class _Parser:
             return None
         try:
             value = Decimal(text)
-            if not value.is_finite():
+            # Beyond a trillion dollars is damage, not money; it would also overflow sums.
+            if not value.is_finite() or value.adjusted() > 12:
                 raise InvalidOperation
             rounded = value.quantize(CENT)
         except (InvalidOperation, ValueError):
@@ -88,7 +89,7 @@ class _Parser:
             value = Decimal(text)
         except InvalidOperation:
             value = Decimal("NaN")
-        if not value.is_finite() or abs(value) > 10**12:
+        if not value.is_finite() or value.adjusted() > 12:
             self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not a quantity; ignored")
             return None
         return value
