@@ -1,0 +1,249 @@
+"""ICD-10-CM rules on a claim's diagnoses: existence, billable, vintage, 7th character,
+Excludes1, manifestation sequencing, sex and age, duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from addin.codesets import icd10cm
+from addin.codesets.icd10cm import Icd10cmVintage
+from addin.coding.rules.fields import DX_COLUMNS
+from addin.coding.rules.icd_edits import CodeEdits, derive
+from addin.coding.rules.registry import Context, row_of, rule
+from addin.models import Encounter
+
+NOT_FOUND = rule("ICD-NOT-FOUND", "error", "icd", "the diagnosis is an ICD-10-CM code")
+BILLABLE = rule("ICD-BILLABLE", "error", "icd", "a category or subcategory is not billable")
+NOT_ON_DOS = rule("ICD-NOT-VALID-ON-DOS", "error", "icd", "the code is valid on the DOS")
+VINTAGE = rule("ICD-VINTAGE", "error", "icd", "an ICD-10-CM vintage covers the DOS")
+SEVENTH = rule("ICD-7TH-CHARACTER", "error", "icd", "the code needs a valid 7th character")
+PLACEHOLDER = rule("ICD-PLACEHOLDER-X", "error", "icd", "placeholder X before a 7th character")
+EXCLUDES1 = rule("ICD-EXCLUDES1", "warning", "icd", "two codes an Excludes1 note separates")
+MANIFESTATION = rule("ICD-MANIFESTATION-FIRST", "error", "icd", "manifestation code first")
+SEX = rule("ICD-SEX", "error", "icd", "the code conflicts with the patient's sex")
+AGE = rule("ICD-AGE", "warning", "icd", "the code conflicts with the patient's age")
+DUPLICATE = rule("ICD-DUPLICATE", "warning", "icd", "the same diagnosis twice on a claim")
+
+_SEVEN = {"A": "initial encounter", "D": "subsequent encounter", "S": "sequela"}
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFacts:
+    """One code in one vintage: its problem (if any) and its derived edits."""
+
+    problem: tuple[str, str, str] | None  # (rule, problem, fix)
+    edits: CodeEdits | None
+
+
+def _classify(vintage: Icd10cmVintage, code: str, on: date | None) -> CodeFacts:
+    if code in vintage.codes and vintage.codes[code][0]:
+        return CodeFacts(None, derive(vintage, code))
+    answer = icd10cm.lookup(code, on if on is not None else vintage.info.effective_from)
+    compact = code.replace(".", "")
+    if answer.status == "not_billable":
+        seventh = vintage.seventh_for(code)
+        if seventh and all(len(c.replace(".", "")) == 7 for c in answer.children):
+            choices = ", ".join(f"{k} {v}" for k, v in seventh.items())
+            fix = f"add the 7th character ({choices}), e.g. {answer.children[0]}"
+            return CodeFacts((SEVENTH, f"{code} needs a 7th character", fix), None)
+        examples = ", ".join(answer.billable_examples)
+        return CodeFacts(
+            (
+                BILLABLE,
+                answer.message.split("; pick", 1)[0],
+                f"pick a billable code such as {examples}",
+            ),
+            derive(vintage, code),
+        )
+    if "placeholder X" in answer.message:
+        candidate = answer.message.split("did you mean ", 1)[1].split(" ", 1)[0]
+        return CodeFacts(
+            (PLACEHOLDER, f"{code} lacks the placeholder X", f"write {candidate}"), None
+        )
+    if len(compact) == 7:
+        stem = f"{compact[:3]}.{compact[3:6]}".rstrip(".")
+        seventh = vintage.seventh_for(stem) if stem in vintage.codes else {}
+        if seventh and compact[6] not in seventh:
+            choices = ", ".join(f"{k} {v}" for k, v in seventh.items())
+            return CodeFacts(
+                (SEVENTH, f"{compact[6]!r} is not a 7th character for {stem}", f"use {choices}"),
+                None,
+            )
+    if " is a code in " in answer.message:
+        return CodeFacts(
+            (NOT_ON_DOS, answer.message, "use the code in force on the date of service"), None
+        )
+    return CodeFacts((NOT_FOUND, answer.message, "correct the code (claimbook lookup)"), None)
+
+
+def _age(dob: date, on: date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+class IcdRules:
+    """Checks the diagnoses of each encounter; caches per code, per pair and per date."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._vintage: dict[date | None, Icd10cmVintage | None] = {}
+        self._facts: dict[tuple[str, str], CodeFacts] = {}
+        self._pairs: dict[tuple[str, str], str | None] = {}
+        self._outside: dict[int, str] = {}
+
+    def vintage(self, on: date | None) -> Icd10cmVintage | None:
+        try:
+            return self._vintage[on]
+        except KeyError:
+            found = self._vintage[on] = icd10cm.vintage_for(on)
+            return found
+
+    def facts(self, vintage: Icd10cmVintage, code: str, on: date | None) -> CodeFacts:
+        key = (vintage.info.name, code)
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = _classify(vintage, code, on)
+        return found
+
+    def excluded(self, a: str, edits_a: CodeEdits, b: str) -> str | None:
+        """The Excludes1 note of ``a`` that names ``b``, if any (cached per ordered pair)."""
+        key = (a, b)
+        try:
+            return self._pairs[key]
+        except KeyError:
+            pass
+        compact = b.replace(".", "")
+        note = None
+        for ref in edits_a.excludes1:
+            if ref.matches(compact):
+                note = f"Excludes1 at {ref.at}: {ref.text}"
+                break
+        self._pairs[key] = note
+        return note
+
+    def check(self, enc: Encounter) -> None:
+        ctx = self.ctx
+        diagnoses = enc.diagnoses
+        if not diagnoses:
+            return
+        on = enc.date_of_service
+        row = row_of(enc)
+        eid = enc.encounter_id
+        vintage = self.vintage(on)
+        if vintage is None:
+            assert on is not None
+            year = icd10cm.fiscal_year(on)
+            if year not in self._outside:
+                self._outside[year] = icd10cm.lookup(diagnoses[0], on).message
+            ctx.add(
+                VINTAGE,
+                row,
+                "Date of Service",
+                on,
+                self._outside[year],
+                f"import the FY{year} ICD-10-CM files, then check again",
+                encounter_id=eid,
+            )
+            return
+        seen: dict[str, int] = {}
+        good: list[tuple[int, str, CodeEdits]] = []
+        for index, code in enumerate(diagnoses):
+            if not code:
+                continue
+            column = DX_COLUMNS[index]
+            if code in seen:
+                ctx.add(
+                    DUPLICATE,
+                    row,
+                    column,
+                    code,
+                    f"{code} is already {DX_COLUMNS[seen[code]]}",
+                    f"clear {column}",
+                    encounter_id=eid,
+                )
+                continue
+            seen[code] = index
+            facts = self.facts(vintage, code, on)
+            if facts.problem is not None:
+                rule_id, problem, fix = facts.problem
+                ctx.add(rule_id, row, column, code, problem, fix, encounter_id=eid)
+            if facts.edits is not None:
+                good.append((index, code, facts.edits))
+        if not good:
+            return
+        first_index, first_code, first_edits = good[0]
+        if first_index == 0 and first_edits.manifestation is not None:
+            ctx.add(
+                MANIFESTATION,
+                row,
+                "Dx 1",
+                first_code,
+                f"{first_code} is a manifestation "
+                'code ("in diseases classified elsewhere") and cannot be listed first',
+                "list the underlying disease first and move this code after it",
+                encounter_id=eid,
+            )
+        patient = enc.patient
+        sex = patient.sex
+        age = _age(patient.dob, on) if patient.dob is not None and on is not None else None
+        for index, code, edits in good:
+            if edits.sex is not None and sex in ("M", "F") and edits.sex.value != sex:
+                ctx.add(
+                    SEX,
+                    row,
+                    DX_COLUMNS[index],
+                    code,
+                    f"{code} is for "
+                    f"{'female' if edits.sex.value == 'F' else 'male'} patients "
+                    f"({edits.sex.basis}) but Patient Sex is {sex}",
+                    "correct the diagnosis or the patient's sex",
+                    severity="error" if edits.sex.severity == "error" else "warning",
+                    encounter_id=eid,
+                )
+            if age is not None:
+                for lo, hi, edit in edits.ages:
+                    if not lo <= age <= hi:
+                        ctx.add(
+                            AGE,
+                            row,
+                            DX_COLUMNS[index],
+                            code,
+                            f"{code} applies to ages "
+                            f"{lo}-{hi} ({edit.basis}); the patient is {age} on {on}",
+                            "check the code and the patient's date of birth",
+                            severity="error" if edit.severity == "error" else "warning",
+                            encounter_id=eid,
+                        )
+        if len(good) > 1:
+            self._excludes1(enc, good, row)
+
+    def _excludes1(
+        self, enc: Encounter, good: list[tuple[int, str, CodeEdits]], row: int | None
+    ) -> None:
+        reported: set[tuple[int, int]] = set()
+        for i, a, edits_a in good:
+            if not edits_a.excludes1:
+                continue
+            for j, b, _ in good:
+                if i == j:
+                    continue
+                note = self.excluded(a, edits_a, b)
+                if note is None:
+                    continue
+                pair = (min(i, j), max(i, j))
+                if pair in reported:
+                    continue
+                reported.add(pair)
+                later, other = (b, a) if j > i else (a, b)
+                column = DX_COLUMNS[pair[1]]
+                self.ctx.add(
+                    EXCLUDES1,
+                    row,
+                    column,
+                    later,
+                    f"{a} and {b} cannot be reported together ({note})",
+                    f"keep only the code that fits; both only "
+                    f"when the conditions are unrelated (then keep {other} and {later} "
+                    "and document it)",
+                    encounter_id=enc.encounter_id,
+                )

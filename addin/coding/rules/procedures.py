@@ -1,0 +1,233 @@
+"""Procedure rules: CPT/HCPCS format, validity on the DOS, MUE units and NCCI PTP pairs."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from addin.coding.rules.registry import Context, rule
+from addin.coding.rules.tables import (
+    DISTINCT_MODIFIERS,
+    EM_RANGES,
+    PROCEDURE_RANGES,
+    anatomic_modifiers,
+    in_ranges,
+    ncci_bypass_modifiers,
+)
+from addin.models import Encounter, ServiceLine
+
+FORMAT = rule("PROC-FORMAT", "error", "procedure", "CPT 5 digits / 4+F/T/U; HCPCS letter+4")
+NOT_VERIFIED = rule("PROC-NOT-VERIFIED", "info", "procedure", "a code set was not imported")
+NOT_FOUND = rule("PROC-NOT-FOUND", "error", "procedure", "the code is in the imported set")
+NOT_ON_DOS = rule("PROC-NOT-VALID-ON-DOS", "error", "procedure", "the code is valid on the DOS")
+MUE = rule("MUE-UNITS", "error", "procedure", "units above the Medically Unlikely Edit")
+PTP = rule("NCCI-PTP", "error", "procedure", "an NCCI procedure-to-procedure pair, same DOS")
+
+# CPT: five digits (Category I), or four digits and F (Category II), T (Category III),
+# U (proprietary lab analyses); A (vaccine products/administration) and M (multianalyte
+# assays) are CPT codes in the same shape.
+_CPT_RE = re.compile(r"^[0-9]{4}[0-9FTUAM]$")
+_HCPCS_RE = re.compile(r"^[A-Z][0-9]{4}$")
+
+# (kind, is E/M, makes a same-day E/M need 25)
+CodeKind = tuple[str, bool, bool]
+
+
+class ProcedureRules:
+    """Checks each encounter's lines; per-code facts are computed once."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._kinds: dict[str, CodeKind] = {}
+        self.unverified: dict[str, int] = {"CPT": 0, "HCPCS": 0, "NCCI PTP": 0, "MUE": 0}
+        self._bypass = ncci_bypass_modifiers()
+        self._distinct = self._bypass - anatomic_modifiers()
+
+    def kind(self, code: str) -> CodeKind:
+        found = self._kinds.get(code)
+        if found is None:
+            if _CPT_RE.match(code):
+                found = ("CPT", in_ranges(code, EM_RANGES), in_ranges(code, PROCEDURE_RANGES))
+            elif _HCPCS_RE.match(code):
+                found = ("HCPCS", False, False)
+            else:
+                found = ("", False, False)
+            self._kinds[code] = found
+        return found
+
+    def check(self, enc: Encounter) -> None:
+        ctx = self.ctx
+        sources = ctx.sources
+        eid = enc.encounter_id
+        enc_dos = enc.date_of_service
+        unverified = self.unverified
+        for line in enc.lines:
+            code = line.procedure_code
+            if not code:
+                continue
+            kind = self.kind(code)[0]
+            if not kind:
+                ctx.add(
+                    FORMAT,
+                    line.row,
+                    "Procedure Code",
+                    code,
+                    f"{code!r} is neither a CPT "
+                    "code (5 digits, or 4 digits + F/T/U) nor a HCPCS code (letter + 4 "
+                    "digits)",
+                    "correct the code; keep leading zeros (format as Text)",
+                    encounter_id=eid,
+                )
+                continue
+            dos = line.date_of_service or enc_dos
+            if dos is None:
+                continue
+            codeset = sources.cpt if kind == "CPT" else sources.hcpcs
+            if codeset is None:
+                unverified[kind] += 1
+            else:
+                answer = codeset.validity(code, dos)
+                if answer is None:
+                    ctx.add(
+                        NOT_FOUND,
+                        line.row,
+                        "Procedure Code",
+                        code,
+                        f"{code} is not in the imported {kind} set",
+                        "correct the code",
+                        encounter_id=eid,
+                    )
+                elif answer != "ok":
+                    ctx.add(
+                        NOT_ON_DOS,
+                        line.row,
+                        "Procedure Code",
+                        code,
+                        f"{code} is {answer} (date of service {dos})",
+                        "use the code in force on the date of service",
+                        encounter_id=eid,
+                    )
+        if sources.mue is None:
+            unverified["MUE"] += len(enc.lines)
+        else:
+            self._mue(enc)
+        if len(enc.lines) > 1:
+            if sources.ptp is None:
+                unverified["NCCI PTP"] += len(enc.lines)
+            else:
+                self._ptp(enc)
+
+    def _mue(self, enc: Encounter) -> None:
+        mue = self.ctx.sources.mue
+        assert mue is not None
+        totals: dict[tuple[str, date], tuple[int, int, int, ServiceLine]] = {}
+        for line in enc.lines:
+            dos = line.date_of_service or enc.date_of_service
+            if dos is None or not line.procedure_code:
+                continue
+            limit = mue.limit(line.procedure_code, dos)
+            if limit is None:
+                continue
+            value, mai = limit
+            units = int(line.units) if line.units > 0 else 0
+            if mai == 1:
+                if units > value:
+                    self._mue_finding(enc, line, units, value, mai, "on this line")
+            else:
+                key = (line.procedure_code, dos)
+                before = totals.get(key)
+                totals[key] = (value, mai, units + (before[2] if before else 0), line)
+        for (_code, dos), (value, mai, total, line) in totals.items():
+            if total > value:
+                self._mue_finding(enc, line, total, value, mai, f"on {dos}")
+
+    def _mue_finding(
+        self, enc: Encounter, line: ServiceLine, units: int, value: int, mai: int, where: str
+    ) -> None:
+        kinds = {1: "line edit", 2: "per-day policy edit", 3: "per-day clinical edit"}
+        fix = (
+            "bill the units documented; units above an MAI 2 limit are never paid"
+            if mai == 2
+            else "check the units; if documented, split onto lines with 59/XU/76/91 (MAI 1) "
+            "or appeal with records (MAI 3)"
+        )
+        self.ctx.add(
+            MUE,
+            line.row,
+            "Units",
+            units,
+            f"{units} units of {line.procedure_code} "
+            f"{where} exceed the MUE of {value} (MAI {mai}, {kinds.get(mai, '')})",
+            fix,
+            severity="warning" if mai == 3 else "error",
+            encounter_id=enc.encounter_id,
+        )
+
+    def _ptp(self, enc: Encounter) -> None:
+        ptp = self.ctx.sources.ptp
+        assert ptp is not None
+        groups: dict[tuple[date, str], list[ServiceLine]] = {}
+        for line in enc.lines:
+            dos = line.date_of_service or enc.date_of_service
+            if dos is not None and line.procedure_code:
+                npi = line.rendering_npi or enc.rendering_npi
+                groups.setdefault((dos, npi), []).append(line)
+        bypass = self._bypass
+        # An anatomic modifier on the column-one line alone says nothing about the pair.
+        distinct = self._distinct
+        for (dos, _npi), lines in groups.items():
+            if len(lines) < 2:
+                continue
+            for first in lines:
+                for second in lines:
+                    if first is second or first.procedure_code == second.procedure_code:
+                        continue
+                    indicator = ptp.indicator(first.procedure_code, second.procedure_code, dos)
+                    if indicator is None or indicator == 9:
+                        continue
+                    code1, code2 = first.procedure_code, second.procedure_code
+                    if indicator == 0:
+                        self.ctx.add(
+                            PTP,
+                            second.row,
+                            "Procedure Code",
+                            code2,
+                            f"NCCI pairs "
+                            f"{code2} with {code1} on {dos} (modifier indicator 0: "
+                            "no modifier allows both)",
+                            f"remove {code2}; it is part of {code1}",
+                            encounter_id=enc.encounter_id,
+                        )
+                    elif not (
+                        bypass.intersection(second.modifiers)
+                        or distinct.intersection(first.modifiers)
+                    ):
+                        self.ctx.add(
+                            PTP,
+                            second.row,
+                            "Procedure Code",
+                            code2,
+                            f"NCCI pairs {code2} with {code1} on {dos} (modifier indicator 1)",
+                            f"remove {code2}, or if it was a distinct service append "
+                            f"{'/'.join(DISTINCT_MODIFIERS)} and document it",
+                            encounter_id=enc.encounter_id,
+                        )
+
+    def finish(self) -> None:
+        """One info finding per code set that was not imported, with the line count."""
+        names = {
+            "CPT": "a licensed CPT file",
+            "HCPCS": "the CMS HCPCS Level II file",
+            "NCCI PTP": "the CMS NCCI practitioner PTP files",
+            "MUE": "the CMS practitioner MUE file",
+        }
+        for what, count in self.unverified.items():
+            if count:
+                self.ctx.add(
+                    NOT_VERIFIED,
+                    None,
+                    "Procedure Code",
+                    what,
+                    f"not verified: {what} not imported ({count} lines checked by format only)",
+                    f"download {names[what]} and run `claimbook codesets import FILE`",
+                )
