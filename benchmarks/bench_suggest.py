@@ -70,7 +70,10 @@ def main() -> int:
     if args.split:
         rows = [r for r in rows if r["split"] == args.split]
 
-    import addin.coding.suggest as sg
+    # the package and its function share a name: take the module from sys.modules
+    import importlib
+
+    sg = importlib.import_module("addin.coding.suggest")
     from addin.coding.suggest.index import index_path, load_file
 
     info = sg._icd10cm_info(None)

@@ -17,7 +17,7 @@ from addin.codesets import icd10cm
 from addin.codesets.store import VintageInfo
 from addin.coding.suggest.index import Index, load_or_build
 from addin.coding.suggest.query import knowledge, parse
-from addin.coding.suggest.rank import rank
+from addin.coding.suggest.rank import rank as rank_hits
 from addin.errors import CodeSetNotLoaded, InputError
 
 System = Literal["icd10cm", "hcpcs", "cpt", "all"]
@@ -111,7 +111,7 @@ def suggest(
     found: list[Suggestion] = []
     if system in ("icd10cm", "all"):
         index = icd10cm_index(on)
-        hits = rank(parse(text, knowledge()), index, top)
+        hits = rank_hits(parse(text, knowledge()), index, top)
         found.extend(Suggestion(h.code, "icd10cm", h.description, h.score) for h in hits)
     if system in ("hcpcs", "cpt", "all"):
         from addin.coding.suggest.other import suggest_other

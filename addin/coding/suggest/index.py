@@ -25,7 +25,7 @@ from addin.codesets.store import VintageInfo, shipped_root, user_root
 from addin.coding.suggest.text import doc_tokens
 from addin.errors import CodeSetError
 
-FORMAT = 4
+FORMAT = 5
 # Notes whose text names the same condition as the code (another name for it).
 NAME_KINDS = ("inclusion_term", "includes")
 # Category-level "includes" under these are lists of scope, not names of the condition.
@@ -55,7 +55,7 @@ class Index:
     saved index to a few hundred milliseconds.
     """
 
-    __slots__ = ("_decoded", "_lines", "idf", "postings", "system", "vintage")
+    __slots__ = ("_decoded", "_lines", "idf", "lengths", "postings", "system", "vintage")
 
     def __init__(
         self,
@@ -64,6 +64,7 @@ class Index:
         lines: list[str],
         postings: dict[str, Sequence[int]],
         idf: dict[str, float],
+        lengths: Sequence[int],
     ) -> None:
         self.system = system
         self.vintage = vintage
@@ -71,6 +72,8 @@ class Index:
         self._decoded: dict[int, Doc] = {}
         self.postings = postings
         self.idf = idf
+        # the fewest required words of any name: ties in candidate search go to short titles
+        self.lengths = lengths
 
     @classmethod
     def from_docs(cls, system: str, vintage: str, docs: list[Doc]) -> Index:
@@ -85,7 +88,8 @@ class Index:
                 postings.setdefault(token, []).append(number)
         total = len(docs)
         idf = {t: math.log((total + 1) / (len(p) + 0.5)) for t, p in postings.items()}
-        index = cls(system, vintage, [encode(d) for d in docs], dict(postings), idf)
+        lengths = [min(255, min(len(r) for r, _, _ in d.variants)) for d in docs]
+        index = cls(system, vintage, [encode(d) for d in docs], dict(postings), idf, lengths)
         index._decoded = dict(enumerate(docs))
         return index
 
@@ -250,6 +254,7 @@ def save(index: Index, path: Path) -> None:
         "lines": "\n".join(index._lines),
         "postings": {t: array("I", p).tobytes() for t, p in index.postings.items()},
         "idf": index.idf,
+        "lengths": bytes(index.lengths),
     }
     blob = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     # gzip keeps the shipped file small for git and the wheel; inflating costs ~50 ms.
@@ -269,7 +274,8 @@ def load_file(path: Path) -> Index:
         t: memoryview(b).cast("I") for t, b in payload["postings"].items()
     }
     lines = payload["lines"].split("\n")
-    return Index(payload["system"], payload["vintage"], lines, postings, payload["idf"])
+    lengths = payload["lengths"]
+    return Index(payload["system"], payload["vintage"], lines, postings, payload["idf"], lengths)
 
 
 def index_path(info: VintageInfo) -> Path:

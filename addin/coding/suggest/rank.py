@@ -16,12 +16,17 @@ from dataclasses import dataclass
 from addin.coding.suggest.index import Doc, Index, Seventh
 from addin.coding.suggest.query import Slot
 
-CANDIDATES = 120
+CANDIDATES = 150
+LENGTH_COST = 0.05
 # Postings longer than this (right, left, encounter ...) are not walked to find candidates.
 DF_WALK = 4000
 CONTEXT_WEIGHT = 0.5
-MISS_WEIGHT = 0.55
+MISS_WEIGHT = 0.6
 NOS_BONUS = 0.04
+# An unmet "without X" costs a little: "without complications" is the default, but
+# "without aura" is a statement the text did not make.
+NEG_COST = 0.1
+UNSPECIFIED_BONUS = 0.01
 # "other" is free, but an unspecified code should still beat "Other X" when both fit.
 SOFT = {"other": 0.35, "oth": 0.35}
 SLOT_FLOOR = 0.8
@@ -54,11 +59,12 @@ def _candidates(weighted: list[tuple[Slot, float]], index: Index) -> list[int]:
     acc: dict[int, float] = {}
     postings = index.postings
     idf = index.idf
+    top = index.max_idf
     walked = False
     for slot, weight in weighted:
         best: dict[int, float] = {}
         for alt in slot.alts:
-            total = sum(idf.get(t, 0.0) for t in alt) or 1.0
+            total = sum(idf.get(t, top) for t in alt) or 1.0
             for token in alt:
                 docs = postings.get(token)
                 if not docs or len(docs) > DF_WALK:
@@ -75,7 +81,8 @@ def _candidates(weighted: list[tuple[Slot, float]], index: Index) -> list[int]:
                 for token in alt:
                     for number in postings.get(token, ()):
                         acc[number] = acc.get(number, 0.0) + weight
-    return heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
+    lengths = index.lengths
+    return heapq.nlargest(CANDIDATES, acc, key=lambda n: acc[n] - LENGTH_COST * min(lengths[n], 12))
 
 
 def _score_doc(
@@ -105,15 +112,28 @@ def _score_doc(
                     slot_best = got / size
             covered += weight * slot_best
         miss = 0.0
+        size = 1.0
         for token in req:
+            value = idf.get(token, top)
+            size += value
             if token not in words:
-                miss += idf.get(token, top)
+                miss += value
+        extra = 0.0
+        unspecified = False
         for token in opt:
-            if token in SOFT and token not in words:
-                miss += SOFT[token]
-        score = covered / total - MISS_WEIGHT * miss / (total + 2.0)
+            if token in words:
+                continue
+            if token in SOFT:
+                extra += SOFT[token]
+            elif token[:3] == "no_":
+                extra += NEG_COST * idf.get(token, top)
+            elif token == "unspecifi":
+                unspecified = True
+        score = covered / total - MISS_WEIGHT * (miss + extra) / (size + extra)
         if nos and miss == 0.0:
             score += NOS_BONUS
+        if unspecified:
+            score += UNSPECIFIED_BONUS
         if score > best:
             best = score
     return best

@@ -13,10 +13,12 @@ STOP = frozenset(
 FREE = frozenset(
     "unspecifi unspecified other nos site part specifi specified elsewhere classifi classified "
     "encount encounter initial not applicabl applicable unknown status closed routine healing "
-    "current concurrent conditions condition".split()
+    "current concurrent conditions condition uncomplicated unilateral primary female".split()
 )
 # Scope words: what follows them (to the next comma or "with") is negated.
-NEGATORS = frozenset(["without", "not", "no", "w/o", "denies", "negative"])
+NEGATORS = frozenset(["without", "not", "no", "w/o", "denies", "except"])
+# "without foreign body of left hand": the negation stops before a side.
+SIDES = frozenset(["right", "left", "bilateral", "unspecified", "other"])
 ORDINALS = {
     "1st": "first",
     "2nd": "second",
@@ -93,6 +95,9 @@ def stem(word: str) -> str:
     return out
 
 
+FREE_STEMS = frozenset(stem(w) for w in FREE)
+
+
 def words(text: str) -> list[str]:
     """Raw lower-case words and punctuation marks of a normalised text."""
     return _WORD.findall(text)
@@ -110,7 +115,11 @@ def doc_tokens(text: str) -> tuple[list[str], list[str]]:
     depth = 0
     negated = False
     raw = words(normalize(text))
+    loose = _loose_segments(raw)
     for i, word in enumerate(raw):
+        if word == "of" and i + 1 < len(raw) and raw[i + 1] in SIDES:
+            negated = False
+            continue
         if word in "([":
             depth += 1
             continue
@@ -134,11 +143,23 @@ def doc_tokens(text: str) -> tuple[list[str], list[str]]:
         token = stem(word)
         if negated:
             opt.append("no_" + token)
-        elif depth or token in FREE:
+        elif depth or token in FREE_STEMS or i in loose:
             opt.append(token)
         else:
             req.append(token)
     return req, opt
+
+
+def _loose_segments(raw: list[str]) -> set[int]:
+    """Positions in a short segment that starts with "unspecified" (", unspecified ear"):
+    the default side or site, which the text need not name."""
+    loose: set[int] = set()
+    start = 0
+    for end in [*(i for i, w in enumerate(raw) if w in ",;"), len(raw)]:
+        if 0 < start < end and raw[start] == "unspecified" and end - start <= 3:
+            loose.update(range(start, end))
+        start = end + 1
+    return loose
 
 
 def _range(raw: list[str], i: int, out: list[str]) -> None:
