@@ -324,3 +324,37 @@ class SetCache(Generic[T]):
         earlier = [v for v in available if v.effective_from <= on]
         info = earlier[-1] if earlier else available[0]
         return self.load(info), info, False
+
+
+def csv_rows(member: Member, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of a CSV/TSV member; the number is the row's first line."""
+    import csv
+
+    text = member.text()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for row in reader:
+            yield start, [cell.strip() for cell in row]
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise layout_error(
+            member.name, reader.line_num, "well-formed CSV quoting", str(exc)
+        ) from None
+
+
+def find_header(
+    rows: Iterator[tuple[int, list[str]]], test: Callable[[list[str]], bool], within: int = 30
+) -> tuple[int, list[str]] | None:
+    """Advance ``rows`` to the first row ``test`` accepts (within the first lines)."""
+    for line, row in rows:
+        if test(row):
+            return line, row
+        if line >= within:
+            return None
+    return None
+
+
+def norm(cell: str) -> str:
+    """A header cell compared loosely: upper case, single spaces."""
+    return " ".join(cell.upper().split())

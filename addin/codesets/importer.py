@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from addin.codesets import hcpcs, icd10cm, ncci
+from addin.codesets import carc, cpt, hcpcs, icd10cm, mce, mue, ncci, pfs
 from addin.codesets._common import ImportOptions, ImportResult, members
 from addin.codesets.icd10cm_source import (
     Tabular,
@@ -140,12 +140,24 @@ IMPORTERS: dict[str, Importer] = {
     "icd10cm": _import_icd10cm,
     "hcpcs": hcpcs.import_hcpcs,
     "ncci": ncci.import_ncci,
+    "mue": mue.import_mue,
+    "pfs": pfs.import_pfs,
+    "cpt": cpt.import_cpt,
+    "carc": carc.import_carc,
+    "rarc": carc.import_rarc,
+    "mce": mce.import_mce,
 }
 
 KIND_HELP = {
     "icd10cm": "ICD-10-CM tabular XML or order file (zip or file)",
     "hcpcs": "HCPCS Level II Alpha-Numeric file (ANWEB .txt or .xlsx, or the zip)",
     "ncci": "NCCI PTP practitioner edits (tab-delimited parts, or their zips)",
+    "mue": "MUE practitioner services CSV (MCR_MUE_PractitionerServices_Eff_...csv)",
+    "pfs": "PFS RVU CSV (PPRRVUyy_MON.csv) and/or GPCI CSV (GPCIyyyy.csv), or the RVU zip",
+    "cpt": "the clinic's licensed CPT file (CSV/TSV/XLSX; --code-column/--descriptor-column)",
+    "carc": "CARC list CSV (Code, Description, Start Date, Last Modified, Stop Date)",
+    "rarc": "RARC list CSV (same layout; the codes tell CARC and RARC apart)",
+    "mce": "ICD-10 Definitions of Medicare Code Edits, text version (or its zip)",
 }
 
 
@@ -153,6 +165,11 @@ def _sniffers() -> list[tuple[str, Callable[[Path], bool]]]:
     return [
         ("hcpcs", lambda p: hcpcs.find_member(p) is not None),
         ("ncci", lambda p: bool(ncci.ptp_members(p))),
+        ("mue", lambda p: mue.find_member(p) is not None),
+        ("pfs", lambda p: bool(pfs.find_members(p))),
+        ("mce", lambda p: mce.find_member(p) is not None),
+        ("carc", lambda p: carc.find_member(p) is not None),
+        ("cpt", lambda p: any(cpt.looks_like(m) for m in members(p))),
     ]
 
 

@@ -1,0 +1,259 @@
+"""CMS Medicare Code Editor (MCE) diagnosis lists: age, sex, manifestation, unacceptable PDX.
+
+Source: the text version of "ICD-10 Definitions of Medicare Code Edits" (CMS MS-DRG
+software page, one zip per version with a PDF and a text file). Numbered sections ("4. Age
+conflict", "5. Sex conflict", "6. Manifestation code as principal diagnosis", "9.
+Unacceptable principal diagnosis"); the age section has sub-lists headed "Perinatal/
+Newborn diagnoses. Age of 0 years only", "Pediatric diagnoses. Age range is 0-17 years
+inclusive", "Maternity ... 9-64", "Adult ... 15-124"; the sex section "Diagnoses for
+females only edit" / "... males only ..." (procedure sub-lists are skipped). Code lines
+are an undotted ICD-10-CM code, spaces, the title.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from addin.codesets._common import (
+    ImportOptions,
+    ImportResult,
+    Member,
+    SetCache,
+    layout_error,
+    members,
+    same_source,
+    save_vintage,
+    source_info,
+)
+from addin.codesets.store import VintageInfo
+from addin.errors import CodeSetError, CodeSetImportError
+
+SYSTEM = "mce"
+TITLE = "DEFINITIONS OF MEDICARE CODE EDITS"
+SECTION = re.compile(r"^\s*(\d{1,2})\.\s+(\S.*)$")
+CODE_LINE = re.compile(r"^\s*([A-Z][0-9][0-9A-Z]{1,5})\s+(\S.*)$")
+AGE_RANGE = re.compile(r"(\d{1,3})\s*[-–]\s*(\d{1,3})\s+years")
+AGE_LISTS = {"NEWBORN": "newborn", "PEDIATRIC": "pediatric", "MATERNITY": "maternity",
+             "ADULT": "adult"}  # fmt: skip
+DEFAULT_AGES = {"newborn": (0, 0), "pediatric": (0, 17), "maternity": (9, 64), "adult": (15, 124)}
+LISTS = ("newborn", "pediatric", "maternity", "adult", "female", "male", "manifestation",
+         "unacceptable_principal")  # fmt: skip
+_VERSION = re.compile(r"\b(?:v|version\s*)(\d{2})(?:\.(\d))?", re.IGNORECASE)
+_FY = re.compile(r"\bFY\s*(20\d\d)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class AgeEdit:
+    """An age-restricted diagnosis: its MCE category and the ages (years) it fits."""
+
+    category: str
+    low: int
+    high: int
+
+    def fits(self, age: int) -> bool:
+        return self.low <= age <= self.high
+
+
+class MceTables:
+    """The lists of one MCE version (codes undotted, upper case)."""
+
+    def __init__(self, info: VintageInfo) -> None:
+        self.info = info
+        path = info.path / "lists.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self.lists = {k: frozenset(data["lists"][k]) for k in LISTS}
+            self.ages = {k: (int(v[0]), int(v[1])) for k, v in data["ages"].items()}
+        except (OSError, ValueError, KeyError) as exc:
+            raise CodeSetError(f"{path}: cannot read MCE lists ({exc}); re-import it") from None
+
+    def age_edit(self, code: str) -> AgeEdit | None:
+        key = _key(code)
+        for category in ("newborn", "pediatric", "maternity", "adult"):
+            if key in self.lists[category]:
+                low, high = self.ages[category]
+                return AgeEdit(category, low, high)
+        return None
+
+    def sex_edit(self, code: str) -> Literal["F", "M"] | None:
+        key = _key(code)
+        if key in self.lists["female"]:
+            return "F"
+        if key in self.lists["male"]:
+            return "M"
+        return None
+
+
+def _key(code: str) -> str:
+    return code.replace(".", "").strip().upper()
+
+
+_cache: SetCache[MceTables] = SetCache(SYSTEM, MceTables)
+
+
+def is_loaded() -> bool:
+    """True when an MCE definitions file has been imported (it then replaces derived tables)."""
+    return _cache.is_loaded()
+
+
+def tables(on: date | None = None) -> MceTables | None:
+    """The MCE lists for ``on`` (nearest version when none covers it); None if not imported."""
+    chosen = _cache.choose(on)
+    return chosen[0] if chosen else None
+
+
+def age_edit(code: str, on: date | None = None) -> AgeEdit | None:
+    """The age category of an ICD-10-CM code (``P00.0`` or ``P000``), or None."""
+    found = tables(on)
+    return found.age_edit(code) if found else None
+
+
+def sex_edit(code: str, on: date | None = None) -> Literal["F", "M"] | None:
+    """``F``/``M`` when the code is for females/males only, else None."""
+    found = tables(on)
+    return found.sex_edit(code) if found else None
+
+
+def is_manifestation(code: str, on: date | None = None) -> bool | None:
+    """Whether the code may not be the principal diagnosis (a manifestation); None if the
+    MCE is not imported."""
+    found = tables(on)
+    return _key(code) in found.lists["manifestation"] if found else None
+
+
+def is_unacceptable_principal(code: str, on: date | None = None) -> bool | None:
+    """Whether the code is unacceptable as principal diagnosis; None if not imported."""
+    found = tables(on)
+    return _key(code) in found.lists["unacceptable_principal"] if found else None
+
+
+# --- import -----------------------------------------------------------------------------
+
+
+def _section_kind(title: str) -> str | None:
+    t = title.upper()
+    if t.startswith("AGE CONFLICT"):
+        return "age"
+    if t.startswith("SEX CONFLICT"):
+        return "sex"
+    if t.startswith("MANIFESTATION CODE AS PRINCIPAL"):
+        return "manifestation"
+    if t.startswith("UNACCEPTABLE PRINCIPAL DIAGNOSIS"):
+        return "unacceptable_principal"
+    return None
+
+
+def parse(member: Member) -> tuple[dict[str, list[str]], dict[str, tuple[int, int]], str]:
+    """The diagnosis lists, the age ranges the headings state, and the title line."""
+    where = member.name
+    lists: dict[str, list[str]] = {k: [] for k in LISTS}
+    ages = dict(DEFAULT_AGES)
+    title = ""
+    section: str | None = None
+    current: str | None = None
+    last = 0
+    for n, raw in enumerate(member.lines("cp1252"), start=1):
+        last = n
+        line = raw.replace("\f", "").rstrip()
+        if not title:
+            if TITLE in line.upper():
+                title = line.strip()
+            elif n >= 50:
+                raise layout_error(
+                    where, n, f"the title '{TITLE.title()}' in the first 50 lines", ""
+                )
+            continue
+        head = SECTION.match(line)
+        if head and not CODE_LINE.match(line):
+            section = _section_kind(head.group(2))
+            current = section if section in ("manifestation", "unacceptable_principal") else None
+            continue
+        upper = line.upper()
+        if section == "age" and "DIAGNOSES" in upper:
+            current = next((v for k, v in AGE_LISTS.items() if k in upper), None)
+            span = AGE_RANGE.search(line)
+            if current and span:
+                ages[current] = (int(span.group(1)), int(span.group(2)))
+            elif current == "newborn":
+                ages[current] = (0, 0)
+            continue
+        if section == "sex" and ("DIAGNOSES" in upper or "PROCEDURES" in upper):
+            is_dx = "DIAGNOSES" in upper
+            current = ("female" if "FEMALE" in upper else "male") if is_dx else None
+            continue
+        code = CODE_LINE.match(line)
+        if code is None or current is None:
+            continue
+        value = code.group(1)
+        if len(value) < 3 or len(value) > 7:
+            raise layout_error(where, n, "an ICD-10-CM code (3-7 characters) and its title", line)
+        lists[current].append(value)
+    if not title:
+        raise layout_error(where, last, f"the title '{TITLE.title()}'", "end of file")
+    empty = [k for k in LISTS if not lists[k]]
+    if empty:
+        raise layout_error(
+            where,
+            last,
+            "the sections Age conflict, Sex conflict, Manifestation code as principal diagnosis"
+            f" and Unacceptable principal diagnosis with their codes (no codes for {empty})",
+            "end of file",
+        )
+    return lists, ages, title
+
+
+def find_member(path: Path) -> Member | None:
+    for m in members(path):
+        if m.name.lower().endswith(".txt"):
+            if TITLE in m.head(16384).decode("cp1252", errors="replace").upper():
+                return m
+    return None
+
+
+def _period(text: str, options: ImportOptions) -> tuple[str, date, date]:
+    fy = _FY.search(text)
+    version = _VERSION.search(text)
+    if options.effective_from is not None:
+        start = options.effective_from
+        year = start.year + 1 if start.month >= 10 else start.year
+    elif fy or version:
+        year = int(fy.group(1)) if fy else 1983 + int(version.group(1))  # type: ignore[union-attr]
+        minor = int(version.group(2) or 0) if version else 0
+        start = date(year, 4, 1) if minor == 1 else date(year - 1, 10, 1)
+    else:
+        raise CodeSetImportError(
+            f"{text[:80]!r}: cannot tell the MCE version or fiscal year; pass --effective"
+        )
+    end = options.effective_to or date(year, 9, 30)
+    label = f"v{version.group(1)}.{version.group(2) or 0}" if version else f"FY{year}"
+    return f"MCE-{label}", start, end
+
+
+def import_mce(path: Path, options: ImportOptions | None = None) -> ImportResult:
+    """Import the text "ICD-10 Definitions of Medicare Code Edits" (or its zip)."""
+    options = options or ImportOptions()
+    path = Path(path)
+    member = find_member(path)
+    if member is None:
+        texts = [m for m in members(path) if m.name.lower().endswith(".txt")]
+        if not texts:
+            raise layout_error(str(path), None, "the MCE definitions text file", path.name)
+        member = texts[0]  # parse() names the line it gave up at
+    source = source_info(path, member.name, "mce-definitions-txt", part="mce")
+    existing = same_source(SYSTEM, source["sha256"])
+    if existing is not None:
+        return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
+    lists, ages, title = parse(member)
+    name, start, end = _period(f"{title} {Path(member.name).name}", options)
+
+    def build(tmp: Path) -> dict[str, int]:
+        data = {"lists": {k: sorted(set(v)) for k, v in lists.items()}, "ages": ages}
+        (tmp / "lists.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        return {k: len(set(v)) for k, v in lists.items()}
+
+    return save_vintage(SYSTEM, name, (start, end), build, source, extra={"title": title})
