@@ -94,25 +94,39 @@ def lookup(
 @codesets_app.command("info")
 @friendly
 def codesets_info(as_json: JsonOption = False) -> None:
-    """List the loaded code-set vintages with their effective dates and counts."""
+    """List the loaded code-set vintages (dates, counts, source) and every importable kind."""
+    from addin.codesets.importer import KIND_HELP
+
     rows = codesets.info()
+    loaded = {row["system"] for row in rows}
+    kinds = {
+        kind: {"loaded": kind in loaded or (kind == "pfs" and "gpci" in loaded), "what": what}
+        for kind, what in KIND_HELP.items()
+    }
     if as_json:
-        print_json({"vintages": rows})
+        print_json({"vintages": rows, "kinds": kinds})
         return
     table = Table(title="Code sets")
-    for column in ("system", "vintage", "effective", "billable", "codes", "origin"):
+    for column in ("system", "vintage", "effective", "counts", "source", "origin"):
         table.add_column(column)
     for row in rows:
         counts = row["counts"]
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items())
         table.add_row(
             row["system"],
             row["vintage"],
             f"{row['effective_from']} .. {row['effective_to']}",
-            f"{counts.get('billable', '')}",
-            f"{counts.get('codes', '')}",
+            shown,
+            str(row["source"].get("file", "")),
             "shipped" if row["shipped"] else row["path"],
         )
     console.print(table)
+    missing = [k for k, v in kinds.items() if not v["loaded"]]
+    if missing:
+        console.print(
+            f"not imported: {', '.join(missing)} (claimbook codesets import PATH)",
+            highlight=False,
+        )
 
 
 @codesets_app.command("import")
@@ -120,12 +134,48 @@ def codesets_info(as_json: JsonOption = False) -> None:
 def codesets_import(
     path: Annotated[Path, typer.Argument(help="An official release file or its zip.")],
     kind: Annotated[
-        str | None, typer.Option("--kind", help="Force the kind (icd10cm, ...).")
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Force the kind: icd10cm, hcpcs, ncci, mue, pfs, cpt, carc, rarc, mce "
+            "(default: recognised from the layout).",
+        ),
+    ] = None,
+    effective: Annotated[
+        str | None,
+        typer.Option(
+            "--effective",
+            help="First day the set applies, YYYY-MM-DD, when the file name or title does not say.",
+        ),
+    ] = None,
+    effective_to: Annotated[
+        str | None, typer.Option("--effective-to", help="Last day it applies, YYYY-MM-DD.")
+    ] = None,
+    code_column: Annotated[
+        str | None,
+        typer.Option("--code-column", help="CPT: the code column (header name or 1-based number)."),
+    ] = None,
+    descriptor_column: Annotated[
+        str | None,
+        typer.Option("--descriptor-column", help="CPT: the descriptor column (name or number)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import an official code-set file into the user data directory as a dated vintage."""
-    result = codesets.import_path(path, kind)
+    from addin.codesets.importer import IMPORTERS, ImportOptions
+
+    if kind is not None and kind not in IMPORTERS:
+        raise typer.BadParameter(
+            f"{kind!r} is not a kind; use one of {', '.join(sorted(IMPORTERS))}",
+            param_hint="--kind",
+        )
+    options = ImportOptions(
+        effective_from=parse_date(effective, "--effective"),
+        effective_to=parse_date(effective_to, "--effective-to"),
+        code_column=code_column,
+        descriptor_column=descriptor_column,
+    )
+    result = codesets.import_path(path, kind, options)
     if as_json:
         print_json(
             {
@@ -139,10 +189,11 @@ def codesets_import(
         return
     verb = "already imported" if result.unchanged else "imported"
     counts = result.manifest.get("counts", {})
+    shown = ", ".join(f"{k} {v}" for k, v in counts.items()) or "no counts"
     console.print(
         f"{verb}: {result.system} {result.vintage} "
         f"({result.manifest['effective_from']} to {result.manifest['effective_to']}), "
-        f"{counts.get('billable', counts.get('codes', '?'))} billable codes -> {result.path}",
+        f"{shown} -> {result.path}",
         highlight=False,
     )
 
@@ -150,12 +201,17 @@ def codesets_import(
 @codesets_app.command("remove")
 @friendly
 def codesets_remove(
-    system: Annotated[str, typer.Argument(help="The code system, e.g. icd10cm.")],
-    vintage: Annotated[str, typer.Argument(help="The vintage name, e.g. FY2027.")],
+    system: Annotated[
+        str, typer.Argument(help="The code system, e.g. icd10cm, hcpcs, ncci, gpci.")
+    ],
+    vintage: Annotated[str, typer.Argument(help="The vintage name, e.g. FY2027 or CY2020.")],
 ) -> None:
     """Remove an imported vintage (shipped ones stay)."""
+    from addin.codesets._common import reload_all
+
     path = codesets.remove_vintage(system, vintage)
     codesets.icd10cm.reload()
+    reload_all()
     console.print(f"removed {system} {vintage} ({path})", highlight=False)
 
 
