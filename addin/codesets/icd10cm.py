@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +14,10 @@ from addin.errors import CodeSetError, CodeSetNotLoaded
 from addin.models.types import normalize_icd10
 
 SYSTEM = "icd10cm"
+
+# What users type repeats (a column of the same few codes); normalising once per spelling
+# keeps a recalculating sheet fast.
+_normalize = lru_cache(maxsize=1 << 16)(normalize_icd10)
 Status = Literal["ok", "not_billable", "not_found", "outside_vintage"]
 
 
@@ -91,6 +96,7 @@ class Icd10cmVintage:
         self._notes: dict[str, list[tuple[str, str]]] | None = None
         self._seventh: dict[str, dict[str, str]] | None = None
         self._sections: dict[str, tuple[str, str, str]] | None = None
+        self._headers: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
 
     @property
     def name(self) -> str:
@@ -113,12 +119,41 @@ class Icd10cmVintage:
         index = self.children()
         found: list[str] = []
         stack = list(reversed(index.get(code, [])))
+        seen = {code}
         while stack:
             current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
             if self.codes[current][0]:
                 found.append(current)
             stack.extend(reversed(index.get(current, [])))
         return found
+
+    def header_answer(self, code: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+        """For a non-billable code: its children, billable examples and what to tell the user.
+
+        Cached per code: walking a large category's descendants costs far more than a lookup.
+        """
+        cached = self._headers.get(code)
+        if cached is not None:
+            return cached
+        children = tuple(self.children().get(code, ()))
+        examples = tuple(_examples(self, code))
+        seventh = self.seventh_for(code)
+        if seventh and children and all(len(c.replace(".", "")) == 7 for c in children):
+            choices = ", ".join(f"{k} {v}" for k, v in seventh.items())
+            what = f"{code} needs a 7th character ({choices}), e.g. {children[0]}"
+        else:
+            kind = "category" if len(code) == 3 else "subcategory"
+            total = len(self.billable_descendants(code))
+            what = (
+                f"{code} is a {kind}, not a billable code; pick a billable code such as "
+                f"{', '.join(examples)} ({total} billable codes under {code})"
+            )
+        answer = (children, examples, what)
+        self._headers[code] = answer
+        return answer
 
     def sections(self) -> dict[str, tuple[str, str, str]]:
         """Chapters and blocks: id -> (kind, parent, title)."""
@@ -162,7 +197,7 @@ class Icd10cmVintage:
             else:
                 sections = sections or self.sections()
                 parent = sections[current][1] if current in sections else ""
-            if not parent:
+            if not parent or parent == current or parent in chain:
                 break
             chain.append(parent)
             current = parent
@@ -325,8 +360,8 @@ def lookup(code: object, on: date | None = None, *, with_notes: bool = False) ->
     """
     raw = code if isinstance(code, str) else str(code)
     vintage = vintage_for(on)
-    if isinstance(code, str) and vintage is not None and code in vintage.codes:
-        normal = code
+    if isinstance(code, str):
+        normal = code if vintage is not None and code in vintage.codes else _normalize(code)
     else:
         normal = normalize_icd10(code)
     if vintage is None:
@@ -351,19 +386,7 @@ def lookup(code: object, on: date | None = None, *, with_notes: bool = False) ->
             notes=notes,
             message=f"{normal} {description} (billable, {info.name})",
         )
-    children = tuple(vintage.children().get(normal, ()))
-    examples = tuple(_examples(vintage, normal))
-    seventh = vintage.seventh_for(normal)
-    if seventh and all(len(c.replace(".", "")) == 7 for c in children):
-        choices = ", ".join(f"{k} {v}" for k, v in seventh.items())
-        what = f"{normal} needs a 7th character ({choices}), e.g. {children[0]}"
-    else:
-        kind = "category" if len(normal) == 3 else "subcategory"
-        total = len(vintage.billable_descendants(normal))
-        what = (
-            f"{normal} is a {kind}, not a billable code; pick a billable code such as "
-            f"{', '.join(examples)} ({total} billable codes under {normal})"
-        )
+    children, examples, what = vintage.header_answer(normal)
     return CodeLookup(
         input=raw,
         code=normal,

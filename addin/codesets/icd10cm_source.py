@@ -143,6 +143,10 @@ def parse_tabular_xml(source: Path | IO[bytes], name: str = "") -> Tabular:
         add_notes(chapter_id, chapter)
         for section in chapter.findall("section"):
             section_id = section.get("id", "")
+            if "-" not in section_id:
+                # A block of one category (B10) would share its category's id; blocks are
+                # always ranges so that a block is never its own child.
+                section_id = f"{section_id}-{section_id}"
             tab.sections.append((section_id, "block", chapter_id, _clean(section.findtext("desc"))))
             add_notes(section_id, section)
             for diag in section.findall("diag"):

@@ -115,3 +115,15 @@ def test_fiscal_year() -> None:
     assert icd10cm.fiscal_year(date(2026, 9, 30)) == 2026
     assert icd10cm.fiscal_year(date(2026, 10, 1)) == 2027
     assert icd10cm.fiscal_year_range(2027) == (date(2026, 10, 1), date(2027, 9, 30))
+
+
+def test_every_code_has_a_chain_to_its_chapter_and_headers_have_billable_children() -> None:
+    vintage = icd10cm.vintage_for(None)
+    assert vintage is not None
+    sections = vintage.sections()
+    for code, (billable, _, _) in vintage.codes.items():
+        chain = vintage.ancestors(code)
+        assert chain and chain[-1].startswith("CH"), code
+        assert sections[chain[-1]][0] == "chapter"
+        if not billable:
+            assert vintage.billable_descendants(code), f"{code} has no billable code under it"
