@@ -303,11 +303,12 @@ class SegmentReader:
             buf = parts.pop()
             restart = False
             for i, part in enumerate(parts):
-                text = part.strip(_STRIP)
+                stripped = part.lstrip(_STRIP)
+                text = stripped.rstrip(_STRIP)
                 if not text:
                     offset += len(part) + 1
                     continue
-                lead = len(part) - len(part.lstrip(_STRIP))
+                lead = len(part) - len(stripped)
                 if text.startswith("ISA") and index > 0 and text[3:4] != el:
                     # A later interchange with other separators: re-read from its ISA.
                     buf = term.join(parts[i:]) + term + buf
