@@ -396,6 +396,58 @@ def suggest_command(
     console.print(table)
 
 
+@app.command("claims")
+@friendly
+def claims_command(
+    book: Annotated[Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the Claims sheet into this copy.")
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
+    ] = False,
+    x12_dir: Annotated[
+        Path | None,
+        typer.Option("--x12-dir", help="Folder for the 837P (default: beside BOOK)."),
+    ] = None,
+    no_check: Annotated[
+        bool, typer.Option("--no-check", help="Build without running the scrubber first.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Build claims from the Encounters sheet, write the 837P and the Claims sheet."""
+    from addin.claims import run_claims
+    from addin.sheets import read_book, write_tables
+
+    if out is not None and in_place:
+        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
+    run = run_claims(read_book(book), x12_dir=x12_dir, scrub=not no_check)
+    written = write_tables(book, [run.table], out=out, in_place=in_place)
+    if as_json:
+        data = run.to_json()
+        data["written"] = str(written)
+        print_json(data)
+        return
+    table = Table(title="Claims")
+    for column in ("encounter", "claim", "status", "total", "lines", "reason"):
+        table.add_column(column)
+    for item in run.to_json()["claims"]:
+        table.add_row(
+            item["encounter_id"],
+            item["claim_id"] or "",
+            item["status"],
+            item["total"] or "",
+            str(len(item["lines"])),
+            "; ".join(item["reasons"])[:80],
+        )
+    console.print(table)
+    if run.x12_path:
+        console.print(f"837P: {run.x12_path}", highlight=False)
+    else:
+        console.print("no 837P written: every encounter was held", highlight=False)
+    console.print(f"wrote {written}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

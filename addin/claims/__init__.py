@@ -6,13 +6,16 @@ from addin.claims.build import (
     HeldEncounter,
     build_claims,
 )
+from addin.claims.run import ClaimsRun, run_claims
 from addin.claims.table import CLAIMS_COLUMNS, claims_table
 
 __all__ = [
     "CLAIMS_COLUMNS",
     "RELATIONSHIP_CODES",
     "BuildResult",
+    "ClaimsRun",
     "HeldEncounter",
     "build_claims",
     "claims_table",
+    "run_claims",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,7 @@ MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
 ICD10_START = date(2015, 10, 1)
 SHEET = "Encounters"
+_NPI_NAME = re.compile(r"^(\d{10})\s*[:=-]?\s*(\S.*)$")
 
 #: Relationship as typed on the Encounters sheet -> X12 individual relationship code.
 RELATIONSHIP_CODES: dict[str, str] = {
@@ -109,9 +111,23 @@ def provider_from_settings(settings: dict[str, str]) -> Provider:
     )
 
 
+def provider_names(settings: dict[str, str]) -> dict[str, str]:
+    """NPI -> "Last, First" from Settings: ``Provider Names`` ("NPI Last, First; ...") and
+    ``Provider <NPI>`` rows."""
+    names: dict[str, str] = {}
+    for part in settings.get("Provider Names", "").replace("\n", ";").split(";"):
+        match = _NPI_NAME.match(part.strip())
+        if match:
+            names[match.group(1)] = match.group(2).strip()
+    for key, value in settings.items():
+        if key.startswith("Provider ") and key[9:].strip().isdigit() and value.strip():
+            names[key[9:].strip()] = value.strip()
+    return names
+
+
 def named_provider(settings: dict[str, str], npi: str) -> Provider | None:
-    """A rendering/referring provider from a Settings row ``Provider <NPI>`` = ``LAST, FIRST``."""
-    text = settings.get(f"Provider {npi}", "").strip()
+    """A rendering/referring provider named on the Settings sheet, or None."""
+    text = provider_names(settings).get(npi, "")
     if not text:
         return None
     last, _, first = text.partition(",")
@@ -523,6 +539,6 @@ def _provider(
             f"{column} {npi} has no name: the 837P must name the provider",
             column=column,
             value=npi,
-            fix=f"add a Settings row 'Provider {npi}' with the value 'LAST, FIRST'",
+            fix=f"add '{npi} Last, First' to the Provider Names row of the Settings sheet",
         )
     return provider

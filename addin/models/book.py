@@ -30,6 +30,8 @@ SETTINGS_KEYS: tuple[str, ...] = (
     "Receiver Name",
     "Receiver ID",
     "Usage Indicator",
+    # "NPI Last, First; NPI Last, First": names the 837P needs for rendering/referring NPIs
+    "Provider Names",
 )
 
 # The Rules sheet: payer rules as rows an office manager can read. Empty condition cells

@@ -176,8 +176,17 @@ def test_scrubber_error_on_a_row_holds(book: Book) -> None:
 
 def test_rendering_provider_needs_a_name(book: Book) -> None:
     result = build(book, [one(book, rendering_npi="1456789019")])
-    assert "Provider 1456789019" in result.findings[-1].fix  # type: ignore[operator]
+    assert "'1456789019 Last, First' to the Provider Names row" in str(result.findings[-1].fix)
     assert result.held
+    settings = dict(book.settings, **{"Provider Names": "1456789019 Ito, Ken; 1765432103 Roe, A"})
+    enc = one(book, rendering_npi="1456789019", referring_npi="1765432103")
+    claim = build_claims([enc], settings, book.payers, book.fees).claims[0]
+    assert claim.rendering_provider is not None and claim.referring_provider is not None
+    assert (claim.rendering_provider.last_name, claim.rendering_provider.first_name) == (
+        "Ito",
+        "Ken",
+    )
+    assert claim.referring_provider.last_name == "Roe"
 
 
 def test_icd10_before_october_2015_is_held(book: Book) -> None:

@@ -124,7 +124,7 @@ class _Names:
         return out
 
 
-def _require(settings: dict[str, str]) -> None:
+def require_settings(settings: dict[str, str]) -> None:
     missing = [key for key in REQUIRED_SETTINGS if not settings.get(key, "").strip()]
     if missing:
         raise SettingsError(
@@ -395,7 +395,7 @@ def build_837p(
     """The interchange for ``claims`` with given time and control numbers (no file, no store)."""
     if not claims:
         raise OutputError("no claims to write: every encounter was held; see the Findings")
-    _require(settings)
+    require_settings(settings)
     names = _Names()
     envelope = Envelope.for_submitter(settings, created, numbers)
     txn = build_transaction(claims, settings, numbers.first_transaction, created, names)
@@ -430,7 +430,7 @@ def write_837p(
     freeze them, and ``created``, to compare byte for byte).
     """
     if numbers is None:
-        _require(settings)
+        require_settings(settings)
         numbers = (store or ControlNumberStore()).reserve(settings["Submitter ID"].strip())
     interchange, findings = build_837p(
         claims, settings, created=created or datetime.now().replace(microsecond=0), numbers=numbers

@@ -1,0 +1,116 @@
+"""``claimbook claims``: a workbook in, a Claims sheet and an 837P out (through CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from addin.cli import app
+from addin.x12.x837p.checks import check_837p
+from addin.x12.x837p.reader import read_837p
+
+ENC_HEADERS = [
+    "Encounter ID", "Patient Last Name", "Patient First Name", "Patient DOB", "Patient Sex",
+    "Patient Address", "Patient City", "Patient State", "Patient ZIP", "Payer", "Member ID",
+    "Relationship", "Subscriber Last Name", "Subscriber First Name", "Subscriber DOB",
+    "Subscriber Sex", "Rendering NPI", "Place of Service", "Date of Service", "Dx 1", "Dx 2",
+    "Procedure Code", "Modifier 1", "Units", "Charge", "Dx Pointer",
+]  # fmt: skip
+PATIENT = ["Garcia", "Maria", "1980-05-17", "F", "12 Oak Ave", "Springfield", "IL", "62704"]
+ROWS = [
+    ["V1", *PATIENT, "Aetna", "W1", "Self", "", "", "", "", "1987654328", "11", "2026-03-04",
+     "E11.9", "I10", "99213", "25", 1, 125, "1,2"],
+    ["V1", *PATIENT, "Aetna", "W1", "Self", "", "", "", "", "1987654328", "11", "2026-03-04",
+     "E11.9", "I10", "36415", "", 1, 12.5, "1"],
+    ["V2", "Lee", "Ethan", "2015-07-09", "M", "12 Oak Ave", "Springfield", "IL", "62704",
+     "Aetna", "W2", "Child", "Lee", "Daniel", "1983-01-22", "M", "1987654328", "02",
+     "2026-03-05", "Z00.129", "", "99393", "95", 1, 150, "1"],
+    ["V3", *PATIENT, "Nobody Insurance", "W3", "Self", "", "", "", "", "1987654328", "11",
+     "2026-03-06", "J06.9", "", "99213", "", 1, 110, "1"],
+]  # fmt: skip
+SETTINGS = {
+    "Billing Provider Name": "Riverside Family Medicine",
+    "Billing NPI": "1234567893",
+    "Tax ID": "123456789",
+    "Taxonomy Code": "207Q00000X",
+    "Billing Address": "100 Main St",
+    "Billing City": "Springfield",
+    "Billing State": "IL",
+    "Billing ZIP": "627011234",
+    "Submitter Name": "Riverside Family Medicine",
+    "Submitter ID": "RFM0001",
+    "Submitter Contact": "Jane Biller",
+    "Submitter Phone": "2175550100",
+    "Receiver Name": "Availity",
+    "Receiver ID": "030240928",
+    "Usage Indicator": "T",
+    "Provider Names": "1987654328 Nguyen, Linh",
+}
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    enc = wb.active
+    assert enc is not None
+    enc.title = "Encounters"
+    enc.append(ENC_HEADERS)
+    for row in ROWS:
+        enc.append(row)
+    settings = wb.create_sheet("Settings")
+    for key, value in SETTINGS.items():
+        settings.append([key, value])
+    payers = wb.create_sheet("Payers")
+    payers.append(["Payer", "Payer ID", "Claim Filing Indicator"])
+    payers.append(["Aetna", "60054", "CI"])
+    path = tmp_path / "clinic.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_claims_command_json(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.xlsx"
+    x12 = tmp_path / "x12"
+    result = CliRunner().invoke(
+        app, ["claims", str(workbook), "--out", str(out), "--x12-dir", str(x12), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    status = {c["encounter_id"]: c["status"] for c in data["claims"]}
+    assert status == {"V1": "Built", "V2": "Built", "V3": "Held"}
+    v1 = next(c for c in data["claims"] if c["encounter_id"] == "V1")
+    assert v1["total"] == "137.50" and len(v1["lines"]) == 2
+    v3 = next(c for c in data["claims"] if c["encounter_id"] == "V3")
+    assert any("Nobody Insurance" in r for r in v3["reasons"])
+    path = Path(data["x12"])
+    assert path.parent == x12 and path.name == "clinic-000000001.837"
+    doc = read_837p(path)
+    assert check_837p(doc) == []
+    text = path.read_text("ascii")
+    assert "PAT*19~" in text and "CLM*V1*137.5***11:B:1" in text
+    sheet = openpyxl.load_workbook(out)["Claims"]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = [str(v) for v in values[0] if v is not None]
+    assert "Status" in header
+    statuses = [row[header.index("Status")] for row in values[1:] if row[0]]
+    assert statuses.count("Built") == 3 and statuses.count("Held") == 1
+    # a second run never reuses the control numbers
+    again = CliRunner().invoke(
+        app, ["claims", str(workbook), "--out", str(out), "--x12-dir", str(x12), "--json"]
+    )
+    assert json.loads(again.stdout)["x12"].endswith("clinic-000000002.837")
+
+
+def test_claims_command_table_and_errors(workbook: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["claims", str(workbook), "--x12-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "837P:" in result.stdout and "Held" in result.stdout
+    both = runner.invoke(app, ["claims", str(workbook), "--out", "x.xlsx", "--in-place"])
+    assert both.exit_code != 0
+    missing = runner.invoke(app, ["claims", str(tmp_path / "nope.xlsx")])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
