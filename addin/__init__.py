@@ -20,6 +20,8 @@ from addin.models import (
     ServiceLine,
     ServicePayment,
 )
+from addin.remit import Reconciliation, reconcile
+from addin.x12.x835 import read_remittance, read_remittances
 
 __version__ = "0.1.0"
 
@@ -40,4 +42,8 @@ __all__ = [
     "info",
     "lookup",
     "suggest",
+    "Reconciliation",
+    "reconcile",
+    "read_remittance",
+    "read_remittances",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from addin.errors import ClaimbookError
 from addin.models.remittance import ZERO, Remittance
 from addin.models.table import Column, ResultTable
 from addin.remit.notes import GROUP_NOTES, ROUTINE, action_for, note_for
@@ -131,6 +132,19 @@ def _denial_codes(c: ClaimResult) -> list[str]:
     return codes + [r for r in c.remark_codes if r not in ("MA15",)]
 
 
+def _imported(code: str) -> str | None:
+    """The description from a CARC/RARC list the user imported with ``codesets import``."""
+    from addin.codesets import carc
+
+    try:
+        if code[:1] in ("M", "N"):  # remark codes: M.., MA.., N..; reason codes otherwise
+            return carc.rarc_describe(code) if carc.rarc_is_loaded() else None
+        return carc.describe(code) if carc.is_loaded() else None
+    except ClaimbookError:
+        # A damaged import must not stop the worklist; our own note is shown instead.
+        return None
+
+
 def denials_table(rec: Reconciliation, descriptions: dict[str, str] | None = None) -> ResultTable:
     """The denial worklist: codes grouped, a plain-language note, next action, follow-up."""
     descriptions = descriptions or {}
@@ -158,7 +172,7 @@ def denials_table(rec: Reconciliation, descriptions: dict[str, str] | None = Non
         actions: list[str] = []
         for code in codes:
             bare = code.split("-", 1)[-1]
-            text = descriptions.get(bare) or note_for(bare)
+            text = descriptions.get(bare) or _imported(bare) or note_for(bare)
             if text:
                 meanings.append(f"{code}: {text}")
             else:

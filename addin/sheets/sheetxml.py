@@ -14,8 +14,8 @@ from addin.sheets.package import DOC_REL, MAIN_NS
 from addin.sheets.values import date_to_serial
 
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text would make Excel repair the file
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\r]|_(?=x[0-9A-Fa-f]{4}_)")
+_SURROGATE = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 MONEY_FORMAT = '"$"#,##0.00_);[Red]\\("$"#,##0.00\\)'
 TEXT_FMT, DATE_FMT, INT_FMT, PERCENT_FMT = 49, 14, 1, 10
 DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -47,7 +47,12 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def xml_text(value: str) -> str:
-    """Text for a <t> element: XML-escaped, control characters as Excel's _xHHHH_ escapes."""
+    """Text for a <t> element: XML-escaped, control characters as Excel's _xHHHH_ escapes.
+
+    Lone surrogates and the XML non-characters U+FFFE/U+FFFF cannot be stored (readers do
+    not return them); they become U+FFFD. Text over Excel's 32,767-character cell limit is
+    cut with an ellipsis rather than making Excel repair the file.
+    """
     value = _SURROGATE.sub("\ufffd", value)
     if len(value) > MAX_CELL_TEXT:
         value = value[: MAX_CELL_TEXT - 1] + "\u2026"

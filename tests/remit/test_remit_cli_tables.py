@@ -165,3 +165,17 @@ def test_unknown_mapping_field_is_refused(tmp_path: Path) -> None:
     path.write_text("colour,Paint\n")
     with pytest.raises(InputError, match="'colour' is not a field we map"):
         load_mapping(path)
+
+
+def test_denials_use_code_lists_the_user_imported() -> None:
+    from addin.codesets import import_path
+
+    codes = Path(__file__).resolve().parents[1] / "data" / "codesets" / "carc"
+    before = result_tables(_rec(), date(2024, 3, 31))[2]
+    assert not any("PLACEHOLDER" in str(r[7]) for r in before.rows)
+    import_path(codes / "claim_adjustment_reason_codes_2020-03-01.csv")
+    import_path(codes / "remittance_advice_remark_codes_2020-03-01.csv")
+    after = result_tables(_rec(), date(2024, 3, 31))[2]
+    c4 = next(r for r in after.rows if r[0] == "E4")
+    assert "CO-197: CARC TEXT PLACEHOLDER 197" in c4[7]
+    assert "N290: RARC TEXT PLACEHOLDER N290" in c4[7]
