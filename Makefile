@@ -46,6 +46,7 @@ sysdeps:
 ## Rebuild the shipped ICD-10-CM files from the CDC tabular XML.
 codesets: install-dev
 	$(BIN)/python codesets/build_icd10cm.py
+	$(BIN)/python codesets/suggest/build_suggest_index.py
 
 bench: install-dev
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
