@@ -95,6 +95,10 @@ def members(path: Path) -> list[Member]:
     path = Path(path)
     if not path.is_file():
         raise CodeSetImportError(f"{path}: no such file")
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == b"PK\x03\x04" and not zipfile.is_zipfile(path):
+        raise CodeSetImportError(f"{path}: damaged zip file (truncated?); download it again")
     # a workbook is a zip too, but it is one file of the distribution
     if path.suffix.lower() in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
         return [Member(path.name, path.stat().st_size, lambda: path.open("rb"))]
@@ -187,11 +191,13 @@ def save_vintage(
     *,
     merge_parts: bool = False,
     extra: dict[str, Any] | None = None,
+    total: tuple[str, str] | None = None,
 ) -> ImportResult:
     """Build a vintage folder with ``build(tmp)`` (returns counts) and swap it in atomically.
 
     With ``merge_parts`` the files of an existing vintage of the same name are kept unless
-    the new build writes a file of the same name (NCCI parts, the PFS RVU and GPCI files).
+    the new build writes a file of the same name (the NCCI parts). ``total`` = (count name,
+    file suffix) adds the rows of every such file, old and new, as one count.
     """
     dest = user_root() / system / name.lower()
     tmp = stage_vintage(dest)
@@ -214,6 +220,8 @@ def save_vintage(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     counts.update(new_counts)
+    if total is not None:
+        counts[total[0]] = sum(v for k, v in counts.items() if k.endswith(total[1]))
     sources.append(source)
     manifest: dict[str, Any] = {
         "system": system,

@@ -387,7 +387,7 @@ def _xlsx_probe(member: Member) -> bytes:
     import zipfile
 
     try:
-        with zipfile.ZipFile(member.open()) as book:
+        with zipfile.ZipFile(io.BytesIO(member.read())) as book:
             return book.read("xl/sharedStrings.xml")[:200_000]
     except (zipfile.BadZipFile, KeyError, OSError):
         return b""

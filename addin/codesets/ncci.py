@@ -361,7 +361,9 @@ def import_ncci(path: Path, options: ImportOptions | None = None) -> ImportResul
             counts[file] = _write_part(part, tmp / file)
         return counts
 
-    return save_vintage(SYSTEM, name, (start, end), build, source, merge_parts=True)
+    return save_vintage(
+        SYSTEM, name, (start, end), build, source, merge_parts=True, total=("edits", ".sqlite")
+    )
 
 
 def _write_part(member: Member, target: Path) -> int:

@@ -74,6 +74,7 @@ def test_parts_gather_and_reimport_is_a_no_op() -> None:
     import_path(F1)
     second = import_path(F2)
     assert set(second.manifest["files"]) == {"ptp-f1.sqlite", "ptp-f2.sqlite"}
+    assert second.manifest["counts"] == {"edits": 13}
     assert [s["part"] for s in second.manifest["sources"]] == ["f1", "f2"]
     again = import_path(F1)
     assert again.unchanged and again.vintage == "PTP-v261r0"
