@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from addin.codesets import icd10cm, lookup
-from addin.coding.suggest import Suggestion, icd10cm_index, suggest
+from addin.coding.suggest import Suggestion, suggest
 from addin.coding.suggest import index as index_module
 from addin.coding.suggest.index import (
     build,
