@@ -6,6 +6,7 @@ thin wrapper over these functions.
 
 from __future__ import annotations
 
+from addin.checkbook import check
 from addin.codesets import CodeLookup, import_path, info, lookup
 from addin.coding.suggest import Suggestion, suggest
 from addin.errors import ClaimbookError
@@ -37,6 +38,7 @@ __all__ = [
     "Remittance",
     "ServiceLine",
     "ServicePayment",
+    "check",
     "Suggestion",
     "import_path",
     "info",

@@ -448,6 +448,57 @@ def claims_command(
     console.print(f"wrote {written}", highlight=False)
 
 
+@app.command("check")
+@friendly
+def check_command(
+    book: Annotated[Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the Findings sheet into this copy.")
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
+    ] = False,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Check as of this date, YYYY-MM-DD.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every encounter row against code sets and billing rules; list what to fix.
+
+    Writes a Findings sheet (and fills on the Encounters cells) into BOOK.claimbook.xlsx,
+    --out or --in-place; with --json only, prints the findings and writes nothing. Exit
+    code 1 when any finding is an error.
+    """
+    from addin.checkbook import check_workbook
+
+    if out is not None and in_place:
+        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
+    write = not as_json or out is not None or in_place
+    result = check_workbook(
+        book, out=out, in_place=in_place, write=write, today=parse_date(today, "--today")
+    )
+    summary = result.to_json()["summary"]
+    if as_json:
+        print_json(result.to_json())
+    else:
+        table = Table(title=f"Findings in {book.name}")
+        for column in ("cell", "severity", "rule", "message"):
+            table.add_column(column)
+        for f in result.findings[:200]:
+            where = f"{f.sheet}!{f.row or ''} {f.column or ''}"
+            table.add_row(where, f.severity, f.rule, f.message)
+        console.print(table)
+        console.print(
+            f"{summary['rows']} lines: {summary['errors']} errors, {summary['warnings']} "
+            f"warnings, {summary['info']} info",
+            highlight=False,
+        )
+        if result.written:
+            console.print(f"wrote {result.written}", highlight=False)
+    if summary["errors"]:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

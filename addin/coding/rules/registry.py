@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from addin.coding.rules.sources import Sources
 
 ENCOUNTERS = "Encounters"
+# A header that tells each configuration table apart, to find the user's sheet name.
+_MARKERS = {ENCOUNTERS: "Encounter ID", "Rules": "Requirement", "Payers": "Payer ID"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,23 @@ class Context:
     disabled: frozenset[str] = frozenset()
     findings: list[Finding] = field(default_factory=list)
     _headers: dict[tuple[str, str], str] = field(default_factory=dict)
+    _sheets: dict[str, str] = field(default_factory=dict)
+
+    def sheet(self, kind: str) -> str:
+        """The user's name for a sheet (an Encounters table may sit on a sheet named Visits).
+
+        Found by a header only that sheet has; the kind's own name when the book has none.
+        """
+        name = self._sheets.get(kind)
+        if name is None:
+            marker = _MARKERS.get(kind)
+            name = kind
+            for sheet, headers in self.book.headers.items():
+                if marker is not None and marker in headers:
+                    name = sheet
+                    break
+            self._sheets[kind] = name
+        return name
 
     def column(self, sheet: str, canonical: str) -> str:
         """The header text as the user wrote it (cached: the same few columns recur)."""
@@ -86,6 +105,7 @@ class Context:
         """Record a finding; the message starts with sheet, row and column so it stands alone."""
         if self.disabled and rule_id.partition(":")[0] in self.disabled:
             return
+        sheet = self.sheet(sheet)
         column = self.column(sheet, canonical) if canonical else None
         where = sheet if row is None else f"{sheet} row {row}"
         if column:

@@ -104,7 +104,8 @@ class MemoryPtp:
         day = on.toordinal()
         for packed in found if isinstance(found, list) else (found,):
             end = (packed >> 4) & 0xFFFFFF
-            if packed >> 28 <= day <= end:
+            # The deletion date is the first day the edit no longer applies (as CMS files say).
+            if packed >> 28 <= day < end:
                 return packed & 0xF
         return None
 
@@ -122,21 +123,73 @@ class MemoryMue:
         return self._limits.get(code)
 
 
-# Where the code-set importers' stores plug in: a module in addin.codesets that offers
-# ``scrubber_source()`` returning an object of the matching Protocol, or None when nothing
-# has been imported.
-_DISCOVER = {"cpt": "cpt", "hcpcs": "hcpcs", "ptp": "ncci", "mue": "mue"}
+class HcpcsStore:
+    """The imported HCPCS Level II file (``addin.codesets.hcpcs``) as a CodeValidity."""
+
+    def validity(self, code: str, on: date) -> str | None:
+        from addin.codesets import hcpcs
+
+        found = hcpcs.lookup(code, on)
+        if found is None:
+            return None
+        if found.valid:
+            return "ok"
+        if found.status == "terminated":
+            return f"terminated on {found.terminated} ({found.vintage})"
+        return f"not effective before {found.added} ({found.vintage})"
+
+
+class NcciStore:
+    """The imported NCCI PTP edits (``addin.codesets.ncci``), preloaded once per vintage."""
+
+    def __init__(self) -> None:
+        self._tables: dict[date, Any] = {}
+
+    def indicator(self, column1: str, column2: str, on: date) -> int | None:
+        from addin.codesets import ncci
+
+        found = self._tables.get(on)
+        if found is None:
+            found = self._tables[on] = ncci.table(on, preload=True)
+        edit = found.edit(column1, column2, on) if found is not None else None
+        return None if edit is None else int(edit.modifier_indicator)
+
+
+class MueStore:
+    """The imported MUE file (``addin.codesets.mue``) as MueLimits."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def limit(self, code: str, on: date) -> tuple[int, int] | None:
+        found = self._module.limit(code, on)
+        if found is None:
+            return None
+        return int(found.value), int(found.mai)
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(f"addin.codesets.{name}")
+    except ImportError:
+        return None
 
 
 def default_sources() -> Sources:
-    """The imported sets found in the user store (each None when not imported)."""
-    found: dict[str, Any] = {}
-    for slot, module_name in _DISCOVER.items():
-        try:
-            module = importlib.import_module(f"addin.codesets.{module_name}")
-        except ImportError:
-            continue
-        factory = getattr(module, "scrubber_source", None)
-        if callable(factory):
-            found[slot] = factory()
-    return Sources(**found)
+    """The sets imported into the user store; each None when it has not been imported.
+
+    A module of ``addin.codesets`` may also offer ``scrubber_source()`` (used for CPT, whose
+    licensed file has no fixed layout).
+    """
+    found = Sources()
+    hcpcs, ncci, mue, cpt = (_module(n) for n in ("hcpcs", "ncci", "mue", "cpt"))
+    if hcpcs is not None and hcpcs.is_loaded():
+        found.hcpcs = HcpcsStore()
+    if ncci is not None and ncci.is_loaded():
+        found.ptp = NcciStore()
+    if mue is not None and getattr(mue, "is_loaded", lambda: False)():
+        found.mue = MueStore(mue)
+    factory = getattr(cpt, "scrubber_source", None)
+    if callable(factory):
+        found.cpt = factory()
+    return found
