@@ -93,6 +93,7 @@ class _Parser:
         self.claim: Loop2100 | None = None
         self.service: Loop2110 | None = None
         self.count = 1
+        self.dates: dict[str, date] = {}
 
     def warn(self, message: str) -> None:
         self.warnings.append(self.prefix + message)
@@ -133,9 +134,14 @@ class _Parser:
         text = seg[n]
         if not text:
             return None
+        known = self.dates.get(text)
+        if known is not None:
+            return known
         if len(text) == 8 and text.isdigit():
             try:
-                return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+                # A remittance repeats a few dates thousands of times: parse each once.
+                value = self.dates[text] = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+                return value
             except ValueError:
                 pass
         self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not a CCYYMMDD date; ignored")

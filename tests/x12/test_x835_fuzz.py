@@ -71,7 +71,7 @@ def test_seeds_present() -> None:
 
 
 @settings(
-    max_examples=400,
+    max_examples=1000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
