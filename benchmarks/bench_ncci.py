@@ -18,12 +18,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-HEADER = (
-    "CPT only copyright 2019 American Medical Association. All rights reserved.\n"
-    "Column1/Column 2 Edits\n"
-    "Column 1\tColumn 2\t* = In existence prior to 1996\tEffective Date\t"
-    "Deletion Date *=no data\tModifier 0=not allowed 1=allowed 9=not applicable\t"
-    "PTP Edit Rationale\n"
+HEADER = (  # as in the CMS text parts: a notice, a title, a header wrapped over 4 lines
+    "CPT only copyright 2019 American Medical Association.  All rights reserved.\t\t\t\t\t\t\n"
+    "Column1/Column2 Edits\t\t\t\t\t\t\n"
+    "Column 1\tColumn 2\t*=in existence\tEffective\tDeletion\tModifier\tPTP Edit Rationale\n"
+    "\t\tprior to 1996\tDate\tDate\t0=not allowed\t\n"
+    "\t\t\t\t*=no data\t1=allowed\t\n"
+    "\t\t\t\t\t9=not applicable\t\n"
 )
 RATIONALES = [
     "Standards of medical / surgical practice",
@@ -57,8 +58,8 @@ def write_file(path: Path, rows: int, rng: random.Random) -> list[tuple[str, str
                     break
                 star = "*" if rng.random() < 0.2 else ""
                 eff = rng.choice(("19960101", "20020101", "20150101", "20200101"))
-                dele = "*" if rng.random() < 0.9 else "20190101"
-                mi = rng.choice("0119")
+                mi = rng.choice("00111119")
+                dele = eff if mi == "9" else "*" if rng.random() < 0.9 else "20191231"
                 out.write(f"{c1}\t{c2}\t{star}\t{eff}\t{dele}\t{mi}\t{rng.choice(RATIONALES)}\n")
                 written += 1
                 if rng.random() < 0.001:
@@ -91,7 +92,7 @@ def main() -> None:
 
         t0 = time.perf_counter()
         with source.open(encoding="latin-1") as handle:
-            baseline_rows = sum(1 for line in handle if len(line.split("\t")) == 7)
+            baseline_rows = sum(1 for line in handle if line[:1] != "\t" and line.count("\t") == 6)
         base_s = time.perf_counter() - t0
         print(f"baseline: read+split {baseline_rows:,} lines in {base_s:.2f} s")
 
@@ -125,7 +126,7 @@ def main() -> None:
         t0 = time.perf_counter()
         table.preload()
         print(
-            f"preload: {len(table):,} pairs in {time.perf_counter() - t0:.2f} s, "
+            f"preload: {len(table):,} rows in {time.perf_counter() - t0:.2f} s, "
             f"peak RSS {peak_mb():.0f} MB"
         )
 

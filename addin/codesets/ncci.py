@@ -3,7 +3,8 @@
 CMS ships the practitioner PTP table as several tab-delimited latin-1 text parts
 (``ccipra-v261r0-f1.txt`` ... ``-f4``), each opening with a copyright line and a header:
 Column 1, Column 2, ``*`` = in existence prior to 1996, effective date (YYYYMMDD),
-deletion date (YYYYMMDD or ``*`` = no data), modifier indicator 0/1/9, PTP edit rationale.
+deletion date (YYYYMMDD, the last day in force, or ``*`` = no data), modifier indicator
+0/1/9, PTP edit rationale; the header's wrapped text continues on lines starting with tabs.
 Each part becomes one SQLite file of the vintage; lookups query it (tens of microseconds)
 or, after ``preload()``, a dict of packed integers (about a microsecond).
 """
@@ -46,9 +47,11 @@ SCHEMA = """
 CREATE TABLE ptp (
     c1 TEXT NOT NULL, c2 TEXT NOT NULL,
     eff INTEGER NOT NULL,  -- days since 1970-01-01
-    del INTEGER NOT NULL,  -- first day the edit no longer applies; 65535 = not deleted
+    del INTEGER NOT NULL,  -- last day the edit applies (inclusive); 65535 = not deleted
     mi INTEGER NOT NULL, star INTEGER NOT NULL, rat INTEGER NOT NULL,
-    PRIMARY KEY (c1, c2, eff)
+    -- CMS files repeat a pair with the same effective date (one row deleted the day it
+    -- began, modifier 9, beside the row in force), so the deletion date is in the key
+    PRIMARY KEY (c1, c2, eff, del)
 ) WITHOUT ROWID;
 CREATE TABLE rationale (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
 """
@@ -58,8 +61,9 @@ class PtpEdit(NamedTuple):
     """One PTP edit: column 2 is not paid with column 1 unless the modifier indicator allows.
 
     ``modifier_indicator``: "0" never (no modifier bypasses it), "1" a modifier such as 59
-    or XE/XS/XP/XU may bypass it, "9" the edit does not apply (deleted the day it began).
-    ``deletion`` is the first date the edit no longer applies (None: still in force).
+    or XE/XS/XP/XU may bypass it, "9" the edit never applied (its deletion date is its
+    effective date; such rows show in ``history`` only). ``deletion`` is the last date the
+    edit applies, as CMS lists it (20231231: through the end of 2023); None: still in force.
     """
 
     column1: str
@@ -128,10 +132,11 @@ class NcciTable:
                     "SELECT c1 || c2, (eff << 37) | (del << 21) | (mi << 17) | (star << 16)"
                     " | (rat + ?) FROM ptp"
                 )
-                pairs.update(conn.execute(query, (offset,)))
+                # modifier-9 rows never applied: leave them out of the lookup table
+                pairs.update(conn.execute(query + " WHERE mi != 9", (offset,)))
                 multi = conn.execute(
-                    query + " WHERE (c1, c2) IN (SELECT c1, c2 FROM ptp GROUP BY c1, c2"
-                    " HAVING count(*) > 1) ORDER BY c1, c2, eff",
+                    query + " WHERE mi != 9 AND (c1, c2) IN (SELECT c1, c2 FROM ptp"
+                    " WHERE mi != 9 GROUP BY c1, c2 HAVING count(*) > 1) ORDER BY c1, c2, eff",
                     (offset,),
                 )
                 grouped: dict[str, list[int]] = {}
@@ -144,8 +149,7 @@ class NcciTable:
         return self
 
     def __len__(self) -> int:
-        if self._pairs is not None:
-            return len(self._pairs)
+        """The number of edit rows (modifier-9 rows included)."""
         return sum(
             conn.execute("SELECT count(*) FROM ptp").fetchone()[0] for conn in self._connections()
         )
@@ -166,6 +170,8 @@ class NcciTable:
     def edit(self, col1: str, col2: str, on: date) -> PtpEdit | None:
         """The edit for column 1 ``col1`` and column 2 ``col2`` in force on ``on``, or None.
 
+        In force: effective date <= ``on`` <= deletion date, modifier indicator 0 or 1.
+
         Codes are the 5-character CPT/HCPCS codes as billed (upper case). The pair is
         directional; ``pair`` checks both orders.
         """
@@ -177,11 +183,11 @@ class NcciTable:
             return None
         day = on.toordinal() - _BASE
         if isinstance(found, int):
-            if (found >> 37) <= day < ((found >> 21) & 0xFFFF):
+            if (found >> 37) <= day <= ((found >> 21) & 0xFFFF):
                 return PtpEdit(col1, col2, *self._decode(found))
             return None
         for packed in found:
-            if (packed >> 37) <= day < ((packed >> 21) & 0xFFFF):
+            if (packed >> 37) <= day <= ((packed >> 21) & 0xFFFF):
                 return PtpEdit(col1, col2, *self._decode(packed))
         return None
 
@@ -209,7 +215,7 @@ class NcciTable:
         for row in self.history(col1, col2):
             start = row.effective.toordinal() - _BASE
             end = _OPEN if row.deletion is None else row.deletion.toordinal() - _BASE
-            if start <= day < end:
+            if row.modifier_indicator != "9" and start <= day <= end:
                 return row
         return None
 

@@ -31,7 +31,7 @@ def test_part_import_and_lookup() -> None:
         "2020-04-01",
         "2020-06-30",
     )
-    assert result.manifest["files"]["ptp-f1.sqlite"]["rows"] == 8
+    assert result.manifest["files"]["ptp-f1.sqlite"]["rows"] == 10
     found = ncci.edit("11042", "11000", date(2020, 5, 1))
     assert found is not None
     assert found.modifier_indicator == "1" and found.modifier_allowed
@@ -44,8 +44,14 @@ def test_part_import_and_lookup() -> None:
     assert table.pair("11000", "11042", date(2020, 5, 1)) == found
     never = ncci.edit("20610", "76942", date(2020, 5, 1))
     assert never is not None and never.modifier_indicator == "0" and not never.modifier_allowed
-    na = ncci.edit("36415", "36416", date(2020, 5, 1))
-    assert na is not None and na.modifier_indicator == "9" and na.prior_to_1996
+    # modifier 9: deleted the day it began, so never in force, but kept in the history
+    assert ncci.edit("36415", "36416", date(1996, 1, 1)) is None
+    (na,) = table.history("36415", "36416")
+    assert na.modifier_indicator == "9" and na.prior_to_1996 and na.deletion == na.effective
+    # the same pair and effective date twice (as in the CMS files): the row in force wins
+    same_day = ncci.edit("13121", "13120", date(2020, 5, 1))
+    assert same_day is not None and same_day.modifier_indicator == "0"
+    assert len(table.history("13121", "13120")) == 2
 
 
 @pytest.mark.parametrize("preload", [False, True])
@@ -56,14 +62,16 @@ def test_dates_are_honoured(preload: bool) -> None:
     assert table is not None
     assert table.edit("20610", "20604", date(2014, 12, 31)) is None  # before effective
     assert table.edit("20610", "20604", date(2015, 1, 1)) is not None
-    # deleted 2003-01-01, re-added 2015-01-01 with another rationale
+    # in force through its deletion date 2002-12-31, re-added 2015-01-01 (another rationale)
     old = table.edit("29881", "29880", date(2002, 12, 31))
-    assert old is not None and old.deletion == date(2003, 1, 1)
+    assert old is not None and old.deletion == date(2002, 12, 31)
     assert old.rationale == "Mutually exclusive procedures"
     assert table.edit("29881", "29880", date(2003, 1, 1)) is None
     assert table.edit("29881", "29880", date(2020, 5, 1)).rationale == "More extensive procedure"  # type: ignore[union-attr]
     assert len(table.history("29881", "29880")) == 2
     # part f2 joined the same vintage
+    assert table.edit("13121", "13120", date(1996, 1, 1)).modifier_indicator == "0"  # type: ignore[union-attr]
+    assert table.edit("36415", "36416", date(1996, 1, 1)) is None
     assert table.edit("J1100", "96372", date(2019, 12, 31)) is not None
     assert table.edit("J1100", "96372", date(2020, 1, 1)) is None
     latin = table.edit("G0439", "99497", date(2020, 5, 1))
@@ -74,12 +82,12 @@ def test_parts_gather_and_reimport_is_a_no_op() -> None:
     import_path(F1)
     second = import_path(F2)
     assert set(second.manifest["files"]) == {"ptp-f1.sqlite", "ptp-f2.sqlite"}
-    assert second.manifest["counts"] == {"edits": 13}
+    assert second.manifest["counts"] == {"edits": 15}
     assert [s["part"] for s in second.manifest["sources"]] == ["f1", "f2"]
     again = import_path(F1)
     assert again.unchanged and again.vintage == "PTP-v261r0"
     table = ncci.table(date(2020, 5, 1))
-    assert table is not None and len(table) == 13
+    assert table is not None and len(table) == 15
 
 
 def test_zip_of_parts(tmp_path: Path) -> None:
@@ -114,11 +122,11 @@ def _damaged(tmp_path: Path, line_no: int, text: bytes) -> Path:
     ],
 )
 def test_damaged_rows_name_file_and_line(tmp_path: Path, text: bytes, expected: str) -> None:
-    bad = _damaged(tmp_path, 6, text)
+    bad = _damaged(tmp_path, 8, text)
     with pytest.raises(CodeSetImportError) as caught:
         import_path(bad, "ncci")
     message = str(caught.value)
-    assert F1.name in message and "line 6" in message and expected in message
+    assert F1.name in message and "line 8" in message and expected in message
     assert not ncci.is_loaded()
 
 
