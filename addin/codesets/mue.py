@@ -124,13 +124,13 @@ def parse(member: Member) -> list[str]:
     """The rows of the MUE CSV as ``code<TAB>value<TAB>mai<TAB>rationale`` lines."""
     where = member.name
     rows = csv_rows(member)
-    header = find_header(rows, _is_header)
+    header = find_header(rows, _is_header, within=60)  # the notice is one multi-line cell
     if header is None:
         raise layout_error(
             where,
             None,
             "a header 'HCPCS/CPT Code, Practitioner Services MUE Values, MUE Adjudication "
-            "Indicator, MUE Rationale' in the first 30 lines",
+            "Indicator, MUE Rationale' in the first 60 lines",
             "none",
         )
     out: list[str] = []

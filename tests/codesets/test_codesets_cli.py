@@ -72,7 +72,7 @@ def test_bad_kind_and_damaged_file(tmp_path: Path) -> None:
     bad_kind = runner.invoke(app, ["codesets", "import", str(source), "--kind", "drg"])
     assert bad_kind.exit_code == 2 and "'drg' is not a kind" in bad_kind.output
     broken = tmp_path / source.name
-    broken.write_bytes(source.read_bytes().replace(b"J1100,120", b"J1100,lots"))
+    broken.write_bytes(source.read_bytes().replace(b"J1100,120,", b"J1100,lots,"))
     result = runner.invoke(app, ["codesets", "import", str(broken)])
     assert result.exit_code == 2
     assert "line 15: expected a whole number" in " ".join(result.output.split())

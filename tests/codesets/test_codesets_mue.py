@@ -48,11 +48,11 @@ def test_twice_is_a_no_op() -> None:
 @pytest.mark.parametrize(
     ("line", "text", "expected"),
     [
-        (8, "11045,twelve,3 Date of Service Edit: Clinical,Clinical: Data", "a whole number"),
+        (8, '11045,twelve,"3 Date of Service Edit: Clinical",Clinical: Data', "a whole number"),
         (8, "11045,12,7 Something,Clinical: Data", "indicator 1, 2 or 3"),
         (8, "1104,12,3 Date of Service Edit: Clinical,Clinical: Data", "5-character"),
         (8, "11042,1,2 Date of Service Edit: Policy,CMS Policy", "listed twice"),
-        (5, "Code,Units", "a header 'HCPCS/CPT Code"),
+        (4, "Code,Units", "a header 'HCPCS/CPT Code"),
     ],
 )
 def test_damaged(tmp_path: Path, line: int, text: str, expected: str) -> None:
