@@ -130,6 +130,25 @@ RARC_NOTES: dict[str, str] = {
     "N362": "Units or days are above the maximum the payer accepts",
 }
 
+# PLB adjustment reasons (provider level): our words. A positive amount reduces the check.
+PLB_NOTES: dict[str, str] = {
+    "L6": "interest the payer added for paying late",
+    "WO": "payer recovering an earlier overpayment",
+    "72": "authorized return of money",
+    "FB": "forwarding balance carried to or from another check",
+    "CS": "adjustment the payer explains in the reference",
+    "CT": "capitation payment",
+    "CV": "capital pass-through",
+    "B2": "rebate",
+    "IR": "federal tax withholding",
+    "J1": "non-reimbursable amount",
+    "WU": "recovery by another payer's request",
+    "90": "fee for a service the payer provided",
+    "50": "late-filing reduction",
+    "BD": "bad debt adjustment",
+    "AP": "accelerated payment",
+}
+
 # Group codes say who carries an amount.
 GROUP_NOTES: dict[str, str] = {
     "CO": "contractual: the practice writes it off",

@@ -21,6 +21,7 @@ from addin.models.book import ContractRow
 from addin.models.claim import Claim
 from addin.models.remittance import ZERO, ClaimPayment, ProviderAdjustment, Remittance
 from addin.models.types import Money
+from addin.remit.notes import PLB_NOTES
 
 Status = Literal[
     "paid",
@@ -199,6 +200,7 @@ class Reconciliation(BaseModel):
                     "reference": p.reference,
                     "amount": _m(p.amount),
                     "provider_id": p.provider_id,
+                    "note": PLB_NOTES.get(p.reason, "provider-level adjustment"),
                 }
                 for p in self.provider_adjustments
             ],

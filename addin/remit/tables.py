@@ -10,7 +10,7 @@ from decimal import Decimal
 from addin.errors import ClaimbookError
 from addin.models.remittance import ZERO, Remittance
 from addin.models.table import Column, ResultTable
-from addin.remit.notes import GROUP_NOTES, ROUTINE, action_for, note_for
+from addin.remit.notes import GROUP_NOTES, PLB_NOTES, ROUTINE, action_for, note_for
 from addin.remit.reconcile import STATUSES, ClaimResult, Reconciliation
 
 AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -84,6 +84,14 @@ def remittance_table(remittances: Sequence[Remittance]) -> ResultTable:
                      service.allowed, service.paid, adj,
                      " ".join([*service.remark_codes, *claim.remark_codes])]
                 )  # fmt: skip
+        # Provider-level adjustments as rows too, so the Paid column adds up to the checks.
+        for plb in rem.provider_adjustments:
+            note = PLB_NOTES.get(plb.reason, "provider-level adjustment")
+            rows.append(
+                [rem.trace_number, paid_on, rem.payer_name or rem.payer_id,
+                 "(provider adjustment)", plb.reference, "PLB", "", plb.fiscal_period_end, "", "",
+                 None, None, -plb.amount, f"PLB {plb.reason} {plb.amount:.2f}: {note}", ""]
+            )  # fmt: skip
     return ResultTable(sheet="Remittance", columns=columns, rows=rows, title="Remittance")
 
 

@@ -72,6 +72,11 @@ def test_result_tables_shapes_and_values() -> None:
     first = dict(zip(names, remit.rows[0], strict=True))
     assert first["Check/EFT"] == "CHK1001" and first["Payment Date"] == date(2024, 3, 1)
     assert first["Procedure"] == "99213" and first["Paid"] == Decimal("120.00")
+    # provider adjustments are rows too, so the Paid column adds up to the checks
+    paid = sum((r[names.index("Paid")] for r in remit.rows), Decimal("0.00"))
+    assert paid == Decimal("970.25")
+    wo = next(r for r in remit.rows if r[names.index("Payer Claim Number")] == "OLD123")
+    assert wo[names.index("Paid")] == Decimal("-30.00") and "recovering" in wo[13]
     rec_rows = tables["Reconciliation"].rows
     assert len(rec_rows) == 15 + 1  # every claim plus the unmatched one
     assert rec_rows[-1][13] == "unmatched"
