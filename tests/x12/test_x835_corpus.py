@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from addin.errors import X12Error
+from addin.remit import reconcile
 from addin.x12.x835 import read_remittance, read_remittances
 from addin.x12.x835_models import check_balance
 
@@ -51,6 +53,13 @@ def test_corpus_835_reads_and_balances_as_manifest_says(path: Path, shared: Path
         sum(r.transaction_error is not None for r in reports),
     )
     assert got == want
+    # reconciling with no claims keeps every payment (as unmatched) and accounts for it
+    rec = reconcile([], txns)
+    assert len(rec.unmatched) == claims
+    expected_diff = sum((t.balance_difference for t in txns), Decimal("0.00"))
+    assert rec.totals()["difference"] == f"{expected_diff:.2f}"
+    if not any(r.transaction_error for r in reports):
+        assert rec.totals()["difference"] == "0.00"
     for report in reports:
         if report.balanced:
             assert report.transaction_difference == 0
