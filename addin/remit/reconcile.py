@@ -279,16 +279,21 @@ class _Matcher:
         return None
 
 
-def _expected(claim: Claim, contracts: Sequence[ContractRow]) -> Decimal | None:
-    """Contracted allowed amount for the claim's lines, or None when a line has no contract."""
-    if not contracts:
-        return None
+def _expected(
+    claim: Claim, contracts: Sequence[ContractRow], locality: str | None = None
+) -> Decimal | None:
+    """Expected allowed amount for the claim's lines, or None when a line cannot be priced.
+
+    A line is priced from the payer's Contracts row (code and modifier, then code alone),
+    else, when a PFS locality is given and the PFS RVU/GPCI files are imported, from the
+    Medicare fee schedule for the date of service.
+    """
     payer_keys = {_key(claim.payer), _key(claim.payer_id)} - {""}
     table: dict[tuple[str, str], Decimal] = {}
     for row in contracts:
         if _key(row.payer) in payer_keys:
             table[(_key(row.code), _key(row.modifier))] = row.allowed
-    if not table:
+    if not table and not locality:
         return None
     total = ZERO
     for line in claim.lines:
@@ -296,6 +301,13 @@ def _expected(claim: Claim, contracts: Sequence[ContractRow]) -> Decimal | None:
         rate = table.get((_key(line.procedure_code), modifier))
         if rate is None:
             rate = table.get((_key(line.procedure_code), ""))
+        if rate is None and locality:
+            from addin.codesets import pfs
+
+            pos = line.place_of_service or claim.place_of_service
+            rate = pfs.expected_allowed(
+                line.procedure_code, modifier, locality, pos, line.date_of_service
+            )
         if rate is None:
             return None
         total += (rate * line.units).quantize(Decimal("0.01"))
@@ -374,7 +386,10 @@ def _status(
 
 
 def _summarise(
-    claim: Claim, events: list[tuple[ClaimPayment, Remittance]], contracts: Sequence[ContractRow]
+    claim: Claim,
+    events: list[tuple[ClaimPayment, Remittance]],
+    contracts: Sequence[ContractRow],
+    locality: str | None = None,
 ) -> ClaimResult:
     first = min((line.date_of_service for line in claim.lines), default=None)
     result = ClaimResult(
@@ -385,7 +400,7 @@ def _summarise(
         billed=claim.total_charge,
         first_service=first,
     )
-    result.expected = _expected(claim, contracts)
+    result.expected = _expected(claim, contracts, locality)
     if not events:
         result.reasons.append("no remittance yet")
         return result
@@ -456,12 +471,15 @@ def reconcile(
     claims: Iterable[Claim],
     remittances: Iterable[Remittance | Sequence[Remittance]],
     contracts: Sequence[ContractRow] | None = None,
+    pfs_locality: str | None = None,
 ) -> Reconciliation:
     """Match remittances to claims and work out each claim's status, to the cent.
 
     ``remittances`` may hold lists (as :func:`addin.read_remittance` returns for files with
     several transaction sets). ``contracts`` are Contracts sheet rows giving the expected
-    allowed amount per payer and code; without them no claim is under- or overpaid.
+    allowed amount per payer and code; ``pfs_locality`` (e.g. ``0111205``) prices the lines
+    no contract covers from the imported Medicare PFS. Without either, no claim is under- or
+    overpaid.
     """
     claim_list = list(claims)
     rems = _flatten(remittances)
@@ -506,7 +524,9 @@ def reconcile(
             matcher.learn(payment.payer_claim_number, claim)
             events[id(claim)].append((payment, rem))
     for claim in claim_list:
-        out.claims.append(_summarise(claim, events.get(id(claim), []), contracts or []))
+        out.claims.append(
+            _summarise(claim, events.get(id(claim), []), contracts or [], pfs_locality)
+        )
     for u in out.unmatched:
         out.warnings.append(
             f"claim {u.patient_control_number or '(no CLP01)'} on check {u.trace_number} "

@@ -229,3 +229,24 @@ def test_json_amounts_are_two_decimal_strings(rec: Reconciliation) -> None:
         for key in ("billed", "allowed", "paid", "patient_responsibility", "interest"):
             value = claim[key]
             assert isinstance(value, str) and value.split(".")[1].__len__() == 2
+
+
+def test_expected_from_imported_pfs_when_no_contract() -> None:
+    from addin.codesets.importer import import_path
+
+    pfs_dir = Path(__file__).resolve().parents[1] / "data" / "codesets" / "pfs"
+    claim = make_claims()[0].model_copy(deep=True)  # C1: 99213, POS 11
+    claim.lines[0].date_of_service = date(2020, 5, 1)
+    text = (DATA / "statuses.835").read_text().replace("DTM*472*20240201", "DTM*472*20200501")
+    rems = list(read_remittances(text))
+    before = reconcile([claim], rems, pfs_locality="0111205")
+    assert before.claims[0].expected is None  # PFS not imported: cannot price
+    import_path(pfs_dir / "PPRRVU20_APR.csv")
+    import_path(pfs_dir / "GPCI2020.csv")
+    rec = reconcile([claim], rems, pfs_locality="0111205")
+    c1 = rec.claims[0]
+    # (0.97*1.083 + 1.13*1.459 + 0.07*0.460) * 36.0896 = 98.57; the payer allowed 150.00
+    assert c1.expected == Decimal("98.57") and c1.variance == Decimal("51.43")
+    assert c1.status == "overpaid"
+    # a Contracts row wins over the PFS
+    assert reconcile([claim], rems, CONTRACTS, "0111205").claims[0].expected == Decimal("150.00")
