@@ -306,6 +306,12 @@ def reconcile_command(
     codes: Annotated[
         Path | None, typer.Option("--codes", help="Your CARC/RARC list (code,description).")
     ] = None,
+    locality: Annotated[
+        str | None,
+        typer.Option(
+            "--locality", help="Medicare PFS locality (e.g. 0111205) to price uncontracted lines."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Reconcile remittances against the workbook's claims; write the result sheets."""
@@ -333,7 +339,7 @@ def reconcile_command(
             workbook.encounters, workbook.settings, workbook.payers, workbook.fees
         ).claims
     rems = [r for path in remits for r in read_remittance_file(path, column_map)]
-    result = reconcile(claims, rems, contracts)
+    result = reconcile(claims, rems, contracts, locality)
     written = None
     if not is_json or out is not None:
         from addin.sheets.writer import write_tables
