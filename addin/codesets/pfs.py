@@ -1,10 +1,10 @@
 """Medicare Physician Fee Schedule: import the RVU and GPCI files, price a service.
 
-RVU file (``PPRRVUyy_JAN.csv`` in the CMS ``RVUyyA.zip``): title and copyright lines, then a
-header split over two rows (``HCPCS, MOD, DESCRIPTION, STATUS CODE, ..., WORK RVU,
-NON-FAC PE RVU, NON-FAC NA INDICATOR, FACILITY PE RVU, FACILITY NA INDICATOR, MP RVU, ...,
-PCTC IND, GLOB DAYS, ..., CONV FACTOR, ...``). Descriptions (CPT short descriptors) are
-dropped on import. GPCI file (``GPCIyyyy.csv``): a title line, then ``Medicare
+RVU file (``PPRRVUyy_JAN.csv`` in the CMS ``RVUyyA.zip``): title and copyright lines, then
+column names split over two rows (``NON-FAC``/``PE RVU``, ``CONV``/``FACTOR``) around the
+row that starts ``HCPCS, MOD, DESCRIPTION, STATUS CODE``; columns are found by their words
+(WORK, NON-FAC PE, FACILITY PE, MP, PCTC, GLOB, CONV). Descriptions (CPT short
+descriptors) are dropped on import. GPCI file (``GPCIyyyy.csv``): a title line, then ``Medicare
 Administrative Contractor (MAC), State, Locality Number, Locality Name, yyyy PW GPCI ...,
 yyyy PE GPCI, yyyy MP GPCI`` and footnotes.
 """
@@ -12,6 +12,7 @@ yyyy PE GPCI, yyyy MP GPCI`` and footnotes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -43,20 +44,25 @@ FACILITY_POS = frozenset(
 )
 PAYABLE_STATUS = frozenset({"A", "R", "T"})
 COMPONENT_MODIFIERS = frozenset({"26", "TC", "53"})
-RVU_COLUMNS = {
-    "code": "HCPCS",
-    "mod": "MOD",
-    "status": "STATUS CODE",
-    "work": "WORK RVU",
-    "nf_pe": "NON-FAC PE RVU",
-    "nf_na": "NON-FAC NA INDICATOR",
-    "f_pe": "FACILITY PE RVU",
-    "f_na": "FACILITY NA INDICATOR",
-    "mp": "MP RVU",
-    "pctc": "PCTC IND",
-    "glob": "GLOB DAYS",
-    "cf": "CONV FACTOR",
+Tokens = set[str]
+# Column tests on the words of a header (two header rows joined), tolerant of the wording
+# CMS varies between years ("STATUS CODE" / "STATUS", "WORK RVU" / "WORK").
+RVU_COLUMNS: dict[str, Callable[[Tokens], bool]] = {
+    "code": lambda t: t == {"HCPCS"},
+    "mod": lambda t: t == {"MOD"},
+    "status": lambda t: "STATUS" in t,
+    "work": lambda t: "WORK" in t,
+    "nf_pe": lambda t: "NON-FAC" in t and "PE" in t,
+    "nf_na": lambda t: "NON-FAC" in t and "NA" in t,
+    "f_pe": lambda t: "FACILITY" in t and "PE" in t,
+    "f_na": lambda t: "FACILITY" in t and "NA" in t,
+    "mp": lambda t: "MP" in t and "TOTAL" not in t,
+    "pctc": lambda t: "PCTC" in t,
+    "glob": lambda t: "GLOB" in t,
+    "cf": lambda t: "CONV" in t,
 }
+RVU_NAMES = {"work": "WORK RVU", "nf_pe": "NON-FAC PE RVU", "f_pe": "FACILITY PE RVU",
+             "mp": "MP RVU", "cf": "CONV FACTOR"}  # fmt: skip
 MONTHS = {"JAN": 1, "APR": 4, "JUL": 7, "OCT": 10}
 _CODE = re.compile(r"^[0-9A-Z]{5}$")
 
@@ -199,6 +205,7 @@ def parse_rvu(member: Member) -> tuple[list[str], str, Decimal]:
     rows = csv_rows(member)
     title = ""
     header: list[str] | None = None
+    above: list[str] = []
     header_line = 0
     for line, row in rows:
         first = norm(row[0]) if row else ""
@@ -207,25 +214,29 @@ def parse_rvu(member: Member) -> tuple[list[str], str, Decimal]:
         if first == "HCPCS" and len(row) > 2 and norm(row[1]) == "MOD":
             header, header_line = row, line
             break
+        above = row
         if line >= 30:
             break
     if header is None:
         raise layout_error(where, None, "the RVU header 'HCPCS, MOD, DESCRIPTION, ...'", "none")
-    names = [norm(c) for c in header]
+    # The column names are split over two rows (NON-FAC / PE RVU); the other row sits
+    # above the HCPCS row or below it, with an empty first cell.
+    span = len(header)
+    parts = [list(header)]
+    if above and not above[0] and any(above):
+        parts.insert(0, (above + [""] * span)[:span])
     second = next(rows, None)
     data_first: tuple[int, list[str]] | None = None
-    if second is not None and second[1] and not second[1][0]:  # the header's second row
-        below = (second[1] + [""] * len(names))[: len(names)]
-        names = [norm(f"{a} {b}") for a, b in zip(names, below, strict=True)]
+    if second is not None and second[1] and not second[1][0]:
+        parts.append((second[1] + [""] * span)[:span])
     else:
         data_first = second
+    names = [norm(" ".join(cells)) for cells in zip(*parts, strict=True)]
     col: dict[str, int] = {}
-    for key, wanted in RVU_COLUMNS.items():
-        hits = [
-            i for i, n in enumerate(names) if n == wanted or (key == "status" and "STATUS" in n)
-        ]
+    for key, test in RVU_COLUMNS.items():
+        hits = [i for i, n in enumerate(names) if "OPPS" not in n and test(set(n.split()))]
         if not hits:
-            raise layout_error(where, header_line, f"an RVU column {wanted!r}", names)
+            raise layout_error(where, header_line, f"an RVU column for {key}", names)
         col[key] = hits[0]
     out: list[str] = []
     factors: dict[str, int] = {}
@@ -237,7 +248,7 @@ def parse_rvu(member: Member) -> tuple[list[str], str, Decimal]:
         if len(row) < width or not _CODE.match(row[col["code"]].upper()):
             raise layout_error(where, line, f"an RVU row: a HCPCS code and {width}+ columns", row)
         nums = {
-            k: _dec(row[col[k]], where, line, RVU_COLUMNS[k])
+            k: _dec(row[col[k]], where, line, RVU_NAMES[k])
             for k in ("work", "nf_pe", "f_pe", "mp", "cf")
         }
         factors[nums["cf"]] = factors.get(nums["cf"], 0) + 1

@@ -89,3 +89,24 @@ def test_damaged_rvu_and_gpci(tmp_path: Path) -> None:
     other.write_text("a,b\n1,2\n")
     with pytest.raises(CodeSetImportError, match="fees.csv: expected a PFS RVU CSV"):
         import_path(other, "pfs")
+
+
+@pytest.mark.parametrize("variant", ["below", "one_row"])
+def test_header_variants(tmp_path: Path, variant: str) -> None:
+    """CMS has split the column names above or below the HCPCS row, or kept them in one."""
+    lines = RVU.read_bytes().decode("cp1252").split("\r\n")
+    upper, names = lines[4].split(","), lines[5].split(",")
+    joined = [f"{a} {b}".strip() for a, b in zip(upper, names, strict=True)]
+    if variant == "below":  # NON-FAC on the HCPCS row, PE RVU on the row under it
+        pairs = list(zip(upper, names, strict=True))
+        lines[4:6] = [
+            ",".join(a or n for a, n in pairs),
+            ",".join(n if a else "" for a, n in pairs),
+        ]
+    else:
+        lines[4:6] = [",".join(joined)]
+    variant_file = tmp_path / RVU.name
+    variant_file.write_bytes("\r\n".join(lines).encode("cp1252"))
+    import_path(variant_file)
+    import_path(GPCI)
+    assert pfs.expected_allowed("99213", "", "01112-05", "11", ON) == Decimal("98.57")
