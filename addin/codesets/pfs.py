@@ -270,11 +270,16 @@ def parse_rvu(member: Member) -> tuple[list[str], str, Decimal]:
     return out, title, Decimal(main_cf)
 
 
+def _is_gpci_header(row: list[str]) -> bool:
+    first = norm(row[0]) if row else ""
+    return first.startswith("MEDICARE ADMIN") or first in ("MAC", "CONTRACTOR", "CARRIER")
+
+
 def parse_gpci(member: Member) -> tuple[list[str], int | None]:
     """GPCI rows as TSV lines and the year the header names."""
     where = member.name
     rows = csv_rows(member)
-    found = find_header(rows, lambda r: bool(r) and norm(r[0]).startswith("MEDICARE ADMIN"))
+    found = find_header(rows, _is_gpci_header)
     if found is None:
         raise layout_error(
             where, None, "the GPCI header 'Medicare Administrative Contractor (MAC), State, ...'",
@@ -312,7 +317,7 @@ def _kind_of(member: Member) -> str | None:
     head = " ".join(member.head(8192).decode("cp1252", errors="replace").upper().split())
     if "PCTC" in head and "HCPCS,MOD" in head.replace(" ", ""):
         return "rvu"
-    if "MEDICARE ADMINISTRATIVE CONTRACTOR" in head and "GPCI" in head:
+    if "LOCALITY NAME" in head and "GPCI" in head:
         return "gpci"
     return None
 

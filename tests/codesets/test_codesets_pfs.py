@@ -110,3 +110,14 @@ def test_header_variants(tmp_path: Path, variant: str) -> None:
     import_path(variant_file)
     import_path(GPCI)
     assert pfs.expected_allowed("99213", "", "01112-05", "11", ON) == Decimal("98.57")
+
+
+def test_gpci_short_header(tmp_path: Path) -> None:
+    text = GPCI.read_text(encoding="cp1252").replace(
+        "Medicare Administrative Contractor (MAC),State", "MAC,STATE"
+    )
+    short = tmp_path / GPCI.name
+    short.write_text(text, encoding="cp1252")
+    assert detect_kind(short) == "pfs"
+    result = import_path(short)
+    assert (result.system, result.manifest["counts"]) == ("gpci", {"localities": 6})
