@@ -320,16 +320,17 @@ def _status(
     """The claim's status from its CLP02 history; reasons say why, in words."""
     reasons: list[str] = []
     codes = [p.status for p, _ in events]
-    last = codes[-1]
-    reversal_at = max((i for i, c in enumerate(codes) if c == "22"), default=-1)
-    after = codes[reversal_at + 1 :] if reversal_at >= 0 else []
-    if reversal_at >= 0 and not after:
+    # Payers list a reversal before or after its correction; count rather than rely on order.
+    reversals = codes.count("22")
+    kept = [c for c in codes if c != "22"]
+    if reversals and len(kept) <= reversals:
         reasons.append("payment reversed by the payer (CLP02 22) and not yet corrected")
         return "reversed", reasons
-    # A duplicate: the same payer paid again with no reversal in between and no split marker.
-    seen: dict[tuple[str, str], int] = {}
-    for i, (payment, rem) in enumerate(events):
-        if payment.status == "22" or i < reversal_at or payment.paid <= 0:
+    last = kept[-1]
+    # A duplicate: the same payer paid again with no reversal and no split marker (MA15).
+    seen: set[tuple[str, str]] = set()
+    for payment, rem in events if not reversals else []:
+        if payment.paid <= 0:
             continue
         split = "MA15" in payment.remark_codes or any(
             "MA15" in s.remark_codes for s in payment.services
@@ -342,11 +343,11 @@ def _status(
                 f"check {rem.trace_number} repeats an earlier payment; expect a recoupment"
             )
             return "overpaid", reasons
-        seen[key] = i
+        seen.add(key)
     if last == "25":
         reasons.append("predetermination only: nothing is paid until the service is billed")
         return "predetermination", reasons
-    if last == "4" or (last not in PROCESSED and result.paid == 0 and last != "22"):
+    if last == "4" or (last not in PROCESSED and result.paid == 0):
         if last == "23":
             reasons.append("payer says this is not its claim and forwarded it (CLP02 23)")
             return "forwarded", reasons
@@ -359,8 +360,8 @@ def _status(
         reasons.append(f"processed and forwarded to the next payer (CLP02 {last})")
         status: Status = "forwarded"
     else:
-        status = "corrected" if reversal_at >= 0 else "paid"
-        if reversal_at >= 0:
+        status = "corrected" if reversals else "paid"
+        if reversals:
             reasons.append("reversed (CLP02 22) and paid again by a correction")
     # Contracts price what the primary payer allows; a secondary's allowed is not comparable.
     primary_only = all(c in ("1", "19", "22") for c in codes)

@@ -158,6 +158,15 @@ def test_reversal_then_correction_nets_to_the_correction(rec: Reconciliation) ->
     assert by_claim(only_reversal)["R1"]["paid"] == "0.00"
 
 
+def test_correction_listed_before_its_reversal_is_still_corrected() -> None:
+    swapped = read_remittance(DATA / "reversal.835")
+    assert isinstance(swapped, Remittance)
+    swapped.claims.reverse()  # correction (CLP02 1) first, then the reversal (22)
+    rec = reconcile(make_claims(), [*read_remittances(DATA / "statuses.835"), swapped])
+    r1 = by_claim(rec)["R1"]
+    assert (r1["status"], r1["paid"], r1["allowed"]) == ("corrected", "140.00", "170.00")
+
+
 def _only_first_claim(path: Path) -> Remittance:
     rem = read_remittance(path)
     assert isinstance(rem, Remittance)
