@@ -22,6 +22,7 @@ from addin.codesets._common import (
     SetCache,
     layout_error,
     members,
+    norm,
     parse_date,
     quarter_range,
     same_source,
@@ -316,11 +317,12 @@ def parse_xlsx(member: Member) -> tuple[Parsed, Parsed]:
     except Exception as exc:  # calamine raises its own error types for broken workbooks
         raise CodeSetImportError(f"{where}: cannot read this workbook ({exc})") from None
     header_at = next(
-        (i for i, r in enumerate(rows[:40]) if tuple(str(c) for c in r[:5]) == XLSX_HEADER), None
+        (i for i, r in enumerate(rows[:40]) if tuple(norm(_cell(c)) for c in r[:5]) == XLSX_HEADER),
+        None,
     )
     if header_at is None:
         raise layout_error(where, None, f"a header row {', '.join(XLSX_HEADER)}, ...", "none")
-    header = [str(c).strip() for c in rows[header_at]]
+    header = [norm(_cell(c)) for c in rows[header_at]]
     need = ("COV", "BETOS", "ADD DT", "ACT EFF DT", "TERM DT", "ACTION CD")
     missing = [h for h in need if h not in header]
     if missing:

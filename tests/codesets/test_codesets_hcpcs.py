@@ -119,3 +119,33 @@ def test_garbage_line_and_wrong_file(anweb: Path, tmp_path: Path) -> None:
     other.write_text("hello\n")
     with pytest.raises(CodeSetImportError, match="notes.txt: expected the CMS HCPCS ANWEB"):
         import_path(other, "hcpcs")
+
+
+def test_xlsx_with_typed_cells(tmp_path: Path) -> None:
+    """Some CMS workbooks start at the header and type RECID and dates as numbers/dates."""
+    import openpyxl
+
+    source = openpyxl.load_workbook(DATA / "HCPC2020_ANWEB_excerpt.xlsx").active
+    assert source is not None
+    rows = [list(r) for r in source.iter_rows(values_only=True)]
+    rows = rows[next(i for i, r in enumerate(rows) if r[0] == "HCPC") :]
+    header = rows[0]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in rows[1:]:
+        typed = list(row)
+        typed[2] = int(typed[2])
+        for i in (header.index("ADD DT"), header.index("TERM DT")):
+            text = typed[i]
+            typed[i] = date(int(text[:4]), int(text[4:6]), int(text[6:])) if text else None
+        typed[header.index("ACT EFF DT")] = int(typed[header.index("ACT EFF DT")])
+        sheet.append(typed)
+    target = tmp_path / "HCPC2020_JAN_ANWEB_v2.xlsx"
+    book.save(target)
+    result = import_path(target)
+    assert result.manifest["counts"] == {"codes": 10, "terminated": 2, "modifiers": 6}
+    a4466 = hcpcs.lookup("A4466", date(2017, 1, 1))
+    assert a4466 is not None and a4466.terminated == date(2016, 12, 31)
+    assert a4466.status == "terminated"
