@@ -93,6 +93,8 @@ def generate(
                 body.append(
                     f"CLP*{cid}*1*{claim_billed}*{claim_paid}*{resp}*12*PCN{n:09d}*11*1~\n"
                     f"NM1*QC*1*PATIENT*NUMBER{n}****MI*M{n:08d}~\n"
+                    f"NM1*82*1*RENDERING*DOCTOR****XX*1234567893~\nREF*EA*MRN{n:08d}~\n"
+                    f"DTM*232*{dos:%Y%m%d}~\nDTM*233*{dos:%Y%m%d}~\n"
                     f"DTM*050*{dos + timedelta(days=3):%Y%m%d}~\n" + "".join(svc)
                 )
             head = (
