@@ -315,6 +315,9 @@ def _fill_later(enc: Encounter, again: Encounter, col: str) -> None:
 # -- configuration sheets --------------------------------------------------------------
 
 
+_SETTINGS_HEADER_WORDS = {"setting", "settings", "key", "name", "option"}
+
+
 def _read_settings(source: Source, book: Book) -> None:
     sheet = source.find_sheet("Settings", "Setting", "Configuration")
     if sheet is None:
@@ -329,7 +332,10 @@ def _read_settings(source: Source, book: Book) -> None:
         col, raw_key = filled[0]
         key = keys.get(header_key(raw_key))
         if key is None:
-            continue
+            # other keys ("Provider 1234567893", "Taxonomy ...") are kept as written
+            if header_key(raw_key) in _SETTINGS_HEADER_WORDS or not isinstance(raw_key, str):
+                continue
+            key = clean_text(raw_key)
         headers[key] = clean_text(raw_key)
         value = cells[col + 1] if col + 1 < len(cells) else None
         row = index + 1

@@ -47,4 +47,19 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> LibreOffice:
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
         pytest.skip("LibreOffice (soffice) is not installed; `make sysdeps` installs it")
-    return LibreOffice(binary, tmp_path_factory.mktemp("lo-profile"))
+    profile = tmp_path_factory.mktemp("lo-profile")
+    # Recalculate every formula on load (the default trusts cached values in xlsx files).
+    (profile / "user").mkdir()
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    return LibreOffice(binary, profile)
+
+
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
