@@ -7,7 +7,7 @@ Unacceptable principal diagnosis"); the age section has sub-lists headed "Perina
 Newborn diagnoses. Age of 0 years only", "Pediatric diagnoses. Age range is 0-17 years
 inclusive", "Maternity ... 9-64", "Adult ... 15-124"; the sex section "Diagnoses for
 females only edit" / "... males only ..." (procedure sub-lists are skipped). Code lines
-are an undotted ICD-10-CM code, spaces, the title.
+are an undotted ICD-10-CM code, a tab (or spaces), the title.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ AGE_LISTS = {"NEWBORN": "newborn", "PEDIATRIC": "pediatric", "MATERNITY": "mater
 DEFAULT_AGES = {"newborn": (0, 0), "pediatric": (0, 17), "maternity": (9, 64), "adult": (15, 124)}
 LISTS = ("newborn", "pediatric", "maternity", "adult", "female", "male", "manifestation",
          "unacceptable_principal")  # fmt: skip
-_VERSION = re.compile(r"\b(?:v|version\s*)(\d{2})(?:\.(\d))?", re.IGNORECASE)
+_VERSION = re.compile(r"(?:\bversion\s*|(?<![A-Za-z])v_?)(\d{2})(?:[._](\d))?", re.IGNORECASE)
 _FY = re.compile(r"\bFY\s*(20\d\d)\b", re.IGNORECASE)
 
 
@@ -148,18 +148,23 @@ def _section_kind(title: str) -> str | None:
     return None
 
 
-def parse(member: Member) -> tuple[dict[str, list[str]], dict[str, tuple[int, int]], str]:
-    """The diagnosis lists, the age ranges the headings state, and the title line."""
+def parse(
+    member: Member,
+) -> tuple[dict[str, list[str]], dict[str, tuple[int, int]], str, str]:
+    """The diagnosis lists, the age ranges the text states, the title and the opening lines."""
     where = member.name
     lists: dict[str, list[str]] = {k: [] for k in LISTS}
     ages = dict(DEFAULT_AGES)
     title = ""
+    opening: list[str] = []  # the first lines, where the version and fiscal year are named
     section: str | None = None
     current: str | None = None
     last = 0
     for n, raw in enumerate(member.lines("cp1252"), start=1):
         last = n
         line = raw.replace("\f", "").rstrip()
+        if n <= 50:
+            opening.append(line)
         if not title:
             if TITLE in line.upper():
                 title = line.strip()
@@ -168,26 +173,26 @@ def parse(member: Member) -> tuple[dict[str, list[str]], dict[str, tuple[int, in
                     where, n, f"the title '{TITLE.title()}' in the first 50 lines", ""
                 )
             continue
-        head = SECTION.match(line)
-        if head and not CODE_LINE.match(line):
-            section = _section_kind(head.group(2))
-            current = section if section in ("manifestation", "unacceptable_principal") else None
-            continue
-        upper = line.upper()
-        if section == "age" and "DIAGNOSES" in upper:
-            current = next((v for k, v in AGE_LISTS.items() if k in upper), None)
-            span = AGE_RANGE.search(line)
-            if current and span:
-                ages[current] = (int(span.group(1)), int(span.group(2)))
-            elif current == "newborn":
-                ages[current] = (0, 0)
-            continue
-        if section == "sex" and ("DIAGNOSES" in upper or "PROCEDURES" in upper):
-            is_dx = "DIAGNOSES" in upper
-            current = ("female" if "FEMALE" in upper else "male") if is_dx else None
-            continue
         code = CODE_LINE.match(line)
-        if code is None or current is None:
+        if code is None:  # a heading or text; a code line's title never starts a list
+            head = SECTION.match(line)
+            upper = line.upper()
+            if head:
+                section = _section_kind(head.group(2))
+                keep = section in ("manifestation", "unacceptable_principal")
+                current = section if keep else None
+            elif section == "age":
+                category = next((v for k, v in AGE_LISTS.items() if k in upper), None)
+                span = AGE_RANGE.search(line)
+                if category and span:
+                    ages[category] = (int(span.group(1)), int(span.group(2)))
+                if "DIAGNOSES" in upper:
+                    current = category
+            elif section == "sex" and ("DIAGNOSES" in upper or "PROCEDURES" in upper):
+                is_dx = "DIAGNOSES" in upper
+                current = ("female" if "FEMALE" in upper else "male") if is_dx else None
+            continue
+        if current is None:
             continue
         value = code.group(1)
         if len(value) < 3 or len(value) > 7:
@@ -204,7 +209,7 @@ def parse(member: Member) -> tuple[dict[str, list[str]], dict[str, tuple[int, in
             f" and Unacceptable principal diagnosis with their codes (no codes for {empty})",
             "end of file",
         )
-    return lists, ages, title
+    return lists, ages, title, " ".join(opening)
 
 
 def find_member(path: Path) -> Member | None:
@@ -248,8 +253,8 @@ def import_mce(path: Path, options: ImportOptions | None = None) -> ImportResult
     existing = same_source(SYSTEM, source["sha256"])
     if existing is not None:
         return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
-    lists, ages, title = parse(member)
-    name, start, end = _period(f"{title} {Path(member.name).name}", options)
+    lists, ages, title, opening = parse(member)
+    name, start, end = _period(f"{opening} {Path(member.name).name}", options)
 
     def build(tmp: Path) -> dict[str, int]:
         data = {"lists": {k: sorted(set(v)) for k, v in lists.items()}, "ages": ages}

@@ -76,3 +76,19 @@ def test_truncated_file_is_refused(tmp_path: Path) -> None:
     other.write_text("hello\n" * 60)
     with pytest.raises(CodeSetImportError, match="notes.txt, line 50: expected the title"):
         import_path(other, "mce")
+
+
+def test_ranges_and_version_come_from_the_file(tmp_path: Path) -> None:
+    text = FILE.read_bytes().decode("cp1252")
+    text = text.replace("Version 37.0\r\n", "").replace("0\u201317 years", "0\u201316 years")
+    text = text.replace(" v37.0", "")
+    other = tmp_path / "Definitions of Medicare Code Edits_v_41_1.txt"
+    other.write_bytes(text.encode("cp1252"))
+    result = import_path(other)
+    assert result.vintage == "MCE-v41.1"
+    assert (result.manifest["effective_from"], result.manifest["effective_to"]) == (
+        "2024-04-01",
+        "2024-09-30",
+    )
+    pediatric = mce.age_edit("E30.0", date(2024, 5, 1))
+    assert pediatric is not None and (pediatric.low, pediatric.high) == (0, 16)
