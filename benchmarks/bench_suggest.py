@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
+import json
 import math
+import os
 import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -61,10 +62,177 @@ def bm25_baseline(index, rows):  # type: ignore[no-untyped-def]
     return top1 / len(rows), top5 / len(rows)
 
 
+COLD = """
+import json, time
+t0 = time.perf_counter()
+from addin.coding.suggest import suggest, _icd10cm_info
+from addin.coding.suggest.index import index_path, load_file
+t1 = time.perf_counter()
+suggest("HTN")
+t2 = time.perf_counter()
+load_file(index_path(_icd10cm_info(None)))
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "first_call": t2 - t1, "load": t3 - t2}))
+"""
+MEMORY = """
+import csv, json, sys, tracemalloc
+from addin.coding.suggest import suggest, icd10cm_index
+from addin.coding.suggest.query import knowledge
+tracemalloc.start()
+icd10cm_index(None); knowledge()
+index = tracemalloc.get_traced_memory()[0]
+with open(sys.argv[1], encoding="utf-8") as handle:
+    for row in csv.DictReader(handle, delimiter="\\t"):
+        suggest(row["phrase"])
+print(json.dumps({"index": index, "after": tracemalloc.get_traced_memory()[0]}))
+"""
+
+
+def _in_fresh_process(code: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(EVAL)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _stats(seconds: list[float]) -> str:
+    ms = sorted(t * 1000 for t in seconds)
+    p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
+    return f"median {statistics.median(ms):.2f} ms, p95 {p95:.2f} ms, max {ms[-1]:.2f} ms"
+
+
+def _hit(want: str, keys: list[str]) -> list[bool]:
+    return [k == want or (len(want.replace(".", "")) == 7 and want.startswith(k)) for k in keys]
+
+
+def compare_libraries(index, rows) -> None:  # type: ignore[no-untyped-def]
+    """The same eval set through the libraries we measured (skipped when not installed)."""
+    from addin.coding.suggest.query import Knowledge, knowledge, parse
+
+    docs = list(index.docs())
+    keys = [d.key for d in docs]
+    titles = [d.description for d in docs]
+    # names = title + inclusion terms + parents' titles, as one text per document
+    names = [
+        " ".join([d.description, *(" ".join(r + o) for r, o, _ in d.variants[1:]), *d.context])
+        for d in docs
+    ]
+    empty = Knowledge([], {}, {})
+
+    def expanded(text: str, know: Knowledge) -> str:
+        return " ".join(" ".join(" ".join(a) for a in s.alts) for s in parse(text, know))
+
+    def report(name: str, ranked: list[list[str]], seconds: float, extra: str = "") -> None:
+        one = sum(
+            1
+            for r, k in zip(rows, ranked, strict=True)
+            if _hit(r["expected"], k[:1])[0:1] == [True]
+        )
+        five = sum(1 for r, k in zip(rows, ranked, strict=True) if any(_hit(r["expected"], k[:5])))
+        ms = seconds / len(rows) * 1000
+        print(
+            f"  {name:52} top-1 {one / len(rows):6.1%}  top-5 {five / len(rows):6.1%}  "
+            f"{ms:7.2f} ms/query {extra}"
+        )
+
+    print("library comparison (same eval set; 7th-character variants collapsed for all):")
+    try:
+        from rapidfuzz import fuzz, process
+
+        lowered = [t.lower() for t in titles]
+        start = time.perf_counter()
+        ranked = [
+            [
+                keys[i]
+                for _, _, i in process.extract(
+                    r["phrase"].lower(), lowered, scorer=fuzz.WRatio, limit=5
+                )
+            ]
+            for r in rows
+        ]
+        report("rapidfuzz WRatio, titles, plain text", ranked, time.perf_counter() - start)
+    except ImportError:
+        print("  rapidfuzz not installed: skipped")
+    try:
+        import bm25s
+
+        for label, corpus, know in (
+            ("bm25s, titles, plain text", titles, None),
+            ("bm25s, titles+inclusion+parents, our query layer", names, knowledge()),
+        ):
+            t0 = time.perf_counter()
+            retriever = bm25s.BM25()
+            retriever.index(
+                bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False
+            )
+            built = time.perf_counter() - t0
+            queries = [expanded(r["phrase"], know) if know else r["phrase"] for r in rows]
+            start = time.perf_counter()
+            found, _ = retriever.retrieve(
+                bm25s.tokenize(queries, stopwords="en", show_progress=False),
+                k=5,
+                show_progress=False,
+                n_threads=1,
+            )
+            ranked = [[keys[i] for i in row] for row in found]
+            report(label, ranked, time.perf_counter() - start, f"(index {built:.1f} s)")
+    except ImportError:
+        print("  bm25s not installed: skipped")
+    try:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("text", stored=False)
+        builder.add_integer_field("n", stored=True)
+        schema = builder.build()
+        t0 = time.perf_counter()
+        tindex = tantivy.Index(schema)
+        writer = tindex.writer()
+        for n, text in enumerate(titles):
+            writer.add_document(tantivy.Document(text=text, n=n))
+        writer.commit()
+        tindex.reload()
+        built = time.perf_counter() - t0
+        searcher = tindex.searcher()
+        start = time.perf_counter()
+        ranked = []
+        for r in rows:
+            words = [w for w in r["phrase"].lower().replace("/", " ").split() if w.isalnum()]
+            if not words:
+                ranked.append([])
+                continue
+            query = tindex.parse_query(" OR ".join(words), ["text"])
+            hits = searcher.search(query, 5).hits
+            ranked.append([keys[searcher.doc(a)["n"][0]] for _, a in hits])
+        report(
+            "tantivy BM25, titles, plain text",
+            ranked,
+            time.perf_counter() - start,
+            f"(index {built:.1f} s)",
+        )
+    except ImportError:
+        print("  tantivy not installed: skipped")
+    start = time.perf_counter()
+    from addin.coding.suggest.rank import rank
+
+    ranked = [[h.code for h in rank(parse(r["phrase"], empty), index, 5)] for r in rows]
+    report("ours, no curated layer (titles+inclusion+parents)", ranked, time.perf_counter() - start)
+    start = time.perf_counter()
+    ranked = [[h.code for h in rank(parse(r["phrase"], knowledge()), index, 5)] for r in rows]
+    report("ours, full (curated layer + conventions)", ranked, time.perf_counter() - start)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--misses", action="store_true", help="print every top-1 miss")
     parser.add_argument("--split", choices=["dev", "heldout"], help="only this split")
+    parser.add_argument(
+        "--libraries", action="store_true", help="also run bm25s/rapidfuzz/tantivy if installed"
+    )
     args = parser.parse_args()
     rows = read_eval()
     if args.split:
@@ -74,29 +242,26 @@ def main() -> int:
     import importlib
 
     sg = importlib.import_module("addin.coding.suggest")
-    from addin.coding.suggest.index import index_path, load_file
 
-    info = sg._icd10cm_info(None)
-    path = index_path(info)
-    gc.collect()
-    tracemalloc.start()
-    start = time.perf_counter()
-    index = load_file(path)
-    cold = time.perf_counter() - start
-    current, _peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    del index
-    start = time.perf_counter()
-    sg.suggest("hypertension")  # first call: index + curated data
-    first = time.perf_counter() - start
+    colds = [_in_fresh_process(COLD) for _ in range(3)]
+    cold = sorted(colds, key=lambda c: c["first_call"])[1]
+    memory = _in_fresh_process(MEMORY)
 
-    times: list[float] = []
-    results: list[tuple[dict[str, str], list[str]]] = []
-    for row in rows:
-        t0 = time.perf_counter()
-        got = sg.suggest(row["phrase"], top=5)
-        times.append(time.perf_counter() - t0)
-        results.append((row, [s.code for s in got]))
+    def run_pass() -> tuple[list[float], list[float], list[tuple[dict[str, str], list[str]]]]:
+        wall: list[float] = []
+        cpu: list[float] = []
+        found: list[tuple[dict[str, str], list[str]]] = []
+        for row in rows:
+            w0, c0 = time.perf_counter(), time.process_time()
+            got = sg.suggest(row["phrase"], top=5)
+            cpu.append(time.process_time() - c0)
+            wall.append(time.perf_counter() - w0)
+            found.append((row, [s.code for s in got]))
+        return wall, cpu, found
+
+    sg.suggest("hypertension")  # load the index and the curated data
+    first_wall, first_cpu, results = run_pass()  # documents decode on first use
+    warm_wall, warm_cpu, _ = run_pass()
 
     def accuracy(subset: list[tuple[dict[str, str], list[str]]]) -> tuple[float, float, int]:
         if not subset:
@@ -117,13 +282,25 @@ def main() -> int:
         print(f"  {category:14} {t1:6.1%} {t5:6.1%} {n:4}")
     b1, b5 = bm25_baseline(sg.icd10cm_index(None), rows)
     print(f"baseline plain BM25 on titles: top-1 {b1:6.1%}  top-5 {b5:6.1%}")
-    ms = sorted(t * 1000 for t in times)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * len(ms))) - 1)]
     print(
-        f"cold start (load prebuilt index): {cold:.3f} s; first suggest call: {first:.3f} s; "
-        f"query median {statistics.median(ms):.2f} ms, p95 {p95:.2f} ms, max {ms[-1]:.2f} ms"
+        f"cold start in a fresh process (median of 3): import {cold['import']:.3f} s, "
+        f"first suggest (loads the prebuilt index + curated data) {cold['first_call']:.3f} s, "
+        f"index file load alone {cold['load']:.3f} s"
     )
-    print(f"loaded index memory (tracemalloc): {current / 1e6:.1f} MB")
+    for label, wall, cpu in (
+        ("first pass", first_wall, first_cpu),
+        ("warm pass", warm_wall, warm_cpu),
+    ):
+        print(f"query {label}: wall {_stats(wall)}; cpu {_stats(cpu)}")
+    print(
+        f"machine load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"memory (tracemalloc, fresh process): loaded index {memory['index'] / 1e6:.1f} MB, "
+        f"after the whole eval set (decoded documents cached) {memory['after'] / 1e6:.1f} MB"
+    )
+    if args.libraries:
+        compare_libraries(sg.icd10cm_index(None), rows)
     if args.misses:
         print("top-1 misses (phrase | expected | got top-5):")
         for row, codes in results:

@@ -25,7 +25,9 @@ from addin.codesets.store import VintageInfo, shipped_root, user_root
 from addin.coding.suggest.text import doc_tokens
 from addin.errors import CodeSetError
 
-FORMAT = 5
+FORMAT = 6
+# Decoded documents kept in memory (about 3 kB each).
+DECODED_MAX = 20000
 # Notes whose text names the same condition as the code (another name for it).
 NAME_KINDS = ("inclusion_term", "includes")
 # Category-level "includes" under these are lists of scope, not names of the condition.
@@ -88,9 +90,10 @@ class Index:
                 postings.setdefault(token, []).append(number)
         total = len(docs)
         idf = {t: math.log((total + 1) / (len(p) + 0.5)) for t, p in postings.items()}
-        lengths = [min(255, min(len(r) for r, _, _ in d.variants)) for d in docs]
+        lengths = [min(12, min(len(r) for r, _, _ in d.variants)) for d in docs]
         index = cls(system, vintage, [encode(d) for d in docs], dict(postings), idf, lengths)
-        index._decoded = dict(enumerate(docs))
+        if len(docs) <= DECODED_MAX:
+            index._decoded = dict(enumerate(docs))
         return index
 
     def __len__(self) -> int:
@@ -103,6 +106,8 @@ class Index:
     def doc(self, number: int) -> Doc:
         found = self._decoded.get(number)
         if found is None:
+            if len(self._decoded) >= DECODED_MAX:
+                self._decoded.clear()  # bounds memory; common documents come back at once
             found = decode(self._lines[number])
             self._decoded[number] = found
         return found

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from addin.coding.suggest.index import Doc, Index, Seventh
 from addin.coding.suggest.query import Slot
 
-CANDIDATES = 150
+CANDIDATES = 100
+CANDIDATE_FLOOR = 0.45
 LENGTH_COST = 0.05
 # Postings longer than this (right, left, encounter ...) are not walked to find candidates.
 DF_WALK = 4000
@@ -55,39 +56,58 @@ def _weights(slots: list[Slot], index: Index) -> list[tuple[Slot, float]]:
     return weighted
 
 
-def _candidates(weighted: list[tuple[Slot, float]], index: Index) -> list[int]:
-    acc: dict[int, float] = {}
-    postings = index.postings
+# Per query: (slot weight, [(((stem, idf), ...), idf sum), ...]) for each slot.
+Prepared = list[tuple[float, list[tuple[tuple[tuple[str, float], ...], float]]]]
+
+
+def _prepare(weighted: list[tuple[Slot, float]], index: Index) -> Prepared:
     idf = index.idf
     top = index.max_idf
-    walked = False
+    prepared: Prepared = []
     for slot, weight in weighted:
-        best: dict[int, float] = {}
+        alts = []
         for alt in slot.alts:
-            total = sum(idf.get(t, top) for t in alt) or 1.0
-            for token in alt:
+            valued = tuple((t, idf.get(t, top)) for t in alt)
+            alts.append((valued, sum(v for _, v in valued) or 1.0))
+        prepared.append((weight, alts))
+    return prepared
+
+
+def _candidates(prepared: Prepared, index: Index) -> list[int]:
+    acc: dict[int, float] = {}
+    postings = index.postings
+    walked = False
+    for weight, alts in prepared:
+        best: dict[int, float] = {}
+        get = best.get
+        for valued, total in alts:
+            for token, value in valued:
                 docs = postings.get(token)
                 if not docs or len(docs) > DF_WALK:
                     continue
                 walked = True
-                share = idf[token] / total
+                share = value / total
                 for number in docs:
-                    best[number] = best.get(number, 0.0) + share
+                    best[number] = get(number, 0.0) + share
+        add = acc.get
         for number, value in best.items():
-            acc[number] = acc.get(number, 0.0) + weight * min(value, 1.0)
+            acc[number] = add(number, 0.0) + weight * (value if value < 1.0 else 1.0)
     if not walked:  # only very common words: walk them after all
-        for slot, weight in weighted:
-            for alt in slot.alts:
-                for token in alt:
+        for weight, alts in prepared:
+            for valued, _ in alts:
+                for token, _ in valued:
                     for number in postings.get(token, ()):
                         acc[number] = acc.get(number, 0.0) + weight
+    if not acc:
+        return []
+    # Far behind the best match cannot win after scoring: drop before the exact ranking.
+    floor = max(acc.values()) * CANDIDATE_FLOOR
     lengths = index.lengths
-    return heapq.nlargest(CANDIDATES, acc, key=lambda n: acc[n] - LENGTH_COST * min(lengths[n], 12))
+    keyed = [(value - LENGTH_COST * lengths[n], n) for n, value in acc.items() if value >= floor]
+    return [n for _, n in heapq.nlargest(CANDIDATES, keyed)]
 
 
-def _score_doc(
-    doc: Doc, weighted: list[tuple[Slot, float]], words: set[str], total: float, index: Index
-) -> float:
+def _score_doc(doc: Doc, prepared: Prepared, words: set[str], total: float, index: Index) -> float:
     idf = index.idf
     top = index.max_idf
     best = -9.0
@@ -96,19 +116,16 @@ def _score_doc(
         names = set(req)
         names.update(opt)
         covered = 0.0
-        for slot, weight in weighted:
+        for weight, alts in prepared:
             slot_best = 0.0
-            for alt in slot.alts:
-                size = 0.0
+            for valued, size in alts:
                 got = 0.0
-                for token in alt:
-                    value = idf.get(token, top)
-                    size += value
+                for token, value in valued:
                     if token in names:
                         got += value
                     elif token in context:
                         got += CONTEXT_WEIGHT * value
-                if size and got / size > slot_best:
+                if got > slot_best * size:
                     slot_best = got / size
             covered += weight * slot_best
         miss = 0.0
@@ -167,9 +184,10 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
     for slot, _ in weighted:
         for alt in slot.alts:
             words.update(alt)
+    prepared = _prepare(weighted, index)
     scored: list[tuple[float, int]] = []
-    for number in _candidates(weighted, index):
-        scored.append((_score_doc(index.doc(number), weighted, words, total, index), number))
+    for number in _candidates(prepared, index):
+        scored.append((_score_doc(index.doc(number), prepared, words, total, index), number))
     scored.sort(key=lambda item: (-item[0], index.doc(item[1]).key))
     hits: list[Hit] = []
     for score, number in scored[:top]:
