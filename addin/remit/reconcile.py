@@ -393,13 +393,20 @@ def _summarise(
     locality: str | None = None,
 ) -> ClaimResult:
     first = min((line.date_of_service for line in claim.lines), default=None)
-    result = ClaimResult(
+    # Values here are already typed (Decimals to the cent, dates): skip re-validation, which
+    # costs more than the reconciliation itself on large remittances.
+    result = ClaimResult.model_construct(
         encounter_id=claim.encounter_id,
         claim_id=claim.claim_id,
         payer=claim.payer,
         status="pending",
         billed=claim.total_charge,
         first_service=first,
+        adjustments=[],
+        payer_claim_numbers=[],
+        remark_codes=[],
+        reasons=[],
+        payments=[],
     )
     result.expected = _expected(claim, contracts, locality)
     if not events:
@@ -420,7 +427,7 @@ def _summarise(
                 result.remark_codes.append(code)
         split = "MA15" in result.remark_codes
         result.payments.append(
-            PaymentEvent(
+            PaymentEvent.model_construct(
                 trace_number=rem.trace_number,
                 payer=rem.payer_name or rem.payer_id,
                 payment_date=rem.payment_date or rem.production_date,
@@ -435,7 +442,9 @@ def _summarise(
         if day and (result.last_payment is None or day > result.last_payment):
             result.last_payment = day
     result.adjustments = [
-        AdjustmentTotal(group=g, reason=r, amount=a) for (g, r), a in sorted(totals.items()) if a
+        AdjustmentTotal.model_construct(group=g, reason=r, amount=a)
+        for (g, r), a in sorted(totals.items())
+        if a
     ]
     # Several payers (primary, then secondary) each send their CLP: the allowed amount and
     # contractual write-off come from the first payer, the patient's share from the last.
