@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from addin.codesets.store import list_vintages
 from addin.coding.suggest.index import Doc, Index
 from addin.coding.suggest.query import knowledge, parse
 from addin.coding.suggest.rank import rank
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from addin.coding.suggest import Suggestion
 
 _lock = threading.Lock()
-_built: dict[tuple[str, date | None, int], Index] = {}
+_built: dict[tuple[str, date | None, tuple[str, ...]], Index] = {}
 _KEEP = 6
 
 
@@ -61,7 +62,14 @@ def suggest_other(
     """Suggestions from an imported HCPCS or CPT set; [] (or an error if required) if none."""
     from addin.coding.suggest import Suggestion
 
-    items = _codes(system, on)
+    # Reading the vintage list is cheap; listing every code per query is not.
+    stamp = tuple(f"{v.path}:{v.manifest.get('files')}" for v in list_vintages(system))
+    key = (system, on, stamp)
+    index = _built.get(key) if stamp else None
+    if index is not None:
+        hits = rank(parse(text, knowledge()), index, top)
+        return [Suggestion(h.code, system, h.description, h.score) for h in hits]
+    items = _codes(system, on) if stamp else None
     if not items:
         if not required:
             return []
@@ -70,13 +78,10 @@ def suggest_other(
             f"no {name} code set is imported (or none is valid on {on or 'any date'}); "
             f"import the official file with `claimbook codesets import`"
         )
-    key = (system, on, len(items))
-    index = _built.get(key)
-    if index is None:
-        index = build_index(system, ((i.code, i.description) for i in items))
-        with _lock:
-            if len(_built) >= _KEEP:
-                _built.pop(next(iter(_built)))
-            _built[key] = index
+    index = build_index(system, ((i.code, i.description) for i in items))
+    with _lock:
+        if len(_built) >= _KEEP:
+            _built.pop(next(iter(_built)))
+        _built[key] = index
     hits = rank(parse(text, knowledge()), index, top)
     return [Suggestion(h.code, system, h.description, h.score) for h in hits]
