@@ -150,10 +150,13 @@ def is_loaded() -> bool:
 
 
 def rvu(code: str, modifier: str = "", on: date | None = None) -> RvuRow | None:
-    """The RVU row of ``code`` with a component modifier (26/TC/53), else the global row."""
+    """The RVU row of ``code`` with a component modifier (26/TC/53), else the global row.
+
+    None when no imported RVU file covers ``on`` (unlike code lookups, no nearest file).
+    """
     chosen = _rvus.choose(on)
-    if chosen is None:
-        return None
+    if chosen is None or not chosen[2]:
+        return None  # prices from another period would be wrong, not approximately right
     rows = chosen[0].rows
     key = code.strip().upper()
     mod = modifier.strip().upper()
@@ -163,9 +166,9 @@ def rvu(code: str, modifier: str = "", on: date | None = None) -> RvuRow | None:
 
 
 def gpci(locality: str, on: date | None = None) -> Gpci | None:
-    """The GPCIs of a locality in force on ``on``; None if unknown or not imported."""
+    """The GPCIs of a locality in force on ``on``; None if unknown or no file covers ``on``."""
     chosen = _gpcis.choose(on)
-    return chosen[0].find(locality) if chosen else None
+    return chosen[0].find(locality) if chosen and chosen[2] else None
 
 
 def expected_allowed(
@@ -327,7 +330,8 @@ def find_members(path: Path) -> dict[str, Member]:
     found: dict[str, Member] = {}
     for m in members(path):
         kind = _kind_of(m)
-        if kind and kind not in found:
+        # the non-QPP RVU file (most practices) is preferred when both are in the zip
+        if kind and (kind not in found or "NONQPP" in m.name.upper()):
             found[kind] = m
     return found
 
@@ -337,7 +341,7 @@ def _rvu_period(name: str, title: str, options: ImportOptions) -> tuple[str, dat
         start = options.effective_from
     else:
         text = f"{Path(name).stem} {title}".upper()
-        year = re.search(r"(20\d\d) NATIONAL", text) or re.search(r"PPRRVU(\d\d)", text)
+        year = re.search(r"(20\d\d) NATIONAL", text) or re.search(r"PPRRVU(\d{4}|\d\d)(?!\d)", text)
         month = next((m for k, m in MONTHS.items() if k in text), 1)
         if year is None:
             raise CodeSetImportError(
@@ -347,7 +351,9 @@ def _rvu_period(name: str, title: str, options: ImportOptions) -> tuple[str, dat
         y = int(year.group(1))
         start = date(y if y > 100 else 2000 + y, month, 1)
     end = options.effective_to or date(start.year, 12, 31)
-    return f"CY{start.year}-{start.strftime('%b').upper()}", start, end
+    # from 2026 CMS ships two RVU files with two conversion factors: QPP and non-QPP
+    qpp = "-QPP" if "QPP" in name.upper() and "NONQPP" not in name.upper() else ""
+    return f"CY{start.year}-{start.strftime('%b').upper()}{qpp}", start, end
 
 
 def import_pfs(path: Path, options: ImportOptions | None = None) -> ImportResult:

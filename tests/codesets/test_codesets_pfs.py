@@ -121,3 +121,28 @@ def test_gpci_short_header(tmp_path: Path) -> None:
     assert detect_kind(short) == "pfs"
     result = import_path(short)
     assert (result.system, result.manifest["counts"]) == ("gpci", {"localities": 6})
+
+
+def test_rvu_zip_with_qpp_and_non_qpp(tmp_path: Path) -> None:
+    """CY2026 zips hold PPRRVU2026_Jan_QPP.csv and _nonQPP.csv; non-QPP is the default."""
+    import zipfile
+
+    text = RVU.read_bytes().decode("cp1252").replace("2020 National", "2026 National")
+    text = text.replace("April Release", "January Release")
+    bundle = tmp_path / "rvu26a.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("PPRRVU2026_Jan_QPP.csv", text.replace("36.0896", "33.4009"))
+        archive.writestr("PPRRVU2026_Jan_nonQPP.csv", text.replace("36.0896", "33.4209"))
+        archive.write(GPCI, "GPCI2026.csv")
+    result = import_path(bundle)
+    assert (result.vintage, result.manifest["effective_from"]) == ("CY2026-JAN", "2026-01-01")
+    assert result.manifest["conversion_factor"] == "33.4209"
+    assert pfs.gpci("0111205", date(2026, 3, 1)) is None  # the GPCI file says 2020
+
+
+def test_prices_only_inside_the_files_dates() -> None:
+    import_path(RVU)
+    import_path(GPCI)
+    assert pfs.expected_allowed("99213", "", "0111205", "11", date(2020, 3, 31)) is None
+    assert pfs.expected_allowed("99213", "", "0111205", "11", date(2021, 1, 1)) is None
+    assert pfs.expected_allowed("99213", "", "0111205", "11", date(2020, 12, 31)) is not None
