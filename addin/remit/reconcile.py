@@ -10,224 +10,38 @@ kept in ``unmatched``; claims with no remittance are ``pending``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
 
 from addin.models.book import ContractRow
 from addin.models.claim import Claim
-from addin.models.remittance import ZERO, ClaimPayment, ProviderAdjustment, Remittance
-from addin.models.types import Money
-from addin.remit.notes import PLB_NOTES
+from addin.models.remittance import ZERO, ClaimPayment, Remittance
+from addin.remit.results import (
+    STATUSES,
+    AdjustmentTotal,
+    ClaimResult,
+    PaymentEvent,
+    Reconciliation,
+    Status,
+    TransactionSummary,
+    UnmatchedClaim,
+    _m,
+)
+from addin.remit.rows import remittance_rows
 
-Status = Literal[
-    "paid",
-    "underpaid",
-    "overpaid",
-    "denied",
-    "reversed",
-    "corrected",
-    "forwarded",
-    "predetermination",
-    "pending",
-    "unmatched",
-]
-STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 FORWARDED = frozenset({"19", "20", "21", "23"})
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})
+__all__ = ["STATUSES", "ClaimResult", "Reconciliation", "Status", "UnmatchedClaim", "reconcile"]
 
 
-def _m(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-class AdjustmentTotal(BaseModel):
-    """Adjustments of one group and reason summed over every payment of a claim."""
-
-    group: str
-    reason: str
-    amount: Money
-
-
-class PaymentEvent(BaseModel):
-    """One CLP applied to a claim, with the remittance it came in."""
-
-    trace_number: str
-    payer: str
-    payment_date: date | None = None
-    status: str
-    payer_claim_number: str = ""
-    billed: Money
-    paid: Money
-    split: bool = False
-
-
-class ClaimResult(BaseModel):
-    """One row of the Reconciliation sheet: a claim and what the payers did with it."""
-
-    encounter_id: str
-    claim_id: str
-    payer: str
-    status: Status
-    billed: Money
-    allowed: Money = ZERO
-    paid: Money = ZERO
-    contractual: Money = ZERO
-    patient_responsibility: Money = ZERO
-    other_adjustments: Money = ZERO
-    expected: Money | None = None
-    variance: Money | None = None
-    interest: Money = ZERO
-    adjustments: list[AdjustmentTotal] = Field(default_factory=list)
-    payer_claim_numbers: list[str] = Field(default_factory=list)
-    remark_codes: list[str] = Field(default_factory=list)
-    reasons: list[str] = Field(default_factory=list)
-    payments: list[PaymentEvent] = Field(default_factory=list)
-    first_service: date | None = None
-    last_payment: date | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "encounter_id": self.encounter_id,
-            "claim_id": self.claim_id,
-            "payer": self.payer,
-            "status": self.status,
-            "billed": _m(self.billed),
-            "allowed": _m(self.allowed),
-            "paid": _m(self.paid),
-            "contractual": _m(self.contractual),
-            "patient_responsibility": _m(self.patient_responsibility),
-            "other_adjustments": _m(self.other_adjustments),
-            "expected": None if self.expected is None else _m(self.expected),
-            "variance": None if self.variance is None else _m(self.variance),
-            "adjustments": [
-                {"group": a.group, "reason": a.reason, "amount": _m(a.amount)}
-                for a in self.adjustments
-            ],
-            "payer_claim_numbers": self.payer_claim_numbers,
-            "remark_codes": self.remark_codes,
-            "interest": _m(self.interest),
-            "reasons": self.reasons,
-        }
-
-
-class UnmatchedClaim(BaseModel):
-    """A claim payment no claim of the workbook matches; never dropped."""
-
-    patient_control_number: str
-    payer_claim_number: str = ""
-    payer: str = ""
-    trace_number: str = ""
-    status: str
-    billed: Money
-    paid: Money
-    patient: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "patient_control_number": self.patient_control_number,
-            "payer_claim_number": self.payer_claim_number,
-            "payer": self.payer,
-            "trace": self.trace_number,
-            "status": self.status,
-            "billed": _m(self.billed),
-            "paid": _m(self.paid),
-            "patient": self.patient,
-        }
-
-
-class TransactionSummary(BaseModel):
-    """One remittance: its payment and whether it balances."""
-
-    trace_number: str
-    payer: str
-    payment: Money
-    payment_date: date | None = None
-    claims_paid: Money
-    provider_adjustments: Money
-    difference: Money
-    balanced: bool
-
-
-class Reconciliation(BaseModel):
-    """Everything reconcile() found; ``to_json()`` gives the documented JSON shape."""
-
-    claims: list[ClaimResult] = Field(default_factory=list)
-    unmatched: list[UnmatchedClaim] = Field(default_factory=list)
-    provider_adjustments: list[ProviderAdjustment] = Field(default_factory=list)
-    transactions: list[TransactionSummary] = Field(default_factory=list)
-    remittances: list[Remittance] = Field(default_factory=list, exclude=True)
-    warnings: list[str] = Field(default_factory=list)
-
-    def totals(self) -> dict[str, Any]:
-        """Money totals; ``difference`` is zero when every payment is accounted for."""
-        payments = sum((t.payment for t in self.transactions), ZERO)
-        matched = sum((c.paid for c in self.claims), ZERO)
-        unmatched = sum((u.paid for u in self.unmatched), ZERO)
-        plb = sum((p.amount for p in self.provider_adjustments), ZERO)
-        interest_claims = sum((c.interest for c in self.claims), ZERO)
-        interest_plb = -sum((p.amount for p in self.provider_adjustments if p.reason == "L6"), ZERO)
-        counts: dict[str, int] = {s: 0 for s in STATUSES}
-        for c in self.claims:
-            counts[c.status] += 1
-        counts["unmatched"] = len(self.unmatched)
-        return {
-            "payments": _m(payments),
-            "claims_paid": _m(matched),
-            "unmatched_paid": _m(unmatched),
-            "provider_adjustments": _m(plb),
-            "difference": _m(payments - (matched + unmatched - plb)),
-            "billed": _m(sum((c.billed for c in self.claims), ZERO)),
-            "allowed": _m(sum((c.allowed for c in self.claims), ZERO)),
-            "patient_responsibility": _m(
-                sum((c.patient_responsibility for c in self.claims), ZERO)
-            ),
-            "interest_on_claims": _m(interest_claims),
-            "interest_in_plb": _m(interest_plb),
-            "statuses": counts,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "claims": [c.to_json() for c in self.claims],
-            "unmatched": [u.to_json() for u in self.unmatched],
-            "provider_adjustments": [
-                {
-                    "reason": p.reason,
-                    "reference": p.reference,
-                    "amount": _m(p.amount),
-                    "provider_id": p.provider_id,
-                    "note": PLB_NOTES.get(p.reason, "provider-level adjustment"),
-                }
-                for p in self.provider_adjustments
-            ],
-            "transactions": [
-                {
-                    "trace": t.trace_number,
-                    "payer": t.payer,
-                    "payment": _m(t.payment),
-                    "payment_date": t.payment_date.isoformat() if t.payment_date else None,
-                    "balanced": t.balanced,
-                    "difference": _m(t.difference),
-                }
-                for t in self.transactions
-            ],
-            "totals": self.totals(),
-            "warnings": self.warnings,
-        }
-
-
-def _flatten(remittances: Iterable[Remittance | Sequence[Remittance]]) -> list[Remittance]:
-    out: list[Remittance] = []
+def _flatten(remittances: Iterable[Remittance | Sequence[Remittance]]) -> Iterator[Remittance]:
     for item in remittances:
         if isinstance(item, Remittance):
-            out.append(item)
+            yield item
         else:
-            out.extend(item)
-    return out
+            yield from item
 
 
 def _key(text: str) -> str:
@@ -314,12 +128,82 @@ def _expected(
     return total
 
 
-def _status(
-    events: list[tuple[ClaimPayment, Remittance]], result: ClaimResult
-) -> tuple[Status, list[str]]:
+@dataclass(slots=True)
+class _PayerTotals:
+    """One payer's part of a claim: what it was billed, wrote off, left to the patient."""
+
+    billed: Decimal = ZERO
+    contractual: Decimal = ZERO
+    patient: Decimal = ZERO
+    line_allowed: Decimal = ZERO
+    has_line_allowed: bool = False
+
+
+@dataclass(slots=True)
+class _Acc:
+    """What a claim's payments add up to; kept instead of the payments so memory stays small."""
+
+    events: list[PaymentEvent] = field(default_factory=list)
+    payer_keys: list[str] = field(default_factory=list)
+    splits: list[bool] = field(default_factory=list)
+    paid: Decimal = ZERO
+    interest: Decimal = ZERO
+    other: Decimal = ZERO
+    totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    by_payer: dict[str, _PayerTotals] = field(default_factory=dict)
+    payer_claim_numbers: list[str] = field(default_factory=list)
+    remark_codes: list[str] = field(default_factory=list)
+    last_payment: date | None = None
+
+    def add(self, payment: ClaimPayment, rem: Remittance) -> None:
+        key = _key(rem.payer_id or rem.payer_name)
+        part = self.by_payer.setdefault(key, _PayerTotals())
+        part.billed += payment.billed
+        self.paid += payment.paid
+        self.interest += payment.interest or ZERO
+        for adj in payment.all_adjustments:
+            k = (adj.group, adj.reason)
+            self.totals[k] = self.totals.get(k, ZERO) + adj.amount
+            if adj.group == "CO":
+                part.contractual += adj.amount
+            elif adj.group == "PR":
+                part.patient += adj.amount
+            else:
+                self.other += adj.amount
+        for service in payment.services:
+            if service.allowed is not None:
+                part.has_line_allowed = True
+                part.line_allowed += service.allowed
+        number = payment.payer_claim_number
+        if number and number not in self.payer_claim_numbers:
+            self.payer_claim_numbers.append(number)
+        codes = [*payment.remark_codes, *(r for s in payment.services for r in s.remark_codes)]
+        for code in codes:
+            if code not in self.remark_codes:
+                self.remark_codes.append(code)
+        day = rem.payment_date or rem.production_date
+        if day and (self.last_payment is None or day > self.last_payment):
+            self.last_payment = day
+        self.payer_keys.append(key)
+        self.splits.append("MA15" in codes)
+        self.events.append(
+            PaymentEvent.model_construct(
+                trace_number=rem.trace_number,
+                payer=rem.payer_name or rem.payer_id,
+                payment_date=day,
+                status=payment.status,
+                payer_claim_number=number or "",
+                billed=payment.billed,
+                paid=payment.paid,
+                split="MA15" in codes,
+            )
+        )
+
+
+def _status(acc: _Acc, result: ClaimResult) -> tuple[Status, list[str]]:
     """The claim's status from its CLP02 history; reasons say why, in words."""
     reasons: list[str] = []
-    codes = [p.status for p, _ in events]
+    codes = [e.status for e in acc.events]
     # Payers list a reversal before or after its correction; count rather than rely on order.
     reversals = codes.count("22")
     kept = [c for c in codes if c != "22"]
@@ -329,21 +213,17 @@ def _status(
     last = kept[-1]
     # A duplicate: the same payer paid again with no reversal and no split marker (MA15).
     seen: set[tuple[str, str]] = set()
-    for payment, rem in events if not reversals else []:
-        if payment.paid <= 0:
+    for event, key, split in zip(acc.events, acc.payer_keys, acc.splits, strict=True):
+        if reversals or event.paid <= 0:
             continue
-        split = "MA15" in payment.remark_codes or any(
-            "MA15" in s.remark_codes for s in payment.services
-        )
-        level = {"19": "1", "20": "2", "21": "3"}.get(payment.status, payment.status)
-        key = (_key(rem.payer_id or rem.payer_name), level)
-        if key in seen and not split:
+        level = {"19": "1", "20": "2", "21": "3"}.get(event.status, event.status)
+        if (key, level) in seen and not split:
             reasons.append(
-                f"paid twice by {rem.payer_name or rem.payer_id or 'the same payer'}: "
-                f"check {rem.trace_number} repeats an earlier payment; expect a recoupment"
+                f"paid twice by {event.payer or 'the same payer'}: check {event.trace_number} "
+                "repeats an earlier payment; expect a recoupment"
             )
             return "overpaid", reasons
-        seen.add(key)
+        seen.add((key, level))
     if last == "25":
         reasons.append("predetermination only: nothing is paid until the service is billed")
         return "predetermination", reasons
@@ -387,10 +267,7 @@ def _status(
 
 
 def _summarise(
-    claim: Claim,
-    events: list[tuple[ClaimPayment, Remittance]],
-    contracts: Sequence[ContractRow],
-    locality: str | None = None,
+    claim: Claim, acc: _Acc | None, contracts: Sequence[ContractRow], locality: str | None
 ) -> ClaimResult:
     first = min((line.date_of_service for line in claim.lines), default=None)
     # Values here are already typed (Decimals to the cent, dates): skip re-validation, which
@@ -402,77 +279,45 @@ def _summarise(
         status="pending",
         billed=claim.total_charge,
         first_service=first,
+        expected=_expected(claim, contracts, locality),
         adjustments=[],
         payer_claim_numbers=[],
         remark_codes=[],
         reasons=[],
         payments=[],
     )
-    result.expected = _expected(claim, contracts, locality)
-    if not events:
+    if acc is None:
         result.reasons.append("no remittance yet")
         return result
-    totals: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for payment, rem in events:
-        result.paid += payment.paid
-        result.interest += payment.interest or ZERO
-        for adj in payment.all_adjustments:
-            totals[(adj.group, adj.reason)] += adj.amount
-        if payment.payer_claim_number and payment.payer_claim_number not in (
-            result.payer_claim_numbers
-        ):
-            result.payer_claim_numbers.append(payment.payer_claim_number)
-        for code in [*payment.remark_codes, *(r for s in payment.services for r in s.remark_codes)]:
-            if code not in result.remark_codes:
-                result.remark_codes.append(code)
-        split = "MA15" in result.remark_codes
-        result.payments.append(
-            PaymentEvent.model_construct(
-                trace_number=rem.trace_number,
-                payer=rem.payer_name or rem.payer_id,
-                payment_date=rem.payment_date or rem.production_date,
-                status=payment.status,
-                payer_claim_number=payment.payer_claim_number or "",
-                billed=payment.billed,
-                paid=payment.paid,
-                split=split,
-            )
-        )
-        day = rem.payment_date or rem.production_date
-        if day and (result.last_payment is None or day > result.last_payment):
-            result.last_payment = day
+    result.paid = acc.paid
+    result.interest = acc.interest
+    result.payments = acc.events
+    result.payer_claim_numbers = acc.payer_claim_numbers
+    result.remark_codes = acc.remark_codes
+    result.last_payment = acc.last_payment
     result.adjustments = [
         AdjustmentTotal.model_construct(group=g, reason=r, amount=a)
-        for (g, r), a in sorted(totals.items())
+        for (g, r), a in sorted(acc.totals.items())
         if a
     ]
     # Several payers (primary, then secondary) each send their CLP: the allowed amount and
     # contractual write-off come from the first payer, the patient's share from the last.
-    payer_of = [_key(rem.payer_id or rem.payer_name) for _, rem in events]
-    primary = [p for (p, _), k in zip(events, payer_of, strict=True) if k == payer_of[0]]
-    latest = [p for (p, _), k in zip(events, payer_of, strict=True) if k == payer_of[-1]]
-
-    def group_sum(payments: list[ClaimPayment], groups: tuple[str, ...]) -> Decimal:
-        return sum(
-            (a.amount for p in payments for a in p.all_adjustments if a.group in groups), ZERO
-        )
-
-    result.contractual = group_sum(primary, ("CO",))
-    result.patient_responsibility = group_sum(latest, ("PR",))
-    result.other_adjustments = group_sum([p for p, _ in events], ("OA", "PI", "CR"))
+    primary = acc.by_payer[acc.payer_keys[0]]
+    result.contractual = primary.contractual
+    result.patient_responsibility = acc.by_payer[acc.payer_keys[-1]].patient
+    result.other_adjustments = acc.other
     # Allowed: what the payer says (AMT*B6) when it says it, else billed - contractual.
-    line_allowed = [s.allowed for p in primary for s in p.services if s.allowed is not None]
-    if line_allowed:
-        result.allowed = sum(line_allowed, ZERO)
+    if primary.has_line_allowed:
+        result.allowed = primary.line_allowed
     else:
-        result.allowed = sum((p.billed for p in primary), ZERO) - result.contractual
+        result.allowed = primary.billed - primary.contractual
     if result.expected is not None:
         result.variance = result.allowed - result.expected
     if "MA15" in result.remark_codes:
         result.reasons.append(
             f"split by the payer into {len(result.payer_claim_numbers)} claims (MA15)"
         )
-    result.status, reasons = _status(events, result)
+    result.status, reasons = _status(acc, result)
     result.reasons.extend(reasons)
     return result
 
@@ -485,20 +330,22 @@ def reconcile(
 ) -> Reconciliation:
     """Match remittances to claims and work out each claim's status, to the cent.
 
-    ``remittances`` may hold lists (as :func:`addin.read_remittance` returns for files with
-    several transaction sets). ``contracts`` are Contracts sheet rows giving the expected
-    allowed amount per payer and code; ``pfs_locality`` (e.g. ``0111205``) prices the lines
-    no contract covers from the imported Medicare PFS. Without either, no claim is under- or
-    overpaid.
+    ``remittances`` may be a generator (``read_remittances``) and may hold lists (as
+    :func:`addin.read_remittance` returns for files with several transaction sets); each is
+    folded into per-claim totals and Remittance sheet rows as it arrives, so memory holds one
+    transaction set plus the results. ``contracts`` are Contracts sheet rows giving the
+    expected allowed amount per payer and code; ``pfs_locality`` (e.g. ``0111205``) prices
+    the lines no contract covers from the imported Medicare PFS. Without either, no claim is
+    under- or overpaid.
     """
     claim_list = list(claims)
-    rems = _flatten(remittances)
     matcher = _Matcher(claim_list)
-    events: dict[int, list[tuple[ClaimPayment, Remittance]]] = defaultdict(list)
-    out = Reconciliation(remittances=rems)
-    for rem in rems:
+    accs: dict[int, _Acc] = {}
+    out = Reconciliation()
+    for rem in _flatten(remittances):
         plb = sum((p.amount for p in rem.provider_adjustments), ZERO)
         paid = sum((c.paid for c in rem.claims), ZERO)
+        difference = rem.balance_difference
         out.transactions.append(
             TransactionSummary(
                 trace_number=rem.trace_number,
@@ -507,12 +354,12 @@ def reconcile(
                 payment_date=rem.payment_date or rem.production_date,
                 claims_paid=paid,
                 provider_adjustments=plb,
-                difference=rem.balance_difference,
-                balanced=rem.balance_difference == 0
-                and all(c.balance_difference == 0 for c in rem.claims),
+                difference=difference,
+                balanced=difference == 0 and all(c.balance_difference == 0 for c in rem.claims),
             )
         )
         out.provider_adjustments.extend(rem.provider_adjustments)
+        out.remittance_rows.extend(remittance_rows(rem))
         for payment in rem.claims:
             claim = matcher.find(payment)
             if claim is None:
@@ -532,11 +379,12 @@ def reconcile(
                 )
                 continue
             matcher.learn(payment.payer_claim_number, claim)
-            events[id(claim)].append((payment, rem))
+            acc = accs.get(id(claim))
+            if acc is None:
+                acc = accs[id(claim)] = _Acc()
+            acc.add(payment, rem)
     for claim in claim_list:
-        out.claims.append(
-            _summarise(claim, events.get(id(claim), []), contracts or [], pfs_locality)
-        )
+        out.claims.append(_summarise(claim, accs.get(id(claim)), contracts or [], pfs_locality))
     for u in out.unmatched:
         out.warnings.append(
             f"claim {u.patient_control_number or '(no CLP01)'} on check {u.trace_number} "

@@ -10,8 +10,9 @@ from decimal import Decimal
 from addin.errors import ClaimbookError
 from addin.models.remittance import ZERO, Remittance
 from addin.models.table import Column, ResultTable
-from addin.remit.notes import GROUP_NOTES, PLB_NOTES, ROUTINE, action_for, note_for
-from addin.remit.reconcile import STATUSES, ClaimResult, Reconciliation
+from addin.remit.notes import GROUP_NOTES, ROUTINE, action_for, note_for
+from addin.remit.results import STATUSES, ClaimResult, Reconciliation
+from addin.remit.rows import REMITTANCE_COLUMNS, remittance_rows
 
 AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0-30", 0, 30),
@@ -38,61 +39,10 @@ def _adj_text(result: ClaimResult) -> str:
 
 def remittance_table(remittances: Sequence[Remittance]) -> ResultTable:
     """One row per service payment (or per claim when a claim has no service lines)."""
-    columns = [
-        Column(name="Check/EFT", kind="code"),
-        Column(name="Payment Date", kind="date"),
-        Column(name="Payer"),
-        Column(name="Claim ID", kind="code"),
-        Column(name="Payer Claim Number", kind="code"),
-        Column(name="Claim Status", kind="code"),
-        Column(name="Patient"),
-        Column(name="Date of Service", kind="date"),
-        Column(name="Procedure", kind="code"),
-        Column(name="Modifiers", kind="code"),
-        Column(name="Billed", kind="money"),
-        Column(name="Allowed", kind="money"),
-        Column(name="Paid", kind="money"),
-        Column(name="Adjustments"),
-        Column(name="Remark Codes", kind="code"),
-    ]
-    rows: list[list[object]] = []
-    for rem in remittances:
-        paid_on = rem.payment_date or rem.production_date
-        for claim in rem.claims:
-            patient = ", ".join(n for n in (claim.patient_last_name, claim.patient_first_name) if n)
-            head = [
-                rem.trace_number,
-                paid_on,
-                rem.payer_name or rem.payer_id,
-                claim.patient_control_number,
-                claim.payer_claim_number or "",
-                claim.status,
-                patient,
-            ]
-            claim_adj = "; ".join(f"{a.group}-{a.reason} {a.amount:.2f}" for a in claim.adjustments)
-            if not claim.services:
-                rows.append(
-                    [*head, claim.statement_from, "", "", claim.billed, None, claim.paid,
-                     claim_adj, " ".join(claim.remark_codes)]
-                )  # fmt: skip
-                continue
-            for service in claim.services:
-                adj = "; ".join(f"{a.group}-{a.reason} {a.amount:.2f}" for a in service.adjustments)
-                rows.append(
-                    [*head, service.date_of_service or claim.statement_from,
-                     service.procedure_code, " ".join(service.modifiers), service.billed,
-                     service.allowed, service.paid, adj,
-                     " ".join([*service.remark_codes, *claim.remark_codes])]
-                )  # fmt: skip
-        # Provider-level adjustments as rows too, so the Paid column adds up to the checks.
-        for plb in rem.provider_adjustments:
-            note = PLB_NOTES.get(plb.reason, "provider-level adjustment")
-            rows.append(
-                [rem.trace_number, paid_on, rem.payer_name or rem.payer_id,
-                 "(provider adjustment)", plb.reference, "PLB", "", plb.fiscal_period_end, "", "",
-                 None, None, -plb.amount, f"PLB {plb.reason} {plb.amount:.2f}: {note}", ""]
-            )  # fmt: skip
-    return ResultTable(sheet="Remittance", columns=columns, rows=rows, title="Remittance")
+    rows = [row for rem in remittances for row in remittance_rows(rem)]
+    return ResultTable(
+        sheet="Remittance", columns=REMITTANCE_COLUMNS, rows=rows, title="Remittance"
+    )
 
 
 def reconciliation_table(rec: Reconciliation) -> ResultTable:
@@ -281,7 +231,12 @@ def result_tables(
 ) -> list[ResultTable]:
     """The five result sheets of a reconciliation, in workbook order."""
     return [
-        remittance_table(rec.remittances),
+        ResultTable(
+            sheet="Remittance",
+            columns=REMITTANCE_COLUMNS,
+            rows=rec.remittance_rows,
+            title="Remittance",
+        ),
         reconciliation_table(rec),
         denials_table(rec, descriptions),
         aging_table(rec, as_of),
