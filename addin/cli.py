@@ -318,7 +318,7 @@ def reconcile_command(
     from addin.models.book import ContractRow
     from addin.models.claim import Claim
     from addin.remit import load_descriptions, load_mapping, reconcile, result_tables
-    from addin.remit.load import load_claims_json, read_remittance_file
+    from addin.remit.load import iter_remittance_file, load_claims_json
 
     if out is not None and in_place:
         raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
@@ -338,7 +338,7 @@ def reconcile_command(
         claims = build_claims(
             workbook.encounters, workbook.settings, workbook.payers, workbook.fees
         ).claims
-    rems = [r for path in remits for r in read_remittance_file(path, column_map)]
+    rems = (r for path in remits for r in iter_remittance_file(path, column_map))
     result = reconcile(claims, rems, contracts, locality)
     written = None
     if not is_json or out is not None:

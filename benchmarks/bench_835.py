@@ -165,8 +165,7 @@ def bench(claims: int, per_st: int) -> None:
             for cid, dos, items in billed
         ]
         start = time.perf_counter()
-        rems = list(read_remittances(path))
-        rec = reconcile(claim_models, rems)
+        rec = reconcile(claim_models, read_remittances(path))
         total_s = time.perf_counter() - start
         totals = rec.totals()
         statuses = {k: v for k, v in totals["statuses"].items() if v}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -19,11 +19,19 @@ SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 
 def read_remittance_file(path: Path, mapping: Mapping[str, str] | None = None) -> list[Remittance]:
     """Every remittance in ``path``: a payer export (CSV/XLSX) or an 835 of any name."""
+    return list(iter_remittance_file(path, mapping))
+
+
+def iter_remittance_file(
+    path: Path, mapping: Mapping[str, str] | None = None
+) -> Iterator[Remittance]:
+    """Like :func:`read_remittance_file`, one transaction set at a time for 835s."""
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
     if path.suffix.lower() in SHEET_SUFFIXES:
-        return read_payer_sheet(path, mapping)
-    return list(read_remittances(path))
+        yield from read_payer_sheet(path, mapping)
+    else:
+        yield from read_remittances(path)
 
 
 def load_claims_json(path: Path) -> list[Claim]:
