@@ -111,13 +111,16 @@ def _is_header(row: list[str]) -> bool:
 
 def find_member(path: Path) -> Member | None:
     """The practitioner MUE CSV of a distribution (a zip or the CSV itself)."""
+    found = None
     for m in members(path):
         if not m.name.lower().endswith(".csv"):
             continue
         head = m.head(8192).decode("cp1252", errors="replace").upper()
         if "MUE" in head and "HCPCS" in head:
-            return m
-    return None
+            if "PRACTITIONER" in head:
+                return m
+            found = found or m
+    return found
 
 
 def parse(member: Member) -> list[str]:
@@ -133,6 +136,12 @@ def parse(member: Member) -> list[str]:
             "Indicator, MUE Rationale' in the first 60 lines",
             "none",
         )
+    if "PRACTITIONER" not in norm(header[1][1]):
+        # the DME supplier and outpatient hospital tables share the layout, not the limits
+        raise layout_error(
+            where, header[0], "the practitioner services table ('Practitioner Services MUE "
+            "Values'); Claimbook checks professional claims", header[1][1],
+        )  # fmt: skip
     out: list[str] = []
     seen: set[str] = set()
     for line, row in rows:

@@ -67,3 +67,14 @@ def test_damaged(tmp_path: Path, line: int, text: str, expected: str) -> None:
     if "header" not in expected:
         assert f"line {line}" in message
     assert not mue.is_loaded()
+
+
+def test_dme_table_is_refused(tmp_path: Path) -> None:
+    dme = tmp_path / "MCR_MUE_DMESupplierServices_Eff_04-01-2020.csv"
+    dme.write_bytes(
+        FILE.read_bytes().replace(b"Practitioner Services MUE", b"DME Supplier Services MUE")
+    )
+    assert detect_kind(dme) == "mue"
+    with pytest.raises(CodeSetImportError) as caught:
+        import_path(dme)
+    assert "line 4: expected the practitioner services table" in str(caught.value)
