@@ -349,6 +349,13 @@ def import_ncci(path: Path, options: ImportOptions | None = None) -> ImportResul
         raise layout_error(
             str(path), None, "NCCI PTP text parts with a 'Column 1<TAB>Column 2' header", path.name
         )
+    hospital = [p.name for p in parts if Path(p.name).name.lower().startswith("ccioph")]
+    if hospital:
+        # the outpatient hospital table shares the layout but not the edits
+        raise layout_error(
+            hospital[0], None, "the practitioner PTP edits (ccipra-...), not the outpatient "
+            "hospital ones (ccioph-...)", Path(hospital[0]).name,
+        )  # fmt: skip
     source = source_info(path, ", ".join(p.name for p in parts), "ncci-ptp-txt")
     existing = same_source(SYSTEM, source["sha256"])
     if existing is not None:

@@ -139,3 +139,10 @@ def test_wrong_file_is_refused(tmp_path: Path) -> None:
     unnamed.write_bytes(F1.read_bytes())
     with pytest.raises(CodeSetImportError, match="pass --effective"):
         import_path(unnamed, "ncci")
+
+
+def test_hospital_table_is_refused(tmp_path: Path) -> None:
+    hospital = tmp_path / "ccioph-v261r0-f1.txt"
+    hospital.write_bytes(F1.read_bytes())
+    with pytest.raises(CodeSetImportError, match="expected the practitioner PTP edits"):
+        import_path(hospital)
