@@ -7,6 +7,7 @@ thin wrapper over these functions.
 from __future__ import annotations
 
 from addin.checkbook import check
+from addin.claims import build_claims, run_claims
 from addin.codesets import CodeLookup, import_path, info, lookup
 from addin.coding.suggest import Suggestion, suggest
 from addin.errors import ClaimbookError
@@ -23,6 +24,7 @@ from addin.models import (
 )
 from addin.remit import Reconciliation, reconcile
 from addin.x12.x835 import read_remittance, read_remittances
+from addin.x12.x837p import read_837p, write_837p
 
 __version__ = "0.1.0"
 
@@ -48,4 +50,8 @@ __all__ = [
     "reconcile",
     "read_remittance",
     "read_remittances",
+    "build_claims",
+    "run_claims",
+    "read_837p",
+    "write_837p",
 ]

@@ -42,6 +42,7 @@ class ClaimLine(BaseModel):
     rendering_npi: Digits | None = None
     ndc: str | None = None
     source_row: int | None = None
+    note: str | None = Field(default=None, description="line note (2400 NTE*ADD), max 80")
 
 
 class Claim(BaseModel):

@@ -61,3 +61,21 @@ def test_pyx12_driver_reports_errors() -> None:
     text = (GOLDEN / "E1001.837").read_text("ascii")
     broken = text.replace("SE*", "SE*9", 1)
     assert any("SE count" in e for e in pyx12_errors(broken))
+
+
+def test_line_note_and_unclean_names_pass_pyx12() -> None:
+    """NTE*ADD from a line note; a name with X12 delimiters is cleaned and reported."""
+    book = load_book()
+    claim = CASES["E1001"][0]
+    line = claim.lines[0].model_copy(update={"note": "Unlisted: see op note*~"})
+    patient = claim.patient.model_copy(update={"last_name": "Smith*Jones~"})
+    changed = claim.model_copy(
+        update={"lines": [line, *claim.lines[1:]], "patient": patient, "subscriber": patient}
+    )
+    interchange, findings = build_837p([changed], book.settings, created=CREATED, numbers=NUMBERS)
+    text = interchange.x12()
+    assert "NTE*ADD*UNLISTED SEE OP NOTE~" in text
+    assert "NM1*IL*1*SMITHJONES*MARIA" in text
+    assert [f.rule for f in findings] == ["X12-NAME-CHARS"]
+    assert "'Smith*Jones~'" in findings[0].message and "claim E1001" in findings[0].message
+    assert pyx12_errors(text) == []

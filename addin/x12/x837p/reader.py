@@ -34,6 +34,7 @@ from addin.x12.x837p.loops import (
     Loop2410,
     RawLoop,
     Transaction837P,
+    gc_paused,
 )
 from addin.x12.x837p.segs import Seg, parse_segment
 
@@ -299,13 +300,15 @@ def read_837p(source: X12Input | Path, name: str = "") -> Document837P:
     reader = read_segments(source, label)
     prefix = f"{label}: " if label else ""
     builder = _Builder(prefix)
-    for seg in reader:
-        if not reader.has_isa:
-            raise X12Error(
-                f"{prefix}no ISA interchange header: the file starts with {seg.id}. An 837P "
-                "must be a whole interchange (ISA..IEA); ask the sender for the complete file"
-            )
-        builder.add(seg)
+    with gc_paused():
+        for seg in reader:
+            if not reader.has_isa:
+                raise X12Error(
+                    f"{prefix}no ISA interchange header: the file starts with {seg.id}. An "
+                    "837P must be a whole interchange (ISA..IEA); ask the sender for the "
+                    "complete file"
+                )
+            builder.add(seg)
     if builder.txn is not None:
         raise X12Error(f"{prefix}transaction set has no SE; the file is cut short")
     if not any(ic.groups for ic in builder.interchanges):

@@ -7,9 +7,10 @@ file is written back exactly. Segments we do not model are :class:`RawSegment`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from typing import ClassVar, Self, TypeVar
+from operator import attrgetter
+from typing import Any, ClassVar, Self, TypeVar
 
 from addin.errors import X12Error
 
@@ -22,12 +23,19 @@ class Seg:
     __slots__ = ()
     ID: ClassVar[str] = ""
     _names: ClassVar[tuple[str, ...]] = ()
+    _getter: ClassVar[Callable[[Any], tuple[str, ...]] | None] = None
     rest: tuple[str, ...]
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         if "_names" not in cls.__dict__:
             cls._names = tuple(f.name for f in fields(cls) if f.name != "rest")  # type: ignore[arg-type]
+            # one C-level call fetches every element; the writer calls this per segment
+            if len(cls._names) > 1:
+                cls._getter = attrgetter(*cls._names)
+            elif cls._names:
+                one = cls._names[0]
+                cls._getter = lambda seg: (getattr(seg, one),)
         return cls._names
 
     @property
@@ -36,11 +44,27 @@ class Seg:
 
     def elements(self) -> list[str]:
         """Element values XX01.. in order (trailing empties included)."""
-        return [*(getattr(self, n) for n in self.names()), *self.rest]
+        names = self.names()
+        getter = type(self)._getter
+        if getter is not None:
+            return [*getter(self), *self.rest]
+        return [*(getattr(self, n) for n in names), *self.rest]
 
     def raw(self) -> list[str]:
         """Segment id then elements: what :func:`addin.x12.envelope.render` writes."""
+        getter = type(self)._getter
+        if getter is not None and "_names" in type(self).__dict__:
+            return [self.ID, *getter(self), *self.rest]
         return [self.seg_id, *self.elements()]
+
+    def x12_text(self, element: str) -> str:
+        """The segment as X12 text without terminator; trailing empty elements dropped."""
+        getter = type(self)._getter
+        if getter is not None and "_names" in type(self).__dict__:
+            joined = element.join([self.ID, *getter(self), *self.rest])
+        else:
+            joined = element.join(self.raw())
+        return joined.rstrip(element)
 
     def __getitem__(self, n: int) -> str:
         """Element n counted from 1 as in the implementation guide."""

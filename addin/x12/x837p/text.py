@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 # X12 basic and extended character sets minus our four delimiters (* : ^ ~); names and
 # addresses keep only the conservative subset clearinghouses accept.
@@ -13,6 +14,7 @@ _NAME_OK = re.compile(r"[^A-Z0-9 &'\-.,/#]")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=4096)
 def amount(value: Decimal) -> str:
     """X12 R-type amount: ``100.00`` -> ``100``, ``40.50`` -> ``40.5``, ``0.00`` -> ``0``."""
     if value == value.to_integral_value():
@@ -28,7 +30,10 @@ def quantity(value: Decimal) -> str:
 
 def clean(text: str) -> str:
     """Upper-case, accents folded to ASCII, forbidden characters dropped, spaces collapsed."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    if text.isascii():
+        folded = text
+    else:
+        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return _SPACES.sub(" ", _NAME_OK.sub("", folded.upper())).strip()
 
 
@@ -38,9 +43,10 @@ def cleaned(text: str) -> tuple[str, bool]:
     return out, out != _SPACES.sub(" ", text.upper()).strip()
 
 
+@lru_cache(maxsize=4096)
 def d8(day: date) -> str:
     """CCYYMMDD."""
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def icd(code: str) -> str:

@@ -17,7 +17,6 @@ from addin.x12.envelope import (
     ControlNumbers,
     ControlNumberStore,
     Envelope,
-    render,
     se,
     st,
 )
@@ -40,6 +39,7 @@ from addin.x12.x837p.loops import (
     Loop2400,
     Loop2410,
     Transaction837P,
+    gc_paused,
 )
 from addin.x12.x837p.segs import (
     BHT,
@@ -64,7 +64,7 @@ from addin.x12.x837p.segs import (
     RawSegment,
     Seg,
 )
-from addin.x12.x837p.text import amount, cleaned, d8, icd, ndc11, quantity
+from addin.x12.x837p.text import amount, clean, cleaned, d8, icd, ndc11, quantity
 
 VERSION = "005010X222A1"
 REQUIRED_SETTINGS = (
@@ -172,18 +172,14 @@ def _line_loop(line: ClaimLine, number: int, claim_pos: str) -> Loop2400:
         ":".join(str(p) for p in line.dx_pointers),
     )
     segs: list[Seg] = [LX(str(number)), sv1, DTP("472", "D8", d8(line.date_of_service))]
-    note = getattr(line, "note", None)
-    if note:
-        segs.append(NTE("ADD", note))
+    if line.note:
+        segs.append(NTE("ADD", clean(line.note)[:80]))
     loops: list[Loop] = []
     ndc = ndc11(line.ndc) if line.ndc else None
     if ndc:
-        drug = Loop2410.model_construct(
-            segments=[LIN("", "N4", ndc), CTP("", "", "", quantity(line.units), "UN")],
-            loops=[],
-        )
+        drug = Loop2410(segments=[LIN("", "N4", ndc), CTP("", "", "", quantity(line.units), "UN")])
         loops.append(drug)
-    return Loop2400.model_construct(segments=segs, loops=loops)
+    return Loop2400(segments=segs, loops=loops)
 
 
 def claim_loop(claim: Claim, names: _Names) -> Loop2300:
@@ -204,7 +200,7 @@ def claim_loop(claim: Claim, names: _Names) -> Loop2300:
     if rendering and rendering.npi and rendering.npi != claim.billing_provider.npi:
         loops.append(_provider_loop("rendering", rendering, names, cid))
     lines = [_line_loop(line, i, claim.place_of_service) for i, line in enumerate(claim.lines, 1)]
-    return Loop2300.model_construct(segments=segs, loops=loops, lines=lines)
+    return Loop2300(segments=segs, loops=loops, lines=lines)
 
 
 def _subscriber_key(claim: Claim) -> tuple[str, ...]:
@@ -398,8 +394,9 @@ def build_837p(
     require_settings(settings)
     names = _Names()
     envelope = Envelope.for_submitter(settings, created, numbers)
-    txn = build_transaction(claims, settings, numbers.first_transaction, created, names)
-    count = sum(1 for _ in txn.walk()) + 1
+    with gc_paused():
+        txn = build_transaction(claims, settings, numbers.first_transaction, created, names)
+        count = len(list(txn.walk())) + 1
     txn.trailer.append(RawSegment("SE", tuple(se(count, numbers.first_transaction)[1:])))
     group = Group(
         gs=RawSegment("GS", tuple(envelope.gs()[1:])),
@@ -435,7 +432,7 @@ def write_837p(
     interchange, findings = build_837p(
         claims, settings, created=created or datetime.now().replace(microsecond=0), numbers=numbers
     )
-    text = render((seg.raw() for seg in interchange.walk()), WRITE_DELIMITERS)
+    text = interchange.x12()
     path: Path | None = None
     if isinstance(target, str | os.PathLike):
         path = Path(target)
