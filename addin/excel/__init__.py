@@ -1,0 +1,1 @@
+"""The Excel face: xlwings worksheet functions (udfs) and button macros (macros)."""
