@@ -209,6 +209,7 @@ def codesets_remove(
     """Remove an imported vintage (shipped ones stay)."""
     from addin.codesets._common import reload_all
 
+    reload_all()  # close open index files first (Windows cannot delete them while open)
     path = codesets.remove_vintage(system, vintage)
     codesets.icd10cm.reload()
     reload_all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import threading
@@ -211,7 +212,7 @@ def save_vintage(
             for item in dest.iterdir():
                 if item.name != "MANIFEST.json" and item.name not in written and item.is_file():
                     _link_or_copy(item, tmp / item.name)
-            counts.update({k: v for k, v in old.get("counts", {}).items()})
+            counts.update(old.get("counts", {}))
             for name_, entry in old.get("files", {}).items():
                 if name_ not in written and "rows" in entry:
                     counts[name_] = entry["rows"]
@@ -233,14 +234,13 @@ def save_vintage(
         "imported": datetime.now(UTC).isoformat(timespec="seconds"),
         **(extra or {}),
     }
+    reload_all()  # close open files first: Windows cannot rename a folder holding them
     full = commit_vintage(tmp, dest, manifest, counts)
     reload_all()
     return ImportResult(system, name, dest, False, full)
 
 
 def read_existing(dest: Path) -> dict[str, Any]:
-    import json
-
     try:
         data: dict[str, Any] = json.loads((dest / "MANIFEST.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -289,6 +289,10 @@ class SetCache(Generic[T]):
 
     def reload(self) -> None:
         with self._lock:
+            for loaded in self._loaded.values():
+                close = getattr(loaded, "close", None)
+                if close is not None:
+                    close()
             self._vintages = None
             self._loaded.clear()
 
