@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -93,7 +93,9 @@ class NcciTable:
         if not self._parts:
             raise CodeSetError(f"{info.path}: no PTP part files (ptp-*.sqlite); re-import it")
         self._conns: list[sqlite3.Connection] | None = None
-        self._pairs: dict[str, int | tuple[int, ...]] | None = None
+        self._pairs: dict[str, int] | None = None  # pair -> packed row, or ~index in _multi
+        self._multi: list[tuple[int, ...]] = []
+        self._fast: Callable[[str, str, date], PtpEdit | None] | None = None
         self._rationales: list[str] = []
         self._decoded: dict[int, tuple[date, date | None, str, bool, str]] = {}
 
@@ -121,7 +123,8 @@ class NcciTable:
         with self._lock:
             if self._pairs is not None:
                 return self
-            pairs: dict[str, int | tuple[int, ...]] = {}
+            pairs: dict[str, int] = {}
+            multis: list[tuple[int, ...]] = []
             rationales: list[str] = []
             for conn in self._connections():
                 offset = len(rationales)
@@ -143,10 +146,41 @@ class NcciTable:
                 for key, packed in multi:
                     grouped.setdefault(key, []).append(packed)
                 for key, packs in grouped.items():
-                    pairs[key] = tuple(packs)
+                    pairs[key] = ~len(multis)
+                    multis.append(tuple(packs))
             self._rationales = rationales
+            self._multi = multis
             self._pairs = pairs
+            self._fast = self._warm_lookup()
+            # the instance attribute shadows the method: the hot path skips one call
+            setattr(self, "edit", self._fast)  # noqa: B010
         return self
+
+    def _warm_lookup(self) -> Callable[[str, str, date], PtpEdit | None]:
+        """``edit`` over the preloaded dict, with everything it touches bound locally."""
+        assert self._pairs is not None
+        get = self._pairs.get
+        multi = self._multi
+        cached = self._decoded.get
+        decode = self._decode
+        new = tuple.__new__
+        base = _BASE
+
+        def edit(col1: str, col2: str, on: date) -> PtpEdit | None:
+            found = get(col1 + col2)
+            if found is None:
+                return None
+            day = on.toordinal() - base
+            if found >= 0:  # one row for the pair, the usual case
+                if (found >> 37) <= day <= ((found >> 21) & 0xFFFF):
+                    return new(PtpEdit, (col1, col2) + (cached(found) or decode(found)))
+                return None
+            for packed in multi[~found]:
+                if (packed >> 37) <= day <= ((packed >> 21) & 0xFFFF):
+                    return new(PtpEdit, (col1, col2) + (cached(packed) or decode(packed)))
+            return None
+
+        return edit
 
     def __len__(self) -> int:
         """The number of edit rows (modifier-9 rows included)."""
@@ -175,21 +209,9 @@ class NcciTable:
         Codes are the 5-character CPT/HCPCS codes as billed (upper case). The pair is
         directional; ``pair`` checks both orders.
         """
-        pairs = self._pairs
-        if pairs is None:
-            return self._edit_sql(col1, col2, on)
-        found = pairs.get(col1 + col2)
-        if found is None:
-            return None
-        day = on.toordinal() - _BASE
-        if isinstance(found, int):
-            if (found >> 37) <= day <= ((found >> 21) & 0xFFFF):
-                return PtpEdit(col1, col2, *self._decode(found))
-            return None
-        for packed in found:
-            if (packed >> 37) <= day <= ((packed >> 21) & 0xFFFF):
-                return PtpEdit(col1, col2, *self._decode(packed))
-        return None
+        if self._fast is not None:
+            return self._fast(col1, col2, on)
+        return self._edit_sql(col1, col2, on)
 
     def pair(self, first: str, second: str, on: date) -> PtpEdit | None:
         """The edit between two codes in either order (column 1 first), or None."""

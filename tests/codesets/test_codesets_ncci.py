@@ -146,3 +146,20 @@ def test_hospital_table_is_refused(tmp_path: Path) -> None:
     hospital.write_bytes(F1.read_bytes())
     with pytest.raises(CodeSetImportError, match="expected the practitioner PTP edits"):
         import_path(hospital)
+
+
+def test_preloaded_answers_equal_sqlite_answers() -> None:
+    import_path(F1)
+    import_path(F2)
+    cold = ncci.table(date(2020, 5, 1))
+    assert cold is not None
+    rows = [line.split("\t") for line in F1.read_text("latin-1").splitlines()[6:]]
+    rows += [line.split("\t") for line in F2.read_text("latin-1").splitlines()[6:]]
+    days = [date(1995, 12, 31), date(1996, 1, 1), date(2002, 12, 31), date(2003, 1, 1)]
+    days += [date(2019, 12, 31), date(2020, 1, 1), date(2020, 4, 1), date(2026, 1, 1)]
+    questions = [(r[0], r[1], d) for r in rows for d in days]
+    questions += [(r[1], r[0], d) for r in rows for d in days]
+    expected = [cold.edit(a, b, d) for a, b, d in questions]
+    cold.preload()
+    assert [cold.edit(a, b, d) for a, b, d in questions] == expected
+    assert sum(e is not None for e in expected) > 20
