@@ -93,6 +93,7 @@ class NcciTable:
         if not self._parts:
             raise CodeSetError(f"{info.path}: no PTP part files (ptp-*.sqlite); re-import it")
         self._conns: list[sqlite3.Connection] | None = None
+        self._ranges: list[tuple[str, str]] = []  # column-1 codes each part holds
         self._pairs: dict[str, int] | None = None  # pair -> packed row, or ~index in _multi
         self._multi: list[tuple[int, ...]] = []
         self._fast: Callable[[str, str, date], PtpEdit | None] | None = None
@@ -106,9 +107,14 @@ class NcciTable:
     def _connections(self) -> list[sqlite3.Connection]:
         if self._conns is None:
             conns = []
+            ranges = []
             for part in self._parts:
                 uri = f"{part.resolve().as_uri()}?mode=ro"
-                conns.append(sqlite3.connect(uri, uri=True, check_same_thread=False))
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                conns.append(conn)
+                low, high = conn.execute("SELECT min(c1), max(c1) FROM ptp").fetchone()
+                ranges.append((low or "", high or ""))
+            self._ranges = ranges
             self._conns = conns
         return self._conns
 
@@ -221,7 +227,9 @@ class NcciTable:
         """Every row for the pair, in force or not, oldest first."""
         rows: list[PtpEdit] = []
         with self._lock:
-            for conn in self._connections():
+            for conn, (low, high) in zip(self._connections(), self._ranges, strict=True):
+                if not low <= col1 <= high:
+                    continue  # parts split the table by column 1
                 rows.extend(
                     PtpEdit(col1, col2, date.fromordinal(_BASE + e), _day(d), str(m), bool(s), t)
                     for e, d, m, s, t in conn.execute(
