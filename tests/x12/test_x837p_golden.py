@@ -79,3 +79,15 @@ def test_line_note_and_unclean_names_pass_pyx12() -> None:
     assert [f.rule for f in findings] == ["X12-NAME-CHARS"]
     assert "'Smith*Jones~'" in findings[0].message and "claim E1001" in findings[0].message
     assert pyx12_errors(text) == []
+
+
+def test_identifiers_lose_x12_delimiters() -> None:
+    book = load_book()
+    claim = CASES["E1002"][0].model_copy(
+        update={"member_id": "1EG4*TE5MK73", "prior_authorization": "PA:2024~1"}
+    )
+    interchange, findings = build_837p([claim], book.settings, created=CREATED, numbers=NUMBERS)
+    text = interchange.x12()
+    assert "*MI*1EG4TE5MK73~" in text and "REF*G1*PA20241~" in text
+    assert {f.rule for f in findings} == {"X12-ID-CHARS"}
+    assert pyx12_errors(text) == []

@@ -37,6 +37,7 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", _NAME_OK.sub("", folded.upper())).strip()
 
 
+@lru_cache(maxsize=8192)
 def cleaned(text: str) -> tuple[str, bool]:
     """``clean(text)`` and whether that changed more than letter case and spacing."""
     out = clean(text)

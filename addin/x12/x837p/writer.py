@@ -123,6 +123,28 @@ class _Names:
             )
         return out
 
+    def ident(self, text: str, what: str, claim: str | None = None) -> str:
+        """An identifier (member ID, authorization, ...) without X12 delimiters."""
+        out = text.translate(_FORBIDDEN_IN_IDS).strip()
+        if out != text.strip():
+            self.findings.append(
+                Finding(
+                    rule="X12-ID-CHARS",
+                    severity="warning",
+                    message=(
+                        f"{'claim ' + claim + ': ' if claim else ''}{what} {text!r} is sent as "
+                        f"{out!r}: the characters * : ^ ~ separate X12 elements"
+                    ),
+                    value=text,
+                    fix="check the number against the card or the payer's letter",
+                    encounter_id=claim,
+                )
+            )
+        return out
+
+
+_FORBIDDEN_IN_IDS = str.maketrans("", "", "*:^~\r\n\t")
+
 
 def require_settings(settings: dict[str, str]) -> None:
     missing = [key for key in REQUIRED_SETTINGS if not settings.get(key, "").strip()]
@@ -186,11 +208,12 @@ def claim_loop(claim: Claim, names: _Names) -> Loop2300:
     """Loop 2300 with its provider loops and service lines for one claim."""
     cid = claim.claim_id
     facility = f"{claim.place_of_service}:B:{claim.frequency}"
+    cid = names.ident(cid, "claim ID (CLM01)", cid)
     segs: list[Seg] = [CLM(cid, amount(claim.total_charge), "", "", facility, "Y", "A", "Y", "Y")]
     if claim.prior_authorization:
-        segs.append(REF("G1", claim.prior_authorization))
+        segs.append(REF("G1", names.ident(claim.prior_authorization, "prior authorization", cid)))
     if claim.frequency in ("7", "8") and claim.payer_claim_number:
-        segs.append(REF("F8", claim.payer_claim_number))
+        segs.append(REF("F8", names.ident(claim.payer_claim_number, "payer claim number", cid)))
     codes = [f"{'ABK' if i == 0 else 'ABF'}:{icd(code)}" for i, code in enumerate(claim.diagnoses)]
     segs.append(HI(rest=tuple(codes)))
     loops: list[Loop] = []
@@ -306,10 +329,11 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                 key = (c.patient.last_name.upper(), c.patient.first_name.upper(), c.relationship)
                 dependents.setdefault(key, []).append(c)
         is_self = bool(sub_claims)
+        cid = lead.claim_id
         sbr = SBR(
             "P",
             "18" if is_self else "",
-            lead.group_number,
+            names.ident(lead.group_number, "group number", cid),
             "",
             "",
             "",
@@ -318,7 +342,6 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
             lead.claim_filing_indicator,
         )
         subscriber = lead.subscriber
-        cid = lead.claim_id
         sub_name = Loop2010BA(
             segments=[
                 NM1(
@@ -330,7 +353,7 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                     "",
                     "",
                     "MI",
-                    lead.member_id,
+                    names.ident(lead.member_id, "member ID", cid),
                 ),
                 *_person_segments(subscriber, names, cid, "subscriber", is_self),
             ]
@@ -346,7 +369,7 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                     "",
                     "",
                     "PI",
-                    lead.payer_id,
+                    names.ident(lead.payer_id, "payer ID", cid),
                 )
             ]
         )
