@@ -9,7 +9,7 @@ import shutil
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
@@ -50,7 +50,6 @@ class ImportOptions:
     fiscal_year: int | None = None
     code_column: str | None = None
     descriptor_column: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
