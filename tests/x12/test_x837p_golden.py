@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from x837p_pyx12 import pyx12_errors
 
 from addin.claims import build_claims
 from addin.models import Book, Claim
 from addin.x12.envelope import ControlNumbers
-from addin.x12.x837p import build_837p
+from addin.x12.x837p import build_837p, check_837p, read_837p
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "x837p"
 GOLDEN = DATA / "golden"
@@ -91,3 +94,57 @@ def test_identifiers_lose_x12_delimiters() -> None:
     assert "*MI*1EG4TE5MK73~" in text and "REF*G1*PA20241~" in text
     assert {f.rule for f in findings} == {"X12-ID-CHARS"}
     assert pyx12_errors(text) == []
+
+
+def test_subscriber_and_dependents_get_separate_subscriber_loops() -> None:
+    book = load_book()
+    child = CASES["E1004"][0]
+    own = CASES["E1001"][0].model_copy(
+        update={
+            "claim_id": "E2000",
+            "payer": child.payer,
+            "payer_id": child.payer_id,
+            "claim_filing_indicator": child.claim_filing_indicator,
+            "member_id": child.member_id,
+            "patient": child.subscriber,
+            "subscriber": child.subscriber,
+        }
+    )
+    interchange, _ = build_837p([own, child], book.settings, created=CREATED, numbers=NUMBERS)
+    text = interchange.x12()
+    assert text.count("HL*") == 4 and "HL*2*1*22*0~" in text and "HL*3*1*22*1~" in text
+    assert "SBR*P*18*GRP7781" in text and "SBR*P**B77001" in text
+    assert check_837p(interchange) == []
+    assert pyx12_errors(text) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    charges=st.lists(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2),
+        min_size=1,
+        max_size=6,
+    ),
+    day=st.dates(min_value=date(2015, 10, 1), max_value=date(2030, 12, 31)),
+    units=st.decimals(min_value=Decimal("0.5"), max_value=Decimal("99"), places=1),
+)
+def test_amounts_dates_and_units_read_back(
+    charges: list[Decimal], day: date, units: Decimal
+) -> None:
+    book = load_book()
+    base = CASES["E1001"][0]
+    lines = [
+        base.lines[0].model_copy(
+            update={"line_number": n, "charge": c, "date_of_service": day, "units": units}
+        )
+        for n, c in enumerate(charges, 1)
+    ]
+    claim = base.model_copy(update={"lines": lines, "total_charge": sum(charges)})
+    interchange, _ = build_837p([claim], book.settings, created=CREATED, numbers=NUMBERS)
+    doc = read_837p(interchange.x12())
+    assert check_837p(doc) == []
+    ((_, _, loop),) = doc.transactions()[0].claims()
+    assert Decimal(loop.clm.total) == sum(charges)  # type: ignore[union-attr]
+    read = [(Decimal(ln.sv1.charge), Decimal(ln.sv1.quantity)) for ln in loop.lines]  # type: ignore[union-attr]
+    assert read == [(c, units) for c in charges]
+    assert {ln.service_dates[0].value for ln in loop.lines} == {day.strftime("%Y%m%d")}

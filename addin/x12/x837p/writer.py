@@ -227,8 +227,11 @@ def claim_loop(claim: Claim, names: _Names) -> Loop2300:
 
 
 def _subscriber_key(claim: Claim) -> tuple[str, ...]:
+    # The subscriber's own claims and their dependents' go in separate 2000B loops: SBR02
+    # is 18 for the first and must be empty for the second.
     sub = claim.subscriber
-    return (claim.payer_id, claim.member_id, sub.last_name.upper(), sub.first_name.upper())
+    own = "self" if claim.relationship == "18" else "dependents"
+    return (claim.payer_id, claim.member_id, sub.last_name.upper(), sub.first_name.upper(), own)
 
 
 def build_transaction(
