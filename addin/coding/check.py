@@ -14,6 +14,7 @@ from addin.coding.rules.modifiers import ModifierRules
 from addin.coding.rules.payer_rules import PayerRules
 from addin.coding.rules.procedures import ProcedureRules
 from addin.coding.rules.registry import REGISTRY, Context
+from addin.coding.rules.screen import Screen
 from addin.coding.rules.sources import Sources, default_sources
 from addin.errors import InputError
 from addin.models import Book, Column, Encounter, Finding, ResultTable
@@ -80,9 +81,14 @@ def check(
     payers = frozenset(" ".join(p.payer.split()).casefold() for p in book.payers)
     check_encounter = fields.check_encounter
     check_lines = fields.check_lines
+    screen = Screen(ctx, payers)
+    clean_encounter = screen.clean_encounter
+    clean_lines = screen.clean_lines
     for enc in book.encounters:
-        check_encounter(ctx, enc, payers)
-        check_lines(ctx, enc)
+        if not clean_encounter(enc):
+            check_encounter(ctx, enc, payers)
+        if not clean_lines(enc):
+            check_lines(ctx, enc)
         icd.check(enc)
         procedures.check(enc)
         modifiers.check(enc)

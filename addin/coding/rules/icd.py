@@ -3,6 +3,7 @@ Excludes1, manifestation sequencing, sex and age, duplicates."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date
 
@@ -81,14 +82,26 @@ def _age(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
+class _Memo:
+    """Per-vintage answers that do not depend on the claim: code facts and Excludes1 pairs."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, CodeFacts] = {}
+        self.pairs: dict[tuple[str, str], str | None] = {}
+
+
+# Kept across checks: a workbook is checked again and again with the same codes. A reload of
+# the code sets makes new vintage objects, so stale answers are never reused.
+_memos: weakref.WeakKeyDictionary[Icd10cmVintage, _Memo] = weakref.WeakKeyDictionary()
+
+
 class IcdRules:
-    """Checks the diagnoses of each encounter; caches per code, per pair and per date."""
+    """Checks the diagnoses of each encounter; answers are cached per code, pair and date."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._vintage: dict[date | None, Icd10cmVintage | None] = {}
-        self._facts: dict[tuple[str, str], CodeFacts] = {}
-        self._pairs: dict[tuple[str, str], str | None] = {}
+        self._memo: dict[date | None, _Memo] = {}
         self._outside: dict[int, str] = {}
 
     def vintage(self, on: date | None) -> Icd10cmVintage | None:
@@ -98,18 +111,24 @@ class IcdRules:
             found = self._vintage[on] = icd10cm.vintage_for(on)
             return found
 
+    def memo(self, vintage: Icd10cmVintage) -> _Memo:
+        memo = _memos.get(vintage)
+        if memo is None:
+            memo = _memos[vintage] = _Memo()
+        return memo
+
     def facts(self, vintage: Icd10cmVintage, code: str, on: date | None) -> CodeFacts:
-        key = (vintage.info.name, code)
-        found = self._facts.get(key)
+        facts = self.memo(vintage).facts
+        found = facts.get(code)
         if found is None:
-            found = self._facts[key] = _classify(vintage, code, on)
+            found = facts[code] = _classify(vintage, code, on)
         return found
 
-    def excluded(self, a: str, edits_a: CodeEdits, b: str) -> str | None:
+    def excluded(self, memo: _Memo, a: str, edits_a: CodeEdits, b: str) -> str | None:
         """The Excludes1 note of ``a`` that names ``b``, if any (cached per ordered pair)."""
         key = (a, b)
         try:
-            return self._pairs[key]
+            return memo.pairs[key]
         except KeyError:
             pass
         compact = b.replace(".", "")
@@ -118,8 +137,37 @@ class IcdRules:
             if ref.matches(compact):
                 note = f"Excludes1 at {ref.at}: {ref.text}"
                 break
-        self._pairs[key] = note
+        memo.pairs[key] = note
         return note
+
+    def quiet(self, enc: Encounter, vintage: Icd10cmVintage) -> bool:
+        """True when no ICD rule can fire: every code known-good and no pair excluded."""
+        memo = self.memo(vintage)
+        facts = memo.facts
+        diagnoses = enc.diagnoses
+        edits_list: list[CodeEdits] = []
+        for code in diagnoses:
+            found = facts.get(code)
+            if found is None:
+                found = self.facts(vintage, code, enc.date_of_service)
+            edits = found.edits
+            if found.problem is not None or edits is None or not code:
+                return False
+            if edits.sex is not None or edits.ages:
+                return False
+            edits_list.append(edits)
+        if edits_list[0].manifestation is not None:
+            return False
+        if len(diagnoses) > 1:
+            if len(set(diagnoses)) != len(diagnoses):
+                return False
+            for i, edits in enumerate(edits_list):
+                if edits.excludes1:
+                    a = diagnoses[i]
+                    for b in diagnoses:
+                        if b != a and self.excluded(memo, a, edits, b) is not None:
+                            return False
+        return True
 
     def check(self, enc: Encounter) -> None:
         ctx = self.ctx
@@ -144,6 +192,8 @@ class IcdRules:
                 f"import the FY{year} ICD-10-CM files, then check again",
                 encounter_id=eid,
             )
+            return
+        if self.quiet(enc, vintage):
             return
         seen: dict[str, int] = {}
         good: list[tuple[int, str, CodeEdits]] = []
@@ -215,10 +265,10 @@ class IcdRules:
                             encounter_id=eid,
                         )
         if len(good) > 1:
-            self._excludes1(enc, good, row)
+            self._excludes1(enc, good, row, self.memo(vintage))
 
     def _excludes1(
-        self, enc: Encounter, good: list[tuple[int, str, CodeEdits]], row: int | None
+        self, enc: Encounter, good: list[tuple[int, str, CodeEdits]], row: int | None, memo: _Memo
     ) -> None:
         reported: set[tuple[int, int]] = set()
         for i, a, edits_a in good:
@@ -227,7 +277,7 @@ class IcdRules:
             for j, b, _ in good:
                 if i == j:
                     continue
-                note = self.excluded(a, edits_a, b)
+                note = self.excluded(memo, a, edits_a, b)
                 if note is None:
                     continue
                 pair = (min(i, j), max(i, j))

@@ -9,6 +9,7 @@ parsed from the tabular's note text into code prefixes and ranges.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from addin.codesets.icd10cm import Icd10cmVintage
@@ -111,34 +112,70 @@ def _in(compact: str, kind: str, bounds: tuple[str, str]) -> bool:
     return lo <= compact[:3] <= hi
 
 
+# Per vintage: what the title rules say about one tabular key, and its parsed Excludes1.
+# Many codes share a category and block, so each key is matched and parsed once.
+_title_memo: weakref.WeakKeyDictionary[Icd10cmVintage, dict[str, tuple[tuple[str, Edit], ...]]]
+_title_memo = weakref.WeakKeyDictionary()
+_refs_memo: weakref.WeakKeyDictionary[Icd10cmVintage, dict[str, tuple[Reference, ...]]]
+_refs_memo = weakref.WeakKeyDictionary()
+
+
+def _title_hits(vintage: Icd10cmVintage, key: str) -> tuple[tuple[str, Edit], ...]:
+    memo = _title_memo.get(vintage)
+    if memo is None:
+        memo = _title_memo[vintage] = {}
+    hits = memo.get(key)
+    if hits is None:
+        title = vintage.title(key)
+        is_code = key in vintage.codes
+        found: list[tuple[str, Edit]] = []
+        for kind, matcher, edit, value, severity, basis in _rules():
+            if kind != "title" or (edit == "manifestation" and not is_code):
+                continue
+            assert isinstance(matcher, re.Pattern)
+            if matcher.search(title):
+                found.append((edit, Edit(value, severity, basis)))
+        hits = memo[key] = tuple(found)
+    return hits
+
+
+def _excludes1(vintage: Icd10cmVintage, key: str) -> tuple[Reference, ...]:
+    memo = _refs_memo.get(vintage)
+    if memo is None:
+        memo = _refs_memo[vintage] = {}
+    refs = memo.get(key)
+    if refs is None:
+        parsed: list[Reference] = []
+        for kind, text in vintage.notes_for(key):
+            if kind == "excludes1":
+                parsed.extend(parse_references(text, key))
+        refs = memo[key] = tuple(parsed)
+    return refs
+
+
 def derive(vintage: Icd10cmVintage, code: str) -> CodeEdits:
     """The derived edits and parsed Excludes1 references of one code in one vintage."""
     compact = code.replace(".", "")
     chain = [key for key in vintage.ancestors(code, include_self=True) if not key.startswith("CH")]
-    titles = [vintage.title(key) for key in chain]
-    code_titles = [vintage.codes[key][2] for key in chain if key in vintage.codes]
     sex: Edit | None = None
     title_sexes: dict[str, Edit] = {}
     skipped: set[str] = set()
     ages: list[tuple[int, int, Edit]] = []
     manifestation: Edit | None = None
+    for key in chain:
+        for edit, found in _title_hits(vintage, key):
+            if edit == "sex":
+                title_sexes[found.value] = found
+            elif edit == "manifestation":
+                manifestation = found
     for kind, matcher, edit, value, severity, basis in _rules():
+        if kind == "title":
+            continue
+        assert isinstance(matcher, tuple)
         if kind == "skip":
-            assert isinstance(matcher, tuple)
             if _in(compact, "range", matcher):
                 skipped.add(edit)
             continue
-        if kind == "title":
-            assert isinstance(matcher, re.Pattern)
-            pool = code_titles if edit == "manifestation" else titles
-            if not any(matcher.search(title) for title in pool):
-                continue
-            if edit == "sex":
-                title_sexes[value] = Edit(value, severity, basis)
-            elif edit == "manifestation":
-                manifestation = Edit(value, severity, basis)
-            continue
-        assert isinstance(matcher, tuple)
         if not _in(compact, kind, matcher):
             continue
         if edit == "sex":
@@ -149,11 +186,7 @@ def derive(vintage: Icd10cmVintage, code: str) -> CodeEdits:
     # A title naming both sexes ("(female) (male)") demands neither.
     if sex is None and len(title_sexes) == 1 and "sex" not in skipped:
         sex = next(iter(title_sexes.values()))
-    excludes: list[Reference] = []
-    for key in chain:
-        for kind, text in vintage.notes_for(key):
-            if kind == "excludes1":
-                excludes.extend(parse_references(text, key))
+    excludes = [ref for key in chain for ref in _excludes1(vintage, key)]
     description = vintage.codes[code][2] if code in vintage.codes else ""
     right, left = bool(_RIGHT_RE.search(description)), bool(_LEFT_RE.search(description))
     laterality = None

@@ -39,28 +39,36 @@ class ModifierRules:
         eid = enc.encounter_id
         known = self.known
         kind = self.procedures.kind
+        kinds = self.procedures.kinds
         procedure_days: set[date | None] | None = None
         seen_lines: dict[tuple[str, tuple[str, ...], date | None], int | None] = {}
+        several = len(enc.lines) > 1
         for line in enc.lines:
             code = line.procedure_code
+            mods = line.modifiers
+            is_em = (kinds.get(code) or kind(code))[1]
+            if not mods and not is_em and not several:
+                continue
             row = line.row
             dos = line.date_of_service or enc.date_of_service
-            mods = line.modifiers
-            key = (code, tuple(sorted(mods)), dos)
-            if key in seen_lines:
-                ctx.add(
-                    DUPLICATE_LINE,
-                    row,
-                    "Procedure Code",
-                    code,
-                    f"{code} {'-'.join(mods)} on {dos} repeats row {seen_lines[key]}",
-                    "add the units to one line, or mark a repeat with 76/77/91 or 59/XE",
-                    encounter_id=eid,
-                )
-            else:
-                seen_lines[key] = row
+            if several:
+                key = (code, tuple(sorted(mods)) if len(mods) > 1 else tuple(mods), dos)
+                if key in seen_lines:
+                    ctx.add(
+                        DUPLICATE_LINE,
+                        row,
+                        "Procedure Code",
+                        code,
+                        f"{code} {'-'.join(mods)} on {dos} repeats row {seen_lines[key]}",
+                        "add the units to one line, or mark a repeat with 76/77/91 or 59/XE",
+                        encounter_id=eid,
+                    )
+                else:
+                    seen_lines[key] = row
             if mods:
                 for position, mod in enumerate(mods, start=1):
+                    if mod in known and mod not in mods[: position - 1]:
+                        continue
                     column = f"Modifier {position}"
                     if not _FORMAT_RE.match(mod):
                         ctx.add(
@@ -95,7 +103,6 @@ class ModifierRules:
                         )
                 if "RT" in mods or "LT" in mods:
                     self._sides(enc, line.dx_pointers, mods, row, code)
-            is_em = kind(code)[1]
             has_25 = "25" in mods
             if not is_em:
                 if has_25:
@@ -111,11 +118,10 @@ class ModifierRules:
                     )
                 continue
             if procedure_days is None:
-                procedure_days = {
-                    other.date_of_service or enc.date_of_service
-                    for other in enc.lines
-                    if kind(other.procedure_code)[2]
-                }
+                procedure_days = set()
+                for other in enc.lines:
+                    if (kinds.get(other.procedure_code) or kind(other.procedure_code))[2]:
+                        procedure_days.add(other.date_of_service or enc.date_of_service)
             if dos in procedure_days and not has_25:
                 ctx.add(
                     MISSING_25,

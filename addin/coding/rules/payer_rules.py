@@ -82,6 +82,7 @@ class PayerRules:
         self.ctx = ctx
         self.by_payer: dict[str, list[PayerRule]] = {}
         self.any_payer: list[PayerRule] = []
+        self._for_payer: dict[str, list[PayerRule]] = {}
         self._compile()
 
     def _error(self, row: int | None, column: str, value: str, problem: str, fix: str) -> None:
@@ -295,9 +296,11 @@ class PayerRules:
     def check(self, enc: Encounter) -> None:
         if not (self.by_payer or self.any_payer):
             return
-        applicable = self.by_payer.get(" ".join(enc.payer.split()).casefold(), [])
-        if self.any_payer:
-            applicable = applicable + self.any_payer
+        applicable = self._for_payer.get(enc.payer)
+        if applicable is None:
+            key = " ".join(enc.payer.split()).casefold()
+            applicable = self.by_payer.get(key, []) + self.any_payer
+            self._for_payer[enc.payer] = applicable
         for payer_rule in applicable:
             if payer_rule.diagnoses is not None and not any(
                 dx.startswith(prefix) for dx in enc.diagnoses for prefix in payer_rule.diagnoses

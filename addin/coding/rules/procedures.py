@@ -38,13 +38,13 @@ class ProcedureRules:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._kinds: dict[str, CodeKind] = {}
+        self.kinds: dict[str, CodeKind] = {}
         self.unverified: dict[str, int] = {"CPT": 0, "HCPCS": 0, "NCCI PTP": 0, "MUE": 0}
         self._bypass = ncci_bypass_modifiers()
         self._distinct = self._bypass - anatomic_modifiers()
 
     def kind(self, code: str) -> CodeKind:
-        found = self._kinds.get(code)
+        found = self.kinds.get(code)
         if found is None:
             if _CPT_RE.match(code):
                 found = ("CPT", in_ranges(code, EM_RANGES), in_ranges(code, PROCEDURE_RANGES))
@@ -52,7 +52,7 @@ class ProcedureRules:
                 found = ("HCPCS", False, False)
             else:
                 found = ("", False, False)
-            self._kinds[code] = found
+            self.kinds[code] = found
         return found
 
     def check(self, enc: Encounter) -> None:
@@ -61,11 +61,12 @@ class ProcedureRules:
         eid = enc.encounter_id
         enc_dos = enc.date_of_service
         unverified = self.unverified
+        kinds = self.kinds
         for line in enc.lines:
             code = line.procedure_code
             if not code:
                 continue
-            kind = self.kind(code)[0]
+            kind = (kinds.get(code) or self.kind(code))[0]
             if not kind:
                 ctx.add(
                     FORMAT,
@@ -121,18 +122,21 @@ class ProcedureRules:
         mue = self.ctx.sources.mue
         assert mue is not None
         totals: dict[tuple[str, date], tuple[int, int, int, ServiceLine]] = {}
-        for line in enc.lines:
+        lines = enc.lines
+        limit_of = mue.limit
+        for line in lines:
             dos = line.date_of_service or enc.date_of_service
             if dos is None or not line.procedure_code:
                 continue
-            limit = mue.limit(line.procedure_code, dos)
+            limit = limit_of(line.procedure_code, dos)
             if limit is None:
                 continue
             value, mai = limit
             units = int(line.units) if line.units > 0 else 0
-            if mai == 1:
+            if mai == 1 or len(lines) == 1:  # one line: its units are the day's units
                 if units > value:
-                    self._mue_finding(enc, line, units, value, mai, "on this line")
+                    where = "on this line" if mai == 1 else f"on {dos}"
+                    self._mue_finding(enc, line, units, value, mai, where)
             else:
                 key = (line.procedure_code, dos)
                 before = totals.get(key)
@@ -166,26 +170,38 @@ class ProcedureRules:
     def _ptp(self, enc: Encounter) -> None:
         ptp = self.ctx.sources.ptp
         assert ptp is not None
+        # PTP edits apply to one provider's lines on one date of service.
         groups: dict[tuple[date, str], list[ServiceLine]] = {}
-        for line in enc.lines:
-            dos = line.date_of_service or enc.date_of_service
-            if dos is not None and line.procedure_code:
-                npi = line.rendering_npi or enc.rendering_npi
-                groups.setdefault((dos, npi), []).append(line)
+        enc_dos, enc_npi = enc.date_of_service, enc.rendering_npi
+        if enc_dos is not None and all(
+            len(line.procedure_code) == 5
+            and (line.date_of_service is None or line.date_of_service == enc_dos)
+            and (not line.rendering_npi or line.rendering_npi == enc_npi)
+            for line in enc.lines
+        ):
+            groups[(enc_dos, enc_npi)] = enc.lines
+        else:
+            for line in enc.lines:
+                dos = line.date_of_service or enc_dos
+                if dos is not None and len(line.procedure_code) == 5:
+                    npi = line.rendering_npi or enc_npi
+                    groups.setdefault((dos, npi), []).append(line)
         bypass = self._bypass
         # An anatomic modifier on the column-one line alone says nothing about the pair.
         distinct = self._distinct
+        lookup = ptp.indicator
         for (dos, _npi), lines in groups.items():
             if len(lines) < 2:
                 continue
-            for first in lines:
-                for second in lines:
-                    if first is second or first.procedure_code == second.procedure_code:
-                        continue
-                    indicator = ptp.indicator(first.procedure_code, second.procedure_code, dos)
+            codes = [line.procedure_code for line in lines]
+            for i, code1 in enumerate(codes):
+                for j, code2 in enumerate(codes):
+                    if code1 == code2:
+                        continue  # also the line itself
+                    indicator = lookup(code1, code2, dos)
                     if indicator is None or indicator == 9:
                         continue
-                    code1, code2 = first.procedure_code, second.procedure_code
+                    first, second = lines[i], lines[j]
                     if indicator == 0:
                         self.ctx.add(
                             PTP,

@@ -81,7 +81,7 @@ class MemoryPtp:
         self._pairs: dict[str, int | list[int]] = {}
         for column1, column2, start, end, indicator in rows:
             packed = self.pack(start, end, indicator)
-            key = column1 + "|" + column2
+            key = column1 + column2  # both 5 characters, so the join is unambiguous
             old = self._pairs.get(key)
             if old is None:
                 self._pairs[key] = packed
@@ -98,7 +98,7 @@ class MemoryPtp:
         return len(self._pairs)
 
     def indicator(self, column1: str, column2: str, on: date) -> int | None:
-        found = self._pairs.get(column1 + "|" + column2)
+        found = self._pairs.get(column1 + column2)
         if found is None:
             return None
         day = on.toordinal()
