@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -54,3 +56,21 @@ def load_claims_json(path: Path) -> list[Claim]:
                 f"{path}: claim {number} field {where}: {first['msg']}; fix the JSON"
             ) from None
     return claims
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a large read + reconcile.
+
+    Each transaction set's models live long enough to reach the oldest generation, so the
+    collector keeps rescanning the growing results: on 40,000 claims that doubles the run
+    time. Our models hold no reference cycles, so reference counting frees them anyway. For
+    short-lived processes (the command line); a long-running host may prefer to leave it on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

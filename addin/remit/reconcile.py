@@ -30,7 +30,11 @@ from addin.remit.results import (
     _m,
 )
 from addin.remit.rows import remittance_rows
+from addin.x12.x835 import model_builder
 
+_new_result = model_builder(ClaimResult)
+_new_event = model_builder(PaymentEvent)
+_new_total = model_builder(AdjustmentTotal)
 FORWARDED = frozenset({"19", "20", "21", "23"})
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})
 __all__ = ["STATUSES", "ClaimResult", "Reconciliation", "Status", "UnmatchedClaim", "reconcile"]
@@ -187,7 +191,7 @@ class _Acc:
         self.payer_keys.append(key)
         self.splits.append("MA15" in codes)
         self.events.append(
-            PaymentEvent.model_construct(
+            _new_event(
                 trace_number=rem.trace_number,
                 payer=rem.payer_name or rem.payer_id,
                 payment_date=day,
@@ -272,7 +276,7 @@ def _summarise(
     first = min((line.date_of_service for line in claim.lines), default=None)
     # Values here are already typed (Decimals to the cent, dates): skip re-validation, which
     # costs more than the reconciliation itself on large remittances.
-    result = ClaimResult.model_construct(
+    result = _new_result(
         encounter_id=claim.encounter_id,
         claim_id=claim.claim_id,
         payer=claim.payer,
@@ -296,9 +300,7 @@ def _summarise(
     result.remark_codes = acc.remark_codes
     result.last_payment = acc.last_payment
     result.adjustments = [
-        AdjustmentTotal.model_construct(group=g, reason=r, amount=a)
-        for (g, r), a in sorted(acc.totals.items())
-        if a
+        _new_total(group=g, reason=r, amount=a) for (g, r), a in sorted(acc.totals.items()) if a
     ]
     # Several payers (primary, then secondary) each send their CLP: the allowed amount and
     # contractual write-off come from the first payer, the patient's share from the last.

@@ -29,7 +29,7 @@ M = TypeVar("M", bound=BaseModel)
 CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI", "CR"})
 
 
-def _builder(cls: type[M]) -> Callable[..., M]:
+def model_builder(cls: type[M]) -> Callable[..., M]:
     """A fast ``cls.model_construct`` for the hot loop models.
 
     The parser hands over values it has already typed (two-place Decimals, dates, strings),
@@ -61,9 +61,9 @@ def _builder(cls: type[M]) -> Callable[..., M]:
     return build
 
 
-_construct_adj = _builder(Adjustment)
-_construct_svc = _builder(Loop2110)
-_construct_clp = _builder(Loop2100)
+_construct_adj = model_builder(Adjustment)
+_construct_svc = model_builder(Loop2110)
+_construct_clp = model_builder(Loop2100)
 
 
 class _Parser:
