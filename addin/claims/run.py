@@ -90,6 +90,7 @@ def run_claims(
     book: Book,
     *,
     x12_dir: Path | None = None,
+    x12_path: Path | None = None,
     scrub: bool = True,
     today: date | None = None,
     created: datetime | None = None,
@@ -98,6 +99,7 @@ def run_claims(
     """Scrub ``book`` (unless told not to), build claims, and write one 837P for them.
 
     Encounters with an ``error`` finding are held. No file is written when nothing was built.
+    The 837P goes to ``x12_path``, else ``<x12_dir or the workbook's folder>/<name>-<ISA13>.837``.
     The written file is read back through our semantic checks; any problem is a finding.
     """
     if scrub:
@@ -113,7 +115,7 @@ def run_claims(
     require_settings(book.settings)
     store = store or ControlNumberStore()
     numbers = store.reserve(book.settings["Submitter ID"].strip())
-    path = default_x12_path(book, x12_dir, numbers.interchange)
+    path = x12_path or default_x12_path(book, x12_dir, numbers.interchange)
     run.write = write_837p(result.claims, book.settings, path, created=created, numbers=numbers)
     run.findings.extend(run.write.findings)
     run.findings.extend(check_837p(run.write.interchange))

@@ -114,3 +114,15 @@ def test_claims_command_table_and_errors(workbook: Path, tmp_path: Path) -> None
     assert both.exit_code != 0
     missing = runner.invoke(app, ["claims", str(tmp_path / "nope.xlsx")])
     assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+def test_claims_command_exact_x12_path_and_no_check(workbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "send" / "today.837"
+    result = CliRunner().invoke(
+        app, ["claims", str(workbook), "--x12", str(target), "--no-check", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["x12"] == str(target) and target.is_file()
+    assert data["findings"] and all(f["rule"] != "ICD-BILLABLE" for f in data["findings"])
+    assert Path(data["written"]).name == "clinic.claimbook.xlsx"
