@@ -218,25 +218,36 @@ def codesets_remove(
 
 @app.command()
 @friendly
-def demo() -> None:
-    """Show what Claimbook does on the shipped defaults."""
-    codesets_info(as_json=False)
-    samples: list[tuple[str, date | None]] = [
-        ("E11.9", None),
-        ("e119", None),
-        ("E11", None),
-        ("S93.402A", None),
-        ("S80.01A", None),
-        ("E11.99", None),
-        ("I10", date(2026, 11, 3)),
-    ]
-    table = Table(title="Lookups")
-    for column in ("typed", "date of service", "status", "answer"):
-        table.add_column(column)
-    for typed, on in samples:
-        result = codesets.lookup(typed, on)
-        table.add_row(typed, str(on or "newest"), result.status, result.message)
-    console.print(table)
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo's inputs and results.")
+    ] = Path("out/demo"),
+    encounters: Annotated[
+        int, typer.Option("--encounters", min=20, help="Encounters in the quarter.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 2026,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a synthetic clinic's quarter through every stage and print what happened.
+
+    Generates the clinic workbook, 835 files and a payer's remittance sheet from the seed
+    into OUT/inputs; checks, suggests missing codes, builds the claims and 837P (OUT/x12),
+    reconciles, and writes every result sheet into OUT/<clinic> - results.xlsx.
+    """
+    from addin.demo import STEPS, run_demo
+    from addin.demo.report import clinic_tables, progress_bar
+
+    with progress_bar(err_console, len(STEPS) + 1, enabled=not as_json) as step:
+        result = run_demo(out, encounters=encounters, seed=seed, progress=step)
+    summary = result.run.summary()
+    if as_json:
+        print_json(result.to_json())
+        return
+    console.print(clinic_tables(summary))
+    console.print(
+        f"results: {summary['output']}\n837P: {summary['x12']}\ninputs: {result.inputs.folder}",
+        highlight=False,
+    )
 
 
 @app.command("remit")

@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "remit": 5,
     "sheets": 6,
     "checkbook": 7,
+    "demo": 7,
     "excel": 7,
     "cli": 7,
     "__init__": 7,

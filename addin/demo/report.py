@@ -1,0 +1,102 @@
+"""Terminal renderings of a clinic run's summary (for ``claimbook demo`` and ``batch``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+def clinic_tables(summary: dict[str, Any]) -> RenderableType:
+    """Claims, findings, outcomes and A/R of one clinic as rich tables."""
+    work = Table(title="Claims and findings", show_header=False)
+    work.add_column("what")
+    work.add_column("count", justify="right")
+    f = summary["findings"]
+    before = summary["findings_before_suggestion"]
+    for label, value in (
+        ("encounters", summary["encounters"]),
+        ("claims built", summary["claims_built"]),
+        ("claims held (an error to fix)", summary["claims_held"]),
+        ("diagnoses suggested from text", summary["suggested"]),
+        ("findings: errors", f"{f['error']}  (before suggestion {before['error']})"),
+        ("findings: warnings", f["warning"]),
+        ("findings: info", f["info"]),
+    ):
+        work.add_row(label, str(value))
+    outcomes = Table(title="Remittances reconciled")
+    for column in ("status", "claims", "billed", "paid"):
+        outcomes.add_column(column, justify="left" if column == "status" else "right")
+    for status, row in summary["statuses"].items():
+        if row["claims"]:
+            label = status
+            if status == "underpaid":
+                label = f"underpaid (short {row['short']})"
+            outcomes.add_row(label, str(row["claims"]), row["billed"], row["paid"])
+    aging = Table(title=f"A/R by age as of {summary['as_of']}")
+    for label in summary["aging"]:
+        aging.add_column(label, justify="right")
+    aging.add_row(*summary["aging"].values())
+    money = Table(title="Deposits", show_header=False)
+    money.add_column("what")
+    money.add_column("amount", justify="right")
+    for label, key in (
+        ("claim payments (CLP04)", "claims_paid"),
+        ("provider adjustments (PLB)", "provider_adjustments"),
+        ("deposits (BPR02)", "deposits"),
+        ("unaccounted", "difference"),
+    ):
+        money.add_row(label, str(summary[key]))
+    money.add_row("payments / files", f"{summary['payments']} / {summary['remittance_files']}")
+    return Group(work, outcomes, aging, money)
+
+
+def batch_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """One row per clinic."""
+    table = Table(title="Clinics")
+    for column in ("clinic", "claims", "held", "errors", "paid", "denied", "underpaid",
+                   "A/R", "difference"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "clinic" else "right")
+    for row in rows:
+        s = row["summary"]
+        st = s["statuses"]
+        table.add_row(
+            row["clinic"],
+            str(s["claims_built"]),
+            str(s["claims_held"]),
+            str(s["findings"]["error"]),
+            s["claims_paid"],
+            str(st["denied"]["claims"]),
+            str(st["underpaid"]["claims"]),
+            s["aging"]["total"],
+            s["difference"],
+        )
+    return table
+
+
+@contextmanager
+def progress_bar(
+    console: Console, total: int, enabled: bool = True
+) -> Iterator[Callable[[str], None]]:
+    """A progress bar advanced by calling the yielded function with each step's name."""
+    with Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not enabled,
+    ) as bar:
+        task = bar.add_task("starting", total=total)
+        done = [-1]
+
+        def step(name: str) -> None:
+            done[0] += 1
+            bar.update(task, description=name, completed=done[0])
+
+        yield step
+        bar.update(task, description="done", completed=total)

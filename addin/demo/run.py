@@ -1,0 +1,121 @@
+"""``claimbook demo``: generate the clinic's quarter from the seed and run it end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from addin.demo import data
+from addin.demo.data import ZERO
+from addin.demo.era import Remits, adjudicate, write_remits
+from addin.demo.generate import DemoData, generate, write_workbook
+from addin.demo.pipeline import ClinicRun, Progress, run_clinic
+
+INPUTS = "inputs"
+ANSWERS = "answer-key.json"
+
+
+@dataclass
+class DemoInputs:
+    """The generated files and what the generator meant by them."""
+
+    folder: Path
+    workbook: Path
+    remittances: list[Path]
+    demo: DemoData
+    remits: Remits
+
+    def answer_key(self) -> dict[str, Any]:
+        """What the run should find: seeded mistakes, intended outcomes, deposits."""
+        r = self.remits
+        return {
+            "seed": self.demo.seed,
+            "encounters": len(self.demo.encounters),
+            "billable": len(self.demo.billable),
+            "mistakes": [
+                {
+                    "encounter_id": e.encounter_id,
+                    "rule": e.mistake,
+                    "column": e.mistake_column,
+                    "rows": e.rows,
+                }
+                for e in self.demo.encounters
+                if e.mistake
+            ],
+            "suggested": {
+                e.encounter_id: [code for code, _ in e.diagnoses]
+                for e in self.demo.encounters
+                if e.suggested
+            },
+            "outcomes": dict(Counter(r.intent.values())),
+            "intent": r.intent,
+            "denial_reasons": r.denial_reasons,
+            "reversed": r.reversed,
+            "split": r.split,
+            "interest": r.interest,
+            "payments": len(r.checks),
+            "deposits": f"{r.deposits:.2f}",
+            "claims_paid": f"{sum((c.paid for k in r.checks for c in k.claims), ZERO):.2f}",
+            "provider_adjustments": f"{sum((a for k in r.checks for *_, a in k.plb), ZERO):.2f}",
+        }
+
+
+def make_inputs(
+    folder: Path, encounters: int = data.ENCOUNTERS, seed: int = data.SEED
+) -> DemoInputs:
+    """Write the demo workbook, the 835 files, the portal sheet and the answer key."""
+    demo = generate(encounters, seed)
+    remits = adjudicate(demo)
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = write_workbook(demo, folder / data.WORKBOOK_NAME)
+    paths = write_remits(remits, demo.settings, folder / "remittances")
+    inputs = DemoInputs(folder, workbook, paths, demo, remits)
+    (folder / ANSWERS).write_text(json.dumps(inputs.answer_key(), indent=1), encoding="utf-8")
+    return inputs
+
+
+@dataclass
+class DemoResult:
+    """The demo's inputs and the clinic run over them."""
+
+    inputs: DemoInputs
+    run: ClinicRun
+
+    def to_json(self) -> dict[str, Any]:
+        return {"summary": self.run.summary(), "intended": self.inputs.answer_key()}
+
+
+def run_demo(
+    out: Path,
+    *,
+    encounters: int = data.ENCOUNTERS,
+    seed: int = data.SEED,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Generate the quarter into ``out/inputs`` and run it; results in ``out/<clinic>.xlsx``.
+
+    ``out`` is emptied of an earlier demo's files first (only the names the demo writes).
+    """
+    step = progress or (lambda _: None)
+    step("generate the quarter")
+    for old in (out / INPUTS, out / "x12"):
+        if old.exists():
+            shutil.rmtree(old)
+    inputs = make_inputs(out / INPUTS, encounters, seed)
+    result = out / data.WORKBOOK_NAME.replace(".xlsx", " - results.xlsx")
+    run = run_clinic(
+        inputs.workbook,
+        inputs.remittances,
+        out=result,
+        x12_dir=out / "x12",
+        today=data.AS_OF,
+        as_of=data.AS_OF,
+        progress=step,
+    )
+    demo_result = DemoResult(inputs, run)
+    (out / "summary.json").write_text(json.dumps(run.summary(), indent=1), encoding="utf-8")
+    return demo_result
