@@ -21,6 +21,7 @@ from addin.models import (
     ServiceLine,
 )
 from addin.models.types import Severity
+from addin.x12.x837p.text import parse_ndc
 
 MAX_LINES = 50
 MAX_DIAGNOSES = 12
@@ -395,6 +396,17 @@ def _build_one(
                 value=day.isoformat(),
             )
         dates.append(day)
+        if line.ndc and parse_ndc(line.ndc) is None:
+            state.problem(
+                "CLAIM-NDC",
+                f"line {line.procedure_code}: NDC {line.ndc!r} cannot be sent",
+                column="NDC",
+                row=line.row,
+                value=line.ndc,
+                fix="type the NDC as on the package (5-4-2, 4-4-2, 5-3-2 or 5-4-1 with "
+                "hyphens, or 11 digits), optionally followed by a unit and quantity: "
+                "63323-0165-01 ML 2",
+            )
         pointers = _pointers(line, position, len(diagnoses), state)
         priced.append((line, pointers))
         if line.rendering_npi and enc.rendering_npi and line.rendering_npi != enc.rendering_npi:

@@ -211,3 +211,13 @@ def test_claims_table_one_row_per_line(book: Book) -> None:
     assert first[header.index("Procedure Code")] == "99213"
     assert first[header.index("Modifiers")] == "25"
     assert first[header.index("Dx Pointers")] == "1,2"
+
+
+def test_bad_ndc_holds_and_ndc_quantity_is_kept(book: Book) -> None:
+    base = one(book)
+    bad = base.model_copy(update={"lines": [base.lines[0].model_copy(update={"ndc": "123"})]})
+    result = build(book, [bad])
+    assert result.held and "NDC '123'" in result.held[0].reasons[0]
+    good_line = base.lines[0].model_copy(update={"ndc": "63323-0165-01 ML 2"})
+    good = base.model_copy(update={"lines": [good_line]})
+    assert build(book, [good]).claims[0].lines[0].ndc == "63323-0165-01 ML 2"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from addin.x12.segments import Delimiters, read_segments
 from addin.x12.x837p.reader import read_837p
-from addin.x12.x837p.text import amount, cleaned, ndc11
+from addin.x12.x837p.text import amount, cleaned, ndc11, parse_ndc
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,17 @@ def test_golden_rewritten_with_any_delimiters_reads_back(delims: Delimiters) -> 
         assert [e.split(":") for e in old] == [e.split(delims.component) for e in new]
     again = read_837p(text).interchanges[0].x12()
     assert again == text
+
+
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("63323-0165-01", ("63323016501", "UN", "")),
+        ("63323-0165-01 ML 2", ("63323016501", "ML", "2")),
+        ("63323016501 ml0.5", ("63323016501", "ML", "0.5")),
+        ("63323-0165-01 XX 2", None),
+        ("633230165", None),
+    ],
+)
+def test_parse_ndc(text: str, out: tuple[str, str, str] | None) -> None:
+    assert parse_ndc(text) == out

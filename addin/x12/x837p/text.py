@@ -78,3 +78,27 @@ def ndc11(value: str) -> str | None:
     if text.isdigit() and len(text) == 11:
         return text
     return None
+
+
+NDC_UNITS = ("F2", "GR", "ME", "ML", "UN")
+_NDC_QTY = re.compile(r"^(F2|GR|ME|ML|UN)\s*(\d+(?:\.\d+)?)$")
+
+
+def parse_ndc(value: str) -> tuple[str, str, str] | None:
+    """``63323-0165-01`` or ``63323-0165-01 ML 2`` -> (11-digit NDC, unit, quantity or "").
+
+    The unit and quantity (CTP05/CTP04) are optional; without them the line's units are sent
+    as UN. None when the NDC cannot be read.
+    """
+    text = value.strip().upper()
+    code, _, rest = text.partition(" ")
+    ndc = ndc11(code)
+    if ndc is None:
+        return None
+    rest = rest.strip()
+    if not rest:
+        return ndc, "UN", ""
+    match = _NDC_QTY.match(rest)
+    if match is None:
+        return None
+    return ndc, match.group(1), match.group(2)

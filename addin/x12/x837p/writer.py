@@ -64,7 +64,7 @@ from addin.x12.x837p.segs import (
     RawSegment,
     Seg,
 )
-from addin.x12.x837p.text import amount, clean, cleaned, d8, icd, ndc11, quantity
+from addin.x12.x837p.text import amount, clean, cleaned, d8, icd, parse_ndc, quantity
 
 VERSION = "005010X222A1"
 REQUIRED_SETTINGS = (
@@ -197,9 +197,12 @@ def _line_loop(line: ClaimLine, number: int, claim_pos: str) -> Loop2400:
     if line.note:
         segs.append(NTE("ADD", clean(line.note)[:80]))
     loops: list[Loop] = []
-    ndc = ndc11(line.ndc) if line.ndc else None
-    if ndc:
-        drug = Loop2410(segments=[LIN("", "N4", ndc), CTP("", "", "", quantity(line.units), "UN")])
+    drug_id = parse_ndc(line.ndc) if line.ndc else None
+    if drug_id:
+        ndc, unit, qty = drug_id
+        drug = Loop2410(
+            segments=[LIN("", "N4", ndc), CTP("", "", "", qty or quantity(line.units), unit)]
+        )
         loops.append(drug)
     return Loop2400(segments=segs, loops=loops)
 
