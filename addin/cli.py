@@ -521,6 +521,37 @@ def check_command(
         raise typer.Exit(1)
 
 
+@app.command("suggest-missing")
+@friendly
+def suggest_missing_command(
+    book: Annotated[Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the Suggestions sheet into this copy.")
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
+    ] = False,
+    top: Annotated[int, typer.Option("--top", help="Codes per phrase.")] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest codes for encounters with a Diagnosis Text but no Dx (the Suggestions sheet)."""
+    from addin.excel.operations import run_on_file, suggest_missing_codes
+
+    if out is not None and in_place:
+        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
+    outcome, written = run_on_file(
+        lambda path: suggest_missing_codes(path, top=top), book, out=out, in_place=in_place
+    )
+    if as_json:
+        table = outcome.tables[0]
+        names = [c.name for c in table.columns]
+        print_json({"suggestions": [dict(zip(names, r, strict=True)) for r in table.rows],
+                    "written": str(written)})  # fmt: skip
+        return
+    console.print(outcome.summary, highlight=False)
+    console.print(f"wrote {written}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

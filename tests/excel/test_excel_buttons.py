@@ -1,0 +1,214 @@
+"""The buttons write the same sheets as the command line on the same workbook."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import python_calamine as pc
+from excel_fakes import FakeBook, Formula
+from typer.testing import CliRunner
+
+from addin.cli import app
+from addin.excel import macros, operations
+from addin.x12.x837p.reader import read_837p
+
+RESULT_SHEETS = ("Remittance", "Reconciliation", "Denials", "Aging", "Dashboard")
+
+
+def _norm(value: Any) -> Any:
+    assert not isinstance(value, Formula), f"{value!r} became a formula"
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+def _trim(grid: list[list[Any]]) -> list[list[Any]]:
+    rows = [[_norm(v) for v in row] for row in grid]
+    rows = [row[: max((i + 1 for i, v in enumerate(row) if v != ""), default=0)] for row in rows]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def file_sheet(path: Path, sheet: str) -> list[list[Any]]:
+    book = pc.CalamineWorkbook.from_path(str(path))
+    return _trim(book.get_sheet_by_name(sheet).to_python())
+
+
+def fake_sheet(book: FakeBook, sheet: str) -> list[list[Any]]:
+    return _trim(book.sheets[sheet].grid())
+
+
+def filled_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    return {
+        (c.row, c.column)
+        for row in ws.iter_rows()
+        for c in row
+        if c.fill is not None and c.fill.fill_type == "solid"
+    }
+
+
+def cli(*args: str) -> None:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_check_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
+    expected = tmp_path / "cli.xlsx"
+    cli("check", str(clinic), "--out", str(expected))
+    book = FakeBook.open(clinic)
+    before = fake_sheet(book, "Encounters")
+    outcome = macros.check_encounters(book=book)
+    assert outcome is not None
+    findings = fake_sheet(book, "Findings")
+    assert findings == file_sheet(expected, "Findings")
+    assert any("E11" in str(cell) for row in findings for cell in row)
+    assert any("Nobody Insurance" in str(cell) for row in findings for cell in row)
+    # the same Encounters cells are filled, and their values did not change
+    assert set(book.sheets["Encounters"].colors) == filled_cells(expected, "Encounters")
+    assert book.sheets["Encounters"].colors
+    assert fake_sheet(book, "Encounters") == before
+    assert book.app.alerts == [f"Check encounters: {outcome.summary}"]
+    assert "errors" in outcome.summary
+
+
+def test_operation_on_a_file_is_the_cli_byte_for_byte(clinic: Path, tmp_path: Path) -> None:
+    expected = tmp_path / "cli.xlsx"
+    cli("check", str(clinic), "--out", str(expected))
+    _, written = operations.run_on_file(
+        operations.check_encounters, clinic, out=tmp_path / "op.xlsx"
+    )
+    with zipfile.ZipFile(expected) as a, zipfile.ZipFile(written) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+
+
+def test_suggest_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
+    expected = tmp_path / "cli.xlsx"
+    cli("suggest-missing", str(clinic), "--out", str(expected))
+    book = FakeBook.open(clinic)
+    assert macros.suggest_missing_codes(book=book) is not None
+    rows = fake_sheet(book, "Suggestions")
+    assert rows == file_sheet(expected, "Suggestions")
+    header = rows[0]
+    code = header.index("Code")
+    by_phrase = {(r[header.index("Phrase")], r[header.index("Rank")]): r[code] for r in rows[1:]}
+    assert by_phrase[("flu shot", 1.0)] == "Z23"
+    assert by_phrase[("HTN", 1.0)] == "I10"
+    # text that looks like a formula stays text (the fake turns "=..." into a Formula)
+    texts = {r[header.index("Diagnosis Text")] for r in rows[1:]}
+    assert "flu shot; HTN" in texts
+
+
+def test_claims_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
+    expected = tmp_path / "cli.xlsx"
+    x12 = tmp_path / "x12"
+    cli("claims", str(clinic), "--out", str(expected), "--x12-dir", str(x12))
+    book = FakeBook.open(clinic)
+    outcome = macros.build_claims(book=book)
+    assert outcome is not None
+    assert fake_sheet(book, "Claims") == file_sheet(expected, "Claims")
+    # the 837P goes beside the workbook, named after it, with the same claims
+    (written,) = outcome.files
+    assert written.parent == clinic.parent and written.name.startswith("clinic-")
+    (from_cli,) = x12.glob("*.837")
+    ours, theirs = _segments(written, "CLM", "SV1", "HI"), _segments(from_cli, "CLM", "SV1", "HI")
+    assert ours == theirs and any(s.startswith("CLM*V1*") for s in ours)
+    assert read_837p(written).transactions()
+    assert "837P" in book.app.alerts[-1]
+
+
+def _segments(path: Path, *ids: str) -> list[str]:
+    text = path.read_text(encoding="ascii")
+    return [s.strip() for s in text.split("~") if s.strip().split("*", 1)[0] in ids]
+
+
+def test_remittance_buttons_match_the_cli(clinic: Path, era: Path, tmp_path: Path) -> None:
+    expected = tmp_path / "cli.xlsx"
+    cli("reconcile", str(clinic), str(era), "--out", str(expected))
+    book = FakeBook.open(clinic)
+    assert macros.import_remittance(str(era), book=book) is not None
+    kept = operations.remittance_files(clinic)
+    assert [p.name for p in kept] == [era.name] and kept[0].read_bytes() == era.read_bytes()
+    for sheet in RESULT_SHEETS:
+        assert fake_sheet(book, sheet) == file_sheet(expected, sheet), sheet
+    # Reconcile again later: the kept files are read again, the sheets replaced, not added
+    again = FakeBook.open(clinic)
+    assert macros.reconcile(book=again) is not None
+    names = [s.name for s in again.sheets]
+    assert sorted(n for n in names if n in RESULT_SHEETS) == sorted(RESULT_SHEETS)
+    for sheet in RESULT_SHEETS:
+        assert fake_sheet(again, sheet) == file_sheet(expected, sheet), sheet
+    assert macros.reconcile(book=again) is not None
+    assert [s.name for s in again.sheets] == names
+
+
+def test_windows_dialog_when_the_vba_passes_no_files(clinic: Path, era: Path) -> None:
+    book = FakeBook.open(clinic)
+    book.app.chosen = (str(era),)  # what GetOpenFilename(MultiSelect) returns
+    assert macros.import_remittance("", book=book) is not None
+    assert "Remittance" in [s.name for s in book.sheets]
+    cancelled = FakeBook.open(clinic)
+    assert macros.import_remittance("", book=cancelled) is None  # dialog cancelled
+    assert cancelled.app.alerts == []
+
+
+@pytest.mark.parametrize(
+    ("button", "message"),
+    [
+        (macros.build_claims, "save the workbook first"),
+        (macros.reconcile, "save the workbook first"),
+    ],
+)
+def test_unsaved_workbook_is_a_message(button: Any, message: str, clinic: Path) -> None:
+    book = FakeBook.open(clinic)
+    book.fullname = "Book1"
+    assert button(book=book) is None
+    assert message in book.app.alerts[-1]
+
+
+def test_problems_are_messages_not_tracebacks(clinic: Path, tmp_path: Path) -> None:
+    book = FakeBook.open(clinic)
+    assert macros.reconcile(book=book) is None
+    assert "no remittance imported yet" in book.app.alerts[-1]
+    missing = FakeBook.open(clinic)
+    assert macros.import_remittance(str(tmp_path / "nope.835"), book=missing) is None
+    assert "no such file" in missing.app.alerts[-1]
+    empty = FakeBook(tmp_path / "empty.xlsx")
+    empty.sheets.add("Sheet1")
+    assert macros.check_encounters(book=empty) is None
+    assert empty.app.alerts and "Traceback" not in empty.app.alerts[-1]
+
+
+def test_text_cells_never_become_formulas_or_lose_zeros(tmp_path: Path) -> None:
+    from addin.excel.operations import Outcome
+    from addin.excel.xlbook import ExcelBook
+    from addin.models import Column, ResultTable
+
+    book = FakeBook(tmp_path / "x.xlsx")
+    book.sheets.add("Encounters")
+    table = ResultTable(
+        sheet="Findings",
+        columns=[Column(name="Code", kind="code"), Column(name="Note"),
+                 Column(name="Paid", kind="money"), Column(name="On", kind="date")],
+        rows=[["0001A", "=HYPERLINK(\"http://x\")", Decimal("12.50"), date(2026, 3, 4)],
+              ["00123", "+1 call", Decimal("0.10"), None]],
+    )  # fmt: skip
+    ExcelBook(book).write(Outcome([table], "done"))
+    assert fake_sheet(book, "Findings") == [
+        ["Code", "Note", "Paid", "On"],
+        ["0001A", '=HYPERLINK("http://x")', 12.5, date(2026, 3, 4)],
+        ["00123", "+1 call", 0.1],
+    ]
