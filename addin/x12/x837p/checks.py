@@ -294,11 +294,16 @@ def zip_check(ctx: _Context, level: Loop2000A) -> None:
     name = level.sub(Loop2010AA)
     n4 = name.n4 if name else None
     if n4 is not None and not (len(n4.zip) == 9 and n4.zip.isdigit()):
+        ids = [c.claim_id for b in level.subscribers for c in b.claims] + [
+            c.claim_id for b in level.subscribers for p in b.patients for c in p.claims
+        ]
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
         ctx.add(
             "X12-BILLING-ZIP",
-            None,
+            ids[0] if len(ids) == 1 else None,
             n4,
-            f"billing provider ZIP {n4.zip!r} must be 9 digits (ZIP+4) in 5010",
+            f"billing provider ZIP {n4.zip!r} must be 9 digits (ZIP+4) in 5010; it is sent "
+            f"on claim{'s' if len(ids) != 1 else ''} {shown or 'none'}",
             "enter the ZIP+4 on the Settings sheet (Billing ZIP), e.g. 62701-1234",
             n4.zip,
         )
