@@ -53,7 +53,7 @@ def test_every_expected_code_is_billable_in_fy2026(rows: list[dict[str, str]]) -
     assert [b for b in bad if b[2] != "ok"] == []
 
 
-@pytest.mark.parametrize(("split", "top1", "top5"), [("dev", 0.93, 0.98), ("heldout", 0.85, 0.95)])
+@pytest.mark.parametrize(("split", "top1", "top5"), [("dev", 0.95, 0.99), ("heldout", 0.87, 0.95)])
 def test_accuracy_stays_above_the_floor(
     rows: list[dict[str, str]], split: str, top1: float, top5: float
 ) -> None:

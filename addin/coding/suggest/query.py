@@ -20,6 +20,9 @@ class Slot:
 
     alts: tuple[tuple[str, ...], ...]
     words: str
+    # The text's own words, kept as the last alternative after a curated meaning, match
+    # for a little less, so that the meaning wins where both fit.
+    own_last: bool = False
 
 
 @dataclass(slots=True)
@@ -145,7 +148,7 @@ def parse(text: str, know: Knowledge | None = None) -> list[Slot]:
                 own = _tokens(" ".join(span), negated)
                 alts = tuple(a for a in (_tokens(m, negated) for m in meanings) if a)
                 keep = (own,) if own and own not in alts else ()
-                slots.append(Slot(alts + keep, " ".join(span)))
+                slots.append(Slot(alts + keep, " ".join(span), bool(keep)))
                 i += size
                 matched = True
                 break

@@ -28,6 +28,7 @@ NOS_BONUS = 0.04
 # "without aura" is a statement the text did not make.
 NEG_COST = 0.1
 UNSPECIFIED_BONUS = 0.01
+OWN_CREDIT = 0.85
 # "other" is free, but an unspecified code should still beat "Other X" when both fit.
 SOFT = {"other": 0.35, "oth": 0.35}
 SLOT_FLOOR = 0.8
@@ -66,9 +67,13 @@ def _prepare(weighted: list[tuple[Slot, float]], index: Index) -> Prepared:
     prepared: Prepared = []
     for slot, weight in weighted:
         alts = []
-        for alt in slot.alts:
+        last = len(slot.alts) - 1
+        for number, alt in enumerate(slot.alts):
             valued = tuple((t, idf.get(t, top)) for t in alt)
-            alts.append((valued, sum(v for _, v in valued) or 1.0))
+            size = sum(v for _, v in valued) or 1.0
+            if slot.own_last and number == last and number:
+                size /= OWN_CREDIT
+            alts.append((valued, size))
         prepared.append((weight, alts))
     return prepared
 

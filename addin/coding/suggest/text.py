@@ -117,8 +117,11 @@ def doc_tokens(text: str) -> tuple[list[str], list[str]]:
     raw = words(normalize(text))
     loose = _loose_segments(raw)
     for i, word in enumerate(raw):
-        if word == "of" and i + 1 < len(raw) and raw[i + 1] in SIDES:
-            negated = False
+        if word == "of" and negated and i + 1 < len(raw):
+            # "without foreign body of scalp": the site is not negated; "without loss of
+            # consciousness" and "without mention of fluctuations" stay negated
+            if raw[i + 1] in SIDES or raw[i - 2 : i] == ["foreign", "body"]:
+                negated = False
             continue
         if word in "([":
             depth += 1
@@ -156,8 +159,11 @@ def _loose_segments(raw: list[str]) -> set[int]:
     loose: set[int] = set()
     start = 0
     for end in [*(i for i, w in enumerate(raw) if w in ",;"), len(raw)]:
-        if 0 < start < end and raw[start] == "unspecified" and end - start <= 3:
-            loose.update(range(start, end))
+        segment = raw[start:end]
+        # ", unspecified with hematuria" names a qualifier: not loose
+        if 0 < start < end and segment[0] == "unspecified" and len(segment) <= 3:
+            if "with" not in segment:
+                loose.update(range(start, end))
         start = end + 1
     return loose
 
