@@ -246,8 +246,9 @@ class SegmentReader:
         self._chunks = _decode_chunks(source)
         self._iter = self._segments()
 
-    def __iter__(self) -> SegmentReader:
-        return self
+    def __iter__(self) -> Iterator[Segment]:
+        # The generator itself, so for-loops skip a Python-level __next__ per segment.
+        return self._iter
 
     def __next__(self) -> Segment:
         return next(self._iter)

@@ -25,6 +25,8 @@ from addin.x12.segments import Segment, X12Input, describe, read_segments
 from addin.x12.x835_models import Loop2000, Loop2100, Loop2110, Transaction835
 
 CENT = Decimal("0.01")
+# Element lists are padded so the hot handlers can index e[n] (= XXnn) without bounds checks.
+_PAD = [""] * 21
 M = TypeVar("M", bound=BaseModel)
 CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI", "CR"})
 
@@ -99,11 +101,16 @@ class _Parser:
         self.warnings.append(self.prefix + message)
 
     # -- values -------------------------------------------------------------------------
-    def amount(self, seg: Segment, n: int) -> Decimal | None:
-        """Element n as a two-place Decimal; None when empty; a warning when not a number."""
-        text = seg[n]
+    def amount(self, text: str, seg: Segment, n: int) -> Decimal | None:
+        """Element ``text`` (seg's element n) as a two-place Decimal; None when empty."""
         if not text:
             return None
+        if len(text) < 16 and text.find(".") == len(text) - 3:
+            # The usual case, "123.45": already two places, so no rounding check is needed.
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                pass
         try:
             value = Decimal(text)
             # Beyond a trillion dollars is damage, not money; it would also overflow sums.
@@ -117,8 +124,7 @@ class _Parser:
             self.warn(f"{seg.where} {seg.id}{n:02d}: {text!r} has more than two decimals")
         return rounded
 
-    def number(self, seg: Segment, n: int) -> Decimal | None:
-        text = seg[n]
+    def number(self, text: str, seg: Segment, n: int) -> Decimal | None:
         if not text:
             return None
         try:
@@ -130,8 +136,7 @@ class _Parser:
             return None
         return value
 
-    def date(self, seg: Segment, n: int) -> date | None:
-        text = seg[n]
+    def date(self, text: str, seg: Segment, n: int) -> date | None:
         if not text:
             return None
         known = self.dates.get(text)
@@ -192,10 +197,10 @@ class _Parser:
     def bpr(self, seg: Segment) -> None:
         txn = self.txn
         txn.handling = seg[1]
-        txn.payment_amount = self.amount(seg, 2) or ZERO
+        txn.payment_amount = self.amount(seg[2], seg, 2) or ZERO
         txn.credit_debit = seg[3]
         txn.payment_method = seg[4]
-        txn.payment_date = self.date(seg, 16) if seg[16] else None
+        txn.payment_date = self.date(seg[16], seg, 16) if seg[16] else None
         if seg[3] == "D":
             # A debit means the payer takes money back: the amount counts against the payee.
             txn.payment_amount = -txn.payment_amount
@@ -242,27 +247,28 @@ class _Parser:
             return
         self.header.provider_id = seg[1]
         self.header.facility_type = seg[2]
-        self.header.fiscal_period_end = self.date(seg, 3) if seg[3] else None
+        self.header.fiscal_period_end = self.date(seg[3], seg, 3) if seg[3] else None
         count = seg[4]
         self.header.claim_count = int(count) if count.isdigit() and len(count) < 10 else 0
-        self.header.total_charge = self.amount(seg, 5)
+        self.header.total_charge = self.amount(seg[5], seg, 5)
 
     def clp(self, seg: Segment) -> None:
-        billed = self.amount(seg, 3)
-        paid = self.amount(seg, 4)
+        e = [seg.id, *seg.elements, *_PAD]
+        billed = self.amount(e[3], seg, 3)
+        paid = self.amount(e[4], seg, 4)
         if billed is None or paid is None:
             self.warn(f"{seg.where}: CLP03 or CLP04 is missing; read as 0")
         self.service = None
         self.claim = _construct_clp(
-            patient_control_number=seg[1],
-            status=seg[2],
+            patient_control_number=e[1],
+            status=e[2],
             billed=billed or ZERO,
             paid=paid or ZERO,
-            patient_responsibility=self.amount(seg, 5),
-            filing_indicator=seg[6] or None,
-            payer_claim_number=seg[7] or None,
-            facility_type=seg[8] or None,
-            frequency=seg[9] or None,
+            patient_responsibility=self.amount(e[5], seg, 5),
+            filing_indicator=e[6] or None,
+            payer_claim_number=e[7] or None,
+            facility_type=e[8] or None,
+            frequency=e[9] or None,
             header_number=self.header.number if self.header else "",
             adjustments=[],
             services=[],
@@ -275,11 +281,12 @@ class _Parser:
         self.txn.claims.append(self.claim)
 
     def cas(self, seg: Segment) -> None:
+        e = [seg.id, *seg.elements, *_PAD]
         target = self.service if self.service is not None else self.claim
         if target is None:
             self.warn(f"{seg.where}: CAS outside a claim; ignored")
             return
-        group = seg[1]
+        group = e[1]
         if group not in CAS_GROUPS:
             self.warn(
                 f"{seg.where}: CAS01 {group[:20]!r} is not CO, PR, OA, PI or CR; "
@@ -289,8 +296,8 @@ class _Parser:
         adjustments = target.adjustments
         # Only the reason/amount/quantity triples actually sent (up to six).
         for n in range(2, min(len(seg.elements), 19) + 1, 3):
-            reason = seg[n]
-            amount = self.amount(seg, n + 1)
+            reason = e[n]
+            amount = self.amount(e[n + 1], seg, n + 1)
             if not reason and amount is None:
                 continue
             adjustments.append(
@@ -298,19 +305,20 @@ class _Parser:
                     group=cast(AdjustmentGroup, group),
                     reason=reason,
                     amount=amount or ZERO,
-                    quantity=self.number(seg, n + 2) if seg[n + 2] else None,
+                    quantity=self.number(e[n + 2], seg, n + 2) if e[n + 2] else None,
                 )
             )
 
     def svc(self, seg: Segment) -> None:
+        e = [seg.id, *seg.elements, *_PAD]
         if self.claim is None:
             self.warn(f"{seg.where}: SVC outside a claim; ignored")
             self.service = None
             return
         parts = seg.composite(1)
-        original = seg.composite(6) if seg[6] else []
-        billed = self.amount(seg, 2)
-        paid = self.amount(seg, 3)
+        original = seg.composite(6) if e[6] else []
+        billed = self.amount(e[2], seg, 2)
+        paid = self.amount(e[3], seg, 3)
         if billed is None or paid is None:
             self.warn(f"{seg.where}: SVC02 or SVC03 is missing; read as 0")
         self.service = _construct_svc(
@@ -319,10 +327,10 @@ class _Parser:
             modifiers=[m.strip().upper() for m in parts[2:6] if m],
             billed=billed or ZERO,
             paid=paid or ZERO,
-            revenue_code=seg[4],
-            units_paid=self.number(seg, 5),
+            revenue_code=e[4],
+            units_paid=self.number(e[5], seg, 5),
             original_procedure_code=(original[1] if len(original) > 1 else None),
-            units_billed=self.number(seg, 7),
+            units_billed=self.number(e[7], seg, 7),
             adjustments=[],
             remark_codes=[],
             references={},
@@ -331,28 +339,30 @@ class _Parser:
         self.claim.services.append(self.service)
 
     def dtm(self, seg: Segment) -> None:
-        qualifier = seg[1]
+        e = [seg.id, *seg.elements, *_PAD]
+        qualifier = e[1]
         if self.service is not None:
             if qualifier in ("472", "150"):
-                self.service.date_of_service = self.date(seg, 2)
+                self.service.__dict__["date_of_service"] = self.date(e[2], seg, 2)
             elif qualifier == "151":
-                self.service.service_date_to = self.date(seg, 2)
+                self.service.__dict__["service_date_to"] = self.date(e[2], seg, 2)
         elif self.claim is not None:
             if qualifier == "232":
-                self.claim.statement_from = self.date(seg, 2)
+                self.claim.__dict__["statement_from"] = self.date(e[2], seg, 2)
             elif qualifier == "233":
-                self.claim.statement_to = self.date(seg, 2)
+                self.claim.__dict__["statement_to"] = self.date(e[2], seg, 2)
             elif qualifier == "050":
-                self.claim.received = self.date(seg, 2)
+                self.claim.__dict__["received"] = self.date(e[2], seg, 2)
         elif qualifier == "405":
-            self.txn.production_date = self.date(seg, 2)
+            self.txn.production_date = self.date(e[2], seg, 2)
 
     def ref(self, seg: Segment) -> None:
-        qualifier, value = seg[1], seg[2]
+        e = [seg.id, *seg.elements, *_PAD]
+        qualifier, value = e[1], e[2]
         if self.service is not None:
             self.service.references[qualifier] = value
             if qualifier == "6R":
-                self.service.line_control_number = value
+                self.service.__dict__["line_control_number"] = value
         elif self.claim is not None:
             self.claim.references[qualifier] = value
         elif self.entity == "PR":
@@ -365,38 +375,43 @@ class _Parser:
                 self.txn.payee.tax_id = self.txn.payee_tax_id = value
 
     def amt(self, seg: Segment) -> None:
-        qualifier = seg[1]
-        value = self.amount(seg, 2)
+        e = [seg.id, *seg.elements, *_PAD]
+        qualifier = e[1]
+        value = self.amount(e[2], seg, 2)
         if value is None:
             return
         if self.service is not None:
             self.service.amounts[qualifier] = value
             if qualifier == "B6":
-                self.service.allowed = value
+                self.service.__dict__["allowed"] = value
         elif self.claim is not None:
             self.claim.amounts[qualifier] = value
             if qualifier == "I":
-                self.claim.interest = value
+                self.claim.__dict__["interest"] = value
 
     def nm1(self, seg: Segment) -> None:
+        e = [seg.id, *seg.elements, *_PAD]
         claim = self.claim
         if claim is None:
             return
-        code = seg[1]
+        code = e[1]
+        # Plain dict writes: the values are typed strings and pydantic's __setattr__ (no
+        # assignment validation here) only adds cost on files with tens of thousands of claims.
+        fields = claim.__dict__
         if code == "QC":
-            claim.patient_last_name, claim.patient_first_name = seg[3], seg[4]
-            claim.member_id = seg[9]
+            fields["patient_last_name"], fields["patient_first_name"] = e[3], e[4]
+            fields["member_id"] = e[9]
         elif code == "IL":
-            claim.insured_last_name, claim.insured_first_name = seg[3], seg[4]
-            claim.insured_id = seg[9]
+            fields["insured_last_name"], fields["insured_first_name"] = e[3], e[4]
+            fields["insured_id"] = e[9]
         elif code == "74":
-            claim.corrected_last_name, claim.corrected_first_name = seg[3], seg[4]
-        elif code == "82" and seg[8] == "XX":
-            claim.rendering_npi = seg[9]
+            fields["corrected_last_name"], fields["corrected_first_name"] = e[3], e[4]
+        elif code == "82" and e[8] == "XX":
+            fields["rendering_npi"] = e[9]
         elif code == "TT":
-            claim.crossover_carrier = seg[3]
+            fields["crossover_carrier"] = e[3]
         elif code == "PR":
-            claim.corrected_payer = seg[3]
+            fields["corrected_payer"] = e[3]
 
     def moa(self, seg: Segment) -> None:
         if self.claim is None:
@@ -411,12 +426,12 @@ class _Parser:
         self.claim.remark_codes.extend(r for r in remarks if r)
 
     def plb(self, seg: Segment) -> None:
-        provider, period = seg[1], self.date(seg, 2) if seg[2] else None
+        provider, period = seg[1], self.date(seg[2], seg, 2) if seg[2] else None
         for n in range(3, 15, 2):
             if not seg[n] and not seg[n + 1]:
                 continue
             reason = seg.component(n, 1)
-            amount = self.amount(seg, n + 1)
+            amount = self.amount(seg[n + 1], seg, n + 1)
             if amount is None:
                 self.warn(
                     f"{seg.where}: PLB{n + 1:02d} amount for {reason!r} is missing; read as 0"
