@@ -60,3 +60,20 @@ def test_corpus_covers_the_kinds_of_file(shared: Path) -> None:
     assert "imsweb__x12_no_isa_line.txt" in FILES
     assert any(n.startswith("oopf__") for n in FILES)  # byte-order marks
     assert len(FILES) >= 60
+
+
+OTHER = CORPUS.parent / "other"
+OTHER_FILES = sorted(p.name for p in OTHER.iterdir()) if OTHER.is_dir() else []
+
+
+@pytest.mark.parametrize("name", OTHER_FILES)
+def test_other_transactions_are_refused_saying_what_they_are(name: str, shared: Path) -> None:
+    with pytest.raises(X12Error) as info:
+        read_837p(OTHER / name)
+    message = str(info.value)
+    assert name in message
+    kinds = ("835", "837I", "999", "997", "277", "276", "270", "271", "834", "4010", "004010")
+    generic = ("no ISA", "does not look like X12", "no GS/ST", "no SE", "not an 837P", "damaged")
+    assert any(k in message for k in kinds + generic), message
+    if " 837 " in message or "837 health care claim" in message:
+        raise AssertionError(f"an {name} is not an 837: {message}")

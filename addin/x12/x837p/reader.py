@@ -136,7 +136,8 @@ class _Builder:
         elif sid == "IEA":
             self._interchange(seg).iea = record
         elif sid == "GS":
-            self._check_version(seg, seg[8], "GS08")
+            if seg[1] == "HC":  # claims group: other kinds are named by their ST below
+                self._check_version(seg, seg[8], "GS08")
             self.group = Group(gs=record)
             self._interchange(seg).groups.append(self.group)
         elif sid == "GE":
