@@ -61,15 +61,26 @@ def _norm(text: object) -> str:
     return re.sub(r"[\s_]+", " ", str(text or "")).strip().lower()
 
 
+MAPPING_SHEET = "Remit Mapping"
+
+
 def load_mapping(path: Path) -> dict[str, str]:
-    """A mapping file: rows of ``field,column`` (CSV or TSV); the header row is optional."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the column mapping ({exc.strerror})") from None
-    dialect = "excel-tab" if lines and "\t" in lines[0] else "excel"
+    """A column mapping: rows of ``field,column``; the header row is optional.
+
+    From a CSV/TSV file, or from a workbook: its ``Remit Mapping`` sheet when it has one,
+    else its first sheet (so the mapping can live in the clinic workbook itself).
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows = [["" if c is None else str(c) for c in r] for r in _rows(path, MAPPING_SHEET)]
+    else:
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read the column mapping ({exc})") from None
+        dialect = "excel-tab" if lines and "\t" in lines[0] else "excel"
+        rows = list(csv.reader(lines, dialect=dialect))
     mapping: dict[str, str] = {}
-    for number, row in enumerate(csv.reader(lines, dialect=dialect), start=1):
+    for number, row in enumerate(rows, start=1):
         if not row or not any(cell.strip() for cell in row):
             continue
         field = _norm(row[0]).replace(" ", "_")
@@ -84,7 +95,7 @@ def load_mapping(path: Path) -> dict[str, str]:
     return mapping
 
 
-def _rows(path: Path) -> list[list[Any]]:
+def _rows(path: Path, sheet_name: str = "") -> list[list[Any]]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -94,7 +105,9 @@ def _rows(path: Path) -> list[list[Any]]:
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise InputError(f"{path}: cannot open as a workbook ({exc})") from None
         try:
-            sheet = book.worksheets[0]
+            names = {n.strip().lower(): n for n in book.sheetnames}
+            wanted = names.get(sheet_name.lower()) if sheet_name else None
+            sheet = book[wanted] if wanted else book.worksheets[0]
             return [list(r) for r in sheet.iter_rows(values_only=True)]
         finally:
             book.close()

@@ -184,3 +184,22 @@ def test_denials_use_code_lists_the_user_imported() -> None:
     c4 = next(r for r in after.rows if r[0] == "E4")
     assert "CO-197: CARC TEXT PLACEHOLDER 197" in c4[7]
     assert "N290: RARC TEXT PLACEHOLDER N290" in c4[7]
+
+
+def test_mapping_from_a_workbook_sheet(tmp_path: Path) -> None:
+    book = tmp_path / "clinic.xlsx"
+    wb = openpyxl.Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "Encounters"
+    first.append(["Encounter ID"])
+    sheet = wb.create_sheet("Remit Mapping")
+    for row in (["Field", "Column"], ["claim_id", "Acct"], ["billed", "Chg"], ["paid", "Pd"]):
+        sheet.append(row)
+    wb.save(book)
+    assert load_mapping(book) == {"claim_id": "Acct", "billed": "Chg", "paid": "Pd"}
+    export = tmp_path / "portal.csv"
+    export.write_text("Acct,Chg,Pd\nC1,200.00,120.00\n")
+    rems = read_payer_sheet(export, load_mapping(book))
+    assert rems[0].claims[0].patient_control_number == "C1"
+    assert rems[0].claims[0].paid == Decimal("120.00")
