@@ -552,6 +552,45 @@ def suggest_missing_command(
     console.print(f"wrote {written}", highlight=False)
 
 
+@app.command("batch")
+@friendly
+def batch_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of clinic workbooks and remittances.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for results (default: FOLDER/claimbook-batch)."),
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Check and age as of YYYY-MM-DD.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run every clinic workbook in a folder with its 835s and payer exports; one summary.
+
+    Each clinic gets its result workbook and 837P under OUT/<clinic>/; OUT/batch-summary.xlsx
+    has a Clinics sheet (one row per clinic) and a Files sheet (how each file was used).
+    """
+    from addin.demo.batch import run_batch
+    from addin.demo.report import batch_table
+
+    on = parse_date(today, "--today")
+    target = out or folder / "claimbook-batch"
+    result = run_batch(folder, target, today=on, as_of=on)
+    data = result.to_json()
+    if as_json:
+        print_json(data)
+    else:
+        console.print(batch_table([r for r in data["clinics"] if r["summary"]]))
+        for row in data["clinics"]:
+            if row["error"]:
+                console.print(f"[red]{row['workbook']}[/]: {row['error']}", highlight=False)
+        for item in data["skipped"]:
+            console.print(f"skipped {item['file']}: {item['reason']}", highlight=False)
+        console.print(f"wrote {data['workbook']}", highlight=False)
+    if data["totals"]["failed"]:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

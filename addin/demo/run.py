@@ -14,6 +14,7 @@ from addin.demo.data import ZERO
 from addin.demo.era import Remits, adjudicate, write_remits
 from addin.demo.generate import DemoData, generate, write_workbook
 from addin.demo.pipeline import ClinicRun, Progress, run_clinic
+from addin.sheets import default_output
 
 INPUTS = "inputs"
 ANSWERS = "answer-key.json"
@@ -96,7 +97,7 @@ def run_demo(
     seed: int = data.SEED,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Generate the quarter into ``out/inputs`` and run it; results in ``out/<clinic>.xlsx``.
+    """Generate the quarter into ``out/inputs``; run it into ``out/<clinic>.claimbook.xlsx``.
 
     ``out`` is emptied of an earlier demo's files first (only the names the demo writes).
     """
@@ -106,7 +107,7 @@ def run_demo(
         if old.exists():
             shutil.rmtree(old)
     inputs = make_inputs(out / INPUTS, encounters, seed)
-    result = out / data.WORKBOOK_NAME.replace(".xlsx", " - results.xlsx")
+    result = default_output(out / data.WORKBOOK_NAME)  # <clinic>.claimbook.xlsx
     run = run_clinic(
         inputs.workbook,
         inputs.remittances,
