@@ -203,3 +203,18 @@ def test_mapping_from_a_workbook_sheet(tmp_path: Path) -> None:
     rems = read_payer_sheet(export, load_mapping(book))
     assert rems[0].claims[0].patient_control_number == "C1"
     assert rems[0].claims[0].paid == Decimal("120.00")
+
+
+def test_remit_and_reconcile_print_tables() -> None:
+    shown = runner.invoke(app, ["remit", str(DATA / "duplicate.835")])
+    assert shown.exit_code == 0, shown.output
+    assert "CHK5005" in shown.output and "CHK5006" in shown.output and "balanced" in shown.output
+    summary = runner.invoke(app, ["reconcile", str(DATA / "claims.json"), *map(str, FILES)])
+    assert summary.exit_code == 0, summary.output
+    assert "difference 0.00" in summary.output and "unmatched" in summary.output
+    missing = runner.invoke(app, ["reconcile", str(DATA / "claims.json"), "nope.835"])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    refused = runner.invoke(
+        app, ["reconcile", str(DATA / "claims.json"), str(FILES[0]), "--out", "x.xlsx"]
+    )
+    assert refused.exit_code == 2 and "give BOOK as .xlsx" in refused.output
