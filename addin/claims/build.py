@@ -60,6 +60,13 @@ RELATIONSHIP_CODES: dict[str, str] = {
     "g8": "G8",
 }
 
+#: Claim filing indicators whose members are always the subscriber (no 2000C loop).
+SELF_ONLY_PROGRAMS: dict[str, str] = {
+    "MA": "Medicare Part A",
+    "MB": "Medicare Part B",
+    "MC": "Medicaid",
+}
+
 #: Claim Frequency as typed -> CLM05-3.
 FREQUENCY_CODES: dict[str, str] = {
     "": "1",
@@ -294,6 +301,16 @@ def _build_one(
             fix="use Self, Spouse, Child, Employee, Life Partner, Other or an X12 code",
         )
         relationship = "18"
+    program = payer.claim_filing_indicator.upper() if payer else ""
+    if relationship != "18" and program in SELF_ONLY_PROGRAMS:
+        state.problem(
+            "CLAIM-RELATIONSHIP-PROGRAM",
+            f"relationship {enc.relationship!r} with a {SELF_ONLY_PROGRAMS[program]} payer: "
+            "its beneficiaries are always their own subscriber",
+            column="Relationship",
+            value=enc.relationship,
+            fix="set Relationship to Self and use the patient's own Member ID",
+        )
     subscriber = enc.patient
     if relationship != "18":
         if enc.subscriber is None or not enc.subscriber.last_name:

@@ -221,3 +221,10 @@ def test_bad_ndc_holds_and_ndc_quantity_is_kept(book: Book) -> None:
     good_line = base.lines[0].model_copy(update={"ndc": "63323-0165-01 ML 2"})
     good = base.model_copy(update={"lines": [good_line]})
     assert build(book, [good]).claims[0].lines[0].ndc == "63323-0165-01 ML 2"
+
+
+def test_medicare_patient_must_be_subscriber(book: Book) -> None:
+    sub = book.encounters[3].subscriber
+    enc = one(book, payer="Medicare Illinois", relationship="Spouse", subscriber=sub)
+    result = build(book, [enc])
+    assert result.held and "Medicare Part B" in result.held[0].reasons[0]
