@@ -1,0 +1,47 @@
+Attribute VB_Name = "RibbonClaimbook"
+' Ribbon callbacks of workbooks/Claimbook.xlam (macros/customUI.xml names them). Each runs
+' one function of addin.excel.macros on the active workbook through RunPython.
+' This file is the source of truth for the add-in's VBA: see README, "Excel add-in".
+Option Explicit
+
+Sub CB_CheckEncounters(control As IRibbonControl)
+    RunPython "import addin.excel.macros as m; m.check_encounters()"
+End Sub
+
+Sub CB_SuggestMissingCodes(control As IRibbonControl)
+    RunPython "import addin.excel.macros as m; m.suggest_missing_codes()"
+End Sub
+
+Sub CB_BuildClaims(control As IRibbonControl)
+    RunPython "import addin.excel.macros as m; m.build_claims()"
+End Sub
+
+Sub CB_ImportRemittance(control As IRibbonControl)
+    Dim files As String
+    files = PickRemittances()
+    If files = "" Then Exit Sub
+    RunPython "import addin.excel.macros as m; m.import_remittance('" & files & "')"
+End Sub
+
+Sub CB_Reconcile(control As IRibbonControl)
+    RunPython "import addin.excel.macros as m; m.reconcile()"
+End Sub
+
+' Excel's own Open dialog (Windows and macOS); the chosen files joined by "|", each
+' escaped for a Python string literal. Empty when the user cancels.
+Private Function PickRemittances() As String
+    Dim chosen As Variant, i As Long, joined As String
+    #If Mac Then
+        chosen = Application.GetOpenFilename(, , "Import remittance files", , True)
+    #Else
+        chosen = Application.GetOpenFilename( _
+            "Remittances (*.835;*.txt;*.edi;*.csv;*.xlsx),*.835;*.txt;*.edi;*.csv;*.xlsx", _
+            1, "Import remittance files", , True)
+    #End If
+    If Not IsArray(chosen) Then Exit Function
+    For i = LBound(chosen) To UBound(chosen)
+        If joined <> "" Then joined = joined & "|"
+        joined = joined & Replace(Replace(CStr(chosen(i)), "\", "\\"), "'", "\'")
+    Next i
+    PickRemittances = joined
+End Function
