@@ -266,7 +266,7 @@ def remit_command(
     if as_json:
         out = []
         for txn in txns:
-            data = txn.model_dump(mode="json")
+            data = txn.model_dump(mode="json", serialize_as_any=True)
             report = check_balance(txn)
             data["balanced"] = report.balanced
             data["balance_messages"] = report.messages
