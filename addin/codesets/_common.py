@@ -77,7 +77,9 @@ class Member:
     def lines(self, encoding: str) -> Iterator[str]:
         """Stream the member's lines (without line ends), never holding the whole file."""
         with self.opener() as raw:
-            stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
+            # a stray byte becomes U+FFFD (one character, so fixed widths hold); the layout
+            # checks then name the line if it matters
+            stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=None)
             for line in stream:
                 yield line.rstrip("\r\n")
 

@@ -58,3 +58,11 @@ def test_damaged_zip_and_unknown_file(tmp_path: Path) -> None:
         import_path(unknown)
     with pytest.raises(CodeSetImportError, match="missing.zip: no such file"):
         import_path(tmp_path / "missing.zip")
+
+
+def test_undecodable_byte_is_not_a_crash(tmp_path: Path) -> None:
+    """0x81 is undefined in cp1252: the line is still read (and checked), never a traceback."""
+    mce_text = (DATA / "codesets/mce/definitions_of_medicare_code_edits_v37.txt").read_bytes()
+    odd = tmp_path / "definitions_of_medicare_code_edits_v37.txt"
+    odd.write_bytes(mce_text.replace(b"Delayed puberty", b"Delayed \x81puberty"))
+    assert import_path(odd).manifest["counts"]["pediatric"] == 3
