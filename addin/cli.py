@@ -465,6 +465,12 @@ def claims_command(
     console.print(table)
     if run.x12_path:
         console.print(f"837P: {run.x12_path}", highlight=False)
+    elif run.result.claims:
+        console.print(
+            "no 837P written: the checks found problems a clearinghouse would reject "
+            "(X12-... findings, --json lists them)",
+            highlight=False,
+        )
     else:
         console.print("no 837P written: every encounter was held", highlight=False)
     console.print(f"wrote {written}", highlight=False)

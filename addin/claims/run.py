@@ -12,7 +12,7 @@ from addin.claims.table import claims_table
 from addin.models import Book, Finding, ResultTable
 from addin.x12.envelope import ControlNumberStore
 from addin.x12.x837p.checks import check_837p
-from addin.x12.x837p.writer import WriteResult, require_settings, write_837p
+from addin.x12.x837p.writer import WriteResult, build_837p, require_settings, save_837p
 
 
 @dataclass
@@ -100,7 +100,8 @@ def run_claims(
 
     Encounters with an ``error`` finding are held. No file is written when nothing was built.
     The 837P goes to ``x12_path``, else ``<x12_dir or the workbook's folder>/<name>-<ISA13>.837``.
-    The written file is read back through our semantic checks; any problem is a finding.
+    The interchange goes through our semantic checks first; when one fails (a 5-digit
+    billing ZIP, a bad NPI check digit...) no file is written and the findings say why.
     """
     if scrub:
         from addin.coding.check import check
@@ -116,7 +117,13 @@ def run_claims(
     store = store or ControlNumberStore()
     numbers = store.reserve(book.settings["Submitter ID"].strip())
     path = x12_path or default_x12_path(book, x12_dir, numbers.interchange)
-    run.write = write_837p(result.claims, book.settings, path, created=created, numbers=numbers)
-    run.findings.extend(run.write.findings)
-    run.findings.extend(check_837p(run.write.interchange))
+    when = created or datetime.now().replace(microsecond=0)
+    interchange, written = build_837p(result.claims, book.settings, created=when, numbers=numbers)
+    run.findings.extend(written)
+    problems = check_837p(interchange)
+    run.findings.extend(problems)
+    if any(f.blocking for f in problems):
+        # a file the clearinghouse would reject is worse than none: the findings say why
+        return run
+    run.write = save_837p(interchange, path, written)
     return run

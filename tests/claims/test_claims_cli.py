@@ -126,3 +126,15 @@ def test_claims_command_exact_x12_path_and_no_check(workbook: Path, tmp_path: Pa
     assert data["x12"] == str(target) and target.is_file()
     assert data["findings"] and all(f["rule"] != "ICD-BILLABLE" for f in data["findings"])
     assert Path(data["written"]).name == "clinic.claimbook.xlsx"
+
+
+def test_run_claims_keeps_an_unsendable_file_back(workbook: Path, tmp_path: Path) -> None:
+    from addin.claims import run_claims
+    from addin.sheets import read_book
+
+    book = read_book(workbook)
+    book.settings["Billing NPI"] = "1234567890"  # fails the NPI check digit
+    run = run_claims(book, x12_dir=tmp_path / "x12", scrub=False)
+    assert run.result.claims and run.write is None and run.to_json()["x12"] is None
+    assert any(f.rule == "X12-NPI" for f in run.findings)
+    assert not (tmp_path / "x12").exists() or not any((tmp_path / "x12").iterdir())

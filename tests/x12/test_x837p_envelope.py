@@ -90,3 +90,12 @@ def test_missing_settings_refuse_to_write(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="Billing NPI"):
         write_837p(claims, settings, tmp_path / "x.837")
     assert not (tmp_path / "x.837").exists()
+
+
+def test_unsendable_file_is_not_written(tmp_path: Path) -> None:
+    book = load()
+    claims = build_claims(book.encounters, book.settings, book.payers, book.fees).claims
+    settings = dict(book.settings, **{"Billing ZIP": "62701"})
+    with pytest.raises(OutputError, match=r"837P not written: 1 problem.*ZIP '62701'"):
+        write_837p(claims[:2], settings, tmp_path / "x.837")
+    assert not (tmp_path / "x.837").exists()

@@ -20,6 +20,7 @@ from addin.x12.envelope import (
     se,
     st,
 )
+from addin.x12.x837p.checks import check_837p
 from addin.x12.x837p.loops import (
     Group,
     Interchange,
@@ -453,7 +454,9 @@ def write_837p(
     """Write ``claims`` as one 837P interchange to a path (atomically) or an open text file.
 
     Control numbers come from the per-submitter store unless ``numbers`` is given (goldens
-    freeze them, and ``created``, to compare byte for byte).
+    freeze them, and ``created``, to compare byte for byte). The interchange goes through
+    our semantic checks first; a file a clearinghouse would reject is not written (an
+    OutputError lists why).
     """
     if numbers is None:
         require_settings(settings)
@@ -461,6 +464,23 @@ def write_837p(
     interchange, findings = build_837p(
         claims, settings, created=created or datetime.now().replace(microsecond=0), numbers=numbers
     )
+    problems = [f for f in check_837p(interchange) if f.blocking]
+    if problems:
+        shown = "; ".join(f.message for f in problems[:5])
+        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise OutputError(
+            f"837P not written: {len(problems)} problem(s) a clearinghouse would reject: "
+            f"{shown}{more}. Fix them (most come from the Settings sheet) and run again"
+        )
+    return save_837p(interchange, target, findings)
+
+
+def save_837p(
+    interchange: Interchange,
+    target: str | os.PathLike[str] | TextIO,
+    findings: list[Finding] | None = None,
+) -> WriteResult:
+    """Write a built interchange to a path (atomically: temp file, then rename) or a file."""
     text = interchange.x12()
     path: Path | None = None
     if isinstance(target, str | os.PathLike):
@@ -468,7 +488,16 @@ def write_837p(
         _write_atomic(path, text)
     else:
         target.write(text)
-    return WriteResult(text, interchange, numbers, path, findings)
+    return WriteResult(text, interchange, _numbers(interchange), path, list(findings or []))
+
+
+def _numbers(interchange: Interchange) -> ControlNumbers:
+    st_control = next(interchange.transactions()).segments[0][2]
+    return ControlNumbers(
+        int(interchange.isa[13]),
+        int(interchange.groups[0].gs[6]),
+        int(st_control),
+    )
 
 
 def _write_atomic(path: Path, text: str) -> None:
