@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,21 @@ def _columns(first: Sequence[Any]) -> dict[str, int] | None:
 
 
 def contracts_from_grid(grid: list[list[Any]]) -> list[ContractRow]:
+    """Like :func:`parse_contracts`, cached by the range's values: a column of CB_EXPECTED
+    formulas passes the same Contracts range to every cell."""
+    try:
+        key = tuple(tuple(row) for row in grid)
+        return list(_cached(key))
+    except TypeError:  # an unhashable cell value: parse without the cache
+        return parse_contracts(grid)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached(key: tuple[tuple[Any, ...], ...]) -> tuple[ContractRow, ...]:
+    return tuple(parse_contracts([list(row) for row in key]))
+
+
+def parse_contracts(grid: list[list[Any]]) -> list[ContractRow]:
     """ContractRows from a range: with its header row (any order, aliases), or without one
     as Payer, Code, Modifier, Allowed (three columns: Payer, Code, Allowed).
 
