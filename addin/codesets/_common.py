@@ -136,8 +136,9 @@ def _zip_opener(path: Path, chain: tuple[str, ...]) -> Callable[[], IO[bytes]]:
                 archive = zipfile.ZipFile(io.BytesIO(data))
             # the member stream keeps the archive's file open until it is closed itself
             return archive.open(chain[-1])
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise CodeSetImportError(f"{path}: damaged zip file ({exc})") from None
+        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError) as exc:
+            # RuntimeError: an encrypted member
+            raise CodeSetImportError(f"{path}: cannot open {chain[-1]} ({exc})") from None
         finally:
             archive.close()
 
