@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from addin.errors import X12Error
 from addin.x12.x837p.checks import check_837p, npi_valid
 from addin.x12.x837p.reader import read_837p
 
@@ -58,3 +61,36 @@ def test_npi_check_digit() -> None:
     assert not npi_valid("1234567890")
     assert not npi_valid("123456789")
     assert not npi_valid("12345678A3")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    case=st.sampled_from(["E1001", "E1004", "E1008", "E1010"]),
+    op=st.sampled_from(["drop", "copy", "swap", "cut", "poke"]),
+    i=st.integers(min_value=0, max_value=10_000),
+    j=st.integers(min_value=0, max_value=10_000),
+    char=st.sampled_from(list("*:~^X1 ")),
+)
+def test_damaged_files_are_read_or_refused_never_crash(
+    case: str, op: str, i: int, j: int, char: str
+) -> None:
+    segs = (GOLDEN / f"{case}.837").read_text("ascii").split("~")
+    a, b = i % len(segs), j % len(segs)
+    if op == "drop":
+        del segs[a]
+    elif op == "copy":
+        segs.insert(a, segs[b])
+    elif op == "swap":
+        segs[a], segs[b] = segs[b], segs[a]
+    elif op == "cut":
+        segs[a] = segs[a][: j % (len(segs[a]) + 1)]
+    elif segs[a]:
+        k = j % len(segs[a])
+        segs[a] = segs[a][:k] + char + segs[a][k + 1 :]
+    try:
+        doc = read_837p("~".join(segs))
+    except X12Error as exc:
+        assert str(exc)  # refused with a message
+        return
+    check_837p(doc)
+    doc.x12()
