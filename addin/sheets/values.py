@@ -55,10 +55,11 @@ Value = Any
 
 def is_blank(value: Value) -> bool:
     """Empty cell, empty string or only spaces (NBSP included)."""
-    if value is None:
+    if value == "" or value is None:
         return True
-    if isinstance(value, str):
-        return not _WS.sub("", value)
+    if value.__class__ is str:
+        stripped = value.strip()
+        return not stripped or (stripped[0] == "\ufeff" and not _WS.sub("", stripped))
     return False
 
 
@@ -67,6 +68,11 @@ def clean_text(value: Value) -> str:
 
     Numbers typed into a text column come back from Excel as floats: 1001.0 -> '1001'.
     """
+    if value.__class__ is str:
+        # the common case first: printable text with single inner spaces only needs a trim
+        if value.isprintable() and "  " not in value:
+            return value.strip()
+        return _WS.sub(" ", value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -99,20 +105,255 @@ def date_to_serial(value: date | datetime) -> float:
     return float((value - EXCEL_EPOCH).days)
 
 
+# A problem found in a value: (rule, severity, message after "where: ", fix). The message
+# and fix are the same wherever the value appears, so they are cached with the result.
+Problem = tuple[str, Severity, str, str]
+Converted = tuple[Any, Problem | None]
+
+
+def _text(value: Value) -> Converted:
+    return clean_text(value), None
+
+
+def _date(value: Value) -> Converted:
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _SERIAL_MIN <= value <= _SERIAL_MAX:
+            return serial_to_date(float(value)), None
+    elif isinstance(value, str):
+        text = clean_text(value)
+        if not text:
+            return None, None
+        if re.fullmatch(r"\d+(\.\d+)?", text) and len(text) != 8:
+            number = float(text)
+            if _SERIAL_MIN <= number <= _SERIAL_MAX:
+                return serial_to_date(number), None
+        head = text.split(" ")[0] if re.match(r"\d{4}-\d\d-\d\dT?", text) else text
+        head = head.split("T")[0]
+        for fmt in _TEXT_DATE_FORMATS:
+            try:
+                return datetime.strptime(head, fmt).date(), None
+            except ValueError:
+                continue
+    return None, (
+        "READ-DATE",
+        "error",
+        f"{clean_text(value)!r} is not a date",
+        "use YYYY-MM-DD, MM/DD/YYYY or an Excel date",
+    )
+
+
+def _code_with(normalize: Any) -> Any:
+    def convert(value: Value) -> Converted:
+        if isinstance(value, float) and not value.is_integer():
+            return clean_text(value), (
+                "READ-CODE",
+                "error",
+                f"{value!r} is a decimal number, not a code",
+                "format the column as Text and type the code again",
+            )
+        if isinstance(value, str):
+            value = _WS.sub(" ", value)
+        try:
+            return normalize(value), None
+        except ValueError:
+            return clean_text(value), None
+
+    return convert
+
+
+def _digits_with(width: int | None, what: str) -> Any:
+    """NPIs, ZIPs, tax IDs as digits; a number shorter than ``width`` lost a leading zero.
+
+    The zero is flagged, never guessed back: '2134' could be 02134 or a typo.
+    """
+
+    def convert(value: Value) -> Converted:
+        text = normalize_digits(value if not isinstance(value, str) else _WS.sub(" ", value))
+        if (
+            width is not None
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and text.isdigit()
+            and (len(text) < width or (what == "ZIP" and 5 < len(text) < 9))
+        ):
+            rule = "READ-ZIP-LEADING-ZERO" if what == "ZIP" else "READ-LEADING-ZERO"
+            full = text.zfill(width if len(text) < width else 9)
+            return text, (
+                rule,
+                "warning",
+                f"{what or 'value'} {text} was stored as a number and has {len(text)} digits; "
+                "Excel drops leading zeros",
+                f"format the cell as Text and type the full {what or 'value'} "
+                f"(e.g. '{full}' if that is right)",
+            )
+        return text, None
+
+    return convert
+
+
+def _sex(value: Value) -> Converted:
+    text = clean_text(value)
+    if not text:
+        return None, None
+    code = SEX_CODES.get(text.casefold())
+    if code is not None:
+        return code, None
+    return None, ("READ-SEX", "error", f"{text!r} is not a sex code", "use M, F or U")
+
+
+def _money(value: Value) -> Converted:
+    """Amounts to the cent; a formula's float noise (110.00000000000001) is rounded."""
+    try:
+        if isinstance(value, float):
+            amount = Decimal(repr(value))
+            rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+            if abs(amount - rounded) < Decimal("0.000001"):
+                return rounded, None
+        else:
+            if isinstance(value, str) and not clean_text(value):
+                return None, None
+            amount = to_decimal(value)
+            if not amount.is_finite():
+                raise ValueError(value)
+            rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+            if rounded == amount:
+                return rounded, None
+        return rounded, (
+            "READ-MONEY-CENTS",
+            "warning",
+            f"{clean_text(value)!r} has fractions of a cent; read as {rounded}",
+            "round the amount to cents in the workbook",
+        )
+    except (ValueError, InvalidOperation):
+        return None, (
+            "READ-MONEY",
+            "error",
+            f"{clean_text(value)!r} is not an amount",
+            "type a number such as 125.00",
+        )
+
+
+def _number(value: Value) -> Converted:
+    try:
+        if isinstance(value, str) and not clean_text(value):
+            return None, None
+        number = Decimal(repr(value)) if isinstance(value, float) else to_decimal(value)
+        if not number.is_finite():
+            raise ValueError(value)
+        return (number.normalize() if number == number.to_integral() else number), None
+    except (ValueError, InvalidOperation):
+        return None, (
+            "READ-NUMBER",
+            "error",
+            f"{clean_text(value)!r} is not a number",
+            "type a number such as 1",
+        )
+
+
+def _pointers(value: Value) -> Converted:
+    """Dx pointers: '1,2', '1:2', '12', 'AB' or 1.0 -> [1, 2]."""
+    text = clean_text(value).upper()
+    parts = [p for p in re.split(r"[\s,;:/|+]+", text) if p]
+    if len(parts) == 1 and re.fullmatch(r"[1-9]{2,4}|[A-L]{2,4}", parts[0]):
+        parts = list(parts[0])
+    result: list[int] = []
+    for part in parts:
+        if part.isdigit() and 1 <= int(part) <= 12:
+            result.append(int(part))
+        elif len(part) == 1 and "A" <= part <= "L":
+            result.append(ord(part) - ord("A") + 1)
+        else:
+            return [], (
+                "READ-POINTER",
+                "error",
+                f"{text!r} is not a list of diagnosis pointers",
+                "use numbers 1-12 separated by commas, e.g. 1,2",
+            )
+    return tuple(result), None
+
+
+def _pos(value: Value) -> Converted:
+    """Place of Service is always two digits; Excel turns '02' into 2."""
+    code, problem = _code_with(normalize_procedure)(value)
+    if problem is None and code.isdigit() and len(code) == 1:
+        return "0" + code, (
+            "READ-POS-LEADING-ZERO",
+            "info",
+            f"Place of Service {code} was stored as a number; read as 0{code}",
+            "format the column as Text so Excel keeps the leading zero",
+        )
+    return code, problem
+
+
+# kind -> (converter, value for a blank cell)
+KINDS: dict[str, tuple[Any, Any]] = {
+    "text": (_text, ""),
+    "date": (_date, None),
+    "procedure": (_code_with(normalize_procedure), ""),
+    "modifier": (_code_with(normalize_modifier), ""),
+    "icd": (_code_with(normalize_icd10), ""),
+    "digits": (_digits_with(None, ""), ""),
+    "npi": (_digits_with(10, "NPI"), ""),
+    "zip": (_digits_with(5, "ZIP"), ""),
+    "taxid": (_digits_with(9, "Tax ID"), ""),
+    "sex": (_sex, None),
+    "money": (_money, None),
+    "number": (_number, None),
+    "pointers": (_pointers, ()),
+    "pos": (_pos, ""),
+}
+
+
 class CellReader:
     """Normalises the cells of one sheet, collecting findings that name sheet, row and column.
 
     ``headers`` maps a canonical column name to the header text as written, so findings use
-    the user's words.
+    the user's words. Conversions are cached per kind and raw value: billing sheets repeat
+    the same codes, dates, payers and NPIs on thousands of rows.
     """
 
     def __init__(self, sheet: str, headers: dict[str, str]) -> None:
         self.sheet = sheet
         self.headers = headers
         self.findings: list[Finding] = []
+        self.getters: dict[str, Any] = {kind: self._getter(kind) for kind in KINDS}
+
+    def _getter(self, kind: str) -> Any:
+        """A converter for one kind with its own cache, as a closure: this runs per cell."""
+        convert, blank = KINDS[kind]
+        cache: dict[Any, Converted] = {}
+        emit = self._emit
+
+        def get(value: Value, row: int, canonical: str) -> Any:
+            if value == "" or value is None:
+                return blank
+            if value.__class__ is bool:  # True == 1: never share a cache slot with numbers
+                hit = convert(value)
+            else:
+                hit = cache.get(value)
+                if hit is None:
+                    hit = cache[value] = convert(value)
+            if hit[1] is not None:
+                emit(hit[1], row, canonical, value)
+            return hit[0]
+
+        return get
+
+    def _emit(self, problem: Problem, row: int, canonical: str, value: Value) -> None:
+        rule, severity, message, fix = problem
+        where = self._where(row, canonical)
+        self.finding(rule, severity, row, canonical, value, f"{where}: {message}", fix)
 
     def _where(self, row: int, canonical: str) -> str:
         return f"{self.sheet}!row {row} ({self.headers.get(canonical, canonical)})"
+
+    def get(self, kind: str, value: Value, row: int, canonical: str) -> Any:
+        """``value`` converted to ``kind`` (see KINDS); a problem becomes a finding."""
+        return self.getters[kind](value, row, canonical)
 
     def finding(
         self,
@@ -139,212 +380,40 @@ class CellReader:
             )
         )
 
-    # -- kinds of value ----------------------------------------------------------------
+    # -- the kinds, by name ----------------------------------------------------------------
 
     def text(self, value: Value) -> str:
         return clean_text(value)
 
     def date(self, value: Value, row: int, canonical: str) -> date | None:
-        """Excel dates, datetimes, serial numbers and the usual US/ISO text forms."""
-        if is_blank(value):
-            return None
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if _SERIAL_MIN <= value <= _SERIAL_MAX:
-                return serial_to_date(float(value))
-        elif isinstance(value, str):
-            text = clean_text(value)
-            if re.fullmatch(r"\d+(\.\d+)?", text) and len(text) != 8:
-                number = float(text)
-                if _SERIAL_MIN <= number <= _SERIAL_MAX:
-                    return serial_to_date(number)
-            head = text.split(" ")[0] if re.match(r"\d{4}-\d\d-\d\dT?", text) else text
-            head = head.split("T")[0]
-            for fmt in _TEXT_DATE_FORMATS:
-                try:
-                    return datetime.strptime(head, fmt).date()
-                except ValueError:
-                    continue
-        self.finding(
-            "READ-DATE",
-            "error",
-            row,
-            canonical,
-            value,
-            f"{self._where(row, canonical)}: {clean_text(value)!r} is not a date",
-            "use YYYY-MM-DD, MM/DD/YYYY or an Excel date",
-        )
-        return None
+        result: date | None = self.get("date", value, row, canonical)
+        return result
 
     def code(self, value: Value, row: int, canonical: str, kind: str = "procedure") -> str:
-        """A CPT/HCPCS code, modifier or ICD-10 code; numbers typed by Excel lose '.0'."""
-        if is_blank(value):
-            return ""
-        if isinstance(value, float) and not value.is_integer():
-            self.finding(
-                "READ-CODE",
-                "error",
-                row,
-                canonical,
-                value,
-                f"{self._where(row, canonical)}: {value!r} is a decimal number, not a code",
-                "format the column as Text and type the code again",
-            )
-            return clean_text(value)
-        if isinstance(value, str):
-            value = _WS.sub(" ", value)
-        if kind == "icd":
-            return normalize_icd10(value)
-        if kind == "modifier":
-            return normalize_modifier(value)
-        return normalize_procedure(value)
+        """A CPT/HCPCS code ('procedure'), modifier ('modifier') or ICD-10 code ('icd')."""
+        result: str = self.get(kind, value, row, canonical)
+        return result
 
     def digits(
         self, value: Value, row: int, canonical: str, width: int | None = None, what: str = ""
     ) -> str:
-        """NPIs, ZIPs, tax IDs as digits; a number shorter than ``width`` lost a leading zero.
-
-        The zero is flagged, never guessed back: '2134' could be 02134 or a typo.
-        """
-        if is_blank(value):
-            return ""
-        text = normalize_digits(value if not isinstance(value, str) else _WS.sub(" ", value))
-        if (
-            width is not None
-            and isinstance(value, (int, float))
-            and not isinstance(value, bool)
-            and text.isdigit()
-            and (len(text) < width or (what == "ZIP" and 5 < len(text) < 9))
-        ):
-            rule = "READ-ZIP-LEADING-ZERO" if what == "ZIP" else "READ-LEADING-ZERO"
-            self.finding(
-                rule,
-                "warning",
-                row,
-                canonical,
-                value,
-                f"{self._where(row, canonical)}: {what or 'value'} {text} was stored as a "
-                f"number and has {len(text)} digits; Excel drops leading zeros",
-                f"format the cell as Text and type the full {what or 'value'} "
-                f"(e.g. '{text.zfill(width if len(text) < width else 9)}' if that is right)",
-            )
-        return text
+        kind = {"ZIP": "zip", "NPI": "npi", "Tax ID": "taxid"}.get(what, "digits")
+        if width is None:
+            kind = "digits"
+        result: str = self.get(kind, value, row, canonical)
+        return result
 
     def sex(self, value: Value, row: int, canonical: str) -> Sex | None:
-        if is_blank(value):
-            return None
-        key = clean_text(value).casefold()
-        if key in SEX_CODES:
-            return SEX_CODES[key]
-        self.finding(
-            "READ-SEX",
-            "error",
-            row,
-            canonical,
-            value,
-            f"{self._where(row, canonical)}: {clean_text(value)!r} is not a sex code",
-            "use M, F or U",
-        )
-        return None
+        result: Sex | None = self.get("sex", value, row, canonical)
+        return result
 
     def money(self, value: Value, row: int, canonical: str) -> Decimal | None:
-        """Amounts to the cent; a formula's float noise (110.00000000000001) is rounded."""
-        if is_blank(value):
-            return None
-        try:
-            if isinstance(value, float):
-                amount = Decimal(repr(value))
-                rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-                if abs(amount - rounded) < Decimal("0.000001"):
-                    return rounded
-                self.finding(
-                    "READ-MONEY-CENTS",
-                    "warning",
-                    row,
-                    canonical,
-                    value,
-                    f"{self._where(row, canonical)}: {value!r} has fractions of a cent; "
-                    f"read as {rounded}",
-                    "round the amount to cents in the workbook",
-                )
-                return rounded
-            amount = to_decimal(value)
-            if not amount.is_finite():
-                raise ValueError(value)
-            rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-            if rounded != amount:
-                self.finding(
-                    "READ-MONEY-CENTS",
-                    "warning",
-                    row,
-                    canonical,
-                    value,
-                    f"{self._where(row, canonical)}: {clean_text(value)!r} has fractions of a "
-                    f"cent; read as {rounded}",
-                    "round the amount to cents in the workbook",
-                )
-            return rounded
-        except (ValueError, InvalidOperation):
-            self.finding(
-                "READ-MONEY",
-                "error",
-                row,
-                canonical,
-                value,
-                f"{self._where(row, canonical)}: {clean_text(value)!r} is not an amount",
-                "type a number such as 125.00",
-            )
-            return None
+        result: Decimal | None = self.get("money", value, row, canonical)
+        return result
 
     def number(self, value: Value, row: int, canonical: str) -> Decimal | None:
-        if is_blank(value):
-            return None
-        try:
-            if isinstance(value, float):
-                number = Decimal(repr(value))
-            else:
-                number = to_decimal(value)
-            if not number.is_finite():
-                raise ValueError(value)
-            return number.normalize() if number == number.to_integral() else number
-        except (ValueError, InvalidOperation):
-            self.finding(
-                "READ-NUMBER",
-                "error",
-                row,
-                canonical,
-                value,
-                f"{self._where(row, canonical)}: {clean_text(value)!r} is not a number",
-                "type a number such as 1",
-            )
-            return None
+        result: Decimal | None = self.get("number", value, row, canonical)
+        return result
 
     def pointers(self, value: Value, row: int, canonical: str) -> list[int]:
-        """Dx pointers: '1,2', '1:2', '12', 'AB' or 1.0 -> [1, 2]."""
-        if is_blank(value):
-            return []
-        text = clean_text(value).upper()
-        parts = [p for p in re.split(r"[\s,;:/|+]+", text) if p]
-        if len(parts) == 1 and re.fullmatch(r"[1-9]{2,4}|[A-L]{2,4}", parts[0]):
-            parts = list(parts[0])
-        result: list[int] = []
-        for part in parts:
-            if part.isdigit() and 1 <= int(part) <= 12:
-                result.append(int(part))
-            elif len(part) == 1 and "A" <= part <= "L":
-                result.append(ord(part) - ord("A") + 1)
-            else:
-                self.finding(
-                    "READ-POINTER",
-                    "error",
-                    row,
-                    canonical,
-                    value,
-                    f"{self._where(row, canonical)}: {text!r} is not a list of diagnosis pointers",
-                    "use numbers 1-12 separated by commas, e.g. 1,2",
-                )
-                return []
-        return result
+        return list(self.get("pointers", value, row, canonical))

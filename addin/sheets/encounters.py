@@ -1,0 +1,276 @@
+"""Encounters rows -> Encounter models: one per Encounter ID, every problem a finding.
+
+Written for 100,000-row sheets: columns are resolved to indexes once, conversions are
+cached per value (CellReader), and models are built from values already normalised here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from addin.models import Encounter, Finding, Person, ServiceLine
+from addin.models.types import normalize_digits, normalize_icd10
+from addin.sheets.source import SheetTable
+from addin.sheets.values import SEX_CODES, CellReader, clean_text, is_blank
+
+M = TypeVar("M", bound=BaseModel)
+ONE = Decimal(1)
+# Encounter-level columns: every row of an encounter should agree (blank = same as before).
+ENCOUNTER_LEVEL = (
+    "Patient ID", "Patient Last Name", "Patient First Name", "Patient DOB", "Patient Sex",
+    "Patient Address", "Patient City", "Patient State", "Patient ZIP", "Payer", "Member ID",
+    "Group Number", "Relationship", "Subscriber Last Name", "Subscriber First Name",
+    "Subscriber DOB", "Subscriber Sex", "Referring NPI", "Prior Authorization",
+    "Claim Frequency", "Payer Claim Number", "Diagnosis Text",
+    *(f"Dx {n}" for n in range(1, 13)),
+)  # fmt: skip
+# person columns in the order _person unpacks them
+_PERSON_FIELDS = {"Last Name": "last_name", "First Name": "first_name", "DOB": "dob",
+                  "Sex": "sex", "Address": "address", "City": "city", "State": "state",
+                  "ZIP": "zip"}  # fmt: skip
+_ENCOUNTER_FIELDS = {
+    "Patient ID": "patient_id", "Payer": "payer", "Member ID": "member_id",
+    "Group Number": "group_number", "Relationship": "relationship",
+    "Referring NPI": "referring_npi", "Prior Authorization": "prior_authorization",
+    "Claim Frequency": "claim_frequency", "Payer Claim Number": "payer_claim_number",
+    "Diagnosis Text": "diagnosis_text",
+}  # fmt: skip
+
+
+def construct(cls: type[M], values: dict[str, Any]) -> M:
+    """A model from values this module already normalised, every field given.
+
+    Like ``model_construct`` (no validation) without its per-field default handling, which
+    dominated the read of large sheets. A test validates what this builds.
+    """
+    obj = cls.__new__(cls)
+    _SET_DICT(obj, values)
+    _SET_FIELDS(obj, set(values))
+    _SET_EXTRA(obj, None)
+    _SET_PRIVATE(obj, None)
+    return obj
+
+
+# BaseModel keeps these in slots; their descriptors set them directly (what model_construct
+# does through object.__setattr__, minus the attribute lookups).
+_SET_DICT = BaseModel.__dict__["__dict__"].__set__
+_SET_FIELDS = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
+_SET_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+class _Columns:
+    """Column indexes; an absent column reads the blank appended to every row (index -1)."""
+
+    def __init__(self, table: SheetTable) -> None:
+        def ix(name: str) -> int:
+            return table.columns.get(name, -1)
+
+        self.id = ix("Encounter ID")
+        self.proc, self.units, self.charge = ix("Procedure Code"), ix("Units"), ix("Charge")
+        self.pointer, self.dos = ix("Dx Pointer"), ix("Date of Service")
+        self.pos, self.npi, self.ndc = ix("Place of Service"), ix("Rendering NPI"), ix("NDC")
+        mods = [(f"Modifier {n}", ix(f"Modifier {n}")) for n in range(1, 5)]
+        self.mods = [(name, i) for name, i in mods if i >= 0]
+        dxs = [(f"Dx {n}", ix(f"Dx {n}")) for n in range(1, 13)]
+        self.dxs = [(name, i) for name, i in dxs if i >= 0]
+        self.patient = [ix(f"Patient {f}") for f in _PERSON_FIELDS]
+        self.subscriber = [ix(f"Subscriber {f}") for f in _PERSON_FIELDS]
+        self.has_subscriber = [i for i in self.subscriber if i >= 0]
+        self.enc = {f: ix(c) for c, f in _ENCOUNTER_FIELDS.items()}
+        self.patient_id = ix("Patient ID")
+
+
+def _person(r: CellReader, idx: list[int], row: int, cells: list[Any], prefix: str) -> Person:
+    get, text = r.getters, clean_text
+    last, first, dob, sex, address, city, state, zip_ = idx
+    return construct(
+        Person,
+        {
+            "last_name": text(cells[last]),
+            "first_name": text(cells[first]),
+            "dob": get["date"](cells[dob], row, f"{prefix} DOB"),
+            "sex": get["sex"](cells[sex], row, f"{prefix} Sex"),
+            "address": text(cells[address]),
+            "city": text(cells[city]),
+            "state": text(cells[state]).upper(),
+            "zip": get["zip"](cells[zip_], row, f"{prefix} ZIP"),
+        },
+    )
+
+
+def _line_reader(r: CellReader, c: _Columns) -> Callable[[int, list[Any]], ServiceLine]:
+    """A function reading one row's service line, with the getters and indexes bound."""
+    get = r.getters
+    proc, mod, number, money = get["procedure"], get["modifier"], get["number"], get["money"]
+    pointers, date_, pos, digits = get["pointers"], get["date"], get["pos"], get["digits"]
+    i_proc, i_units, i_charge, i_ptr = c.proc, c.units, c.charge, c.pointer
+    i_dos, i_pos, i_npi, i_ndc, mods = c.dos, c.pos, c.npi, c.ndc, c.mods
+
+    def line(row: int, cells: list[Any]) -> ServiceLine:
+        units = number(cells[i_units], row, "Units")
+        ndc = cells[i_ndc]
+        return construct(
+            ServiceLine,
+            {
+                "row": row,
+                "procedure_code": proc(cells[i_proc], row, "Procedure Code"),
+                "modifiers": [mod(v, row, name) for name, i in mods if (v := cells[i]) != ""],
+                "units": ONE if units is None else units,
+                "charge": money(cells[i_charge], row, "Charge"),
+                "dx_pointers": list(pointers(cells[i_ptr], row, "Dx Pointer")),
+                "date_of_service": date_(cells[i_dos], row, "Date of Service"),
+                "place_of_service": pos(cells[i_pos], row, "Place of Service") or None,
+                "rendering_npi": digits(cells[i_npi], row, "Rendering NPI") or None,
+                "ndc": (clean_text(ndc) or None) if ndc != "" else None,
+            },
+        )
+
+    return line
+
+
+def _encounter(r: CellReader, c: _Columns, key: str, row: int, cells: list[Any]) -> Encounter:
+    g, text, e = r.get, clean_text, c.enc
+    icd = r.getters["icd"]
+    dxs = [icd(v, row, name) for name, i in c.dxs if (v := cells[i]) != ""]
+    has_subscriber = any(cells[i] != "" and not is_blank(cells[i]) for i in c.has_subscriber)
+    return construct(
+        Encounter,
+        {
+            "encounter_id": key,
+            "patient_id": text(cells[c.patient_id]),
+            "patient": _person(r, c.patient, row, cells, "Patient"),
+            "payer": text(cells[e["payer"]]),
+            "member_id": text(cells[e["member_id"]]),
+            "group_number": text(cells[e["group_number"]]),
+            "relationship": text(cells[e["relationship"]]) or "Self",
+            "subscriber": _person(r, c.subscriber, row, cells, "Subscriber")
+            if has_subscriber
+            else None,
+            "rendering_npi": "",
+            "referring_npi": g("digits", cells[e["referring_npi"]], row, "Referring NPI") or None,
+            "place_of_service": "",
+            "date_of_service": None,
+            "diagnoses": [d for d in dxs if d],
+            "diagnosis_text": text(cells[e["diagnosis_text"]]),
+            "lines": [],
+            "prior_authorization": text(cells[e["prior_authorization"]]) or None,
+            "claim_frequency": g("procedure", cells[e["claim_frequency"]], row, "Claim Frequency")
+            or "1",  # fmt: skip
+            "payer_claim_number": text(cells[e["payer_claim_number"]]) or None,
+            "rows": [row],
+        },
+    )
+
+
+def comparable(column: str, value: Any) -> str:
+    """A value as compared across an encounter's rows: 'Female' == 'F', 'e119' == 'E11.9'."""
+    if is_blank(value):
+        return ""
+    try:
+        if column.startswith("Dx "):
+            return normalize_icd10(value)
+        if column.endswith("Sex"):
+            return SEX_CODES.get(clean_text(value).casefold(), clean_text(value))
+        if column.endswith(("ZIP", "NPI")):
+            return normalize_digits(value).lstrip("0")
+        if column.endswith("DOB"):
+            return str(CellReader("", {}).date(value, 0, column) or clean_text(value))
+    except ValueError:
+        pass
+    return clean_text(value).casefold()
+
+
+def _fill_later(enc: Encounter, again: Encounter, col: str) -> None:
+    """An encounter-level value first given on a later row (earlier rows left it blank)."""
+    if col.startswith("Dx "):
+        if not enc.diagnoses:
+            enc.diagnoses = again.diagnoses
+    elif col.startswith("Patient ") and col != "Patient ID":
+        field = _PERSON_FIELDS[col.removeprefix("Patient ")]
+        setattr(enc.patient, field, getattr(again.patient, field))
+    elif col.startswith("Subscriber "):
+        enc.subscriber = enc.subscriber or again.subscriber
+    else:
+        attr = _ENCOUNTER_FIELDS[col]
+        setattr(enc, attr, getattr(again, attr))
+
+
+def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounter]:
+    """Group the table's rows by Encounter ID into Encounters with ServiceLines."""
+    r = CellReader(table.sheet, table.headers)
+    cols = _Columns(table)
+    read_line = _line_reader(r, cols)
+    by_id: dict[str, Encounter] = {}
+    level = [(c, table.columns[c]) for c in ENCOUNTER_LEVEL if c in table.columns]
+    level_idx = [i for _, i in level]
+    # a tuple of the level cells, built in C; a single column still gives a tuple
+    pick = (lambda cells: (cells[level_idx[0]],)) if len(level_idx) == 1 else itemgetter(*level_idx)
+    first_values: dict[str, tuple[Any, ...]] = {}
+    for first, last in table.gaps:
+        span = f"rows {first}-{last}" if last > first else f"row {first}"
+        r.finding("READ-EMPTY-ROW", "info", first, None, None,
+                  f"{table.sheet}!{span}: empty inside the table; skipped",
+                  "delete the empty rows (or ignore this note)")  # fmt: skip
+    id_header = table.headers["Encounter ID"]
+    for row, cells in table.rows:
+        cells.append("")  # what an absent column (index -1) reads
+        raw_id = cells[cols.id]
+        key = r.get("text", raw_id, row, "Encounter ID")
+        if not key:
+            r.finding("READ-MISSING-ENCOUNTER-ID", "error", row, "Encounter ID", None,
+                      f"{table.sheet}!row {row} ({id_header}): empty, so the row belongs to "
+                      "no encounter and is skipped",
+                      "type the Encounter ID of the visit this line belongs to")  # fmt: skip
+            continue
+        line = read_line(row, cells)
+        enc = by_id.get(key)
+        values = pick(cells) if level_idx else ()
+        if enc is None:
+            enc = _encounter(r, cols, key, row, cells)
+            by_id[key] = enc
+            first_values[key] = values
+        else:
+            enc.rows.append(row)
+            if values == first_values[key]:  # the usual case: the row repeats the values
+                enc.lines.append(line)
+                continue
+            seen = list(first_values[key])
+            later: list[str] = []
+            for i, (col, _) in enumerate(level):
+                value = values[i]
+                # cheap equality first: most later rows repeat (or leave blank) the values
+                if value == seen[i] or value == "" or is_blank(value):
+                    continue
+                if is_blank(seen[i]):
+                    seen[i] = value
+                    later.append(col)
+                elif comparable(col, value) != comparable(col, seen[i]):
+                    r.finding(
+                        "READ-INCONSISTENT", "warning", row, col, value,
+                        f"{table.sheet}!row {row} ({table.headers[col]}): {clean_text(value)!r} "
+                        f"differs from {clean_text(seen[i])!r} on row {enc.rows[0]} of encounter "
+                        f"{key}; the first value is used",
+                        f"make every row of encounter {key} say the same, or leave later rows "
+                        "blank",
+                        encounter_id=key,
+                    )  # fmt: skip
+            first_values[key] = tuple(seen)
+            if later:
+                again = _encounter(r, cols, key, row, cells)
+                for col in later:
+                    _fill_later(enc, again, col)
+        enc.lines.append(line)
+    for enc in by_id.values():
+        head = enc.lines[0]
+        fields = enc.__dict__  # values already normalised: skip BaseModel.__setattr__
+        fields["date_of_service"] = head.date_of_service
+        fields["place_of_service"] = head.place_of_service or ""
+        fields["rendering_npi"] = head.rendering_npi or ""
+    findings.extend(r.findings)
+    return list(by_id.values())
