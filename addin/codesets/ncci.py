@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -223,6 +223,22 @@ class NcciTable:
         """The edit between two codes in either order (column 1 first), or None."""
         return self.edit(first, second, on) or self.edit(second, first, on)
 
+    def edits_among(self, codes: Iterable[str], on: date) -> list[PtpEdit]:
+        """Every edit in force on ``on`` between two different codes of one claim.
+
+        Each ordered pair is asked once (codes repeated on several lines count once), so a
+        claim's lines can be checked in one call; the result is in column-1 order of ``codes``.
+        """
+        unique = list(dict.fromkeys(codes))
+        found: list[PtpEdit] = []
+        for first in unique:
+            for second in unique:
+                if first != second:
+                    hit = self.edit(first, second, on)
+                    if hit is not None:
+                        found.append(hit)
+        return found
+
     def history(self, col1: str, col2: str) -> list[PtpEdit]:
         """Every row for the pair, in force or not, oldest first."""
         rows: list[PtpEdit] = []
@@ -265,6 +281,12 @@ def table(on: date | None = None, *, preload: bool = False) -> NcciTable | None:
         return None
     found = chosen[0]
     return found.preload() if preload else found
+
+
+def edits_among(codes: Iterable[str], on: date) -> list[PtpEdit]:
+    """The PTP edits in force on ``on`` among a claim's codes; [] when nothing is imported."""
+    found = table(on)
+    return found.edits_among((c.strip().upper() for c in codes), on) if found else []
 
 
 def edit(col1: str, col2: str, on: date) -> PtpEdit | None:

@@ -163,3 +163,11 @@ def test_preloaded_answers_equal_sqlite_answers() -> None:
     cold.preload()
     assert [cold.edit(a, b, d) for a, b, d in questions] == expected
     assert sum(e is not None for e in expected) > 20
+
+
+def test_edits_among_a_claims_codes() -> None:
+    assert ncci.edits_among(["93000", "93010"], date(2020, 5, 1)) == []  # nothing imported
+    import_path(F1)
+    import_path(F2)
+    found = ncci.edits_among(["93010", "93000", "g0439", "93000", "99497"], date(2020, 5, 1))
+    assert [(e.column1, e.column2) for e in found] == [("93000", "93010"), ("G0439", "99497")]
