@@ -75,9 +75,9 @@ PAYERS: tuple[DemoPayer, ...] = (
          "behavioural": Decimal("30.00")}, deductible_share=0.08, ages=(2, 64),
     ),
     DemoPayer(
+        # an HMO product without cost sharing: its portal export has one adjustment a line
         "Summit Health Plan", "SHP5150", "CI", 0.14, Decimal("1.15"), (12, 28), 0, False,
-        {"primary": Decimal("20.00"), "urgent": Decimal("40.00"),
-         "behavioural": Decimal("25.00")}, deductible_share=0.06, ages=(2, 64),
+        _NO_COPAY, ages=(2, 64),
     ),
     DemoPayer(
         "Evergreen Medicare Advantage", "EVMA220", "16", 0.18, Decimal("1.03"), (15, 32), 3,

@@ -359,12 +359,17 @@ def era_text(check: Check, settings: dict[str, str], control: int) -> str:
 PAYER_SHEET_COLUMNS = (
     "Check Number", "Payment Date", "Payer", "Patient", "Claim ID", "Payer Claim Number",
     "Status", "Date of Service", "Procedure", "Modifiers", "Billed", "Allowed", "Paid",
-    "Patient Responsibility", "Remark Codes",
+    "Patient Responsibility", "Adjustment Group", "Reason Code", "Adjustment Amount",
+    "Remark Codes",
 )  # fmt: skip
 
 
 def write_payer_sheet(checks: list[Check], path: Path) -> Path:
-    """The portal export of a payer that sends no 835: one row per service line."""
+    """The portal export of a payer that sends no 835: one row per service line.
+
+    The export has room for one adjustment a line (group, reason, amount), which is all a
+    plan without cost sharing needs: the contractual write-off or the denial.
+    """
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -378,15 +383,18 @@ def write_payer_sheet(checks: list[Check], path: Path) -> Path:
             p = claim.enc.patient
             for line in claim.lines:
                 resp = sum((a for g, _, a in line.adjustments if g == "PR"), ZERO)
+                if len(line.adjustments) > 1:
+                    raise ValueError(f"{claim.enc.encounter_id}: the export holds one adjustment")
+                group, reason, amount = line.adjustments[0] if line.adjustments else ("", "", None)
                 ws.append([
                     check.trace, check.paid_on, check.payer.name, f"{p.last}, {p.first}",
                     claim.enc.encounter_id, claim.icn, status, line.dos, line.code,
                     " ".join(line.modifiers), line.billed, line.allowed, line.paid, resp,
-                    " ".join(claim.remarks),
+                    group, reason, amount, " ".join(claim.remarks),
                 ])  # fmt: skip
     for cells in ws.iter_rows(min_row=2):
         cells[1].number_format = cells[7].number_format = "mm/dd/yyyy"
-        for cell in cells[10:14]:
+        for cell in (*cells[10:14], cells[16]):
             cell.number_format = "#,##0.00"
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)

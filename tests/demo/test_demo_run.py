@@ -116,11 +116,12 @@ def test_denials_carry_the_payers_reasons(demo: DemoResult, key: dict[str, Any])
     by_id = {c.encounter_id: c for c in demo.run.reconciliation.claims}
     for encounter_id, reason in key["denial_reasons"].items():
         claim = by_id[encounter_id]
-        if claim.payer == "Summit Health Plan":  # the portal sheet has no reason codes
-            continue
         assert reason in {a.reason for a in claim.adjustments}, encounter_id
     denials = next(t for t in demo.run.tables if t.sheet == "Denials")
     assert len(denials.rows) >= len(key["denial_reasons"])
+    # the portal export's contractual lines are write-offs, not denials
+    routine = {a.reason for c in demo.run.reconciliation.claims for a in c.adjustments}
+    assert "" not in routine
 
 
 def test_reversal_split_and_interest(demo: DemoResult, key: dict[str, Any]) -> None:
