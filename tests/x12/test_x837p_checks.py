@@ -94,3 +94,12 @@ def test_damaged_files_are_read_or_refused_never_crash(
         return
     check_837p(doc)
     doc.x12()
+
+
+def test_read_837p_takes_a_path_string_or_content() -> None:
+    path = GOLDEN / "E1004.837"
+    by_path = read_837p(str(path))
+    by_text = read_837p(path.read_text("ascii"))
+    assert by_path.x12() == by_text.x12() == path.read_text("ascii")
+    txn = by_path.transactions()[0]
+    assert txn.segment_count() == len(list(txn.walk())) == int(txn.trailer[0][1])

@@ -85,6 +85,14 @@ class Loop(BaseModel):
         self.collect(out)
         return iter(out)
 
+    def segment_count(self) -> int:
+        """How many segments this loop and everything below it hold (for SE01)."""
+        return (
+            len(self.segments)
+            + sum(loop.segment_count() for loop in self.loops)
+            + sum(child.segment_count() for child in self.children())
+        )
+
     def collect(self, out: list[Seg]) -> None:
         """Append every segment of this loop and below to ``out`` (one call per loop, not per
         segment: nested generators cost more than the writing itself)."""
@@ -316,6 +324,9 @@ class Transaction837P(Loop):
     def collect(self, out: list[Seg]) -> None:
         super().collect(out)
         out.extend(self.trailer)
+
+    def segment_count(self) -> int:
+        return super().segment_count() + len(self.trailer)
 
     def claims(self) -> Iterator[tuple[Loop2000B, Loop2000C | None, Loop2300]]:
         """Every claim with the subscriber level and (for dependents) patient level above it."""

@@ -296,7 +296,19 @@ class _Builder:
 
 
 def read_837p(source: X12Input | Path, name: str = "") -> Document837P:
-    """Read an 837P file (path, bytes or text) into loop models; X12Error says why not."""
+    """Read an 837P file (path, bytes or text) into loop models; X12Error says why not.
+
+    A short one-line ``str`` naming an existing file is read as that file's path; any other
+    ``str`` is the X12 content itself.
+    """
+    if (
+        isinstance(source, str)
+        and len(source) < 1024
+        and "\n" not in source
+        and "~" not in source
+        and Path(source).is_file()
+    ):
+        source = Path(source)
     label = name or (str(source) if isinstance(source, os.PathLike) else "")
     reader = read_segments(source, label)
     prefix = f"{label}: " if label else ""

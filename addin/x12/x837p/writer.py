@@ -426,7 +426,7 @@ def build_837p(
     envelope = Envelope.for_submitter(settings, created, numbers)
     with gc_paused():
         txn = build_transaction(claims, settings, numbers.first_transaction, created, names)
-        count = len(list(txn.walk())) + 1
+        count = txn.segment_count() + 1  # SE counts itself
     txn.trailer.append(RawSegment("SE", tuple(se(count, numbers.first_transaction)[1:])))
     group = Group(
         gs=RawSegment("GS", tuple(envelope.gs()[1:])),
