@@ -7,6 +7,7 @@ has the same few attributes.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,8 @@ NUMBER_FORMATS = {
 # A text cell starting with one of these would become a formula (or be read as one); a
 # leading apostrophe would be taken as Excel's text prefix and vanish.
 _FORMULA_START = ("=", "+", "-", "@", "'")
+# A Findings cell address: 'Encounters'!F12 (a whole row, 12:12, is not a mark)
+_CELL = re.compile(r"^'((?:[^']|'')+)'!([A-Z]{1,3}[0-9]+)$")
 
 
 def cell_value(value: Any, kind: str) -> Any:
@@ -98,17 +101,49 @@ class ExcelBook:
         return target
 
     def write(self, outcome: Outcome) -> None:
-        """Replace each result sheet and fill the marked cells; nothing else changes."""
+        """Replace each result sheet and fill the marked cells; nothing else changes.
+
+        The fills of the previous check (the cells its Findings sheet lists) are cleared
+        first when they still have our colours, so a fixed cell does not stay red.
+        """
+        stale = self.previous_marks() if any(t.sheet == "Findings" for t in outcome.tables) else []
         for table in outcome.tables:
             self.write_table(table)
+        fresh: set[tuple[str, str]] = set()
         for mark in outcome.marks:
             letters = outcome.letters.get(mark.sheet, {})
             column = mark.column
             letter = col_letter(column - 1) if isinstance(column, int) else letters.get(column)
             if letter is None:
                 continue
+            fresh.add((mark.sheet, f"{letter}{mark.row}"))
             sheet = self.book.sheets[mark.sheet]
             sheet.range(f"{letter}{mark.row}").color = SEVERITY_RGB[mark.severity]
+        ours = {tuple(c) for c in SEVERITY_RGB.values()}
+        for name, address in stale:
+            if (name, address) in fresh or name not in self.sheet_names():
+                continue
+            cell = self.book.sheets[name].range(address)
+            if cell.color is not None and tuple(cell.color) in ours:
+                cell.color = None
+
+    def sheet_names(self) -> list[str]:
+        return [str(s.name) for s in self.book.sheets]
+
+    def previous_marks(self) -> list[tuple[str, str]]:
+        """(sheet, A1 address) of each cell the current Findings sheet points at."""
+        if "Findings" not in self.sheet_names():
+            return []
+        rows = self.book.sheets["Findings"].used_range.options(ndim=2).value or []
+        if not rows or "Cell" not in rows[0]:
+            return []
+        index = rows[0].index("Cell")
+        found = []
+        for row in rows[1:]:
+            match = _CELL.match(str(row[index] or "")) if index < len(row) else None
+            if match:
+                found.append((match.group(1).replace("''", "'"), match.group(2)))
+        return found
 
     def write_table(self, table: ResultTable) -> None:
         names = [str(s.name) for s in self.book.sheets]

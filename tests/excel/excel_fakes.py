@@ -91,7 +91,10 @@ class FakeRange:
     @color.setter
     def color(self, rgb: Any) -> None:
         for cell in self.cells():
-            self.sheet.colors[cell] = rgb
+            if rgb is None:
+                self.sheet.colors.pop(cell, None)
+            else:
+                self.sheet.colors[cell] = rgb
 
 
 class FakeSheet:

@@ -83,6 +83,25 @@ def test_check_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     assert "errors" in outcome.summary
 
 
+def test_checking_again_clears_the_fills_of_fixed_cells(clinic: Path) -> None:
+    book = FakeBook.open(clinic)
+    macros.check_encounters(book=book)
+    sheet = book.sheets["Encounters"]
+    header = [sheet.cells.get((1, c)) for c in range(1, 40)]
+    dx1 = header.index("Dx 1") + 1
+    category = next(r for (r, c), v in sheet.cells.items() if c == dx1 and v == "E11")
+    assert (category, dx1) in sheet.colors
+    user_colour = (1, 2)  # a header cell the user coloured themselves
+    sheet.colors[user_colour] = (255, 199, 206)
+    sheet.put(category, dx1, "E11.9")  # the biller fixes the code
+    macros.check_encounters(book=book)
+    assert (category, dx1) not in sheet.colors
+    assert sheet.colors[user_colour] == (255, 199, 206)  # not one of ours: kept
+    assert sheet.colors  # the payer nobody knows is still marked
+    findings = fake_sheet(book, "Findings")
+    assert not any("E11 is a category" in str(cell) for row in findings for cell in row)
+
+
 def test_operation_on_a_file_is_the_cli_byte_for_byte(clinic: Path, tmp_path: Path) -> None:
     expected = tmp_path / "cli.xlsx"
     cli("check", str(clinic), "--out", str(expected))
