@@ -210,7 +210,11 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
     level = [(c, table.columns[c]) for c in ENCOUNTER_LEVEL if c in table.columns]
     level_idx = [i for _, i in level]
     # a tuple of the level cells, built in C; a single column still gives a tuple
-    pick = (lambda cells: (cells[level_idx[0]],)) if len(level_idx) == 1 else itemgetter(*level_idx)
+    pick: Callable[[list[Any]], tuple[Any, ...]]
+    if len(level_idx) > 1:
+        pick = itemgetter(*level_idx)
+    else:  # itemgetter of one index returns the item, of none raises: keep tuples
+        pick = lambda cells: tuple(cells[i] for i in level_idx)  # noqa: E731
     first_values: dict[str, tuple[Any, ...]] = {}
     for first, last in table.gaps:
         span = f"rows {first}-{last}" if last > first else f"row {first}"
@@ -230,7 +234,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
             continue
         line = read_line(row, cells)
         enc = by_id.get(key)
-        values = pick(cells) if level_idx else ()
+        values = pick(cells)
         if enc is None:
             enc = _encounter(r, cols, key, row, cells)
             by_id[key] = enc

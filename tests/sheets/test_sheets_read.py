@@ -178,3 +178,18 @@ def test_read_table_finds_a_table_by_headers(tmp_path: Path) -> None:
     assert [(row, table.get(cells, "Payer ID")) for row, cells in table.rows] == [(2, 60054)]
     with pytest.raises(WorkbookError, match="no sheet named 'Nope'"):
         read_table(path, PAYER_HEADERS, sheet="Nope")
+
+
+@pytest.mark.parametrize(
+    "headers", [["Encounter ID", "CPT"], ["Encounter ID", "CPT", "Payer"]], ids=["bare", "payer"]
+)
+def test_minimal_sheets_group_rows(tmp_path: Path, headers: list[str]) -> None:
+    path = tmp_path / "min.csv"
+    extra = ",Aetna" if len(headers) == 3 else ""
+    path.write_text(",".join(headers) + f"\nA,99213{extra}\nA,36415{extra}\nB,99214{extra}\n")
+    book = read_book(path)
+    assert [(e.encounter_id, len(e.lines), e.rows) for e in book.encounters] == [
+        ("A", 2, [2, 3]),
+        ("B", 1, [4]),
+    ]
+    assert not book.findings

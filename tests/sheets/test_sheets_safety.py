@@ -21,8 +21,8 @@ from addin.models import Column, ResultTable
 from addin.sheets import read_book, write_tables
 from addin.sheets.sheetxml import MAX_CELL_TEXT
 
-# Any text but the two XML non-characters (stored as U+FFFD, see sheetxml.xml_text).
-TEXT = st.text(st.characters(exclude_characters="\ufffe\uffff"), max_size=60)
+# Any valid Unicode text but the XML non-characters U+FFFE/U+FFFF (stored as U+FFFD).
+TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\ufffe\uffff"), max_size=60)
 RISKY = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "_x0041_", "=cmd|'/c calc'!A1"])
 CELL = st.one_of(TEXT, st.builds(lambda a, b: a + b, RISKY, TEXT))
 
