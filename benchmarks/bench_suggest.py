@@ -262,6 +262,9 @@ def main() -> int:
     sg.suggest("hypertension")  # load the index and the curated data
     first_wall, first_cpu, results = run_pass()  # documents decode on first use
     warm_wall, warm_cpu, _ = run_pass()
+    # Best of three per query: what a query costs when no other process holds the CPU.
+    again = [run_pass()[0] for _ in range(2)]
+    best_wall = [min(a, b, c) for a, b, c in zip(warm_wall, *again, strict=True)]
 
     def accuracy(subset: list[tuple[dict[str, str], list[str]]]) -> tuple[float, float, int]:
         if not subset:
@@ -292,6 +295,7 @@ def main() -> int:
         ("warm pass", warm_wall, warm_cpu),
     ):
         print(f"query {label}: wall {_stats(wall)}; cpu {_stats(cpu)}")
+    print(f"query wall, best of 3 runs per query: {_stats(best_wall)}")
     print(
         f"machine load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )

@@ -47,3 +47,23 @@ def test_all_systems_merge_by_score(imported: None) -> None:
     assert found[0].system == "hcpcs" and found[0].code == "K0003"
     scores = [s.score for s in found]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_cpt_suggestions_come_from_the_clinics_licensed_file(tmp_path: Path) -> None:
+    # Descriptors written for this test (real CPT text is licensed and not in the repo).
+    source = tmp_path / "CPT2026_clinic_export.csv"
+    source.write_text(
+        "CPT Code,Long Descriptor,Short Descriptor\n"
+        "99213,Office visit for an established patient of low complexity,OFFICE EST LOW\n"
+        "99203,Office visit for a new patient of low complexity,OFFICE NEW LOW\n"
+        "90471,Administration of one vaccine by injection,IMMUNIZATION ADMIN\n"
+        "93000,Electrocardiogram with interpretation and report,ECG COMPLETE\n",
+        encoding="utf-8",
+    )
+    import_path(source, "cpt")
+    reload()
+    found = suggest("new patient office visit", system="cpt", top=2)
+    assert [s.code for s in found] == ["99203", "99213"]
+    assert found[0].system == "cpt"
+    assert found[0].description == "Office visit for a new patient of low complexity"
+    assert suggest("electrocardiogram", system="cpt")[0].code == "93000"

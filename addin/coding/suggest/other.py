@@ -78,7 +78,12 @@ def suggest_other(
             f"no {name} code set is imported (or none is valid on {on or 'any date'}); "
             f"import the official file with `claimbook codesets import`"
         )
-    index = build_index(system, ((i.code, i.description) for i in items))
+    # HCPCS items carry ``description``, licensed CPT entries ``descriptor``
+    pairs = [
+        (str(i.code), str(getattr(i, "description", None) or getattr(i, "descriptor", "")))
+        for i in items
+    ]
+    index = build_index(system, pairs)
     with _lock:
         if len(_built) >= _KEEP:
             _built.pop(next(iter(_built)))
