@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import traceback
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from addin.errors import CodeSetError, InputError
@@ -52,10 +54,17 @@ def cell_safe(func: F) -> F:
             log.info("%s: bad argument (library)", func.__name__)
             return VALUE
         except Exception as exc:  # a cell must never show a traceback
-            log.exception("%s failed: %s", func.__name__, type(exc).__name__)
+            log.error("%s failed: %s at %s", func.__name__, type(exc).__name__, where(exc))
             return VALUE
 
     return wrapper  # type: ignore[return-value]
+
+
+def where(exc: BaseException) -> str:
+    """The last frames of a traceback as file:line (function): never the message, which
+    can quote a cell's text."""
+    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} ({f.name})" for f in reversed(frames))
 
 
 def scalar(value: Any, what: str) -> Any:

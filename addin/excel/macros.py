@@ -15,6 +15,7 @@ from typing import Any
 
 from addin.errors import ClaimbookError, InputError
 from addin.excel import operations
+from addin.excel.args import where
 from addin.excel.operations import Operation, Outcome
 from addin.excel.xlbook import ExcelBook
 
@@ -50,7 +51,7 @@ def run_button(title: str, operation: Operation, excel: ExcelBook) -> Outcome | 
         excel.alert(f"{title}: {exc}")
         return None
     except Exception as exc:
-        log.exception("%s failed: %s", title, type(exc).__name__)
+        log.error("%s failed: %s at %s", title, type(exc).__name__, where(exc))
         excel.alert(f"{title} stopped: {type(exc).__name__}. The Claimbook log has the details.")
         return None
     excel.alert(f"{title}: {outcome.summary}")

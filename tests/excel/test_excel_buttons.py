@@ -231,3 +231,20 @@ def test_text_cells_never_become_formulas_or_lose_zeros(tmp_path: Path) -> None:
         ["0001A", '=HYPERLINK("http://x")', 12.5, date(2026, 3, 4)],
         ["00123", "+1 call", 0.1],
     ]
+
+
+def test_an_unexpected_failure_is_a_message_and_a_log_line_without_values(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(path: Path) -> Any:
+        raise KeyError("Garcia, Maria")
+
+    monkeypatch.setattr(operations, "suggest_missing_codes", broken)
+    book = FakeBook.open(clinic)
+    with caplog.at_level("INFO", logger="addin.excel"):
+        assert macros.suggest_missing_codes(book=book) is None
+    assert book.app.alerts == [
+        "Suggest codes stopped: KeyError. The Claimbook log has the details."
+    ]
+    assert "Suggest codes failed: KeyError at" in caplog.text and "Garcia" not in caplog.text
+    assert "Suggestions" not in [s.name for s in book.sheets]  # nothing half-written

@@ -254,3 +254,23 @@ def test_never_raises_on_odd_values(udf: Any) -> None:
             assert isinstance(answer, bool | float | str | list), (udf.__name__, position, odd)
             if isinstance(answer, str) and answer.startswith("#"):
                 assert answer in (NA, VALUE)
+
+
+def test_failures_are_logged_without_cell_values(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import addin.excel.udfs as udfs
+
+    secret = "Maria Garcia DOB 1980-05-17 chest pain"
+
+    def broken(text: str, **_: Any) -> Any:
+        raise ValueError(f"cannot handle {text!r}")
+
+    monkeypatch.setattr(udfs, "suggest", broken)
+    with caplog.at_level("INFO", logger="addin.excel"):
+        assert CB_SUGGEST(secret) == VALUE
+        assert CB_VALID(secret) != True  # noqa: E712 - not a code: a reason, logged nothing
+        assert CB_SUGGEST(secret, "nope") == VALUE
+    assert "CB_SUGGEST failed: ValueError at" in caplog.text
+    assert "test_excel_udfs.py" in caplog.text  # where it broke, so it can be fixed
+    assert "Maria" not in caplog.text and "chest" not in caplog.text
