@@ -219,10 +219,15 @@ def naive_pass(book: Book, sources: Sources) -> int:
 
 
 def timed(func: Any) -> tuple[float, Any]:
+    """Wall time of one call (the CPU time is kept in CPU_TIMES: the machine is shared)."""
     gc.collect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = func()
+    CPU_TIMES.append(time.process_time() - cpu)
     return time.perf_counter() - start, result
+
+
+CPU_TIMES: list[float] = []
 
 
 def main() -> None:
@@ -239,20 +244,28 @@ def main() -> None:
           f"(built in {time.perf_counter() - start:.1f} s, not timed below)")  # fmt: skip
     today = date(2026, 6, 1)
     first, findings = timed(lambda: check(book, today=today, sources=sources))
+    CPU_TIMES.clear()
     runs = [timed(lambda: check(book, today=today, sources=sources))[0] for _ in range(3)]
-    best = min(runs)
+    best, best_cpu = min(runs), min(CPU_TIMES)
+    CPU_TIMES.clear()
     floor = min(timed(lambda: floor_pass(book))[0] for _ in range(3))
+    floor_cpu = min(CPU_TIMES)
     naive, _ = timed(lambda: naive_pass(book, sources))
     by_severity = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     print(f"findings: {len(findings):,} {by_severity}")
     print(f"check, first run (loads ICD notes, derives per-code facts): {first:.2f} s = "
           f"{lines / first:,.0f} lines/s")  # fmt: skip
-    print(f"check, best of 3 (each run builds its per-code caches afresh): {best:.2f} s = "
-          f"{lines / best:,.0f} lines/s   target >= 100,000 lines/s")  # fmt: skip
-    print(f"  baseline floor (read the fields only): {floor:.2f} s = {lines / floor:,.0f} lines/s"
-          f" -> check costs {best / floor:.1f}x the floor")  # fmt: skip
-    print(f"  baseline naive (lookup per dx, no caches, ICD + NPI + PTP only): {naive:.2f} s = "
-          f"{lines / naive:,.0f} lines/s -> check is {naive / best:.1f}x faster")  # fmt: skip
+    print(f"check, best of 3 (warm: ICD per-code facts kept from the first run): {best:.2f} s"
+          f" = {lines / best:,.0f} lines/s   target >= 100,000 lines/s")  # fmt: skip
+    print(f"  same runs in CPU time of this process: {best_cpu:.2f} s = "
+          f"{lines / best_cpu:,.0f} lines/s")  # fmt: skip
+    print(
+        f"  baseline floor (read the fields only): {floor:.2f} s = {lines / floor:,.0f} lines/s"
+        f" -> check costs {best / floor:.1f}x the floor (CPU: {best_cpu / floor_cpu:.1f}x)"
+    )
+    print(f"  baseline naive (ICD lookup per dx, NPI per claim, PTP per pair; no other rule, no "
+          f"cache): {naive:.2f} s = {lines / naive:,.0f} lines/s; the full check takes "
+          f"{best / naive:.2f}x its time")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS (tables + book + runs): {peak:,.0f} MB")
 

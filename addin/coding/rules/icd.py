@@ -6,6 +6,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from addin.codesets import icd10cm
 from addin.codesets.icd10cm import Icd10cmVintage
@@ -35,6 +36,18 @@ class CodeFacts:
 
     problem: tuple[str, str, str] | None  # (rule, problem, fix)
     edits: CodeEdits | None
+
+    @property
+    def plain(self) -> bool:
+        """No problem and no edit that depends on the patient or on first place."""
+        edits = self.edits
+        return (
+            self.problem is None
+            and edits is not None
+            and edits.sex is None
+            and not edits.ages
+            and edits.manifestation is None
+        )
 
 
 def _classify(vintage: Icd10cmVintage, code: str, on: date | None) -> CodeFacts:
@@ -101,7 +114,10 @@ class IcdRules:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._vintage: dict[date | None, Icd10cmVintage | None] = {}
-        self._memo: dict[date | None, _Memo] = {}
+        self._memo_of: dict[Path, _Memo] = {}
+        # code -> CodeFacts.plain, for the one vintage most claims use (reset if another)
+        self._plain: dict[str, bool] = {}
+        self._plain_vintage: Icd10cmVintage | None = None
         self._outside: dict[int, str] = {}
 
     def vintage(self, on: date | None) -> Icd10cmVintage | None:
@@ -112,9 +128,13 @@ class IcdRules:
             return found
 
     def memo(self, vintage: Icd10cmVintage) -> _Memo:
-        memo = _memos.get(vintage)
+        # A plain dict in front of the weak one: this is asked once per claim.
+        memo = self._memo_of.get(vintage.info.path)
         if memo is None:
-            memo = _memos[vintage] = _Memo()
+            memo = _memos.get(vintage)
+            if memo is None:
+                memo = _memos[vintage] = _Memo()
+            self._memo_of[vintage.info.path] = memo
         return memo
 
     def facts(self, vintage: Icd10cmVintage, code: str, on: date | None) -> CodeFacts:
@@ -145,19 +165,22 @@ class IcdRules:
         memo = self.memo(vintage)
         facts = memo.facts
         diagnoses = enc.diagnoses
+        if vintage is not self._plain_vintage:
+            self._plain = {}
+            self._plain_vintage = vintage
         edits_list: list[CodeEdits] = []
+        plain = self._plain
         for code in diagnoses:
-            found = facts.get(code)
-            if found is None:
-                found = self.facts(vintage, code, enc.date_of_service)
-            edits = found.edits
-            if found.problem is not None or edits is None or not code:
+            ok = plain.get(code)
+            if ok is None:
+                found = facts.get(code) or self.facts(vintage, code, enc.date_of_service)
+                ok = plain[code] = bool(code) and found.plain
+            if not ok:
                 return False
-            if edits.sex is not None or edits.ages:
-                return False
-            edits_list.append(edits)
-        if edits_list[0].manifestation is not None:
-            return False
+            if len(diagnoses) > 1:
+                edits = facts[code].edits
+                assert edits is not None
+                edits_list.append(edits)
         if len(diagnoses) > 1:
             if len(set(diagnoses)) != len(diagnoses):
                 return False
@@ -177,7 +200,7 @@ class IcdRules:
         on = enc.date_of_service
         row = row_of(enc)
         eid = enc.encounter_id
-        vintage = self.vintage(on)
+        vintage = self._vintage.get(on) or self.vintage(on)
         if vintage is None:
             assert on is not None
             year = icd10cm.fiscal_year(on)

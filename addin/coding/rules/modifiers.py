@@ -42,13 +42,16 @@ class ModifierRules:
         kinds = self.procedures.kinds
         procedure_days: set[date | None] | None = None
         seen_lines: dict[tuple[str, tuple[str, ...], date | None], int | None] = {}
-        several = len(enc.lines) > 1
+        # Duplicate lines need a repeated code; most claims have none.
+        several = len(enc.lines) > 1 and len({line.procedure_code for line in enc.lines}) < len(
+            enc.lines
+        )
         for line in enc.lines:
             code = line.procedure_code
             mods = line.modifiers
             is_em = (kinds.get(code) or kind(code))[1]
             if not mods and not is_em and not several:
-                continue
+                continue  # nothing a modifier rule could say about this line
             row = line.row
             dos = line.date_of_service or enc.date_of_service
             if several:

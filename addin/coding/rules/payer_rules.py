@@ -12,7 +12,7 @@ row off.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
@@ -63,14 +63,24 @@ class PayerRule:
     severity: Severity
     message: str
 
+    hits: dict[str, bool] = field(default_factory=dict)
+
+    def code_matches(self, code: str) -> bool:
+        """The code is in the rule's lists or ranges (remembered: codes recur)."""
+        hit = self.hits.get(code)
+        if hit is None:
+            hit = (
+                self.codes is None
+                or code in self.codes
+                or any(len(code) == len(lo) and lo <= code <= hi for lo, hi in self.ranges)
+            )
+            self.hits[code] = hit
+        return hit
+
     def matches_line(self, line: ServiceLine, pos: str) -> bool:
-        if self.codes is not None:
-            code = line.procedure_code
-            if code not in self.codes and not any(
-                len(code) == len(lo) and lo <= code <= hi for lo, hi in self.ranges
-            ):
-                return False
         if self.places is not None and pos not in self.places:
+            return False
+        if self.codes is not None and not self.code_matches(line.procedure_code):
             return False
         return self.modifiers is None or not self.modifiers.isdisjoint(line.modifiers)
 
@@ -306,10 +316,22 @@ class PayerRules:
                 dx.startswith(prefix) for dx in enc.diagnoses for prefix in payer_rule.diagnoses
             ):
                 continue
+            places, hits = payer_rule.places, payer_rule.hits
             for line in enc.lines:
-                pos = line.place_of_service or enc.place_of_service
-                if payer_rule.matches_line(line, pos):
-                    self._require(payer_rule, enc, line)
+                if places is not None and (
+                    (line.place_of_service or enc.place_of_service) not in places
+                ):
+                    continue
+                if payer_rule.codes is not None:
+                    hit = hits.get(line.procedure_code)
+                    if hit is None:
+                        hit = payer_rule.code_matches(line.procedure_code)
+                    if not hit:
+                        continue
+                mods = payer_rule.modifiers
+                if mods is not None and mods.isdisjoint(line.modifiers):
+                    continue
+                self._require(payer_rule, enc, line)
 
     def _require(self, r: PayerRule, enc: Encounter, line: ServiceLine) -> None:
         need = r.requirement

@@ -132,12 +132,12 @@ class ProcedureRules:
             if limit is None:
                 continue
             value, mai = limit
-            units = int(line.units) if line.units > 0 else 0
             if mai == 1 or len(lines) == 1:  # one line: its units are the day's units
-                if units > value:
+                if line.units > value:
                     where = "on this line" if mai == 1 else f"on {dos}"
-                    self._mue_finding(enc, line, units, value, mai, where)
+                    self._mue_finding(enc, line, int(line.units), value, mai, where)
             else:
+                units = int(line.units) if line.units > 0 else 0
                 key = (line.procedure_code, dos)
                 before = totals.get(key)
                 totals[key] = (value, mai, units + (before[2] if before else 0), line)
@@ -173,12 +173,17 @@ class ProcedureRules:
         # PTP edits apply to one provider's lines on one date of service.
         groups: dict[tuple[date, str], list[ServiceLine]] = {}
         enc_dos, enc_npi = enc.date_of_service, enc.rendering_npi
-        if enc_dos is not None and all(
-            len(line.procedure_code) == 5
-            and (line.date_of_service is None or line.date_of_service == enc_dos)
-            and (not line.rendering_npi or line.rendering_npi == enc_npi)
-            for line in enc.lines
-        ):
+        simple = enc_dos is not None
+        for line in enc.lines:
+            if not simple:
+                break
+            line_dos, line_npi = line.date_of_service, line.rendering_npi
+            simple = (
+                len(line.procedure_code) == 5
+                and (line_dos is None or line_dos == enc_dos)
+                and (not line_npi or line_npi == enc_npi)
+            )
+        if simple and enc_dos is not None:
             groups[(enc_dos, enc_npi)] = enc.lines
         else:
             for line in enc.lines:
@@ -189,45 +194,41 @@ class ProcedureRules:
         bypass = self._bypass
         # An anatomic modifier on the column-one line alone says nothing about the pair.
         distinct = self._distinct
-        lookup = ptp.indicator
+        among = ptp.among
         for (dos, _npi), lines in groups.items():
             if len(lines) < 2:
                 continue
             codes = [line.procedure_code for line in lines]
-            for i, code1 in enumerate(codes):
-                for j, code2 in enumerate(codes):
-                    if code1 == code2:
-                        continue  # also the line itself
-                    indicator = lookup(code1, code2, dos)
-                    if indicator is None or indicator == 9:
-                        continue
-                    first, second = lines[i], lines[j]
-                    if indicator == 0:
-                        self.ctx.add(
-                            PTP,
-                            second.row,
-                            "Procedure Code",
-                            code2,
-                            f"NCCI pairs "
-                            f"{code2} with {code1} on {dos} (modifier indicator 0: "
-                            "no modifier allows both)",
-                            f"remove {code2}; it is part of {code1}",
-                            encounter_id=enc.encounter_id,
-                        )
-                    elif not (
-                        bypass.intersection(second.modifiers)
-                        or distinct.intersection(first.modifiers)
-                    ):
-                        self.ctx.add(
-                            PTP,
-                            second.row,
-                            "Procedure Code",
-                            code2,
-                            f"NCCI pairs {code2} with {code1} on {dos} (modifier indicator 1)",
-                            f"remove {code2}, or if it was a distinct service append "
-                            f"{'/'.join(DISTINCT_MODIFIERS)} and document it",
-                            encounter_id=enc.encounter_id,
-                        )
+            for i, j, indicator in among(codes, dos):
+                if indicator == 9:
+                    continue
+                first, second = lines[i], lines[j]
+                code1, code2 = codes[i], codes[j]
+                if indicator == 0:
+                    self.ctx.add(
+                        PTP,
+                        second.row,
+                        "Procedure Code",
+                        code2,
+                        f"NCCI pairs "
+                        f"{code2} with {code1} on {dos} (modifier indicator 0: "
+                        "no modifier allows both)",
+                        f"remove {code2}; it is part of {code1}",
+                        encounter_id=enc.encounter_id,
+                    )
+                elif not (
+                    bypass.intersection(second.modifiers) or distinct.intersection(first.modifiers)
+                ):
+                    self.ctx.add(
+                        PTP,
+                        second.row,
+                        "Procedure Code",
+                        code2,
+                        f"NCCI pairs {code2} with {code1} on {dos} (modifier indicator 1)",
+                        f"remove {code2}, or if it was a distinct service append "
+                        f"{'/'.join(DISTINCT_MODIFIERS)} and document it",
+                        encounter_id=enc.encounter_id,
+                    )
 
     def finish(self) -> None:
         """One info finding per code set that was not imported, with the line count."""

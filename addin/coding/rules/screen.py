@@ -133,10 +133,11 @@ class Screen:
                 return False
             if line.rendering_npi and line.rendering_npi != npi:
                 return False
-            if not self.units_ok(line.units):
+            units = line.units
+            if units not in self._units and not self.units_ok(units):
                 return False
             charge = line.charge
-            if charge is None or not self.charge_ok(charge):
+            if charge is None or (charge not in self._charges and not self.charge_ok(charge)):
                 return False
             pointers = line.dx_pointers
             if not pointers or len(pointers) > 4:

@@ -31,6 +31,11 @@ class PtpEdits(Protocol):
         """The modifier indicator (0, 1 or 9) of the edit in force on ``on``, or None."""
         ...
 
+    def among(self, codes: list[str], on: date) -> list[tuple[int, int, int]]:
+        """(i, j, indicator) for every edit in force on ``on`` between codes[i] (column 1)
+        and codes[j] (column 2), i != j."""
+        ...
+
 
 class MueLimits(Protocol):
     """Medically Unlikely Edits (practitioner services)."""
@@ -72,42 +77,64 @@ class MemoryCodes:
 
 
 class MemoryPtp:
-    """PTP edits in a dict keyed by the two codes; values pack dates and indicator in an int.
+    """PTP edits held as column 1 -> column 2 -> packed (start, deletion, indicator) ints.
 
-    Packing keeps 2 million pairs near 300 MB instead of a tuple per pair.
+    Nesting by column 1 lets :meth:`among` look each billed code up once and then probe a
+    small dict; packing keeps 2 million pairs in a few hundred MB instead of a tuple each.
     """
 
     def __init__(self, rows: Iterable[tuple[str, str, date, date | None, int]]) -> None:
-        self._pairs: dict[str, int | list[int]] = {}
+        self._pairs: dict[str, dict[str, int | list[int]]] = {}
+        self._count = 0
         for column1, column2, start, end, indicator in rows:
             packed = self.pack(start, end, indicator)
-            key = column1 + column2  # both 5 characters, so the join is unambiguous
-            old = self._pairs.get(key)
+            inner = self._pairs.get(column1)
+            if inner is None:
+                inner = self._pairs[column1] = {}
+            old = inner.get(column2)
             if old is None:
-                self._pairs[key] = packed
+                inner[column2] = packed
+                self._count += 1
             elif isinstance(old, list):
                 old.append(packed)
             else:
-                self._pairs[key] = [old, packed]
+                inner[column2] = [old, packed]
 
     @staticmethod
     def pack(start: date, end: date | None, indicator: int) -> int:
         return (start.toordinal() << 24 | (end.toordinal() if end else 0xFFFFFF)) << 4 | indicator
 
-    def __len__(self) -> int:
-        return len(self._pairs)
-
-    def indicator(self, column1: str, column2: str, on: date) -> int | None:
-        found = self._pairs.get(column1 + column2)
-        if found is None:
-            return None
-        day = on.toordinal()
+    @staticmethod
+    def _in_force(found: int | list[int], day: int) -> int | None:
         for packed in found if isinstance(found, list) else (found,):
-            end = (packed >> 4) & 0xFFFFFF
             # The deletion date is the first day the edit no longer applies (as CMS files say).
-            if packed >> 28 <= day < end:
+            if packed >> 28 <= day < (packed >> 4) & 0xFFFFFF:
                 return packed & 0xF
         return None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def indicator(self, column1: str, column2: str, on: date) -> int | None:
+        inner = self._pairs.get(column1)
+        found = inner.get(column2) if inner is not None else None
+        return None if found is None else self._in_force(found, on.toordinal())
+
+    def among(self, codes: list[str], on: date) -> list[tuple[int, int, int]]:
+        """(i, j, indicator) for each edit in force on ``on`` with codes[i] as column 1."""
+        hits: list[tuple[int, int, int]] = []
+        pairs = self._pairs
+        for i, code1 in enumerate(codes):
+            inner = pairs.get(code1)
+            if inner is None:
+                continue
+            for j, code2 in enumerate(codes):
+                found = inner.get(code2)
+                if found is not None and code1 != code2:
+                    indicator = self._in_force(found, on.toordinal())
+                    if indicator is not None:
+                        hits.append((i, j, indicator))
+        return hits
 
 
 class MemoryMue:
@@ -153,6 +180,16 @@ class NcciStore:
             found = self._tables[on] = ncci.table(on, preload=True)
         edit = found.edit(column1, column2, on) if found is not None else None
         return None if edit is None else int(edit.modifier_indicator)
+
+    def among(self, codes: list[str], on: date) -> list[tuple[int, int, int]]:
+        hits = []
+        for i, code1 in enumerate(codes):
+            for j, code2 in enumerate(codes):
+                if code1 != code2:
+                    indicator = self.indicator(code1, code2, on)
+                    if indicator is not None:
+                        hits.append((i, j, indicator))
+        return hits
 
 
 class MueStore:
