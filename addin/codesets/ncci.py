@@ -112,7 +112,10 @@ class NcciTable:
                 uri = f"{part.resolve().as_uri()}?mode=ro"
                 conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
                 conns.append(conn)
-                low, high = conn.execute("SELECT min(c1), max(c1) FROM ptp").fetchone()
+                # two queries: SQLite reads one end of the index for a lone min() or max()
+                # but scans the table for both in one statement
+                (low,) = conn.execute("SELECT min(c1) FROM ptp").fetchone()
+                (high,) = conn.execute("SELECT max(c1) FROM ptp").fetchone()
                 ranges.append((low or "", high or ""))
             self._ranges = ranges
             self._conns = conns
