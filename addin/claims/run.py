@@ -12,7 +12,13 @@ from addin.claims.table import claims_table
 from addin.models import Book, Finding, ResultTable
 from addin.x12.envelope import ControlNumberStore
 from addin.x12.x837p.checks import check_837p
-from addin.x12.x837p.writer import WriteResult, build_837p, require_settings, save_837p
+from addin.x12.x837p.writer import (
+    WriteResult,
+    build_837p,
+    require_settings,
+    save_837p,
+    transactions_needed,
+)
 
 
 @dataclass
@@ -115,7 +121,9 @@ def run_claims(
         return run
     require_settings(book.settings)
     store = store or ControlNumberStore()
-    numbers = store.reserve(book.settings["Submitter ID"].strip())
+    numbers = store.reserve(
+        book.settings["Submitter ID"].strip(), transactions_needed(len(result.claims))
+    )
     path = x12_path or default_x12_path(book, x12_dir, numbers.interchange)
     when = created or datetime.now().replace(microsecond=0)
     interchange, written = build_837p(result.claims, book.settings, created=when, numbers=numbers)

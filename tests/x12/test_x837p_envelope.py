@@ -99,3 +99,26 @@ def test_unsendable_file_is_not_written(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"837P not written: 1 problem.*ZIP '62701'"):
         write_837p(claims[:2], settings, tmp_path / "x.837")
     assert not (tmp_path / "x.837").exists()
+
+
+def test_large_batches_split_into_transaction_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from x837p_pyx12 import pyx12_errors
+
+    from addin.x12.x837p import writer
+
+    monkeypatch.setattr(writer, "MAX_CLAIMS_PER_ST", 5)
+    book = load()
+    claims = build_claims(book.encounters, book.settings, book.payers, book.fees).claims
+    first = write_837p(claims, book.settings, tmp_path / "a.837")  # 12 claims -> 3 ST
+    doc = read_837p(tmp_path / "a.837")
+    txns = doc.transactions()
+    assert [t.segments[0][2] for t in txns] == ["0001", "0002", "0003"]
+    assert doc.interchanges[0].groups[0].ge is not None
+    assert doc.interchanges[0].groups[0].ge[1] == "3"
+    assert sum(1 for t in txns for _ in t.claims()) == len(claims)
+    assert check_837p(doc) == []
+    assert pyx12_errors((tmp_path / "a.837").read_text("ascii")) == []
+    second = write_837p(claims[:1], book.settings, tmp_path / "b.837")
+    assert second.numbers.first_transaction == first.numbers.first_transaction + 3

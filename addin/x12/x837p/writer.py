@@ -68,6 +68,9 @@ from addin.x12.x837p.segs import (
 from addin.x12.x837p.text import amount, clean, cleaned, d8, icd, parse_ndc, quantity
 
 VERSION = "005010X222A1"
+#: Claims per ST..SE: the 837P guide advises at most 5000 CLM per transaction set, and
+#: clearinghouses reject larger ones.
+MAX_CLAIMS_PER_ST = 5000
 REQUIRED_SETTINGS = (
     "Billing Provider Name",
     "Billing NPI",
@@ -424,14 +427,19 @@ def build_837p(
     require_settings(settings)
     names = _Names()
     envelope = Envelope.for_submitter(settings, created, numbers)
+    txns: list[Transaction837P] = []
     with gc_paused():
-        txn = build_transaction(claims, settings, numbers.first_transaction, created, names)
-        count = txn.segment_count() + 1  # SE counts itself
-    txn.trailer.append(RawSegment("SE", tuple(se(count, numbers.first_transaction)[1:])))
+        for i, start in enumerate(range(0, len(claims), MAX_CLAIMS_PER_ST)):
+            control = numbers.first_transaction + i
+            chunk = claims[start : start + MAX_CLAIMS_PER_ST]
+            txn = build_transaction(chunk, settings, control, created, names)
+            count = txn.segment_count() + 1  # SE counts itself
+            txn.trailer.append(RawSegment("SE", tuple(se(count, control)[1:])))
+            txns.append(txn)
     group = Group(
         gs=RawSegment("GS", tuple(envelope.gs()[1:])),
-        transactions=[txn],
-        ge=RawSegment("GE", tuple(envelope.ge(1)[1:])),
+        transactions=txns,
+        ge=RawSegment("GE", tuple(envelope.ge(len(txns))[1:])),
     )
     interchange = Interchange(
         isa=RawSegment("ISA", tuple(envelope.isa()[1:])),
@@ -440,6 +448,11 @@ def build_837p(
         delimiters=WRITE_DELIMITERS,
     )
     return interchange, names.findings
+
+
+def transactions_needed(claims: int) -> int:
+    """How many ST..SE transaction sets ``claims`` claims take."""
+    return max(1, -(-claims // MAX_CLAIMS_PER_ST))
 
 
 def write_837p(
@@ -460,7 +473,9 @@ def write_837p(
     """
     if numbers is None:
         require_settings(settings)
-        numbers = (store or ControlNumberStore()).reserve(settings["Submitter ID"].strip())
+        numbers = (store or ControlNumberStore()).reserve(
+            settings["Submitter ID"].strip(), transactions_needed(len(claims))
+        )
     interchange, findings = build_837p(
         claims, settings, created=created or datetime.now().replace(microsecond=0), numbers=numbers
     )
