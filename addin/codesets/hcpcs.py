@@ -378,7 +378,7 @@ def find_member(path: Path) -> tuple[Member, str] | None:
             return m, "anweb-xlsx"
     for m in members(path):
         low = m.name.lower()
-        if low.endswith(".txt") and RECORD.search(m.head(8192).decode("cp1252")):
+        if low.endswith(".txt") and RECORD.search(m.head(8192).decode("cp1252", errors="replace")):
             return m, "anweb-txt"
         if low.endswith(".xlsx") and b"SEQNUM" in _xlsx_probe(m):
             return m, "anweb-xlsx"
