@@ -21,7 +21,7 @@ from addin.excel import args
 from addin.excel.args import NA, BadArgument, NotFound, cell_safe
 from addin.excel.codes import describe, icd_facts, procedure_problem, resolve
 from addin.excel.contracts import allowed_for, contracts_from_grid
-from addin.models.types import normalize_digits, normalize_modifier
+from addin.models.types import normalize_digits, normalize_modifier, normalize_procedure
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,8 +178,8 @@ def CB_NCCI(code1: Code, code2: Code, date: Dos = None) -> Any:  # noqa: N802
     table = ncci.table(on)
     if table is None:
         raise NotFound("NCCI not imported")
-    a, b = resolve(first).code, resolve(second).code
-    edit = table.pair(a, b, on)
+    # PTP pairs are CPT/HCPCS codes: G0439 is never read as ICD-10-CM G04.39 here
+    edit = table.pair(normalize_procedure(first), normalize_procedure(second), on)
     if edit is None:
         return False
     if edit.modifier_allowed:

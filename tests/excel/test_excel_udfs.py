@@ -274,3 +274,15 @@ def test_failures_are_logged_without_cell_values(
     assert "CB_SUGGEST failed: ValueError at" in caplog.text
     assert "test_excel_udfs.py" in caplog.text  # where it broke, so it can be fixed
     assert "Maria" not in caplog.text and "chest" not in caplog.text
+
+
+def test_ncci_reads_hcpcs_codes_as_procedures(tmp_path: Path) -> None:
+    """G0439 is a HCPCS code in a PTP pair even though ICD-10-CM has G04.39."""
+    source = (DATA / "ncci" / "ccipra-v261r0-f1.txt").read_bytes()
+    extra = b"G0439\t99213\t\t20200101\t*\t1\tMisuse of column two code with column one code\r\n"
+    part = tmp_path / "ccipra-v261r0-f1.txt"
+    part.write_bytes(source.rstrip(b"\r\n") + b"\r\n" + extra)
+    import_path(part)
+    assert CB_NCCI("g0439", 99213.0, datetime(2020, 5, 1)) == (
+        "99213 bundles into G0439 (indicator 1: a modifier such as 59/XU may bypass it)"
+    )
