@@ -54,7 +54,7 @@ ACTIONS = {
     "S": "change in short description",
     "T": "miscellaneous change",
 }
-RECORD = re.compile(r"^[ A-Z0-9]{5}\d{5}[3478]")
+RECORD = re.compile(r"^[ A-Z0-9]{5}\d{5}[3478]", re.MULTILINE)
 XLSX_HEADER = ("HCPC", "SEQNUM", "RECID", "LONG DESCRIPTION", "SHORT DESCRIPTION")
 MONTHS = {"JAN": 1, "APR": 2, "JUL": 3, "OCT": 4}
 

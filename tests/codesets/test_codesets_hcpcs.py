@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from addin.codesets import hcpcs
-from addin.codesets.importer import detect_kind, import_path
+from addin.codesets.importer import ImportOptions, detect_kind, import_path
 from addin.errors import CodeSetImportError
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "codesets" / "hcpcs"
@@ -149,3 +149,14 @@ def test_xlsx_with_typed_cells(tmp_path: Path) -> None:
     a4466 = hcpcs.lookup("A4466", date(2017, 1, 1))
     assert a4466 is not None and a4466.terminated == date(2016, 12, 31)
     assert a4466.status == "terminated"
+
+
+def test_text_recognised_without_anweb_in_its_name(anweb: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(anweb) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("_disclaimer.txt"))
+        text = archive.read(name)
+    renamed = tmp_path / "hcpcs_2020.txt"
+    renamed.write_bytes(text)
+    assert detect_kind(renamed) == "hcpcs"
+    result = import_path(renamed, "hcpcs", ImportOptions(effective_from=date(2020, 1, 1)))
+    assert result.manifest["counts"]["codes"] == 6710
