@@ -435,7 +435,7 @@ def import_hcpcs(path: Path, options: ImportOptions | None = None) -> ImportResu
     if existing is not None:
         return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
     procs, mods = parse_anweb(member) if fmt == "anweb-txt" else parse_xlsx(member)
-    name, start, end = _period(Path(member.name).name or path.name, options)
+    name, start, end = _period(f"{Path(member.name).name} {path.name}", options)
 
     def build(tmp: Path) -> dict[str, int]:
         (tmp / "codes.tsv").write_text("".join(_lines(procs)), encoding="utf-8")
