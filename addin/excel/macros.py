@@ -34,7 +34,8 @@ def _saved_path(excel: ExcelBook) -> Path:
     path = excel.path
     if not path.is_absolute():
         raise InputError(
-            f"{path.name}: save the workbook first; the 837P and remittance files go beside it"
+            f"{path.name}: save the workbook to a folder on this computer first; the 837P "
+            "and the remittance files go beside it"
         )
     return path
 

@@ -8,11 +8,13 @@ has the same few attributes.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from addin.errors import InputError
 from addin.excel.operations import Outcome
 from addin.models import ResultTable
 from addin.sheets.sheetxml import MONEY_FORMAT, col_letter
@@ -176,7 +178,13 @@ class ExcelBook:
         self.book.app.alert(text, title=title)
 
     def pick_files(self) -> list[Path]:
-        """Ask for remittance files with Excel's own Open dialog (Windows and macOS)."""
+        """Ask for remittance files with Excel's Open dialog through COM (Windows only; on
+        macOS the button's VBA asks and passes the files)."""
+        if sys.platform != "win32":
+            raise InputError(
+                "choose the remittance files with the Import remittance button or ribbon "
+                "(its VBA opens Excel's Open dialog)"
+            )
         chosen = self.book.app.api.GetOpenFilename(
             "Remittances (*.835;*.txt;*.edi;*.csv;*.xlsx),*.835;*.txt;*.edi;*.csv;*.xlsx",
             1,

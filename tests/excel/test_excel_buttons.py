@@ -174,7 +174,14 @@ def test_remittance_buttons_match_the_cli(clinic: Path, era: Path, tmp_path: Pat
     assert [s.name for s in again.sheets] == names
 
 
-def test_windows_dialog_when_the_vba_passes_no_files(clinic: Path, era: Path) -> None:
+def test_windows_dialog_when_the_vba_passes_no_files(
+    clinic: Path, era: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mac = FakeBook.open(clinic)
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert macros.import_remittance("", book=mac) is None
+    assert "Import remittance button" in mac.app.alerts[-1]  # the VBA asks on a Mac
+    monkeypatch.setattr("sys.platform", "win32")
     book = FakeBook.open(clinic)
     book.app.chosen = (str(era),)  # what GetOpenFilename(MultiSelect) returns
     assert macros.import_remittance("", book=book) is not None
@@ -187,8 +194,8 @@ def test_windows_dialog_when_the_vba_passes_no_files(clinic: Path, era: Path) ->
 @pytest.mark.parametrize(
     ("button", "message"),
     [
-        (macros.build_claims, "save the workbook first"),
-        (macros.reconcile, "save the workbook first"),
+        (macros.build_claims, "save the workbook to a folder on this computer first"),
+        (macros.reconcile, "save the workbook to a folder on this computer first"),
     ],
 )
 def test_unsaved_workbook_is_a_message(button: Any, message: str, clinic: Path) -> None:
