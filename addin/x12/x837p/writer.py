@@ -268,7 +268,7 @@ def build_transaction(
             ),
             PER(
                 "IC",
-                names(settings.get("Submitter Contact", "") or settings["Submitter Name"], "PER"),
+                names(settings.get("Submitter Contact") or settings["Submitter Name"], "contact"),
                 "TE",
                 "".join(ch for ch in settings["Submitter Phone"] if ch.isdigit()),
             ),
@@ -447,7 +447,8 @@ def build_837p(
         iea=RawSegment("IEA", tuple(envelope.iea()[1:])),
         delimiters=WRITE_DELIMITERS,
     )
-    return interchange, names.findings
+    # one finding per cleaned value, even when Settings names repeat in every ST
+    return interchange, list(dict.fromkeys(names.findings))
 
 
 def transactions_needed(claims: int) -> int:
