@@ -19,7 +19,7 @@ from addin.models.remittance import (
     Remittance,
     ServicePayment,
 )
-from addin.models.table import CellMark, Column, ResultTable
+from addin.models.table import CellMark, ChartSpec, Column, ResultTable
 from addin.models.types import (
     Money,
     money,
@@ -34,6 +34,7 @@ __all__ = [
     "SETTINGS_KEYS",
     "Book",
     "CellMark",
+    "ChartSpec",
     "Column",
     "ContractRow",
     "FeeRow",

@@ -28,6 +28,22 @@ class Column(BaseModel):
     )
 
 
+class ChartSpec(BaseModel):
+    """A chart drawn beside a result table (e.g. on the Dashboard), over some of its rows.
+
+    ``category`` and ``values`` are column names of the table; ``first_row``/``last_row``
+    select table rows (0-based, ``last_row`` exclusive, None = to the end), so one sheet can
+    hold several blocks, each with its own chart.
+    """
+
+    title: str
+    kind: Literal["column", "bar", "line", "pie"] = "column"
+    category: str
+    values: list[str] = Field(min_length=1)
+    first_row: int = Field(default=0, ge=0)
+    last_row: int | None = None
+
+
 class ResultTable(BaseModel):
     """A sheet's worth of results, replaced as a whole on each run."""
 
@@ -35,6 +51,7 @@ class ResultTable(BaseModel):
     columns: list[Column]
     rows: list[list[Any]] = Field(default_factory=list)
     title: str | None = None
+    charts: list[ChartSpec] = Field(default_factory=list, description="charts beside the table")
 
 
 class CellMark(BaseModel):

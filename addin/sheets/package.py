@@ -6,6 +6,7 @@ they are identical by construction and a large sheet costs only a copy.
 
 from __future__ import annotations
 
+import builtins
 import posixpath
 import re
 import struct
@@ -240,6 +241,34 @@ class Package:
         xml = self.text(CT_PATH)
         new = re.sub(rf'<(\w+:)?Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", xml)
         self.set(CT_PATH, new)
+
+    def source_of(self, rels_part: str) -> str:
+        """The part a relationships part belongs to ('' for the package's own)."""
+        folder, base = posixpath.split(rels_part)
+        return posixpath.join(posixpath.dirname(folder), base.removesuffix(".rels"))
+
+    def referenced(self) -> builtins.set[str]:
+        """Every part some relationship in the package points at."""
+        found: builtins.set[str] = builtins.set()
+        for name in self.names():
+            if name.endswith(".rels"):
+                source = "" if name == "_rels/.rels" else self.source_of(name)
+                found |= {target for _, target in self.rels(source).values()}
+        return found
+
+    def prune(self, candidates: builtins.set[str]) -> None:
+        """Remove the candidates nothing points at any more, and what only they pointed at."""
+        while candidates:
+            referenced = self.referenced()
+            dead = {c for c in candidates if c in self and c not in referenced}
+            if not dead:
+                return
+            candidates = builtins.set()
+            for part in dead:
+                candidates |= {t for _, t in self.rels(part).values() if t in self}
+                self.remove(self.rels_path(part))
+                self.remove(part)
+                self.remove_override(part)
 
     def main_part(self) -> str:
         for rel_type, target in self.rels("").values():

@@ -155,7 +155,9 @@ def _width(column: Column, header: str, rows: list[list[Any]], index: int) -> fl
     return float(min(max(longest + 2, 8), 60))
 
 
-def worksheet_xml(table: ResultTable, styles: SheetStyles, table_rid: str) -> str:
+def worksheet_xml(
+    table: ResultTable, styles: SheetStyles, table_rid: str, drawing_rid: str | None = None
+) -> str:
     """The whole worksheet part for a result table (header row 1, data from row 2)."""
     columns = table.columns
     headers = unique_headers(columns)
@@ -233,6 +235,8 @@ def worksheet_xml(table: ResultTable, styles: SheetStyles, table_rid: str) -> st
     parts.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )
+    if drawing_rid is not None:
+        parts.append(f'<drawing r:id="{drawing_rid}"/>')
     parts.append(f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts>')
     parts.append("</worksheet>")
     return "".join(parts)

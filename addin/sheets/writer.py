@@ -14,6 +14,7 @@ import python_calamine as pc
 
 from addin.errors import OutputError
 from addin.models import CellMark, ResultTable
+from addin.sheets.charts import CHART_CT, DRAWING_CT, chart_xml, drawing_xml
 from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
 from addin.sheets.marks import apply_marks
 from addin.sheets.newbook import package_from_csv
@@ -45,6 +46,10 @@ TABLE_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xm
 SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 _FONT_FOR_FILL = {"FFC7CE": "9C0006", "FFEB9C": "9C5700", "C6EFCE": "006100", "DDEBF7": "1F4E78"}
 TABLE_STYLE = "TableStyleMedium2"
+_EMPTY_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<Relationships xmlns="{REL_NS}"></Relationships>'
+)
 
 
 def default_output(path: Path) -> Path:
@@ -198,21 +203,21 @@ class _Editor:
         table_part: str | None = None
         table_name: str | None = None
         table_id: int | None = None
+        old_targets: set[str] = set()
         if found is not None:
             _, sheet_id, rid = found
             sheet_part = self.wb_rels[rid][1]
             for rel_type, target in self.pkg.rels(sheet_part).values():
-                if rel_type.endswith("/table") and target in self.pkg:
-                    if table_part is None:
-                        table_part = target
-                        head = self.pkg.read(target)[:4096].decode("utf-8", "replace")
-                        m_id = re.search(r'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"', head)
-                        m_name = re.search(r'<(?:\w+:)?table\b[^>]*?\sname="([^"]*)"', head)
-                        table_id = int(m_id.group(1)) if m_id else None
-                        table_name = m_name.group(1) if m_name else None
-                    else:
-                        self.pkg.remove(target)
-                        self.pkg.remove_override(target)
+                if target not in self.pkg:
+                    continue
+                old_targets.add(target)
+                if rel_type.endswith("/table") and table_part is None:
+                    table_part = target  # keep the Table's part, id and name across runs
+                    head = self.pkg.read(target)[:4096].decode("utf-8", "replace")
+                    m_id = re.search(r'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"', head)
+                    m_name = re.search(r'<(?:\w+:)?table\b[^>]*?\sname="([^"]*)"', head)
+                    table_id = int(m_id.group(1)) if m_id else None
+                    table_name = m_name.group(1) if m_name else None
             if re.search(r"<(\w+:)?f[\s>/]", self.pkg.text(sheet_part)):
                 self._drop_calc_chain()
         else:
@@ -229,6 +234,11 @@ class _Editor:
             )
             element = f'<{p}sheet name="{_attr(table.sheet)}" sheetId="{sheet_id}" {r_attr}/>'
             self.wb_xml = insert_before_close(self.wb_xml, "sheets", element)
+        if old_targets:
+            # what only the replaced sheet used (its drawing, charts, comments) goes with it,
+            # before new parts are named, so a rerun reuses the same names
+            self.pkg.set(self.pkg.rels_path(sheet_part), _EMPTY_RELS)
+            self.pkg.prune(old_targets - {table_part} if table_part else old_targets)
         names, top_id = self._table_names_and_ids()
         if table_part is None:
             table_part = self.pkg.free_name(f"{self.wb_dir}/tables/table{{}}.xml")
@@ -237,14 +247,34 @@ class _Editor:
             table_id = top_id + 1
         if table_name is None:
             table_name = _table_name(table.sheet, names)
-        rels = (
+        rels = [f'<Relationship Id="rId1" Type="{DOC_REL}/table" '
+                f'Target="{_relative(sheet_part, table_part)}"/>']  # fmt: skip
+        drawing_rid = None
+        if table.charts:
+            drawing = self._charts(table)
+            drawing_rid = "rId2"
+            rels.append(f'<Relationship Id="rId2" Type="{DOC_REL}/drawing" '
+                        f'Target="{_relative(sheet_part, drawing)}"/>')  # fmt: skip
+        self.pkg.set(
+            self.pkg.rels_path(sheet_part),
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Relationships xmlns="{REL_NS}"><Relationship Id="rId1" Type="{DOC_REL}/table" '
-            f'Target="{_relative(sheet_part, table_part)}"/></Relationships>'
+            f'<Relationships xmlns="{REL_NS}">{"".join(rels)}</Relationships>',
         )
-        self.pkg.set(self.pkg.rels_path(sheet_part), rels)
-        self.pkg.set(sheet_part, worksheet_xml(table, styles, "rId1"))
+        self.pkg.set(sheet_part, worksheet_xml(table, styles, "rId1", drawing_rid))
         self.pkg.set(table_part, table_xml(table, table_id, table_name, TABLE_STYLE))
+
+    def _charts(self, table: ResultTable) -> str:
+        """Add a drawing with the table's charts; returns the drawing's part name."""
+        drawing = self.pkg.free_name(f"{self.wb_dir}/drawings/drawing{{}}.xml")
+        rids = []
+        for spec in table.charts:
+            chart = self.pkg.free_name(f"{self.wb_dir}/charts/chart{{}}.xml")
+            self.pkg.set(chart, chart_xml(table, spec))
+            self.pkg.add_override(chart, CHART_CT)
+            rids.append(self.pkg.add_rel(drawing, f"{DOC_REL}/chart", chart))
+        self.pkg.set(drawing, drawing_xml(table, rids))
+        self.pkg.add_override(drawing, DRAWING_CT)
+        return drawing
 
     def _drop_calc_chain(self) -> None:
         """A replaced sheet's formulas would dangle in the calc chain; Excel rebuilds it."""

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from conftest import FIDELITY, LibreOffice
 
-from addin.models import Book, CellMark, Column, ResultTable
+from addin.models import Book, CellMark, ChartSpec, Column, ResultTable
 from addin.sheets import read_book, write_tables
 
 CORPUS = sorted(FIDELITY.glob("*.xls*"))
@@ -63,6 +63,7 @@ def _results(book: Book) -> list[ResultTable]:
     )
     claims = ResultTable(
         sheet="Claims",
+        charts=[ChartSpec(title="Charges", category="Encounter ID", values=["Charge"])],
         columns=[
             Column(name="Encounter ID", kind="code"),
             Column(name="Patient"),
@@ -109,22 +110,25 @@ def _resolve(folder: str, target: str) -> str:
 
 
 def _owned_parts(parts: dict[str, bytes], sheets: set[str]) -> set[str]:
-    """Parts of the result sheets that existed before (replaced on purpose) and their tables."""
+    """Parts of result sheets that existed before (replaced on purpose) and everything
+    reachable only through them (their tables, comments, drawings)."""
     wb = parts["xl/workbook.xml"].decode()
     rels = {rid: t for rid, _, t in _rels(parts["xl/_rels/workbook.xml.rels"])}
     owned: set[str] = set()
-    for name, rid in re.findall(r'<(?:\w+:)?sheet [^>]*name="([^"]+)"[^>]*:id="([^"]+)"', wb):
-        if name in sheets:
-            part = _resolve("xl", rels[rid])
-            folder, base = part.rsplit("/", 1)
-            rel_part = f"{folder}/_rels/{base}.rels"
-            owned |= {part, rel_part}
-            if rel_part in parts:
-                owned |= {
-                    _resolve(folder, t)
-                    for _, ty, t in _rels(parts[rel_part])
-                    if ty.endswith("/table")
-                }
+    todo = [
+        _resolve("xl", rels[rid])
+        for name, rid in re.findall(r'<(?:\w+:)?sheet [^>]*name="([^"]+)"[^>]*:id="([^"]+)"', wb)
+        if name in sheets
+    ]
+    while todo:
+        part = todo.pop()
+        if part in owned:
+            continue
+        folder, base = part.rsplit("/", 1)
+        rel_part = f"{folder}/_rels/{base}.rels"
+        owned |= {part, rel_part}
+        if rel_part in parts:
+            todo += [_resolve(folder, t) for _, _, t in _rels(parts[rel_part])]
     return owned
 
 

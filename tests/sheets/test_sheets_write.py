@@ -13,7 +13,7 @@ import pytest
 import python_calamine as pc
 
 from addin.errors import OutputError
-from addin.models import CellMark, Column, ResultTable
+from addin.models import CellMark, ChartSpec, Column, ResultTable
 from addin.sheets import default_output, read_book, write_tables
 
 SEVERITY = Column(
@@ -178,3 +178,57 @@ def test_csv_input_becomes_a_new_workbook(tmp_path: Path) -> None:
     assert wb["Encounters"]["C2"].fill.fgColor.rgb == "FFFFC7CE"
     with pytest.raises(OutputError, match="CSV"):
         write_tables(src, [FINDINGS], in_place=True)
+
+
+DASHBOARD = ResultTable(
+    sheet="Dashboard",
+    columns=[
+        Column(name="Chart"),
+        Column(name="Label"),
+        Column(name="Value", kind="money"),
+        Column(name="Second Value", kind="money"),
+    ],  # fmt: skip
+    rows=[
+        ["Aging by payer", "Aetna", Decimal("120.00"), None],
+        ["Aging by payer", "Medicare", Decimal("80.50"), None],
+        ["Paid vs expected", "2026-01", Decimal("900.00"), Decimal("1000.00")],
+        ["Paid vs expected", "2026-02", Decimal("700.00"), Decimal("650.00")],
+    ],
+    charts=[
+        ChartSpec(
+            title="Aging by payer", kind="pie", category="Label", values=["Value"], last_row=2
+        ),
+        ChartSpec(
+            title="Paid vs expected",
+            kind="column",
+            category="Label",
+            values=["Value", "Second Value"],
+            first_row=2,
+        ),
+    ],  # fmt: skip
+)
+
+
+def test_dashboard_charts_are_drawn_and_replaced(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    first = write_tables(src, [DASHBOARD])
+    parts = _parts(first)
+    charts = sorted(n for n in parts if n.startswith("xl/charts/"))
+    assert charts == ["xl/charts/chart1.xml", "xl/charts/chart2.xml"]
+    chart2 = parts["xl/charts/chart2.xml"].decode()
+    assert "<c:f>'Dashboard'!$B$4:$B$5</c:f>" in chart2 and "'Dashboard'!$D$4:$D$5" in chart2
+    assert "<c:pieChart>" in parts["xl/charts/chart1.xml"].decode()
+    ws = openpyxl.load_workbook(first)["Dashboard"]
+    assert len(ws._charts) == 2
+    # a second run replaces the charts instead of piling up parts
+    second = write_tables(first, [DASHBOARD], out=tmp_path / "second.xlsx")
+    assert sorted(_parts(second)) == sorted(parts)
+    # dropping the charts removes their parts and content types
+    third = write_tables(second, [DASHBOARD.model_copy(update={"charts": []})],
+                         out=tmp_path / "third.xlsx")  # fmt: skip
+    left = _parts(third)
+    assert not [n for n in left if n.startswith(("xl/charts/", "xl/drawings/"))]
+    assert b"chart" not in left["[Content_Types].xml"]
+    with pytest.raises(OutputError, match="no column 'Nope'"):
+        bad = ChartSpec(title="x", category="Nope", values=["Value"])
+        write_tables(src, [DASHBOARD.model_copy(update={"charts": [bad]})], out=tmp_path / "b.xlsx")
