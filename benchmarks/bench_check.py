@@ -32,6 +32,7 @@ from addin.coding.rules.fields import npi_problem  # noqa: E402
 from addin.models import Book, Encounter, PayerRow, Person, RuleRow, ServiceLine  # noqa: E402
 
 RNG = random.Random(20260301)
+FEES: dict[str, Decimal] = {}  # the clinic's fee schedule: one charge per code
 EM = ["99202", "99203", "99204", "99212", "99213", "99214", "99215"]
 PAYERS = ["Aetna", "Medicare", "Medicaid NY", "Cigna", "UnitedHealthcare", "BCBS"]
 
@@ -105,7 +106,7 @@ def build_book(lines: int, used: list[str]) -> Book:
             # Most visits bill an E/M; modifiers as clinics use them, 25 only on E/M lines.
             code = RNG.choice(EM) if i == 0 and RNG.random() < 0.7 else RNG.choice(used)
             if code in EM:
-                mods = ["25"] if count > 1 and RNG.random() < 0.95 else []
+                mods = []  # 25 is added below when the visit also has a procedure
             else:
                 mods = RNG.choice(([], [], [], [], [], ["59"], ["XU"], ["RT"], ["TC"]))
             enc_lines.append(
@@ -114,11 +115,15 @@ def build_book(lines: int, used: list[str]) -> Book:
                     procedure_code=code,
                     modifiers=mods,
                     units=Decimal(1 if RNG.random() < 0.9 else 2),
-                    charge=Decimal(RNG.randint(2000, 40000)) / 100,
+                    charge=FEES.setdefault(code, Decimal(RNG.randint(2000, 40000)) / 100),
                     dx_pointers=[1 + (i % len(dx))],
                     ndc="00002143380" if code.startswith("J") else None,
                 )
             )
+        if any("10004" <= s.procedure_code <= "69990" for s in enc_lines):
+            for service in enc_lines:
+                if service.procedure_code in EM and RNG.random() < 0.95:
+                    service.modifiers = ["25"]
         place = RNG.choice(("11", "11", "11", "02", "10", "22"))
         if place in ("02", "10"):
             for service in enc_lines:

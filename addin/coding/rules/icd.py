@@ -95,6 +95,9 @@ def _age(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
+_UNKNOWN = "?"  # a pair not yet looked at (a real answer is None or a note)
+
+
 class _Memo:
     """Per-vintage answers that do not depend on the claim: code facts and Excludes1 pairs."""
 
@@ -184,11 +187,17 @@ class IcdRules:
         if len(diagnoses) > 1:
             if len(set(diagnoses)) != len(diagnoses):
                 return False
+            pairs = memo.pairs
             for i, edits in enumerate(edits_list):
                 if edits.excludes1:
                     a = diagnoses[i]
                     for b in diagnoses:
-                        if b != a and self.excluded(memo, a, edits, b) is not None:
+                        if b == a:
+                            continue
+                        note = pairs.get((a, b), _UNKNOWN)
+                        if note is _UNKNOWN:
+                            note = self.excluded(memo, a, edits, b)
+                        if note is not None:
                             return False
         return True
 

@@ -23,11 +23,15 @@ RELATIONSHIPS: frozenset[str] = frozenset(
 
 # CPT Evaluation and Management section.
 EM_RANGES: tuple[tuple[str, str], ...] = (("99202", "99499"),)
-# Services that make a same-day E/M need modifier 25: the surgery section (minor procedures
-# carry the E/M in their global package), injections/infusions and wound care. Labs,
-# radiology, vaccines and their administration do not.
+# Services that make a same-day E/M need modifier 25: procedures with a global surgery
+# package (the surgery section), injections/infusions and wound care. Labs, radiology,
+# vaccines and blood draws (venipuncture and specimen collection sit in the surgery range
+# numerically but carry no global package) do not. With PFS global days imported this
+# would come from the fee schedule; until then these ranges approximate it.
 PROCEDURE_RANGES: tuple[tuple[str, str], ...] = (
-    ("10004", "69990"),
+    ("10004", "36399"),
+    ("36426", "36590"),
+    ("36601", "69990"),
     ("96360", "96549"),
     ("97597", "97610"),
 )
