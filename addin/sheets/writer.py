@@ -95,6 +95,14 @@ def write_tables(
             "Excel and save it as .xlsx (or .xlsm if it has macros)"
         )
     target = path if in_place else Path(out) if out is not None else default_output(path)
+    wanted = default_output(path).suffix
+    if target.suffix.lower() != wanted:
+        package.close()
+        # Excel refuses a macro workbook named .xlsx and a plain one named .xlsm
+        raise OutputError(
+            f"{target}: the result of {path.name} must be saved as {wanted}; use a name "
+            f"ending in {wanted}"
+        )
     if not in_place and target.resolve() == path.resolve():
         package.close()
         raise OutputError(

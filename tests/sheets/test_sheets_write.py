@@ -138,6 +138,11 @@ def test_refuses_to_overwrite_the_input_without_in_place(tmp_path: Path) -> None
 def test_xlsm_keeps_its_extension(tmp_path: Path) -> None:
     assert default_output(tmp_path / "a.xlsm").name == "a.claimbook.xlsm"
     assert default_output(tmp_path / "a.xlsx").name == "a.claimbook.xlsx"
+    assert default_output(tmp_path / "a.csv").name == "a.claimbook.xlsx"
+    src = _user_book(tmp_path / "clinic.xlsx")
+    with pytest.raises(OutputError, match="must be saved as .xlsx"):
+        write_tables(src, [FINDINGS], out=tmp_path / "out.xlsm")
+    assert not (tmp_path / "out.xlsm").exists()
 
 
 def test_marks_add_style_references_only(tmp_path: Path) -> None:
