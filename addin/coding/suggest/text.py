@@ -39,6 +39,7 @@ _SUFFIXES = (
     "ions",
     "ion",
     "ness",
+    "ism",
     "ments",
     "ment",
     "ings",
