@@ -422,6 +422,7 @@ def save_package(package: Package, target: Path, *, backup_of: Path | None = Non
             raise OutputError(
                 f"{backup}: cannot write the backup ({exc}); the workbook was not changed"
             ) from None
+    _remove_stale_temps(folder, target.name)
     tmp = folder / f".~{target.name}.{os.getpid()}.claimbook-tmp"
     try:
         with open(tmp, "wb") as fh:
@@ -439,6 +440,22 @@ def save_package(package: Package, target: Path, *, backup_of: Path | None = Non
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Temp files left by a writer that was killed; one whose process still runs is kept."""
+    if os.name != "posix":  # os.kill(pid, 0) is not a liveness probe on Windows
+        return
+    for stale in folder.glob(f".~{name}.*.claimbook-tmp"):
+        pid = stale.name.removeprefix(f".~{name}.").removesuffix(".claimbook-tmp")
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            stale.unlink(missing_ok=True)
+        except OSError:
+            continue  # alive under another user, or not ours to judge
 
 
 def _fsync_path(path: Path) -> None:

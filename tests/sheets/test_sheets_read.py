@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import FIDELITY, LibreOffice
 from openpyxl.worksheet.table import Table
 
 from addin.errors import WorkbookError
@@ -193,3 +194,13 @@ def test_minimal_sheets_group_rows(tmp_path: Path, headers: list[str]) -> None:
         ("B", 1, [4]),
     ]
     assert not book.findings
+
+
+@pytest.mark.libreoffice
+def test_xls_reads_like_the_xlsx(libreoffice: LibreOffice, tmp_path: Path) -> None:
+    src = FIDELITY / "openpyxl_charts_comments.xlsx"
+    libreoffice.convert([src], "xls:MS Excel 97", tmp_path)
+    old = read_book(tmp_path / "openpyxl_charts_comments.xls")
+    new = read_book(src)
+    assert old.encounters == new.encounters and len(old.encounters) == 2
+    assert old.payers == new.payers and old.findings == new.findings
