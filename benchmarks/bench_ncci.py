@@ -153,6 +153,16 @@ def main() -> None:
             f"{len(queries):,}); plain dict baseline {len(queries) / dict_s:,.0f}/s; "
             f"ratio {warm_s / dict_s:.1f}x; target 1,000,000/s"
         )
+        for label, part in (
+            ("pairs with an edit", queries[0::2]),
+            ("pairs without", queries[1::2]),
+        ):
+            t0 = time.perf_counter()
+            for a, b in part:
+                edit(a, b, on)
+            print(f"  {label}: {len(part) / (time.perf_counter() - t0):,.0f}/s")
+        # the figures move with what else runs on the machine: say how busy it was
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         table.close()
     sys.stdout.flush()
 
