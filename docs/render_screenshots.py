@@ -2,10 +2,10 @@
 
     .venv/bin/python docs/render_screenshots.py [--encounters 2000] [--out docs/screenshots]
 
-Runs the demo in a temporary folder, writes a sample of each result sheet with the product's
-own sheet writer into a small workbook, prints it with LibreOffice headless (landscape, one
-page wide) and crops the page to its text with poppler's pdftotext/pdftoppm. Needs
-``soffice`` and ``pdftoppm`` (``make sysdeps`` installs both).
+Runs the demo in a temporary folder, writes a sample of each result sheet (with its charts)
+by the product's own sheet writer into a small workbook, prints it with LibreOffice headless
+as one page cut to the sheet's content, and turns that page into a PNG with poppler's
+pdftoppm. Needs ``soffice`` (7.4+) and ``pdftoppm`` (``make sysdeps`` installs both).
 """
 
 from __future__ import annotations
@@ -43,32 +43,16 @@ def sample(table: Any) -> Any:
     return table.model_copy(update={"rows": rows})
 
 
-def page_setup(path: Path) -> None:
-    """Landscape, one page wide, narrow margins: a screenshot, not a report."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path)
-    for ws in wb.worksheets:
-        ws.page_setup.orientation = "landscape"
-        ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.page_margins.left = ws.page_margins.right = 0.25
-        ws.page_margins.top = ws.page_margins.bottom = 0.25
-    wb.save(path)
-
-
-def text_box(pdf: Path) -> tuple[float, float]:
-    """The right and bottom edge (points) of the text on page 1."""
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+def page_size(pdf: Path, page: int) -> tuple[float, float]:
+    """Width and height (points) of one page of a PDF, from poppler's pdfinfo."""
+    info = subprocess.run(
+        ["pdfinfo", "-f", str(page), "-l", str(page), str(pdf)],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    xs = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', html)]
-    ys = [float(y) for y in re.findall(r'yMax="([0-9.]+)"', html)]
-    if not xs:
-        raise SystemExit(f"{pdf}: LibreOffice printed an empty page")
-    return max(xs), max(ys)
+    found = re.search(rf"Page\s+{page} size:\s+([0-9.]+) x ([0-9.]+)", info)
+    if found is None:
+        raise SystemExit(f"{pdf}: LibreOffice printed no page {page}")
+    return float(found.group(1)), float(found.group(2))
 
 
 def render(out: Path, encounters: int) -> list[Path]:
@@ -89,38 +73,32 @@ def render(out: Path, encounters: int) -> list[Path]:
         tables = {t.sheet: t for t in result.run.tables}
         books: list[Path] = []
         for sheet in SHEETS:
+            # a workbook holding one blank sheet and the result sheet, written by the
+            # product's own writer (charts included); the blank sheet prints as page 1
             base = tmp / f"base-{sheet}.xlsx"
             wb = Workbook()
             active = wb.active
             assert active is not None
-            active.title = "About"
+            active.title = "Blank"
             wb.save(base)
             book = tmp / f"{sheet}.xlsx"
             write_tables(base, [sample(tables[sheet])], out=book)
-            # the sheet alone, so page 1 of the PDF is the sheet
-            from openpyxl import load_workbook
-
-            only = load_workbook(book)
-            del only["About"]
-            only.save(book)
-            page_setup(book)
             books.append(book)
+        # each sheet on one page cut to its content (LibreOffice 7.4+ export option)
+        single = '{"SinglePageSheets":{"type":"boolean","value":"true"}}'
         subprocess.run(
             [soffice, f"-env:UserInstallation=file://{tmp}/lo", "--headless", "--convert-to",
-             "pdf", "--outdir", str(tmp), *map(str, books)],
+             f"pdf:calc_pdf_Export:{single}", "--outdir", str(tmp), *map(str, books)],
             check=True, capture_output=True, timeout=300,
         )  # fmt: skip
         for book in books:
             pdf = book.with_suffix(".pdf")
-            right, bottom = text_box(pdf)
-            dpi = max(100, min(240, int(WIDTH * 72 / (right + 14))))
-            scale = dpi / 72
-            width, height = int((right + 14) * scale), int((bottom + 14) * scale)
+            width, _ = page_size(pdf, 2)
+            dpi = max(72, min(200, int(WIDTH * 72 / width)))
             target = out / f"{book.stem.lower()}.png"
             subprocess.run(
-                ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                 "-x", "0", "-y", "0", "-W", str(width), "-H", str(height), str(pdf),
-                 str(target.with_suffix(""))],
+                ["pdftoppm", "-png", "-r", str(dpi), "-f", "2", "-l", "2", "-singlefile",
+                 str(pdf), str(target.with_suffix(""))],
                 check=True, capture_output=True,
             )  # fmt: skip
             written.append(target)

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -215,3 +216,19 @@ def test_output_workbook_opens_in_libreoffice(demo: DemoResult, tmp_path: Path) 
     assert converted.is_file() and converted.stat().st_size > 10_000
     sheets = CalamineWorkbook.from_path(str(converted)).sheet_names
     assert set(RESULT_SHEETS) <= set(sheets)
+
+
+def test_dashboard_has_a_chart_per_block(demo: DemoResult) -> None:
+    dashboard = next(t for t in demo.run.tables if t.sheet == "Dashboard")
+    assert [c.title for c in dashboard.charts] == [
+        "Aging by payer",
+        "Denials by reason",
+        "Paid vs expected by month",
+    ]
+    for chart in dashboard.charts:
+        rows = dashboard.rows[chart.first_row : chart.last_row]
+        assert rows and all(row[0] == chart.title for row in rows)
+    assert demo.run.output is not None
+    with zipfile.ZipFile(demo.run.output) as package:
+        charts = [n for n in package.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3
