@@ -95,10 +95,12 @@ def check(
         payer_rules.check(enc)
     procedures.finish()
     findings = list(book.findings) + ctx.findings
+    # By sheet and row, the way a biller works down the sheet; findings about a whole sheet
+    # (no row: Settings values, code sets not imported) after that sheet's rows.
     findings.sort(
         key=lambda f: (
             f.sheet or "",
-            f.row if f.row is not None else 0,
+            f.row if f.row is not None else 1 << 30,
             SEVERITY_ORDER.get(f.severity, 3),
         )
     )

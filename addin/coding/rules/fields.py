@@ -523,7 +523,9 @@ def check_lines(ctx: Context, enc: Encounter) -> None:
                         pointer,
                         f"pointer {pointer} ({shown}) "
                         f"refers to no diagnosis (the claim has {dx_count})",
-                        f"use 1-{dx_count} (A-{chr(64 + max(dx_count, 1))})",
+                        "use 1 (A)"
+                        if dx_count <= 1
+                        else f"use 1-{dx_count} (A-{chr(64 + dx_count)})",
                         encounter_id=eid,
                     )
             if len(pointers) > 4:
