@@ -213,8 +213,9 @@ class _Editor:
         table_id: int | None = None
         old_targets: set[str] = set()
         if found is not None:
-            _, sheet_id, rid = found
+            name, sheet_id, rid = found
             sheet_part = self.wb_rels[rid][1]
+            self._check_ours(name, sheet_part)
             for rel_type, target in self.pkg.rels(sheet_part).values():
                 if target not in self.pkg:
                     continue
@@ -270,6 +271,23 @@ class _Editor:
         )
         self.pkg.set(sheet_part, worksheet_xml(table, styles, "rId1", drawing_rid))
         self.pkg.set(table_part, table_xml(table, table_id, table_name, TABLE_STYLE))
+
+    def _check_ours(self, name: str, sheet_part: str) -> None:
+        """Replace a sheet only if Claimbook wrote it (its Table is named cb...) or it is an
+        empty placeholder: a user's own sheet that happens to be called Claims is data."""
+        for rel_type, target in self.pkg.rels(sheet_part).values():
+            if rel_type.endswith("/table") and target in self.pkg:
+                head = self.pkg.read(target)[:4096].decode("utf-8", "replace")
+                if re.search(r'<(?:\w+:)?table\b[^>]*?\sname="cb', head):
+                    return
+        cells = re.findall(rb"<(?:\w+:)?(?:v|is)>", self.pkg.read(sheet_part))
+        if len(cells) <= 1:
+            return
+        raise OutputError(
+            f"{self.path}: sheet {name!r} holds data Claimbook did not write ({len(cells)} "
+            f"cells); Claimbook replaces its {name} sheet on every run, so rename yours (e.g. "
+            f"'{name} (mine)') and run again"
+        )
 
     def _charts(self, table: ResultTable) -> str:
         """Add a drawing with the table's charts; returns the drawing's part name."""

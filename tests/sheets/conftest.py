@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-FIDELITY = Path(__file__).resolve().parents[1] / "data" / "workbooks" / "fidelity"
-
 
 class LibreOffice:
     """soffice --headless with a private profile, so parallel runs do not collide."""

@@ -15,15 +15,16 @@ import warnings
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import openpyxl
 import pytest
-from conftest import FIDELITY, LibreOffice
 
 from addin.models import Book, CellMark, ChartSpec, Column, ResultTable
 from addin.sheets import read_book, write_tables
 
+FIDELITY = Path(__file__).resolve().parents[1] / "data" / "workbooks" / "fidelity"
 CORPUS = sorted(FIDELITY.glob("*.xls*"))
 ADDITIVE = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
@@ -210,7 +211,7 @@ def test_marks_change_only_style_references(src: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.libreoffice
-def test_results_open_in_libreoffice(libreoffice: LibreOffice, tmp_path: Path) -> None:
+def test_results_open_in_libreoffice(libreoffice: Any, tmp_path: Path) -> None:
     outs = []
     for src in CORPUS:
         outs.append(write_tables(src, _results(read_book(src)), out=tmp_path / "in" / src.name))

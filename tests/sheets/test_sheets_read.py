@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
-from conftest import FIDELITY, LibreOffice
 from openpyxl.worksheet.table import Table
 
 from addin.errors import WorkbookError
@@ -17,6 +17,8 @@ from addin.sheets import PAYER_HEADERS, read_book, read_table
 
 HEADERS = ["Notes", "CPT", "Visit ID", "DOS", "DX1", "dx 2", "Gender", "ZIP", "Charge",
            "Payer", "Last Name", "Mod 1", "NPI", "POS", "Dx Pointer", "Units", "DOB"]  # fmt: skip
+
+FIDELITY = Path(__file__).resolve().parents[1] / "data" / "workbooks" / "fidelity"
 
 
 def _book(path: Path, rows: list[list[object]], *, start_row: int = 1, table: bool = False) -> Path:
@@ -197,7 +199,7 @@ def test_minimal_sheets_group_rows(tmp_path: Path, headers: list[str]) -> None:
 
 
 @pytest.mark.libreoffice
-def test_xls_reads_like_the_xlsx(libreoffice: LibreOffice, tmp_path: Path) -> None:
+def test_xls_reads_like_the_xlsx(libreoffice: Any, tmp_path: Path) -> None:
     src = FIDELITY / "openpyxl_charts_comments.xlsx"
     libreoffice.convert([src], "xls:MS Excel 97", tmp_path)
     old = read_book(tmp_path / "openpyxl_charts_comments.xls")

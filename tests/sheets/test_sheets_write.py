@@ -237,3 +237,22 @@ def test_dashboard_charts_are_drawn_and_replaced(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="no column 'Nope'"):
         bad = ChartSpec(title="x", category="Nope", values=["Value"])
         write_tables(src, [DASHBOARD.model_copy(update={"charts": [bad]})], out=tmp_path / "b.xlsx")
+
+
+def test_a_users_own_sheet_with_a_result_name_is_never_replaced(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "CPT"])
+    mine = wb.create_sheet("Findings")
+    mine.append(["my notes", "keep"])
+    mine.append(["call Aetna", "Tuesday"])
+    wb.create_sheet("Claims")["A1"] = "placeholder"  # an empty template sheet is fine
+    wb.save(tmp_path / "own.xlsx")
+    with pytest.raises(OutputError, match="'Findings' holds data Claimbook did not write"):
+        write_tables(tmp_path / "own.xlsx", [FINDINGS])
+    assert not (tmp_path / "own.claimbook.xlsx").exists()
+    claims = FINDINGS.model_copy(update={"sheet": "Claims"})
+    out = write_tables(tmp_path / "own.xlsx", [claims])
+    assert openpyxl.load_workbook(out)["Findings"]["A2"].value == "call Aetna"
