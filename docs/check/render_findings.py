@@ -40,6 +40,9 @@ MISTAKES = [
 ]
 
 
+LAST_ROW = 100  # the printout of Encounters stops here
+
+
 def seed(path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb["Encounters"]
@@ -48,7 +51,8 @@ def seed(path: Path) -> None:
     # Rows that are a whole encounter, so a claim-level value is not contradicted by its
     # other rows (the reader would rightly flag that too).
     single = [r for r in range(2, len(ids)) if ids[r - 1] not in (ids[r - 2], ids[r])]
-    for (header, value), row in zip(MISTAKES, single[1::2], strict=False):
+    for (header, value), row in zip(MISTAKES, single, strict=False):
+        assert row <= LAST_ROW, "not enough one-row encounters near the top to show"
         cell = ws.cell(row=row, column=headers[header])
         cell.value = value
         if isinstance(value, str):
@@ -73,6 +77,14 @@ def render(xlsx: Path, sheet: str, png: Path, work: Path) -> None:
                 width = only.column_dimensions[cell.column_letter].width or 10
                 lines = max(lines, -(-len(str(cell.value or "")) // int(width * 1.1)))
             only.row_dimensions[row[0].row].height = 13 * lines + 2
+    if sheet == "Encounters":  # the columns the mistakes are in, down to the last one
+        keep = {"Encounter ID", "Patient Last Name", "Patient DOB", "Patient ZIP", "Payer",
+                "Rendering NPI", "Place of Service", "Date of Service", "Dx 1", "Dx 2",
+                "Procedure Code", "Modifier 1", "Units", "Charge", "Dx Pointer"}  # fmt: skip
+        for cell in only[1]:
+            if cell.value not in keep:
+                only.column_dimensions[cell.column_letter].hidden = True
+        only.print_area = f"A1:AU{LAST_ROW}"
     only.page_setup.orientation = "landscape"
     only.page_setup.fitToWidth = 1
     only.page_setup.fitToHeight = 0
