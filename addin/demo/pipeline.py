@@ -18,6 +18,7 @@ from addin.checkbook import column_letters
 from addin.claims import ClaimsRun, run_claims
 from addin.coding import check as checking
 from addin.coding.suggest import suggest
+from addin.excel.operations import suggest_missing_codes
 from addin.models import Book, CellMark, ChartSpec, Finding, ResultTable
 from addin.models.remittance import Remittance
 from addin.remit import Reconciliation, reconcile, result_tables
@@ -205,7 +206,8 @@ def run_clinic(
 ) -> ClinicRun:
     """Run every stage over one clinic workbook and its remittance files.
 
-    Writes Findings, Claims, Remittance, Reconciliation, Denials, Aging and Dashboard into
+    Writes Findings, Claims, Remittance, Reconciliation, Denials, Aging and Dashboard (and
+    Suggestions when diagnoses were suggested) into
     ``out`` (default BOOK.claimbook.xlsx beside the workbook) unless ``write`` is False; the
     input workbook is never changed.
     """
@@ -237,6 +239,8 @@ def run_clinic(
         claims.table,
         *(with_charts(t) for t in result_tables(rec, as_of)),
     ]
+    if filled:  # the Suggest codes button's sheet: the alternatives for each phrase
+        tables.extend(suggest_missing_codes(workbook).tables)
     run = ClinicRun(workbook, None, book, first, claims, filled, list(remittances), rec, as_of,
                     tables)  # fmt: skip
     if write:

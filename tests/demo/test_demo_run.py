@@ -99,6 +99,10 @@ def test_missing_diagnoses_are_suggested_as_intended(demo: DemoResult, key: dict
     assert demo.run.summary()["findings_before_suggestion"]["error"] > len(key["mistakes"])
     info = [f for f in demo.run.findings if f.rule == "DX-SUGGESTED"]
     assert {f.encounter_id for f in info} == set(key["suggested"])
+    sheet = next(t for t in demo.run.tables if t.sheet == "Suggestions")
+    assert {row[0] for row in sheet.rows} == set(key["suggested"])
+    best = {(row[0], row[5]) for row in sheet.rows if row[4] == 1}
+    assert all((e, c) in best for e, codes in key["suggested"].items() for c in codes)
 
 
 def test_each_claim_reconciles_to_the_intended_status(
