@@ -218,7 +218,8 @@ def build(vintage: Icd10cmVintage) -> Index:
                 context.update(holder_tokens[1])
             extra = _differentia(own, holder_tokens) if level else ([], [])
             for text, nos in names.get(holder, []):
-                alias = toks(text)
+                alias = tokens_cache.get("\x00" + text) or doc_tokens(text, alias=True)
+                tokens_cache["\x00" + text] = alias
                 variants.append((tuple(alias[0] + extra[0]), tuple(alias[1] + extra[1]), nos))
         seventh: list[Seventh] = []
         if key in stems:

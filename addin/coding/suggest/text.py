@@ -97,6 +97,8 @@ def stem(word: str) -> str:
 
 
 FREE_STEMS = frozenset(stem(w) for w in FREE)
+# In an inclusion term ("Primary thrombocytopenia NOS") these words name the condition.
+ALIAS_FREE_STEMS = FREE_STEMS - {stem(w) for w in ("primary", "unilateral", "female")}
 
 
 def words(text: str) -> list[str]:
@@ -104,7 +106,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def doc_tokens(text: str) -> tuple[list[str], list[str]]:
+def doc_tokens(text: str, alias: bool = False) -> tuple[list[str], list[str]]:
     """A code title or inclusion term as (required, optional) stems.
 
     Words in parentheses or brackets are nonessential modifiers (optional); words after
@@ -115,6 +117,7 @@ def doc_tokens(text: str) -> tuple[list[str], list[str]]:
     opt: list[str] = []
     depth = 0
     negated = False
+    free = ALIAS_FREE_STEMS if alias else FREE_STEMS
     raw = words(normalize(text))
     loose = _loose_segments(raw)
     for i, word in enumerate(raw):
@@ -147,7 +150,7 @@ def doc_tokens(text: str) -> tuple[list[str], list[str]]:
         token = stem(word)
         if negated:
             opt.append("no_" + token)
-        elif depth or token in FREE_STEMS or i in loose:
+        elif depth or token in free or i in loose:
             opt.append(token)
         else:
             req.append(token)
