@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -192,6 +193,9 @@ def test_output_workbook_has_every_result_sheet_filled(demo: DemoResult) -> None
     encounters = book.get_sheet_by_name("Encounters").to_python()
     assert len(encounters) == 1 + sum(len(e.lines) for e in demo.inputs.demo.encounters)
     assert demo.inputs.workbook.is_file()
+    # openpyxl is strict about the package's XML: a stand-in for "Excel opens it"
+    opened = openpyxl.load_workbook(output)
+    assert set(RESULT_SHEETS) <= set(opened.sheetnames)
 
 
 def test_summary_json_on_disk(demo: DemoResult, key: dict[str, Any]) -> None:
