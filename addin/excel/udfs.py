@@ -11,6 +11,7 @@ decorators do nothing and the functions are plain Python.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar, cast, get_args
 
@@ -50,6 +51,8 @@ CATEGORY = "Claimbook"
 System = Literal["icd10cm", "hcpcs", "cpt", "all"]
 SYSTEMS: tuple[str, ...] = get_args(System)
 
+# Argument names become VBA parameter names in the wrappers xlwings generates, so none may
+# be a VBA keyword: the date of service is `dos`, never `date`.
 # Argument types: Any lets xlwings hand the raw cell values over (a Union or Literal here
 # would make classic xlwings look for a converter that does not exist); the docs show in
 # Excel's function wizard.
@@ -73,7 +76,7 @@ ContractsArg = Annotated[
 @udf
 @cell_safe
 def CB_SUGGEST(  # noqa: N802 - Excel function names are upper case
-    text: Text, system: SystemArg = None, top: Top = None, date: Dos = None
+    text: Text, system: SystemArg = None, top: Top = None, dos: Dos = None
 ) -> Any:
     """Suggest billable codes for free text: rows of code, description, score (best first)."""
     words = args.text(text, "text")
@@ -81,7 +84,7 @@ def CB_SUGGEST(  # noqa: N802 - Excel function names are upper case
     if chosen not in SYSTEMS:
         raise BadArgument("system")
     count = args.whole(top, "top", low=1, high=50) or 5
-    found = suggest(words or "", system=chosen, top=count, on=args.when(date))
+    found = suggest(words or "", system=chosen, top=count, on=args.when(dos))
     if not found:
         raise NotFound("no suggestion")
     return [[s.code, s.description, round(s.score, 3)] for s in found]
@@ -89,10 +92,10 @@ def CB_SUGGEST(  # noqa: N802 - Excel function names are upper case
 
 @udf
 @cell_safe
-def CB_DESCRIBE(code: Code, date: Dos = None) -> Any:  # noqa: N802
+def CB_DESCRIBE(code: Code, dos: Dos = None) -> Any:  # noqa: N802
     """The description of an ICD-10-CM, HCPCS or (licensed) CPT code on the date of service."""
     resolved = resolve(args.text(code, "code") or "")
-    found = describe(resolved, args.when(date))
+    found = describe(resolved, args.when(dos))
     if found is None:
         raise NotFound("code")
     return found
@@ -101,11 +104,11 @@ def CB_DESCRIBE(code: Code, date: Dos = None) -> Any:  # noqa: N802
 @udf
 @cell_safe
 def CB_VALID(  # noqa: N802
-    code: Code, date: Dos = None, sex: SexArg = None, age: AgeArg = None
+    code: Code, dos: Dos = None, sex: SexArg = None, age: AgeArg = None
 ) -> Any:
     """TRUE when the code can be billed on the date (for this sex and age), else the reason."""
     resolved = resolve(args.text(code, "code") or "")
-    on = args.when(date)
+    on = args.when(dos)
     patient_sex = args.sex(sex)
     years = args.whole(age, "age", low=0, high=130)
     if resolved.kind in ("cpt", "hcpcs"):
@@ -170,11 +173,11 @@ def CB_EXPECTED(  # noqa: N802
 
 @udf
 @cell_safe
-def CB_NCCI(code1: Code, code2: Code, date: Dos = None) -> Any:  # noqa: N802
+def CB_NCCI(code1: Code, code2: Code, dos: Dos = None) -> Any:  # noqa: N802
     """NCCI PTP edit between two codes: FALSE when none, else what the edit allows."""
     first = args.text(code1, "code1") or ""
     second = args.text(code2, "code2") or ""
-    on = args.when(date) or _today()
+    on = args.when(dos) or _today()
     table = ncci.table(on)
     if table is None:
         raise NotFound("NCCI not imported")
@@ -191,9 +194,7 @@ def CB_NCCI(code1: Code, code2: Code, date: Dos = None) -> Any:  # noqa: N802
     )
 
 
-def _today() -> Any:
-    from datetime import date
-
+def _today() -> date:
     return date.today()
 
 

@@ -76,7 +76,7 @@ def test_optional_arguments_and_ranges(windows_udfs: Any) -> None:
     valid = windows_udfs.CB_VALID.__xlfunc__["args"]
     assert [(a["name"], "optional" in a) for a in valid] == [
         ("code", False),
-        ("date", True),
+        ("dos", True),
         ("sex", True),
         ("age", True),
     ]
@@ -85,3 +85,44 @@ def test_optional_arguments_and_ranges(windows_udfs: Any) -> None:
     # the decorated functions still answer like the plain ones
     assert windows_udfs.CB_VALID("E11.9") is True
     assert windows_udfs.CB_BILLABLE("E11") is False
+
+
+# VBA's reserved words: a UDF argument with one of these names breaks the whole generated
+# module ("Expected: identifier"), so no function would work.
+VBA_KEYWORDS = set(
+    """and as boolean byref byte byval call case class const currency date debug declare dim
+    do double each else elseif empty end enum eqv erase error event exit false for friend
+    function get global gosub goto if imp implements in integer is let like long loop lset me
+    mod new next not nothing null object on optional or paramarray preserve print private
+    public raiseevent redim rem resume return rset select set single static step stop string
+    sub then to true type typeof until variant wend while with xor""".split()
+)
+
+
+def test_generated_vba_wrappers_compile_names(windows_udfs: Any) -> None:
+    """Run xlwings' own VBA generator ("Import Functions") over the module."""
+    import io
+    import re
+    import types
+
+    import xlwings.udfs as xl_udfs
+
+    out = io.StringIO()
+    workbook = types.SimpleNamespace(Name="clinic-template.xlsm")
+    xl_udfs.generate_vba_wrapper("addin.excel.udfs", windows_udfs, out, workbook)
+    vba = out.getvalue()
+    signatures = re.findall(r"^Function (\w+)\(([^)]*)\)", vba, re.MULTILINE)
+    assert dict(signatures) == {
+        "CB_BILLABLE": "code",
+        "CB_DESCRIBE": "code, Optional dos",
+        "CB_EXPECTED": "payer, code, Optional modifier, Optional contracts",
+        "CB_NCCI": "code1, code2, Optional dos",
+        "CB_NPI_VALID": "npi",
+        "CB_SUGGEST": "text, Optional system, Optional top, Optional dos",
+        "CB_VALID": "code, Optional dos, Optional sex, Optional age",
+    }
+    for name, params in signatures:
+        for param in re.findall(r"\w+", params.replace("Optional", "")):
+            assert param.lower() not in VBA_KEYWORDS, f"{name}: {param} is a VBA keyword"
+            assert re.fullmatch(r"[A-Za-z]\w{0,254}", param)
+    assert 'XLPy.CallUDF("addin.excel.udfs", "CB_VALID"' in vba
