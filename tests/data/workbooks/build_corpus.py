@@ -7,7 +7,8 @@ quickstart.xlsm (a real Excel-saved file with a VBA project, BSD-licensed). Feat
 cannot make (shapes with macros, pictures, sparklines, x14 validations and data bars, pivot
 caches, dynamic arrays, custom XML, external links) are injected as the XML Excel writes.
 This script uses only zipfile and openpyxl, never addin.sheets, so the corpus does not
-depend on the code it tests. Output is deterministic (fixed timestamps).
+depend on the code it tests. Output is deterministic (fixed timestamps), except
+libreoffice_saved.xlsx, into which LibreOffice writes its own ids.
 """
 
 from __future__ import annotations
