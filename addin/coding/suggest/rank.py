@@ -17,7 +17,7 @@ from addin.coding.suggest.index import Doc, Index, Seventh
 from addin.coding.suggest.query import Slot
 
 CANDIDATES = 100
-CANDIDATE_FLOOR = 0.45
+CANDIDATE_FLOOR = 0.3
 LENGTH_COST = 0.05
 # Postings longer than this (right, left, encounter ...) are not walked to find candidates.
 DF_WALK = 4000
