@@ -102,7 +102,7 @@ def build_claims(path: Path, *, x12_dir: Path | None = None, scrub: bool = True)
 
     run = run_claims(read_book(path), x12_dir=x12_dir, scrub=scrub)
     statuses = [c["status"] for c in run.to_json()["claims"]]
-    built = sum(1 for s in statuses if s != "held")
+    built = sum(1 for s in statuses if s == "Built")
     summary = f"{built} claims built, {len(statuses) - built} held"
     files = [run.x12_path] if run.x12_path else []
     summary += f"; 837P: {run.x12_path}" if run.x12_path else "; no 837P written"

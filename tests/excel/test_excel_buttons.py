@@ -147,6 +147,8 @@ def test_claims_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     assert ours == theirs and any(s.startswith("CLM*V1*") for s in ours)
     assert read_837p(written).transactions()
     assert "837P" in book.app.alerts[-1]
+    # V1 and V2 are billable; V3 has errors, V4 and V5 have no diagnosis yet
+    assert outcome.summary.startswith("2 claims built, 3 held; 837P: ")
 
 
 def _segments(path: Path, *ids: str) -> list[str]:
