@@ -7,12 +7,13 @@ so the same checks serve files we write and files a user brings.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from addin.models import Finding
 from addin.x12.x837p.loops import (
     Interchange,
+    Loop,
     Loop2000A,
     Loop2000B,
     Loop2000C,
@@ -21,13 +22,14 @@ from addin.x12.x837p.loops import (
     Transaction837P,
 )
 from addin.x12.x837p.reader import Document837P
-from addin.x12.x837p.segs import DTP, HL, NM1, Seg, every, first
+from addin.x12.x837p.segs import DTP, HL, NM1, SV1, Seg, every, first
 
-ICD10_START = date(2015, 10, 1)
+ICD10_START_D8 = "20151001"  # first date of service coded in ICD-10-CM
 ICD10_QUALIFIERS = {"ABK", "ABF", "ABJ", "ABN"}
 ICD9_QUALIFIERS = {"BK", "BF", "BJ", "BN"}
 
 
+@lru_cache(maxsize=4096)
 def npi_valid(npi: str) -> bool:
     """NPI check digit: Luhn over the 10 digits prefixed with 80840 (the card-issuer prefix)."""
     if len(npi) != 10 or not npi.isdigit():
@@ -49,13 +51,15 @@ class _Context:
     def __init__(self, txn: Transaction837P, component: str) -> None:
         self.txn = txn
         self.component = component
-        self.position = {id(seg): n for n, seg in enumerate(txn.walk(), 1)}
+        self._position: dict[int, int] | None = None
         st = txn.segments[0]
         self.st = f"ST {st[2]}" if st.seg_id == "ST" else "transaction"
         self.findings: list[Finding] = []
 
     def where(self, seg: Seg) -> str:
-        return f"{seg.seg_id}, segment {self.position.get(id(seg), '?')} of {self.st}"
+        if self._position is None:  # only when something is wrong: clean files skip this
+            self._position = {id(s): n for n, s in enumerate(self.txn.walk(), 1)}
+        return f"{seg.seg_id}, segment {self._position.get(id(seg), '?')} of {self.st}"
 
     def add(
         self, rule: str, claim: str | None, seg: Seg, message: str, fix: str, value: str = ""
@@ -80,17 +84,21 @@ def _amount(text: str) -> Decimal | None:
         return None
 
 
-def _claim_dates(claim: Loop2300) -> list[date]:
-    out: list[date] = []
-    for dtp in [d for line in claim.lines for d in line.service_dates] + [
-        d for d in every(claim.segments, DTP) if d.qualifier == "472"
-    ]:
-        text = dtp.value[:8]
-        try:
-            out.append(date(int(text[:4]), int(text[4:6]), int(text[6:8])))
-        except ValueError:
-            continue
-    return out
+def _claim_dates(claim: Loop2300, sv_loops: list[tuple[SV1 | None, list[Seg]]]) -> list[str]:
+    """Service dates as CCYYMMDD text (compared as text: no date parsing per line)."""
+    out: list[str] = []
+    for _sv1, segs in sv_loops:
+        for seg in segs:
+            if type(seg) is DTP and seg.qualifier == "472":
+                out.append(seg.value[:8])
+    for dtp in every(claim.segments, DTP):
+        if dtp.qualifier == "472":
+            out.append(dtp.value[:8])
+    return [d for d in out if len(d) == 8 and d.isdigit()]
+
+
+def _iso(d8: str) -> str:
+    return f"{d8[:4]}-{d8[4:6]}-{d8[6:]}"
 
 
 def _check_claim(ctx: _Context, claim: Loop2300) -> None:
@@ -100,9 +108,9 @@ def _check_claim(ctx: _Context, claim: Loop2300) -> None:
     cid = clm.claim_id
     comp = ctx.component
     total = _amount(clm.total)
+    sv_loops = [(first(line.segments, SV1), line.segments) for line in claim.lines]
     line_sum = Decimal(0)
-    for line in claim.lines:
-        sv1 = line.sv1
+    for sv1, _segs in sv_loops:
         if sv1 is not None:
             line_sum += _amount(sv1.charge) or Decimal(0)
     if total is None or total != line_sum:
@@ -114,7 +122,8 @@ def _check_claim(ctx: _Context, claim: Loop2300) -> None:
             "make the claim total the sum of its line charges",
             clm.total,
         )
-    frequency = clm.facility.split(comp)[2] if clm.facility.count(comp) >= 2 else ""
+    facility = clm.facility.split(comp)
+    frequency = facility[2] if len(facility) > 2 else ""
     if frequency in ("7", "8") and "F8" not in claim.refs():
         ctx.add(
             "X12-F8",
@@ -130,60 +139,74 @@ def _check_claim(ctx: _Context, claim: Loop2300) -> None:
     for hi in his:
         entries.extend(e for e in hi.elements() if e)
     qualifiers = {e.split(comp)[0] for e in entries}
-    dates = _claim_dates(claim)
-    late = [d for d in dates if d >= ICD10_START]
-    early = [d for d in dates if d < ICD10_START]
-    if his and qualifiers & ICD9_QUALIFIERS and late:
-        ctx.add(
-            "X12-ICD9-QUALIFIER",
-            cid,
-            his[0],
-            f"ICD-9 qualifier {'/'.join(sorted(qualifiers & ICD9_QUALIFIERS))} on a date of "
-            f"service {max(late)} (on or after 2015-10-01 only ICD-10 ABK/ABF are valid)",
-            "code the diagnoses in ICD-10-CM and send them as ABK/ABF",
-            max(late).isoformat(),
-        )
-    if his and qualifiers & ICD10_QUALIFIERS and early:
-        ctx.add(
-            "X12-ICD10-EARLY",
-            cid,
-            his[0],
-            f"ICD-10 qualifier on a date of service {min(early)} (before 2015-10-01 "
-            "diagnoses are ICD-9-CM, BK/BF)",
-            "check the date of service",
-            min(early).isoformat(),
-        )
-    for line in claim.lines:
-        sv1 = line.sv1
+    if his and qualifiers & (ICD9_QUALIFIERS | ICD10_QUALIFIERS):
+        dates = _claim_dates(claim, sv_loops)
+        late = [d for d in dates if d >= ICD10_START_D8]
+        early = [d for d in dates if d < ICD10_START_D8]
+        if qualifiers & ICD9_QUALIFIERS and late:
+            ctx.add(
+                "X12-ICD9-QUALIFIER",
+                cid,
+                his[0],
+                f"ICD-9 qualifier {'/'.join(sorted(qualifiers & ICD9_QUALIFIERS))} on a date "
+                f"of service {_iso(max(late))} (on or after 2015-10-01 only ICD-10 ABK/ABF "
+                "are valid)",
+                "code the diagnoses in ICD-10-CM and send them as ABK/ABF",
+                _iso(max(late)),
+            )
+        if qualifiers & ICD10_QUALIFIERS and early:
+            ctx.add(
+                "X12-ICD10-EARLY",
+                cid,
+                his[0],
+                f"ICD-10 qualifier on a date of service {_iso(min(early))} (before "
+                "2015-10-01 diagnoses are ICD-9-CM, BK/BF)",
+                "check the date of service",
+                _iso(min(early)),
+            )
+    count = len(entries)
+    for sv1, _segs in sv_loops:
         if sv1 is None:
             continue
-        for pointer in (p for p in sv1.pointers.split(comp) if p):
-            if not pointer.isdigit() or not 1 <= int(pointer) <= len(entries):
+        for pointer in sv1.pointers.split(comp):
+            if pointer and not (pointer.isdigit() and 1 <= int(pointer) <= count):
                 ctx.add(
                     "X12-POINTER",
                     cid,
                     sv1,
                     f"SV107 pointer {pointer} refers to no HI entry (the claim has "
-                    f"{len(entries)} diagnoses)",
+                    f"{count} diagnoses)",
                     "point each line at diagnoses 1-12 that the claim lists",
                     pointer,
                 )
 
 
 def _check_npis(ctx: _Context) -> None:
-    claim_id: str | None = None
-    for seg in ctx.txn.walk():
-        if seg.seg_id == "CLM":
-            claim_id = seg[1]
-        if isinstance(seg, NM1) and seg.id_qualifier == "XX" and not npi_valid(seg.id):
+    # Every NM1 opens its loop in the 837P, so visiting loops (not all segments) finds them.
+    def visit(loop: Loop, claim_id: str | None) -> None:
+        if isinstance(loop, Loop2300):
+            claim_id = loop.claim_id
+        head = loop.segments[0] if loop.segments else None
+        if isinstance(head, NM1) and head.id_qualifier == "XX" and not npi_valid(head.id):
             ctx.add(
                 "X12-NPI",
                 claim_id,
-                seg,
-                f"NM1*{seg.entity} NPI {seg.id!r} fails the check digit (Luhn with prefix 80840)",
+                head,
+                f"NM1*{head.entity} NPI {head.id!r} fails the check digit (Luhn with prefix 80840)",
                 "copy the NPI again from NPPES; one digit is wrong",
-                seg.id,
+                head.id,
             )
+        for sub in loop.loops:
+            visit(sub, claim_id)
+        if isinstance(loop, Loop2300):
+            for line in loop.lines:  # a line opens with LX: only its sub-loops hold NM1s
+                for sub in line.loops:
+                    visit(sub, claim_id)
+        else:
+            for child in loop.children():
+                visit(child, claim_id)
+
+    visit(ctx.txn, None)
 
 
 def _levels(txn: Transaction837P) -> Iterator[tuple[Loop2000A | Loop2000B | Loop2000C, bool]]:
@@ -311,7 +334,7 @@ def zip_check(ctx: _Context, level: Loop2000A) -> None:
 
 def _check_counts(ctx: _Context) -> None:
     trailer = ctx.txn.trailer[0] if ctx.txn.trailer else None
-    count = sum(1 for _ in ctx.txn.walk())
+    count = ctx.txn.segment_count()
     if trailer is not None and trailer[1] != str(count):
         ctx.add(
             "X12-SE01",

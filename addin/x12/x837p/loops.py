@@ -52,6 +52,10 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # freeze + unfreeze moves the new objects straight to the oldest generation
+            # and resets the young count, so resuming does not start a pass over them all
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -87,11 +91,12 @@ class Loop(BaseModel):
 
     def segment_count(self) -> int:
         """How many segments this loop and everything below it hold (for SE01)."""
-        return (
-            len(self.segments)
-            + sum(loop.segment_count() for loop in self.loops)
-            + sum(child.segment_count() for child in self.children())
-        )
+        count = len(self.segments)
+        for loop in self.loops:
+            count += loop.segment_count()
+        for child in self.children():
+            count += child.segment_count()
+        return count
 
     def collect(self, out: list[Seg]) -> None:
         """Append every segment of this loop and below to ``out`` (one call per loop, not per
@@ -227,6 +232,12 @@ class Loop2400(Loop):
         out.extend(self.segments)  # lines have no HL children: skip the generic walk
         for loop in self.loops:
             loop.collect(out)
+
+    def segment_count(self) -> int:
+        count = len(self.segments)
+        for loop in self.loops:
+            count += loop.segment_count()
+        return count
 
     @property
     def sv1(self) -> SV1 | None:

@@ -477,18 +477,18 @@ def write_837p(
         numbers = (store or ControlNumberStore()).reserve(
             settings["Submitter ID"].strip(), transactions_needed(len(claims))
         )
-    interchange, findings = build_837p(
-        claims, settings, created=created or datetime.now().replace(microsecond=0), numbers=numbers
+    when = created or datetime.now().replace(microsecond=0)
+    with gc_paused():  # one pause for build, check and render: each resume costs a full pass
+        interchange, findings = build_837p(claims, settings, created=when, numbers=numbers)
+        problems = [f for f in check_837p(interchange) if f.blocking]
+        if not problems:
+            return save_837p(interchange, target, findings)
+    shown = "; ".join(f.message for f in problems[:5])
+    more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+    raise OutputError(
+        f"837P not written: {len(problems)} problem(s) a clearinghouse would reject: "
+        f"{shown}{more}. Fix them (most come from the Settings sheet) and run again"
     )
-    problems = [f for f in check_837p(interchange) if f.blocking]
-    if problems:
-        shown = "; ".join(f.message for f in problems[:5])
-        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
-        raise OutputError(
-            f"837P not written: {len(problems)} problem(s) a clearinghouse would reject: "
-            f"{shown}{more}. Fix them (most come from the Settings sheet) and run again"
-        )
-    return save_837p(interchange, target, findings)
 
 
 def save_837p(
