@@ -56,14 +56,30 @@ class ProcedureRules:
         return found
 
     def check(self, enc: Encounter) -> None:
+        """Format and validity per line, MUE per line or day, then PTP pairs: one pass."""
         ctx = self.ctx
         sources = ctx.sources
         eid = enc.encounter_id
-        enc_dos = enc.date_of_service
+        enc_dos, enc_npi = enc.date_of_service, enc.rendering_npi
         unverified = self.unverified
         kinds = self.kinds
-        for line in enc.lines:
+        lines = enc.lines
+        mue = sources.mue
+        several = len(lines) > 1
+        # MAI 2/3 limit the day's units: (code, dos) -> (MUE, MAI, units so far, last line)
+        totals: dict[tuple[str, date], tuple[int, int, int, ServiceLine]] | None = None
+        # PTP groups are one provider's lines on one day; usually the whole claim is one.
+        simple = enc_dos is not None
+        for line in lines:
             code = line.procedure_code
+            line_dos = line.date_of_service
+            if simple:
+                line_npi = line.rendering_npi
+                simple = (
+                    len(code) == 5
+                    and (line_dos is None or line_dos == enc_dos)
+                    and (not line_npi or line_npi == enc_npi)
+                )
             if not code:
                 continue
             kind = (kinds.get(code) or self.kind(code))[0]
@@ -80,7 +96,7 @@ class ProcedureRules:
                     encounter_id=eid,
                 )
                 continue
-            dos = line.date_of_service or enc_dos
+            dos = line_dos or enc_dos
             if dos is None:
                 continue
             codeset = sources.cpt if kind == "CPT" else sources.hcpcs
@@ -108,42 +124,34 @@ class ProcedureRules:
                         "use the code in force on the date of service",
                         encounter_id=eid,
                     )
-        if sources.mue is None:
-            unverified["MUE"] += len(enc.lines)
-        else:
-            self._mue(enc)
-        if len(enc.lines) > 1:
-            if sources.ptp is None:
-                unverified["NCCI PTP"] += len(enc.lines)
-            else:
-                self._ptp(enc)
-
-    def _mue(self, enc: Encounter) -> None:
-        mue = self.ctx.sources.mue
-        assert mue is not None
-        totals: dict[tuple[str, date], tuple[int, int, int, ServiceLine]] = {}
-        lines = enc.lines
-        limit_of = mue.limit
-        for line in lines:
-            dos = line.date_of_service or enc.date_of_service
-            if dos is None or not line.procedure_code:
+            if mue is None:
                 continue
-            limit = limit_of(line.procedure_code, dos)
+            limit = mue.limit(code, dos)
             if limit is None:
                 continue
             value, mai = limit
-            if mai == 1 or len(lines) == 1:  # one line: its units are the day's units
+            if mai == 1 or not several:  # one line: its units are the day's units
                 if line.units > value:
                     where = "on this line" if mai == 1 else f"on {dos}"
                     self._mue_finding(enc, line, int(line.units), value, mai, where)
             else:
                 units = int(line.units) if line.units > 0 else 0
-                key = (line.procedure_code, dos)
+                if totals is None:
+                    totals = {}
+                key = (code, dos)
                 before = totals.get(key)
                 totals[key] = (value, mai, units + (before[2] if before else 0), line)
-        for (_code, dos), (value, mai, total, line) in totals.items():
-            if total > value:
-                self._mue_finding(enc, line, total, value, mai, f"on {dos}")
+        if mue is None:
+            unverified["MUE"] += len(lines)
+        elif totals:
+            for (_code, dos), (value, mai, total, line) in totals.items():
+                if total > value:
+                    self._mue_finding(enc, line, total, value, mai, f"on {dos}")
+        if several:
+            if sources.ptp is None:
+                unverified["NCCI PTP"] += len(lines)
+            else:
+                self._ptp(enc, simple)
 
     def _mue_finding(
         self, enc: Encounter, line: ServiceLine, units: int, value: int, mai: int, where: str
@@ -167,22 +175,11 @@ class ProcedureRules:
             encounter_id=enc.encounter_id,
         )
 
-    def _ptp(self, enc: Encounter) -> None:
+    def _ptp(self, enc: Encounter, simple: bool) -> None:
         ptp = self.ctx.sources.ptp
         assert ptp is not None
-        # PTP edits apply to one provider's lines on one date of service.
-        groups: dict[tuple[date, str], list[ServiceLine]] = {}
         enc_dos, enc_npi = enc.date_of_service, enc.rendering_npi
-        simple = enc_dos is not None
-        for line in enc.lines:
-            if not simple:
-                break
-            line_dos, line_npi = line.date_of_service, line.rendering_npi
-            simple = (
-                len(line.procedure_code) == 5
-                and (line_dos is None or line_dos == enc_dos)
-                and (not line_npi or line_npi == enc_npi)
-            )
+        groups: dict[tuple[date, str], list[ServiceLine]] = {}
         if simple and enc_dos is not None:
             groups[(enc_dos, enc_npi)] = enc.lines
         else:
