@@ -94,9 +94,10 @@ class Source:
         if sheet not in self._grids:
             assert self._book is not None
             try:
-                self._grids[sheet] = self._book.get_sheet_by_name(sheet).to_python(
-                    skip_empty_area=False
-                )
+                found = self._book.get_sheet_by_name(sheet)
+                grid = found.to_python(skip_empty_area=False)
+                _fill_merged(grid, found.merged_cell_ranges or [])
+                self._grids[sheet] = grid
             except pc.CalamineError as exc:
                 raise WorkbookError(
                     f"{self.path}: sheet {sheet!r} cannot be read ({exc})"
@@ -106,6 +107,19 @@ class Source:
     def close(self) -> None:
         if self._book is not None:
             self._book.close()
+
+
+def _fill_merged(grid: list[Row], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """A merged block means its top-left value for every cell (e.g. one Encounter ID merged
+    down the rows of a visit); Excel stores it once."""
+    for (top, left), (bottom, right) in ranges:
+        if top >= len(grid) or left >= len(grid[top]):
+            continue
+        value = grid[top][left]
+        for r in range(top, min(bottom, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                row[c] = value
 
 
 def _read_csv(path: Path) -> list[Row]:

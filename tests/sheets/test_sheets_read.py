@@ -206,3 +206,23 @@ def test_xls_reads_like_the_xlsx(libreoffice: Any, tmp_path: Path) -> None:
     new = read_book(src)
     assert old.encounters == new.encounters and len(old.encounters) == 2
     assert old.payers == new.payers and old.findings == new.findings
+
+
+def test_merged_encounter_cells_count_for_every_row(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "Patient Last Name", "CPT"])
+    ws.append(["E1", "Doe", "99213"])
+    ws.append([None, None, "36415"])
+    ws.append(["E2", "Roe", "99214"])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
+    wb.save(tmp_path / "merged.xlsx")
+    book = read_book(tmp_path / "merged.xlsx")
+    assert [(e.encounter_id, e.rows, e.patient.last_name) for e in book.encounters] == [
+        ("E1", [2, 3], "Doe"),
+        ("E2", [4], "Roe"),
+    ]
+    assert not book.findings
