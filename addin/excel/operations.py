@@ -155,7 +155,8 @@ def reconcile(path: Path, remits: Sequence[Path], *, as_of: date | None = None) 
     result = match(claims, rems, list(book.contracts))
     totals = result.totals()
     shown = ", ".join(f"{k} {v}" for k, v in totals["statuses"].items() if v)
-    summary = f"{len(remits)} remittance files; {shown or 'no claims matched'}"
+    files = f"{len(remits)} remittance file{'' if len(remits) == 1 else 's'}"
+    summary = f"{files}; claims {shown or 'none matched'}"
     return Outcome(result_tables(result, as_of), summary)
 
 
