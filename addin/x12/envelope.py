@@ -96,8 +96,9 @@ class ControlNumberStore:
             entry = {"isa": 0, "gs": 0, "st": 0, **data.get(submitter, {})}
             isa = _bump(entry["isa"], 1)
             gs = _bump(entry["gs"], 1)
-            st = _bump(entry["st"], 1)
-            entry = {"isa": isa, "gs": gs, "st": _bump(entry["st"], transactions)}
+            last_st = _bump(entry["st"], transactions)
+            st = last_st - transactions + 1  # the run's ST02 values are consecutive
+            entry = {"isa": isa, "gs": gs, "st": last_st}
             data[submitter] = entry
             _atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
             return ControlNumbers(isa, gs, st)
@@ -107,8 +108,9 @@ class ControlNumberStore:
 
 
 def _bump(value: int, by: int) -> int:
+    """The last of ``by`` numbers after ``value``; past 999,999,999 they start again at 1."""
     nxt = value + by
-    return nxt if nxt <= MAX_CONTROL else by  # wrap as X12 allows; 1 billion runs apart
+    return nxt if nxt <= MAX_CONTROL else by
 
 
 def _acquire(lock: Path, timeout: float = 10.0) -> int:

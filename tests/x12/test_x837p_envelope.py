@@ -122,3 +122,12 @@ def test_large_batches_split_into_transaction_sets(
     assert pyx12_errors((tmp_path / "a.837").read_text("ascii")) == []
     second = write_837p(claims[:1], book.settings, tmp_path / "b.837")
     assert second.numbers.first_transaction == first.numbers.first_transaction + 3
+
+
+def test_control_numbers_wrap_after_nine_digits(isolated_data_dir: Path) -> None:
+    store = ControlNumberStore()
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(json.dumps({"S": {"isa": 999_999_999, "gs": 5, "st": 999_999_998}}))
+    numbers = store.reserve("S", transactions=3)
+    assert (numbers.interchange, numbers.group, numbers.first_transaction) == (1, 6, 1)
+    assert store.last("S") == {"isa": 1, "gs": 6, "st": 3}
