@@ -97,12 +97,14 @@ def serial_to_date(serial: float) -> date:
 
 
 def date_to_serial(value: date | datetime) -> float:
-    """A date or datetime as an Excel serial number (1900 date system)."""
+    """A date or datetime as an Excel serial number (1900 date system, as Excel shows it)."""
     if isinstance(value, datetime):
         base = datetime(1899, 12, 30, tzinfo=value.tzinfo)
         delta = value - base
-        return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
-    return float((value - EXCEL_EPOCH).days)
+        serial = delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
+    else:
+        serial = float((value - EXCEL_EPOCH).days)
+    return serial - 1 if serial < 61 else serial  # before Excel's phantom 1900-02-29
 
 
 # A problem found in a value: (rule, severity, message after "where: ", fix). The message

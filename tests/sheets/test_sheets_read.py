@@ -14,6 +14,7 @@ from openpyxl.worksheet.table import Table
 from addin.errors import WorkbookError
 from addin.models import RULES_COLUMNS, Encounter
 from addin.sheets import PAYER_HEADERS, read_book, read_table
+from addin.sheets.values import date_to_serial, serial_to_date
 
 HEADERS = ["Notes", "CPT", "Visit ID", "DOS", "DX1", "dx 2", "Gender", "ZIP", "Charge",
            "Payer", "Last Name", "Mod 1", "NPI", "POS", "Dx Pointer", "Units", "DOB"]  # fmt: skip
@@ -226,3 +227,17 @@ def test_merged_encounter_cells_count_for_every_row(tmp_path: Path) -> None:
         ("E2", [4], "Roe"),
     ]
     assert not book.findings
+
+
+@pytest.mark.parametrize(
+    ("day", "serial"),
+    [
+        (date(1900, 1, 1), 1),
+        (date(1900, 2, 28), 59),
+        (date(1900, 3, 1), 61),
+        (date(2026, 1, 5), 46027),
+    ],  # fmt: skip
+)
+def test_excel_serials_follow_excels_1900_calendar(day: date, serial: int) -> None:
+    assert date_to_serial(day) == serial
+    assert serial_to_date(serial) == day
