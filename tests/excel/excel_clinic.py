@@ -1,11 +1,10 @@
-"""A small clinic workbook and an 835 for it, shared by the button tests."""
+"""A small clinic workbook and an 835 for it, for the button tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 ENC_HEADERS = [
     "Encounter ID", "Patient Last Name", "Patient First Name", "Patient DOB", "Patient Sex",
@@ -91,17 +90,4 @@ def make_clinic(folder: Path, name: str = "clinic.xlsx") -> Path:
     contracts.append(["Aetna", "36415", 10])
     path = folder / name
     wb.save(path)
-    return path
-
-
-@pytest.fixture
-def clinic(tmp_path: Path) -> Path:
-    return make_clinic(tmp_path / "clinic")
-
-
-@pytest.fixture
-def era(tmp_path: Path) -> Path:
-    path = tmp_path / "inbox" / "aetna-0401.835"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(ERA, encoding="ascii")
     return path

@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 import python_calamine as pc
+from excel_clinic import ERA, make_clinic
 from excel_fakes import FakeBook, Formula
 from typer.testing import CliRunner
 
@@ -19,6 +20,19 @@ from addin.excel import macros, operations
 from addin.x12.x837p.reader import read_837p
 
 RESULT_SHEETS = ("Remittance", "Reconciliation", "Denials", "Aging", "Dashboard")
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Path:
+    return make_clinic(tmp_path / "clinic")
+
+
+@pytest.fixture
+def era(tmp_path: Path) -> Path:
+    path = tmp_path / "inbox" / "aetna-0401.835"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ERA, encoding="ascii")
+    return path
 
 
 def _norm(value: Any) -> Any:
