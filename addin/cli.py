@@ -234,8 +234,9 @@ def demo(
     into OUT/inputs; checks, suggests missing codes, builds the claims and 837P (OUT/x12),
     reconciles, and writes every result sheet into OUT/<clinic> - results.xlsx.
     """
+    from addin.codesets.importer import KIND_HELP
     from addin.demo import STEPS, run_demo
-    from addin.demo.report import clinic_tables, progress_bar
+    from addin.demo.report import clinic_tables, codeset_line, progress_bar, rule_table
 
     with progress_bar(err_console, len(STEPS) + 1, enabled=not as_json) as step:
         result = run_demo(out, encounters=encounters, seed=seed, progress=step)
@@ -244,6 +245,8 @@ def demo(
         print_json(result.to_json())
         return
     console.print(clinic_tables(summary))
+    console.print(rule_table(result.run.findings))
+    console.print(codeset_line(codesets.info(), list(KIND_HELP)), highlight=False)
     console.print(
         f"results: {summary['output']}\n837P: {summary['x12']}\ninputs: {result.inputs.folder}",
         highlight=False,

@@ -10,6 +10,8 @@ from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from addin.models import Finding
+
 
 def clinic_tables(summary: dict[str, Any]) -> RenderableType:
     """Claims, findings, outcomes and A/R of one clinic as rich tables."""
@@ -53,6 +55,35 @@ def clinic_tables(summary: dict[str, Any]) -> RenderableType:
         money.add_row(label, str(summary[key]))
     money.add_row("payments / files", f"{summary['payments']} / {summary['remittance_files']}")
     return Group(work, outcomes, aging, money)
+
+
+def rule_table(findings: Sequence[Finding]) -> Table:
+    """Findings grouped by rule: severity, how many, and the first message as an example."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.rule, []).append(finding)
+    table = Table(title="Findings by rule")
+    for column in ("rule", "severity", "count", "example"):
+        table.add_column(column, justify="right" if column == "count" else "left")
+    order = {"error": 0, "warning": 1, "info": 2}
+    for rule, items in sorted(groups.items(), key=lambda kv: (order[kv[1][0].severity], kv[0])):
+        table.add_row(rule, items[0].severity, str(len(items)), items[0].message)
+    return table
+
+
+def codeset_line(rows: Sequence[dict[str, Any]], kinds: Sequence[str]) -> str:
+    """One line on the loaded code sets and the kinds that were not imported."""
+    loaded = [
+        f"{r['system']} {r['vintage']} ({r['effective_from']} to {r['effective_to']}, "
+        f"{r['counts'].get('billable', sum(r['counts'].values()))} billable)"
+        for r in rows
+    ]
+    systems = {r["system"] for r in rows}
+    missing = [k for k in kinds if k not in systems and not (k == "pfs" and "gpci" in systems)]
+    text = "code sets: " + ("; ".join(loaded) or "none")
+    if missing:
+        text += f"; not imported: {', '.join(missing)} (procedure codes checked by format)"
+    return text
 
 
 def batch_table(rows: Sequence[dict[str, Any]]) -> Table:

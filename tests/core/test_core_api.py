@@ -109,8 +109,8 @@ def test_codesets_import_bad_file_is_a_clean_error(tmp_path: Path) -> None:
     assert "line 1" in result.output and "Traceback" not in result.output
 
 
-def test_demo_runs() -> None:
-    result = runner.invoke(app, ["demo"])
+def test_demo_runs(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--encounters", "60"])
     assert result.exit_code == 0, result.output
     assert "74719" in result.output
     assert "FY2027" in result.output
