@@ -7,11 +7,12 @@ import weakref
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from addin.codesets import icd10cm
 from addin.codesets.icd10cm import Icd10cmVintage
 from addin.coding.rules.fields import DX_COLUMNS
-from addin.coding.rules.icd_edits import CodeEdits, derive
+from addin.coding.rules.icd_edits import CodeEdits, Edit, derive
 from addin.coding.rules.registry import Context, row_of, rule
 from addin.models import Encounter
 
@@ -50,9 +51,37 @@ class CodeFacts:
         )
 
 
-def _classify(vintage: Icd10cmVintage, code: str, on: date | None) -> CodeFacts:
+def _edits(vintage: Icd10cmVintage, code: str, mce: Any) -> CodeEdits:
+    """Derived edits, with sex, age and manifestation from the CMS MCE when imported."""
+    derived = derive(vintage, code)
+    if mce is None:
+        return derived
+    basis = f"CMS MCE {mce.info.name}"
+    sex = mce.sex_edit(code)
+    age = mce.age_edit(code)
+    compact = code.replace(".", "")
+    return CodeEdits(
+        sex=Edit(sex, "error", basis) if sex else None,
+        ages=(
+            (
+                age.low,
+                age.high,
+                Edit(f"{age.low}-{age.high}", "warning", f"{basis}, {age.category}"),
+            ),
+        )
+        if age
+        else (),  # fmt: skip
+        manifestation=Edit("yes", "error", basis)
+        if compact in mce.lists["manifestation"]
+        else None,
+        excludes1=derived.excludes1,
+        laterality=derived.laterality,
+    )
+
+
+def _classify(vintage: Icd10cmVintage, code: str, on: date | None, mce: Any) -> CodeFacts:
     if code in vintage.codes and vintage.codes[code][0]:
-        return CodeFacts(None, derive(vintage, code))
+        return CodeFacts(None, _edits(vintage, code, mce))
     answer = icd10cm.lookup(code, on if on is not None else vintage.info.effective_from)
     compact = code.replace(".", "")
     if answer.status == "not_billable":
@@ -68,7 +97,7 @@ def _classify(vintage: Icd10cmVintage, code: str, on: date | None) -> CodeFacts:
                 answer.message.split("; pick", 1)[0],
                 f"pick a billable code such as {examples}",
             ),
-            derive(vintage, code),
+            _edits(vintage, code, mce),
         )
     if "placeholder X" in answer.message:
         candidate = answer.message.split("did you mean ", 1)[1].split(" ", 1)[0]
@@ -101,9 +130,21 @@ _UNKNOWN = "?"  # a pair not yet looked at (a real answer is None or a note)
 class _Memo:
     """Per-vintage answers that do not depend on the claim: code facts and Excludes1 pairs."""
 
-    def __init__(self) -> None:
+    def __init__(self, mce: Any) -> None:
+        self.mce = mce  # the CMS MCE tables these facts used (None: the derived edits)
         self.facts: dict[str, CodeFacts] = {}
         self.pairs: dict[tuple[str, str], str | None] = {}
+
+
+def _mce_tables(vintage: Icd10cmVintage) -> Any:
+    """The imported CMS MCE lists for the vintage's year, which replace the derived edits."""
+    try:
+        from addin.codesets import mce
+    except ImportError:  # the MCE importer is optional
+        return None
+    if not mce.is_loaded():
+        return None
+    return mce.tables(vintage.info.effective_from)
 
 
 # Kept across checks: a workbook is checked again and again with the same codes. A reload of
@@ -134,9 +175,10 @@ class IcdRules:
         # A plain dict in front of the weak one: this is asked once per claim.
         memo = self._memo_of.get(vintage.info.path)
         if memo is None:
+            mce = _mce_tables(vintage)
             memo = _memos.get(vintage)
-            if memo is None:
-                memo = _memos[vintage] = _Memo()
+            if memo is None or memo.mce is not mce:
+                memo = _memos[vintage] = _Memo(mce)
             self._memo_of[vintage.info.path] = memo
         return memo
 
@@ -144,7 +186,7 @@ class IcdRules:
         facts = self.memo(vintage).facts
         found = facts.get(code)
         if found is None:
-            found = facts[code] = _classify(vintage, code, on)
+            found = facts[code] = _classify(vintage, code, on, self.memo(vintage).mce)
         return found
 
     def excluded(self, memo: _Memo, a: str, edits_a: CodeEdits, b: str) -> str | None:

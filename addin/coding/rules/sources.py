@@ -166,6 +166,17 @@ class HcpcsStore:
         return f"not effective before {found.added} ({found.vintage})"
 
 
+class CptStore:
+    """The clinic's imported licensed CPT file (``addin.codesets.cpt``): code lists only."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def validity(self, code: str, on: date) -> str | None:
+        # The licensed file has no effective dates: the vintage in force answers.
+        return "ok" if self._module.lookup(code, on) is not None else None
+
+
 class NcciStore:
     """The imported NCCI PTP edits (``addin.codesets.ncci``), preloaded once per vintage."""
 
@@ -213,11 +224,7 @@ def _module(name: str) -> Any:
 
 
 def default_sources() -> Sources:
-    """The sets imported into the user store; each None when it has not been imported.
-
-    A module of ``addin.codesets`` may also offer ``scrubber_source()`` (used for CPT, whose
-    licensed file has no fixed layout).
-    """
+    """The sets imported into the user store; each None when it has not been imported."""
     found = Sources()
     hcpcs, ncci, mue, cpt = (_module(n) for n in ("hcpcs", "ncci", "mue", "cpt"))
     if hcpcs is not None and hcpcs.is_loaded():
@@ -226,7 +233,6 @@ def default_sources() -> Sources:
         found.ptp = NcciStore()
     if mue is not None and getattr(mue, "is_loaded", lambda: False)():
         found.mue = MueStore(mue)
-    factory = getattr(cpt, "scrubber_source", None)
-    if callable(factory):
-        found.cpt = factory()
+    if cpt is not None and cpt.is_loaded():
+        found.cpt = CptStore(cpt)
     return found
