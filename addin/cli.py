@@ -600,6 +600,35 @@ def batch_command(
         raise typer.Exit(1)
 
 
+@app.command("template")
+@friendly
+def template_command(
+    path: Annotated[Path, typer.Argument(help="Where to write the new workbook (.xlsx).")],
+    demo_data: Annotated[
+        bool, typer.Option("--demo", help="Fill it with the synthetic demo clinic.")
+    ] = False,
+    encounters: Annotated[
+        int, typer.Option("--encounters", min=1, help="Synthetic encounters (with --demo).")
+    ] = 200,
+    force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a new clinic workbook from the template (no patient data), or the demo copy."""
+    from addin.errors import OutputError
+    from addin.sheets.template import build_demo, build_workbook
+
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"{path}: the template is an .xlsx workbook; give a name ending .xlsx")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists; choose another name or add --force")
+    written = build_demo(path, encounters) if demo_data else build_workbook(path)
+    data = {"path": str(written), "demo": demo_data, "encounters": encounters if demo_data else 0}
+    if as_json:
+        print_json(data)
+    else:
+        console.print(f"wrote {written}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

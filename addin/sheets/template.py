@@ -7,6 +7,7 @@ always goes through ``write_tables``. Formulas use only functions LibreOffice 7.
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.coding.rules.tables import places_of_service
+from addin.errors import OutputError
 from addin.models import RULES_COLUMNS, SETTINGS_KEYS
 from addin.sheets.demo import DEMO_FEES, DEMO_PAYERS, demo_settings, synthetic_encounters
 from addin.sheets.headers import ENCOUNTER_HEADERS
@@ -121,7 +123,13 @@ def build_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(_reproducible(buffer.getvalue()))
+    tmp = path.with_name(f".~{path.name}.{os.getpid()}.claimbook-tmp")
+    try:  # a temp file renamed into place: an existing workbook is never half-overwritten
+        tmp.write_bytes(_reproducible(buffer.getvalue()))
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot be written ({exc}); check the folder") from None
     return path
 
 
