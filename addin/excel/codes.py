@@ -39,6 +39,18 @@ def reload() -> None:
     with _lock:
         _rules = None
         resolve.cache_clear()
+        suggestions.cache_clear()
+
+
+@functools.lru_cache(maxsize=4096)
+def suggestions(
+    text: str, system: str, top: int, on: date | None
+) -> tuple[tuple[str, str, float], ...]:
+    """(code, description, score) rows for free text, cached: a sheet recalculates the same
+    Diagnosis Text cells again and again."""
+    from addin.coding.suggest import suggest
+
+    return tuple((s.code, s.description, round(s.score, 3)) for s in suggest(text, system, top, on))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,9 @@ from typing import Annotated, Any, Literal, TypeVar, cast, get_args
 
 from addin.codesets import icd10cm, ncci
 from addin.coding.rules.fields import npi_problem
-from addin.coding.suggest import suggest
 from addin.excel import args
 from addin.excel.args import NA, BadArgument, NotFound, cell_safe
-from addin.excel.codes import describe, icd_facts, procedure_problem, resolve
+from addin.excel.codes import describe, icd_facts, procedure_problem, resolve, suggestions
 from addin.excel.contracts import allowed_for, contracts_from_grid
 from addin.models.types import normalize_digits, normalize_modifier, normalize_procedure
 
@@ -84,10 +83,10 @@ def CB_SUGGEST(  # noqa: N802 - Excel function names are upper case
     if chosen not in SYSTEMS:
         raise BadArgument("system")
     count = args.whole(top, "top", low=1, high=50) or 5
-    found = suggest(words or "", system=chosen, top=count, on=args.when(dos))
+    found = suggestions(words or "", chosen, count, args.when(dos))
     if not found:
         raise NotFound("no suggestion")
-    return [[s.code, s.description, round(s.score, 3)] for s in found]
+    return [list(row) for row in found]
 
 
 @udf

@@ -259,14 +259,16 @@ def test_never_raises_on_odd_values(udf: Any) -> None:
 def test_failures_are_logged_without_cell_values(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import addin.excel.udfs as udfs
+    import sys
+
+    suggest_module = sys.modules["addin.coding.suggest"]
 
     secret = "Maria Garcia DOB 1980-05-17 chest pain"
 
-    def broken(text: str, **_: Any) -> Any:
+    def broken(text: str, *_: Any, **__: Any) -> Any:
         raise ValueError(f"cannot handle {text!r}")
 
-    monkeypatch.setattr(udfs, "suggest", broken)
+    monkeypatch.setattr(suggest_module, "suggest", broken)
     with caplog.at_level("INFO", logger="addin.excel"):
         assert CB_SUGGEST(secret) == VALUE
         assert CB_VALID(secret) != True  # noqa: E712 - not a code: a reason, logged nothing
