@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from addin.models import Column, ResultTable
 from addin.sheets import read_book, write_tables
 from addin.sheets.demo import synthetic_encounters
-from addin.sheets.headers import ENCOUNTER_HEADERS
+from addin.sheets.template import ENCOUNTER_COLUMNS
 
 
 def build_workbook(path: Path, lines: int) -> None:
@@ -39,7 +39,7 @@ def build_workbook(path: Path, lines: int) -> None:
         n += 1000
         rows = synthetic_encounters(n, seed=11)
     rows = rows[:lines]
-    headers = list(ENCOUNTER_HEADERS)
+    headers = list(ENCOUNTER_COLUMNS)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Encounters")
     ws.append(headers)

@@ -22,7 +22,8 @@ M = TypeVar("M", bound=BaseModel)
 ONE = Decimal(1)
 # Encounter-level columns: every row of an encounter should agree (blank = same as before).
 ENCOUNTER_LEVEL = (
-    "Patient ID", "Patient Last Name", "Patient First Name", "Patient DOB", "Patient Sex",
+    "Patient ID", "Patient Last Name", "Patient First Name", "Patient Name", "Patient DOB",
+    "Patient Sex", "Subscriber Name",
     "Patient Address", "Patient City", "Patient State", "Patient ZIP", "Payer", "Member ID",
     "Group Number", "Relationship", "Subscriber Last Name", "Subscriber First Name",
     "Subscriber DOB", "Subscriber Sex", "Referring NPI", "Prior Authorization",
@@ -79,8 +80,8 @@ class _Columns:
         self.mods = [(name, i) for name, i in mods if i >= 0]
         dxs = [(f"Dx {n}", ix(f"Dx {n}")) for n in range(1, 13)]
         self.dxs = [(name, i) for name, i in dxs if i >= 0]
-        self.patient = [ix(f"Patient {f}") for f in _PERSON_FIELDS]
-        self.subscriber = [ix(f"Subscriber {f}") for f in _PERSON_FIELDS]
+        self.patient = [ix(f"Patient {f}") for f in _PERSON_FIELDS] + [ix("Patient Name")]
+        self.subscriber = [ix(f"Subscriber {f}") for f in _PERSON_FIELDS] + [ix("Subscriber Name")]
         self.has_subscriber = [i for i in self.subscriber if i >= 0]
         self.enc = {f: ix(c) for c, f in _ENCOUNTER_FIELDS.items()}
         self.patient_id = ix("Patient ID")
@@ -88,12 +89,15 @@ class _Columns:
 
 def _person(r: CellReader, idx: list[int], row: int, cells: list[Any], prefix: str) -> Person:
     get, text = r.getters, clean_text
-    last, first, dob, sex, address, city, state, zip_ = idx
+    last, first, dob, sex, address, city, state, zip_, full = idx
+    last_name, first_name = text(cells[last]), text(cells[first])
+    if not last_name and not first_name and full >= 0:
+        last_name, first_name = split_name(text(cells[full]))
     return construct(
         Person,
         {
-            "last_name": text(cells[last]),
-            "first_name": text(cells[first]),
+            "last_name": last_name,
+            "first_name": first_name,
             "dob": get["date"](cells[dob], row, f"{prefix} DOB"),
             "sex": get["sex"](cells[sex], row, f"{prefix} Sex"),
             "address": text(cells[address]),
@@ -168,6 +172,17 @@ def _encounter(r: CellReader, c: _Columns, key: str, row: int, cells: list[Any])
     )
 
 
+def split_name(full: str) -> tuple[str, str]:
+    """'Doe, Jane A' or 'Jane A Doe' -> ('Doe', 'Jane A'); one word is a last name."""
+    if "," in full:
+        last, _, first = full.partition(",")
+        return last.strip(), first.strip()
+    words = full.split()
+    if len(words) < 2:
+        return full, ""
+    return words[-1], " ".join(words[:-1])
+
+
 def comparable(column: str, value: Any) -> str:
     """A value as compared across an encounter's rows: 'Female' == 'F', 'e119' == 'E11.9'."""
     if is_blank(value):
@@ -191,6 +206,15 @@ def _fill_later(enc: Encounter, again: Encounter, col: str) -> None:
     if col.startswith("Dx "):
         if not enc.diagnoses:
             enc.diagnoses = again.diagnoses
+    elif col in ("Patient Name", "Subscriber Name"):
+        person, again_person = (
+            (enc.patient, again.patient) if col == "Patient Name" else (enc.subscriber,
+                                                                         again.subscriber)
+        )  # fmt: skip
+        if person is not None and again_person is not None and not person.last_name:
+            person.last_name, person.first_name = again_person.last_name, again_person.first_name
+        elif person is None:
+            enc.subscriber = again.subscriber
     elif col.startswith("Patient ") and col != "Patient ID":
         field = _PERSON_FIELDS[col.removeprefix("Patient ")]
         setattr(enc.patient, field, getattr(again.patient, field))

@@ -34,6 +34,8 @@ ENCOUNTER_HEADERS: dict[str, tuple[str, ...]] = {
     "Patient ID": ("MRN", "Patient Number", "Account Number", "Patient Account", "Chart Number"),
     "Patient Last Name": ("Last Name", "Patient Last", "Pt Last Name", "Surname"),
     "Patient First Name": ("First Name", "Patient First", "Pt First Name", "Given Name"),
+    # one "Last, First" (or "First Last") column, split when the two are not there
+    "Patient Name": ("Name", "Full Name", "Patient Full Name", "Pt Name"),
     "Patient DOB": ("DOB", "Date of Birth", "Birth Date", "Patient Date of Birth", "Birthdate"),
     "Patient Sex": ("Sex", "Gender", "Patient Gender"),
     "Patient Address": ("Address", "Address 1", "Street", "Patient Street", "Address Line 1"),
@@ -68,6 +70,13 @@ ENCOUNTER_HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "Subscriber Last Name": ("Insured Last Name", "Subscriber Last"),
     "Subscriber First Name": ("Insured First Name", "Subscriber First"),
+    "Subscriber Name": (
+        "Insured Name",
+        "Subscriber Full Name",
+        "Policy Holder",
+        "Policyholder Name",
+        "Policyholder",
+    ),
     "Subscriber DOB": ("Insured DOB", "Subscriber Date of Birth"),
     "Subscriber Sex": ("Insured Sex", "Subscriber Gender"),
     "Rendering NPI": ("NPI", "Provider NPI", "Rendering Provider NPI", "Doctor NPI"),

@@ -31,7 +31,10 @@ from addin.sheets.demo import DEMO_FEES, DEMO_PAYERS, demo_settings, synthetic_e
 from addin.sheets.headers import ENCOUNTER_HEADERS
 from addin.sheets.writer import RESULT_SHEETS
 
-ENCOUNTER_COLUMNS: tuple[str, ...] = tuple(ENCOUNTER_HEADERS)
+# the canonical columns (the one-column name aliases are for reading other layouts)
+ENCOUNTER_COLUMNS: tuple[str, ...] = tuple(
+    h for h in ENCOUNTER_HEADERS if h not in ("Patient Name", "Subscriber Name")
+)
 # Columns typed as text so Excel keeps leading zeros and never turns a code into a number.
 TEXT_COLUMNS = {"Encounter ID", "Patient ID", "Patient ZIP", "Member ID", "Group Number",
                 "Rendering NPI", "Referring NPI", "Place of Service", "Procedure Code",

@@ -241,3 +241,23 @@ def test_merged_encounter_cells_count_for_every_row(tmp_path: Path) -> None:
 def test_excel_serials_follow_excels_1900_calendar(day: date, serial: int) -> None:
     assert date_to_serial(day) == serial
     assert serial_to_date(serial) == day
+
+
+def test_one_name_column_is_split(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text(
+        "Visit ID,CPT,Name,Insured Name\n"
+        'A,99213,"Doe, Jane A",\n'
+        "B,99213,Mary Ann Smith,John Smith\n"
+        "B,36415,,\n"
+        "C,99213,Prince,\n"
+    )
+    book = read_book(path)
+    people = [(e.patient.last_name, e.patient.first_name) for e in book.encounters]
+    assert people == [("Doe", "Jane A"), ("Smith", "Mary Ann"), ("Prince", "")]
+    subscriber = book.encounters[1].subscriber
+    assert subscriber is not None and (subscriber.last_name, subscriber.first_name) == (
+        "Smith",
+        "John",
+    )
+    assert book.encounters[0].subscriber is None and not book.findings

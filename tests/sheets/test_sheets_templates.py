@@ -16,7 +16,7 @@ import pytest
 from addin.models import SETTINGS_KEYS
 from addin.sheets import ENCOUNTER_HEADERS, RESULT_SHEETS, read_book
 from addin.sheets.demo import npi_check_digit, synthetic_encounters
-from addin.sheets.template import build_demo, build_workbook
+from addin.sheets.template import ENCOUNTER_COLUMNS, build_demo, build_workbook
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
 TEMPLATE = WORKBOOKS / "claimbook_template.xlsx"
@@ -33,7 +33,8 @@ def test_template_layout_dropdowns_and_no_patient_data() -> None:
     assert wb.sheetnames == ["Instructions", "Encounters", "Settings", "Payers", "Fees",
                              "Contracts", "Rules", "Lists", *RESULT_SHEETS]  # fmt: skip
     enc = wb["Encounters"]
-    assert [c.value for c in enc[1]] == list(ENCOUNTER_HEADERS)
+    assert [c.value for c in enc[1]] == list(ENCOUNTER_COLUMNS)
+    assert set(ENCOUNTER_COLUMNS) == set(ENCOUNTER_HEADERS) - {"Patient Name", "Subscriber Name"}
     assert list(enc.tables) == ["Encounters"]
     assert all(c.value is None for row in enc.iter_rows(min_row=2) for c in row)
     header = {c.value: c.column_letter for c in enc[1]}
