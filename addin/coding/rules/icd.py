@@ -162,6 +162,7 @@ class IcdRules:
         # code -> CodeFacts.plain, for the one vintage most claims use (reset if another)
         self._plain: dict[str, bool] = {}
         self._plain_vintage: Icd10cmVintage | None = None
+        self._plain_memo = _Memo(None)
         self._outside: dict[int, str] = {}
 
     def vintage(self, on: date | None) -> Icd10cmVintage | None:
@@ -207,12 +208,13 @@ class IcdRules:
 
     def quiet(self, enc: Encounter, vintage: Icd10cmVintage) -> bool:
         """True when no ICD rule can fire: every code known-good and no pair excluded."""
-        memo = self.memo(vintage)
-        facts = memo.facts
-        diagnoses = enc.diagnoses
         if vintage is not self._plain_vintage:
             self._plain = {}
             self._plain_vintage = vintage
+            self._plain_memo = self.memo(vintage)
+        memo = self._plain_memo
+        facts = memo.facts
+        diagnoses = enc.diagnoses
         edits_list: list[CodeEdits] = []
         plain = self._plain
         for code in diagnoses:
@@ -249,9 +251,11 @@ class IcdRules:
         if not diagnoses:
             return
         on = enc.date_of_service
+        vintage = self._vintage.get(on) or self.vintage(on)
+        if vintage is not None and self.quiet(enc, vintage):
+            return
         row = row_of(enc)
         eid = enc.encounter_id
-        vintage = self._vintage.get(on) or self.vintage(on)
         if vintage is None:
             assert on is not None
             year = icd10cm.fiscal_year(on)
@@ -266,8 +270,6 @@ class IcdRules:
                 f"import the FY{year} ICD-10-CM files, then check again",
                 encounter_id=eid,
             )
-            return
-        if self.quiet(enc, vintage):
             return
         seen: dict[str, int] = {}
         good: list[tuple[int, str, CodeEdits]] = []

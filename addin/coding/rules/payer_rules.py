@@ -64,6 +64,7 @@ class PayerRule:
     message: str
 
     hits: dict[str, bool] = field(default_factory=dict)
+    max_units: Decimal | None = None
 
     def code_matches(self, code: str) -> bool:
         """The code is in the rule's lists or ranges (remembered: codes recur)."""
@@ -256,6 +257,8 @@ class PayerRules:
                 severity=cast(Severity, severity),
                 message=cells.get("Message", "") or cells.get("Description", ""),
             )
+            if requirement == "max_units":
+                compiled.max_units = Decimal(value[0])
             if payers is None:
                 self.any_payer.append(compiled)
             else:
@@ -331,6 +334,9 @@ class PayerRules:
                 mods = payer_rule.modifiers
                 if mods is not None and mods.isdisjoint(line.modifiers):
                     continue
+                limit = payer_rule.max_units
+                if limit is not None and line.units <= limit:
+                    continue  # the common case of the unit limit, without a call
                 self._require(payer_rule, enc, line)
 
     def _require(self, r: PayerRule, enc: Encounter, line: ServiceLine) -> None:
