@@ -6,10 +6,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from addin.errors import ClaimbookError
 from addin.models.remittance import ZERO, Remittance
-from addin.models.table import Column, ResultTable
+from addin.models.table import ChartSpec, Column, ResultTable
 from addin.remit.notes import GROUP_NOTES, ROUTINE, action_for, note_for
 from addin.remit.results import STATUSES, ClaimResult, Reconciliation
 from addin.remit.rows import REMITTANCE_COLUMNS, remittance_rows
@@ -21,6 +22,7 @@ AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("91-120", 91, 120),
     ("120+", 121, None),
 )
+ChartKind = Literal["column", "bar", "line", "pie"]
 STATUS_COLOURS = {
     "paid": "C6EFCE",
     "underpaid": "FFEB9C",
@@ -193,17 +195,40 @@ def aging_table(rec: Reconciliation, as_of: date | None = None) -> ResultTable:
 
 
 def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTable:
-    """Chart data in three blocks: aging by payer, denials by reason, paid vs expected by month."""
+    """Three chart blocks: aging by payer, denials by reason, paid vs expected by month.
+
+    Each block is a run of rows named in the Chart column, with its own chart beside it
+    (drawn by the sheets layer; renders in Excel and LibreOffice).
+    """
+    buckets = [label for label, _, _ in AGING_BUCKETS]
     columns = [
         Column(name="Chart"),
         Column(name="Label"),
-        Column(name="Value", kind="money"),
-        Column(name="Second Value", kind="money"),
+        Column(name="Amount", kind="money"),
+        Column(name="Expected", kind="money"),
+        *(Column(name=label, kind="money") for label in buckets),
         Column(name="Count", kind="int"),
     ]
+    blank: list[object] = [None] * len(buckets)
     rows: list[list[object]] = []
-    for row in aging_table(rec, as_of).rows:
-        rows.append(["Aging by payer", row[0], row[len(AGING_BUCKETS) + 1], None, row[-2]])
+    charts: list[ChartSpec] = []
+
+    def block(title: str, kind: ChartKind, values: list[str], added: list[list[object]]) -> None:
+        if added:
+            charts.append(
+                ChartSpec(
+                    title=title, kind=kind, category="Label", values=values,
+                    first_row=len(rows), last_row=len(rows) + len(added),
+                )
+            )  # fmt: skip
+            rows.extend(added)
+
+    aging = aging_table(rec, as_of)
+    block(
+        "Open balance by payer and age (days from service)", "column", buckets,
+        [["Aging by payer", r[0], r[len(buckets) + 1], None, *r[1 : len(buckets) + 1], r[-2]]
+         for r in aging.rows],
+    )  # fmt: skip
     by_reason: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])
     for c in rec.claims:
         for a in c.adjustments:
@@ -211,8 +236,11 @@ def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTab
                 continue
             by_reason[f"{a.group}-{a.reason}"][0] += a.amount
             by_reason[f"{a.group}-{a.reason}"][1] += 1
-    for label, (amount, count) in sorted(by_reason.items(), key=lambda kv: -kv[1][0]):
-        rows.append(["Denials by reason", label, amount, None, int(count)])
+    block(
+        "Denied amount by reason", "bar", ["Amount"],
+        [["Denials by reason", label, amount, None, *blank, int(count)]
+         for label, (amount, count) in sorted(by_reason.items(), key=lambda kv: -kv[1][0])],
+    )  # fmt: skip
     months: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for c in rec.claims:
         if c.last_payment is None:
@@ -220,10 +248,14 @@ def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTab
         key = c.last_payment.strftime("%Y-%m")
         months[key][0] += c.paid
         months[key][1] += c.expected if c.expected is not None else c.allowed
-    for month in sorted(months):
-        paid, expected = months[month]
-        rows.append(["Paid vs expected by month", month, paid, expected, None])
-    return ResultTable(sheet="Dashboard", columns=columns, rows=rows, title="Dashboard")
+    block(
+        "Paid vs expected by month", "column", ["Amount", "Expected"],
+        [["Paid vs expected by month", m, months[m][0], months[m][1], *blank, None]
+         for m in sorted(months)],
+    )  # fmt: skip
+    return ResultTable(
+        sheet="Dashboard", columns=columns, rows=rows, title="Dashboard", charts=charts
+    )
 
 
 def result_tables(

@@ -92,8 +92,16 @@ def test_result_tables_shapes_and_values() -> None:
     # P1 (2023-10-01, 182 days, 200.00 pending) and C4 (2024-01-05, 86 days, 300.00 denied)
     assert row["120+"] == Decimal("200.00") and row["61-90"] == Decimal("300.00")
     assert row["Total"] == Decimal("500.00") and row["Claims"] == 2
-    charts = {r[0] for r in tables["Dashboard"].rows}
-    assert charts == {"Aging by payer", "Denials by reason", "Paid vs expected by month"}
+    dashboard = tables["Dashboard"]
+    blocks = [r[0] for r in dashboard.rows]
+    assert set(blocks) == {"Aging by payer", "Denials by reason", "Paid vs expected by month"}
+    specs = {c.title: c for c in dashboard.charts}
+    assert len(specs) == 3
+    for spec in specs.values():
+        covered = blocks[spec.first_row : spec.last_row]
+        assert covered and len(set(covered)) == 1  # each chart covers exactly its block
+    aging_spec = specs["Open balance by payer and age (days from service)"]
+    assert aging_spec.values == ["0-30", "31-60", "61-90", "91-120", "120+"]
 
 
 def test_imported_descriptions_replace_our_notes(tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -109,3 +112,32 @@ def test_reconcile_workbook_writes_five_sheets(workbook: Path, tmp_path: Path) -
     first = dict(zip(header, aging[1], strict=False))
     assert first["Payer"] == "Aetna" and float(first["91-120"]) == 150.0
     assert "Encounters" in book.sheetnames  # the user's sheets are kept
+    with zipfile.ZipFile(out) as zf:
+        charts = sorted(n for n in zf.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == 3  # aging, denials by reason, paid vs expected
+        xml = " ".join(zf.read(n).decode() for n in charts)
+    assert "Dashboard" in xml and "Denied amount by reason" in xml
+
+
+@pytest.mark.libreoffice
+def test_dashboard_charts_survive_libreoffice(workbook: Path, tmp_path: Path) -> None:
+    """LibreOffice opens the result and keeps the three Dashboard charts when it re-saves."""
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        pytest.skip("LibreOffice (soffice) is not installed; `make sysdeps` installs it")
+    era = tmp_path / "era.835"
+    era.write_text(ERA)
+    out = tmp_path / "out.xlsx"
+    args = ["reconcile", str(workbook), str(era), "--out", str(out), "--as-of", "2026-04-30"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    lo_dir = tmp_path / "lo"
+    profile = tmp_path / "lo-profile"
+    done = subprocess.run(
+        [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(lo_dir), str(out)],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(lo_dir / "out.xlsx") as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3
