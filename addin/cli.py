@@ -629,6 +629,46 @@ def template_command(
         console.print(f"wrote {written}", highlight=False)
 
 
+@app.command("check-837p")
+@friendly
+def check_837p_command(
+    file: Annotated[Path, typer.Argument(help="An 837P claim file (005010X222A1).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Read an 837P and run Claimbook's checks on it: what pyx12 does not check, and why a
+    file cannot be read (X222A2 label, no ISA, not an 837P)."""
+    from addin.x12.x837p import check_837p, claims_from_837p, read_837p
+
+    if not file.is_file():
+        raise ClaimbookError(f"{file}: no such file; check the path")
+    doc = read_837p(file)
+    findings = check_837p(doc)
+    claims, unreadable = claims_from_837p(doc)
+    problems = [*findings, *unreadable]
+    if as_json:
+        print_json(
+            {
+                "file": str(file),
+                "transactions": len(doc.transactions()),
+                "claims": len(claims) + len(unreadable),
+                "warnings": doc.warnings,
+                "findings": [f.model_dump(mode="json") for f in problems],
+            }
+        )
+    else:
+        console.print(
+            f"{file.name}: {len(doc.transactions())} transaction set(s), "
+            f"{len(claims) + len(unreadable)} claim(s), {len(problems)} problem(s)",
+            highlight=False,
+        )
+        for warning in doc.warnings:
+            console.print(f"  note: {warning}", highlight=False, soft_wrap=True)
+        for f in problems:
+            console.print(f"  {f.rule}: {f.message}", highlight=False, soft_wrap=True)
+    if any(f.blocking for f in problems):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -138,3 +138,18 @@ def test_run_claims_keeps_an_unsendable_file_back(workbook: Path, tmp_path: Path
     assert run.result.claims and run.write is None and run.to_json()["x12"] is None
     assert any(f.rule == "X12-NPI" for f in run.findings)
     assert not (tmp_path / "x12").exists() or not any((tmp_path / "x12").iterdir())
+
+
+def test_check_837p_command(tmp_path: Path, shared: Path) -> None:
+    runner = CliRunner()
+    golden = Path(__file__).resolve().parents[1] / "data" / "x837p" / "golden" / "all.837"
+    ok = runner.invoke(app, ["check-837p", str(golden), "--json"])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.stdout)
+    assert data["claims"] == 12 and data["findings"] == []
+    corpus = shared / "corpus" / "x12" / "837p"
+    bad = runner.invoke(app, ["check-837p", str(corpus / "badx12__X222-encounter.edi")])
+    assert bad.exit_code == 1 and "X12-NPI" in bad.stdout and "X12-BILLING-ZIP" in bad.stdout
+    refused = runner.invoke(app, ["check-837p", str(corpus / "lfh__demo.837")])
+    assert refused.exit_code == 2 and "X222A2" in refused.output
+    assert "Traceback" not in refused.output
