@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_835.py                 # 40,000 claims, ~20 MB
     .venv/bin/python benchmarks/bench_835.py --claims 4000   # quick
     .venv/bin/python benchmarks/bench_835.py --fuzz 100000   # mutated corpus files
+    .venv/bin/python benchmarks/bench_835.py --claims 4000 --pyx12 4000   # and pyx12
 
 Figures are MB/s against a baseline measured in the same run: splitting the same bytes into
 segments and elements with str.split and nothing else. Peak memory is the process's maximum
@@ -103,7 +104,8 @@ def generate(
                 f"ST*835*{st:04d}~\nBPR*I*{total}*C*ACH*CCP*01*999999999*DA*12345*1999999999"
                 f"**01*999999999*DA*54321*20240401~\nTRN*1*EFT{st:06d}*1999999999~\n"
                 "DTM*405*20240331~\nN1*PR*BENCH PAYER~\nN3*1 MAIN ST~\nN4*SPRINGFIELD*IL*62701~\n"
-                "REF*2U*99999~\nN1*PE*BENCH CLINIC*XX*1234567893~\nREF*TJ*123456789~\nLX*1~\n"
+                "REF*2U*99999~\nPER*BL*EDI SUPPORT*TE*8005550100~\n"
+                "N1*PE*BENCH CLINIC*XX*1234567893~\nREF*TJ*123456789~\nLX*1~\n"
             )
             text = head + "".join(body)
             count = text.count("~") + 1
@@ -242,17 +244,51 @@ def fuzz(runs: int, seed: int) -> None:
         print(f"  {n} x {key}")
 
 
+def compare_pyx12(claims: int) -> None:
+    """pyx12 on a smaller file of the same shape (it is too slow for the full 20 MB)."""
+    import io
+    import logging
+
+    import pyx12.params
+    import pyx12.x12file
+    import pyx12.x12n_document
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "small.835"
+        generate(path, claims, 1_000)
+        mb = path.stat().st_size / 1e6
+        start = time.perf_counter()
+        count = sum(len(t.claims) for t in read_remittances(path))
+        ours = time.perf_counter() - start
+        start = time.perf_counter()
+        segments = sum(1 for _ in pyx12.x12file.X12Reader(str(path)))
+        split = time.perf_counter() - start
+        logging.disable(logging.CRITICAL)  # pyx12 logs every finding; only its speed matters
+        start = time.perf_counter()
+        pyx12.x12n_document.x12n_document(pyx12.params.params(), str(path), io.StringIO(), None)
+        validate = time.perf_counter() - start
+        logging.disable(logging.NOTSET)
+        print(
+            f"same machine, {mb:.1f} MB / {claims} claims: Claimbook models {mb / ours:.2f} MB/s "
+            f"({count} claims); pyx12 X12Reader segments only {mb / split:.2f} MB/s "
+            f"({segments} segments); pyx12 validation {mb / validate:.2f} MB/s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=40_000)
     parser.add_argument("--per-st", type=int, default=1_000)
     parser.add_argument("--fuzz", type=int, default=0, help="run N mutated files instead")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pyx12", type=int, default=0, help="also time pyx12 on N claims")
     args = parser.parse_args()
     if args.fuzz:
         fuzz(args.fuzz, args.seed)
     else:
         bench(args.claims, args.per_st)
+        if args.pyx12:
+            compare_pyx12(args.pyx12)
 
 
 if __name__ == "__main__":
