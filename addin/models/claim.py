@@ -43,6 +43,9 @@ class ClaimLine(BaseModel):
     ndc: str | None = None
     source_row: int | None = None
     note: str | None = Field(default=None, description="line note (2400 NTE*ADD), max 80")
+    prior_authorization: str | None = Field(
+        default=None, description="line-level authorization (2400 REF*G1) when it differs"
+    )
 
 
 class Claim(BaseModel):

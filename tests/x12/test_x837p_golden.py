@@ -16,7 +16,7 @@ from x837p_pyx12 import pyx12_errors
 from addin.claims import build_claims
 from addin.models import Book, Claim
 from addin.x12.envelope import ControlNumbers
-from addin.x12.x837p import build_837p, check_837p, read_837p
+from addin.x12.x837p import build_837p, check_837p, claims_from_837p, read_837p
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "x837p"
 GOLDEN = DATA / "golden"
@@ -148,3 +148,18 @@ def test_amounts_dates_and_units_read_back(
     read = [(Decimal(ln.sv1.charge), Decimal(ln.sv1.quantity)) for ln in loop.lines]  # type: ignore[union-attr]
     assert read == [(c, units) for c in charges]
     assert {ln.service_dates[0].value for ln in loop.lines} == {day.strftime("%Y%m%d")}
+
+
+def test_line_level_prior_authorization() -> None:
+    """2400 REF*G1 when a line's authorization differs from the claim's (2300 REF*G1)."""
+    book = load_book()
+    claim = CASES["E1002"][0]
+    lines = [claim.lines[0], claim.lines[1].model_copy(update={"prior_authorization": "AUTH9"})]
+    changed = claim.model_copy(update={"lines": lines})
+    interchange, _ = build_837p([changed], book.settings, created=CREATED, numbers=NUMBERS)
+    text = interchange.x12()
+    assert text.count("REF*G1*") == 2
+    assert "DTP*472*D8*20240305~\nREF*G1*AUTH9~" in text
+    assert pyx12_errors(text) == []
+    (back,), _ = claims_from_837p(read_837p(text))
+    assert [ln.prior_authorization for ln in back.lines] == [None, "AUTH9"]

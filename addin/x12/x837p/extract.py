@@ -99,6 +99,7 @@ def _line(loop: Loop2400, number: int, comp: str, pos: str) -> ClaimLine:
             unit = ctp.unit.split(comp)[0] if ctp else ""
             ndc = f"{lin.ndc} {unit} {ctp.quantity}" if ctp and ctp.quantity else lin.ndc
     note = first(loop.segments, NTE)
+    line_auth = loop.refs().get("G1")
     try:
         return _claim_line(
             number,
@@ -111,6 +112,7 @@ def _line(loop: Loop2400, number: int, comp: str, pos: str) -> ClaimLine:
             sv1.place_of_service or pos,
             ndc,
             note.text if note else None,
+            line_auth,
         )
     except ValidationError as exc:
         details = "; ".join(
@@ -130,6 +132,7 @@ def _claim_line(
     pos: str,
     ndc: str | None,
     note: str | None,
+    prior_authorization: str | None,
 ) -> ClaimLine:
     return ClaimLine(
         line_number=number,
@@ -142,6 +145,7 @@ def _claim_line(
         place_of_service=pos,
         ndc=ndc,
         note=note,
+        prior_authorization=prior_authorization,
     )
 
 

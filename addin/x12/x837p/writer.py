@@ -185,7 +185,9 @@ def _provider_loop(kind: str, provider: Provider, names: _Names, claim: str) -> 
     return Loop2310B(segments=segs)
 
 
-def _line_loop(line: ClaimLine, number: int, claim_pos: str) -> Loop2400:
+def _line_loop(
+    line: ClaimLine, number: int, claim_pos: str, claim_auth: str | None = None
+) -> Loop2400:
     proc = ":".join(["HC", line.procedure_code, *line.modifiers])
     pos = line.place_of_service or ""
     sv1 = SV1(
@@ -198,6 +200,8 @@ def _line_loop(line: ClaimLine, number: int, claim_pos: str) -> Loop2400:
         ":".join(str(p) for p in line.dx_pointers),
     )
     segs: list[Seg] = [LX(str(number)), sv1, DTP("472", "D8", d8(line.date_of_service))]
+    if line.prior_authorization and line.prior_authorization != claim_auth:
+        segs.append(REF("G1", line.prior_authorization.translate(_FORBIDDEN_IN_IDS).strip()))
     if line.note:
         segs.append(NTE("ADD", clean(line.note)[:80]))
     loops: list[Loop] = []
@@ -229,7 +233,8 @@ def claim_loop(claim: Claim, names: _Names) -> Loop2300:
     rendering = claim.rendering_provider
     if rendering and rendering.npi and rendering.npi != claim.billing_provider.npi:
         loops.append(_provider_loop("rendering", rendering, names, cid))
-    lines = [_line_loop(line, i, claim.place_of_service) for i, line in enumerate(claim.lines, 1)]
+    pos, auth = claim.place_of_service, claim.prior_authorization
+    lines = [_line_loop(line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
     return Loop2300(segments=segs, loops=loops, lines=lines)
 
 
