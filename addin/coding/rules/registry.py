@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 
 ENCOUNTERS = "Encounters"
 # A header that tells each configuration table apart, to find the user's sheet name.
-_MARKERS = {ENCOUNTERS: "Encounter ID", "Rules": "Requirement", "Payers": "Payer ID"}
+_MARKERS = {
+    ENCOUNTERS: "Encounter ID",
+    "Rules": "Requirement",
+    "Payers": "Payer ID",
+    "Settings": "Billing NPI",
+}
 
 
 @dataclass(frozen=True, slots=True)
