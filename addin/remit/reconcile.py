@@ -76,7 +76,7 @@ class _Matcher:
     def learn(self, payer_claim_number: str | None, claim: Claim) -> None:
         if payer_claim_number:
             bucket = self.by_payer_number[_key(payer_claim_number)]
-            if claim not in bucket:
+            if all(c is not claim for c in bucket):  # identity: models compare by value
                 bucket.append(claim)
 
     def find(self, payment: ClaimPayment) -> Claim | None:

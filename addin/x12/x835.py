@@ -10,6 +10,7 @@ a 4010 file is read with a warning; amounts that do not balance are read and rep
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -453,13 +454,11 @@ class _Parser:
                 self.warn(f"{se.where}: SE01 says {count} segments, counted {self.count + 1}")
         else:
             self.warn(f"transaction {self.txn.control_number}: no SE; the file may be cut short")
+        # Counted once: some payers send one LX per claim, so a per-header scan is quadratic.
+        counts = Counter(c.header_number for c in self.txn.claims if isinstance(c, Loop2100))
         for header in self.txn.header_numbers:
             if header.claim_count == 0:
-                header.claim_count = sum(
-                    1
-                    for c in self.txn.claims
-                    if isinstance(c, Loop2100) and c.header_number == header.number
-                )
+                header.claim_count = counts.get(header.number, 0)
         return self.txn
 
 
