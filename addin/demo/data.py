@@ -225,6 +225,20 @@ PLACES = (("Riverbend", "MA", "01840"), ("Lowell", "MA", "01852"), ("Nashua", "N
 
 ZERO = Decimal("0.00")
 
+# The Rules sheet: payer rules as rows (RULES_COLUMNS order). Clean encounters satisfy them;
+# one seeded mistake drops the 95 from a Medicare video visit.
+RULES: tuple[dict[str, str], ...] = (
+    {"Rule ID": "MCR-TELE", "Description": "Medicare video visits carry modifier 95",
+     "Payer": "Medicare Part B", "Procedure Codes": "90791-90837, 99202-99215",
+     "Place of Service": "02, 10", "Requirement": "require_modifier",
+     "Requirement Value": "95", "Severity": "error",
+     "Message": "Medicare pays a telehealth visit only with modifier 95", "Active": "Yes"},
+    {"Rule ID": "INJ-AUTH", "Description": "Joint injections need a prior authorization",
+     "Procedure Codes": "20610", "Requirement": "require_prior_auth", "Severity": "error",
+     "Message": "add the prior authorization number for the joint injection",
+     "Active": "Yes"},
+)  # fmt: skip
+
 SETTINGS: dict[str, str] = {
     "Billing Provider Name": "Riverbend Community Health",
     "Tax ID": "990412345",

@@ -19,6 +19,7 @@ from addin.codesets import icd10cm
 from addin.coding.rules.fields import npi_problem
 from addin.demo import data
 from addin.demo.data import DemoPayer, Profile
+from addin.models import RULES_COLUMNS
 
 ENCOUNTER_COLUMNS: tuple[str, ...] = (
     "Encounter ID", "Patient ID", "Patient Last Name", "Patient First Name", "Patient DOB",
@@ -324,6 +325,14 @@ def _subscriber(enc: DemoEncounter, rng: random.Random) -> bool:
     return True
 
 
+def _tele(enc: DemoEncounter, rng: random.Random) -> bool:
+    if enc.payer != data.MEDICARE or enc.pos != "10":
+        return False
+    for line in enc.lines:
+        line.modifiers = [m for m in line.modifiers if m != "95"]
+    return True
+
+
 MISTAKES: tuple[tuple[str, str, Any], ...] = (
     ("ICD-BILLABLE", "Dx 1", _category),
     ("ICD-NOT-FOUND", "Dx 1", _typo),
@@ -339,6 +348,7 @@ MISTAKES: tuple[tuple[str, str, Any], ...] = (
     ("UNITS-INVALID", "Units", _units),
     ("ZIP-LEADING-ZERO", "Patient ZIP", _zip),
     ("SUBSCRIBER-REQUIRED", "Relationship", _subscriber),
+    ("PAYER-RULE:MCR-TELE", "Modifier 1", _tele),
 )
 
 
@@ -463,7 +473,7 @@ def encounter_rows(demo: DemoData) -> list[dict[str, Any]]:
 
 def write_workbook(demo: DemoData, path: Path) -> Path:
     """The clinic workbook: Instructions, Encounters (an Excel Table), Settings, Payers,
-    Fees, Contracts. Codes, ZIPs and NPIs are text cells, dates are dates, money has cents.
+    Fees, Rules, Contracts. Codes, ZIPs and NPIs are text cells, dates are dates, money has cents.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -524,6 +534,10 @@ def write_workbook(demo: DemoData, path: Path) -> Path:
     fees.append(["Code", "Modifier", "Charge"])
     for code, (charge, _) in sorted(data.FEES.items()):
         fees.append(cells(fees, [code, None, charge], money))
+    rules = wb.create_sheet("Rules")
+    rules.append(list(RULES_COLUMNS))
+    for rule in data.RULES:
+        rules.append([rule.get(column) or None for column in RULES_COLUMNS])
     contracts = wb.create_sheet("Contracts")
     contracts.append(["Payer", "Code", "Modifier", "Allowed"])
     for p in data.PAYERS:

@@ -19,7 +19,7 @@ from addin.claims import ClaimsRun, run_claims
 from addin.coding import check as checking
 from addin.coding.suggest import suggest
 from addin.excel.operations import suggest_missing_codes
-from addin.models import Book, CellMark, ChartSpec, Finding, ResultTable
+from addin.models import Book, CellMark, Finding, ResultTable
 from addin.models.remittance import Remittance
 from addin.remit import Reconciliation, reconcile, result_tables
 from addin.remit.load import read_remittance_file
@@ -170,29 +170,6 @@ def suggestion_findings(book: Book, filled: Sequence[Suggested]) -> list[Finding
     return out
 
 
-# The Dashboard table's blocks and the chart each gets: (block, kind, value columns).
-DASHBOARD_CHARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Aging by payer", "bar", ("Value",)),
-    ("Denials by reason", "column", ("Value",)),
-    ("Paid vs expected by month", "line", ("Value", "Second Value")),
-)
-
-
-def with_charts(table: ResultTable) -> ResultTable:
-    """The Dashboard with a chart over each of its blocks (unless it already has charts)."""
-    if table.sheet != "Dashboard" or table.charts or not table.rows:
-        return table
-    charts: list[ChartSpec] = []
-    for block, kind, values in DASHBOARD_CHARTS:
-        rows = [i for i, row in enumerate(table.rows) if row and row[0] == block]
-        if rows:
-            charts.append(
-                ChartSpec(title=block, kind=kind, category="Label", values=list(values),
-                          first_row=rows[0], last_row=rows[-1] + 1)
-            )  # fmt: skip
-    return table.model_copy(update={"charts": charts})
-
-
 def run_clinic(
     workbook: Path,
     remittances: Sequence[Path],
@@ -237,7 +214,7 @@ def run_clinic(
     tables = [
         checking.findings_table(claims.findings, letters),
         claims.table,
-        *(with_charts(t) for t in result_tables(rec, as_of)),
+        *result_tables(rec, as_of),
     ]
     if filled:  # the Suggest codes button's sheet: the alternatives for each phrase
         tables.extend(suggest_missing_codes(workbook).tables)

@@ -18,7 +18,10 @@ def test_default_demo_matches_what_was_seeded(tmp_path: Path) -> None:
     assert held == {m["encounter_id"] for m in key["mistakes"]}
     statuses = {c.encounter_id: c.status for c in result.run.reconciliation.claims}
     assert statuses == key["intent"]
-    assert summary["findings"]["error"] == len(key["mistakes"])
+    # every error is on a seeded encounter (a line-level rule can fire on two lines of one)
+    errors = [f for f in result.run.findings if f.severity == "error"]
+    assert {f.encounter_id for f in errors} == held
+    assert len(key["mistakes"]) <= len(errors) <= len(key["mistakes"]) + 5
     assert summary["suggested"] == len(key["suggested"]) == 20
     assert summary["difference"] == "0.00" and summary["unmatched"] == 0
     assert summary["deposits"] == key["deposits"]
