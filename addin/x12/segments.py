@@ -30,6 +30,7 @@ from typing import BinaryIO
 from addin.errors import X12Error
 
 CHUNK_SIZE = 1 << 20
+MAX_SEGMENT = 1 << 20  # longer than any real segment (NTE and MSG hold 264 characters)
 _STRIP = " \t\r\n\x00"
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 #: Human names for transaction sets, used to tell a user what a file is.
@@ -341,6 +342,12 @@ class SegmentReader:
                     )
                     yield Segment(sid, elements, index, offset + lead, active)
                 return
+            if len(buf) > MAX_SEGMENT:
+                # Without this a file with no terminator would be held whole and rescanned.
+                raise X12Error(
+                    f"{self._prefix()}segment {index + 1} runs past {MAX_SEGMENT:,} characters "
+                    f"without the terminator {term!r}; the file is not X12 or is damaged"
+                )
             try:
                 buf += next(self._chunks)
             except StopIteration:

@@ -146,6 +146,14 @@ def test_not_x12_is_refused_with_a_message(data: str, message: str) -> None:
         list(read_segments(data))
 
 
+def test_runaway_segment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seg_mod, "CHUNK_SIZE", 64)
+    monkeypatch.setattr(seg_mod, "MAX_SEGMENT", 1000)
+    data = (ISA + "ST*835*1~BPR*" + "9" * 5000).encode()
+    with pytest.raises(X12Error, match="runs past 1,000 characters"):
+        list(read_segments(io.BytesIO(data)))
+
+
 def test_describe_names_the_transaction() -> None:
     assert describe("837", "005010X222A1") == "837P professional health care claim (005010X222A1)"
     assert describe("999") == "999 implementation acknowledgment"
