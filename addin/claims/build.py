@@ -61,10 +61,12 @@ RELATIONSHIP_CODES: dict[str, str] = {
 }
 
 #: Claim filing indicators whose members are always the subscriber (no 2000C loop).
-SELF_ONLY_PROGRAMS: dict[str, str] = {
-    "MA": "Medicare Part A",
-    "MB": "Medicare Part B",
-    "MC": "Medicaid",
+#: Medicare has no dependents (an error); most state Medicaid companion guides say the same,
+#: but some differ, so for Medicaid it is a warning.
+SELF_ONLY_PROGRAMS: dict[str, tuple[str, Severity]] = {
+    "MA": ("Medicare Part A", "error"),
+    "MB": ("Medicare Part B", "error"),
+    "MC": ("Medicaid", "warning"),
 }
 
 #: Claim Frequency as typed -> CLM05-3.
@@ -303,13 +305,16 @@ def _build_one(
         relationship = "18"
     program = payer.claim_filing_indicator.upper() if payer else ""
     if relationship != "18" and program in SELF_ONLY_PROGRAMS:
+        label, severity = SELF_ONLY_PROGRAMS[program]
         state.problem(
             "CLAIM-RELATIONSHIP-PROGRAM",
-            f"relationship {enc.relationship!r} with a {SELF_ONLY_PROGRAMS[program]} payer: "
-            "its beneficiaries are always their own subscriber",
+            f"relationship {enc.relationship!r} with a {label} payer: its members are "
+            "normally their own subscriber (no patient loop)",
             column="Relationship",
             value=enc.relationship,
-            fix="set Relationship to Self and use the patient's own Member ID",
+            fix="set Relationship to Self and use the patient's own Member ID"
+            + ("" if severity == "error" else ", unless the state's companion guide says not"),
+            severity=severity,
         )
     subscriber = enc.patient
     if relationship != "18":

@@ -228,3 +228,12 @@ def test_medicare_patient_must_be_subscriber(book: Book) -> None:
     enc = one(book, payer="Medicare Illinois", relationship="Spouse", subscriber=sub)
     result = build(book, [enc])
     assert result.held and "Medicare Part B" in result.held[0].reasons[0]
+
+
+def test_medicaid_dependent_is_a_warning(book: Book) -> None:
+    sub = book.encounters[3].subscriber
+    enc = one(book, payer="Illinois Medicaid", relationship="Child", subscriber=sub)
+    result = build(book, [enc])
+    assert result.claims and result.claims[0].relationship == "19"
+    found = [f for f in result.findings if f.rule == "CLAIM-RELATIONSHIP-PROGRAM"]
+    assert found and found[0].severity == "warning" and "Medicaid" in found[0].message
