@@ -14,6 +14,7 @@ from addin.demo.data import ZERO
 from addin.demo.era import Remits, adjudicate, write_remits
 from addin.demo.generate import DemoData, generate, write_workbook
 from addin.demo.pipeline import ClinicRun, Progress, run_clinic
+from addin.errors import OutputError
 from addin.sheets import default_output
 
 INPUTS = "inputs"
@@ -79,6 +80,25 @@ def make_inputs(
     return inputs
 
 
+def clear_earlier_run(out: Path) -> None:
+    """Remove what an earlier demo wrote into ``out``: never a folder the demo did not make.
+
+    ``out/inputs`` goes only when it holds the answer key; in ``out/x12`` only the demo's
+    837P files go.
+    """
+    inputs = out / INPUTS
+    if inputs.exists():
+        if not (inputs / ANSWERS).is_file():
+            raise OutputError(
+                f"{inputs}: exists and is not an earlier demo's inputs (no {ANSWERS}); "
+                "choose another --out"
+            )
+        shutil.rmtree(inputs)
+    stem = Path(data.WORKBOOK_NAME).stem
+    for old in (out / "x12").glob(f"{stem}-*.837"):
+        old.unlink()
+
+
 @dataclass
 class DemoResult:
     """The demo's inputs and the clinic run over them."""
@@ -99,13 +119,12 @@ def run_demo(
 ) -> DemoResult:
     """Generate the quarter into ``out/inputs``; run it into ``out/<clinic>.claimbook.xlsx``.
 
-    ``out`` is emptied of an earlier demo's files first (only the names the demo writes).
+    An earlier demo's files in ``out`` are removed first, and only those (see
+    :func:`clear_earlier_run`).
     """
     step = progress or (lambda _: None)
     step("generate the quarter")
-    for old in (out / INPUTS, out / "x12"):
-        if old.exists():
-            shutil.rmtree(old)
+    clear_earlier_run(out)
     inputs = make_inputs(out / INPUTS, encounters, seed)
     result = default_output(out / data.WORKBOOK_NAME)  # <clinic>.claimbook.xlsx
     run = run_clinic(

@@ -65,3 +65,20 @@ def test_generated_data_is_plausible() -> None:
     assert {"25", "59", "95", "RT", "LT"} <= modifiers
     share = sum(1 for e in demo.encounters if e.mistake) / len(demo.encounters)
     assert 0.04 <= share <= 0.06
+
+
+def test_demo_never_removes_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    keep = tmp_path / "inputs" / "my-notes.txt"
+    keep.parent.mkdir()
+    keep.write_text("not the demo's\n")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--encounters", "40"])
+    assert result.exit_code == 2
+    assert "not an earlier demo's inputs" in result.output
+    assert keep.read_text() == "not the demo's\n"
+
+
+def test_demo_reruns_into_the_same_folder(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--encounters", "40"])
+        assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "x12").glob("*.837"))) == 1
