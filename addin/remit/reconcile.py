@@ -293,28 +293,32 @@ def _summarise(
     if acc is None:
         result.reasons.append("no remittance yet")
         return result
-    result.paid = acc.paid
-    result.interest = acc.interest
-    result.payments = acc.events
-    result.payer_claim_numbers = acc.payer_claim_numbers
-    result.remark_codes = acc.remark_codes
-    result.last_payment = acc.last_payment
-    result.adjustments = [
-        _new_total(group=g, reason=r, amount=a) for (g, r), a in sorted(acc.totals.items()) if a
-    ]
     # Several payers (primary, then secondary) each send their CLP: the allowed amount and
     # contractual write-off come from the first payer, the patient's share from the last.
     primary = acc.by_payer[acc.payer_keys[0]]
-    result.contractual = primary.contractual
-    result.patient_responsibility = acc.by_payer[acc.payer_keys[-1]].patient
-    result.other_adjustments = acc.other
     # Allowed: what the payer says (AMT*B6) when it says it, else billed - contractual.
-    if primary.has_line_allowed:
-        result.allowed = primary.line_allowed
-    else:
-        result.allowed = primary.billed - primary.contractual
-    if result.expected is not None:
-        result.variance = result.allowed - result.expected
+    allowed = (
+        primary.line_allowed if primary.has_line_allowed else (primary.billed - primary.contractual)
+    )
+    expected = result.expected
+    # Written to the model's dict in one go: twelve pydantic __setattr__ calls per claim
+    # are a tenth of reconcile's time on large files, and the values are already typed.
+    result.__dict__.update(
+        paid=acc.paid,
+        interest=acc.interest,
+        payments=acc.events,
+        payer_claim_numbers=acc.payer_claim_numbers,
+        remark_codes=acc.remark_codes,
+        last_payment=acc.last_payment,
+        adjustments=[
+            _new_total(group=g, reason=r, amount=a) for (g, r), a in sorted(acc.totals.items()) if a
+        ],
+        contractual=primary.contractual,
+        patient_responsibility=acc.by_payer[acc.payer_keys[-1]].patient,
+        other_adjustments=acc.other,
+        allowed=allowed,
+        variance=None if expected is None else allowed - expected,
+    )
     if "MA15" in result.remark_codes:
         result.reasons.append(
             f"split by the payer into {len(result.payer_claim_numbers)} claims (MA15)"
