@@ -146,6 +146,15 @@ def bench(claims: int, per_st: int) -> None:
             f"{count} claims, {unbalanced} unbalanced transactions; ratio to baseline "
             f"{read_s / base:.1f}x; peak RSS {rss_mb():.0f} MB (before: {rss0:.0f} MB)"
         )
+        start = time.perf_counter()
+        with collector_paused():
+            paused_count = sum(len(t.claims) for t in read_remittances(path))
+        paused_read = time.perf_counter() - start
+        print(
+            f"stream read with the collector paused: {paused_read:.2f} s = "
+            f"{mb / paused_read:.1f} MB/s ({paused_count} claims); ratio to baseline "
+            f"{paused_read / base:.1f}x"
+        )
         # Python allocations while streaming: bounded by one transaction set, not the file.
         tracemalloc.start()
         for txn in read_remittances(path):
