@@ -125,6 +125,8 @@ def _age(dob: date, on: date) -> int:
 
 
 _UNKNOWN = "?"  # a pair not yet looked at (a real answer is None or a note)
+# What the quiet path needs to know of a code: nothing more, a problem, or patient edits.
+_PLAIN, _PROBLEM, _DEMOGRAPHIC = 1, 0, 2
 
 
 class _Memo:
@@ -160,7 +162,7 @@ class IcdRules:
         self._vintage: dict[date | None, Icd10cmVintage | None] = {}
         self._memo_of: dict[Path, _Memo] = {}
         # code -> CodeFacts.plain, for the one vintage most claims use (reset if another)
-        self._plain: dict[str, bool] = {}
+        self._plain: dict[str, int] = {}
         self._plain_vintage: Icd10cmVintage | None = None
         self._plain_memo = _Memo(None)
         self._outside: dict[int, str] = {}
@@ -217,14 +219,36 @@ class IcdRules:
         diagnoses = enc.diagnoses
         edits_list: list[CodeEdits] = []
         plain = self._plain
-        for code in diagnoses:
-            ok = plain.get(code)
-            if ok is None:
+        several = len(diagnoses) > 1
+        age = -1  # computed when a code has an age range
+        for index, code in enumerate(diagnoses):
+            kind = plain.get(code)
+            if kind is None:
                 found = facts.get(code) or self.facts(vintage, code, enc.date_of_service)
-                ok = plain[code] = bool(code) and found.plain
-            if not ok:
+                if not code or found.problem is not None or found.edits is None:
+                    kind = _PROBLEM
+                else:
+                    kind = _PLAIN if found.plain else _DEMOGRAPHIC
+                plain[code] = kind
+            if kind == _PROBLEM:
                 return False
-            if len(diagnoses) > 1:
+            if kind == _DEMOGRAPHIC:
+                # Sex, age and first-place edits: quiet only when this patient meets them.
+                edits = facts[code].edits
+                assert edits is not None
+                if index == 0 and edits.manifestation is not None:
+                    return False
+                patient = enc.patient
+                if edits.sex is not None and patient.sex in ("M", "F"):
+                    if edits.sex.value != patient.sex:
+                        return False
+                if edits.ages:
+                    if age == -1:
+                        on, dob = enc.date_of_service, patient.dob
+                        age = _age(dob, on) if dob is not None and on is not None else -2
+                    if age != -2 and not all(lo <= age <= hi for lo, hi, _ in edits.ages):
+                        return False
+            if several:
                 edits = facts[code].edits
                 assert edits is not None
                 edits_list.append(edits)

@@ -69,7 +69,7 @@ class ProcedureRules:
         # MAI 2/3 limit the day's units: (code, dos) -> (MUE, MAI, units so far, last line)
         totals: dict[tuple[str, date], tuple[int, int, int, ServiceLine]] | None = None
         # PTP groups are one provider's lines on one day; usually the whole claim is one.
-        simple = enc_dos is not None
+        simple = several and enc_dos is not None
         for line in lines:
             code = line.procedure_code
             line_dos = line.date_of_service
