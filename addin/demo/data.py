@@ -255,3 +255,8 @@ SETTINGS: dict[str, str] = {
     "Receiver ID": "DEMOCH",
     "Usage Indicator": "T",
 }
+
+
+def contract_rate(payer: DemoPayer, code: str) -> Decimal:
+    """What ``payer`` contracted to allow for one unit of ``code``."""
+    return (FEES[code][1] * payer.rate).quantize(Decimal("0.01"))

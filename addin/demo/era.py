@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from addin.demo import data
-from addin.demo.data import DemoPayer
-from addin.demo.generate import DemoData, DemoEncounter, contract_rate
+from addin.demo.data import DemoPayer, contract_rate
+from addin.demo.generate import DemoData, DemoEncounter
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")

@@ -12,8 +12,9 @@ from typing import Any
 from addin.demo import data
 from addin.demo.data import ZERO
 from addin.demo.era import Remits, adjudicate, write_remits
-from addin.demo.generate import DemoData, generate, write_workbook
+from addin.demo.generate import DemoData, generate
 from addin.demo.pipeline import ClinicRun, Progress, run_clinic
+from addin.demo.workbook import write_workbook
 from addin.errors import OutputError
 from addin.sheets import default_output
 
