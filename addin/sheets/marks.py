@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from addin.errors import OutputError
 from addin.sheets.package import root_prefix
@@ -18,7 +19,12 @@ def _attr(tag: str, name: str) -> str | None:
 
 
 def _with_style(tag: str, style: int) -> str:
-    """A <c ...> open (or empty) tag with its s attribute set, everything else unchanged."""
+    """A <c ...> open (or empty) tag with its s attribute set, everything else unchanged.
+
+    Style -1 means no attribute (what the cell had before a mark, when it had none), so
+    taking a mark off gives back the original text."""
+    if style < 0:
+        return re.sub(r'\ss="\d*"', "", tag, count=1)
     if re.search(r'\ss="\d*"', tag):
         return re.sub(r'(\s)s="\d*"', rf'\1s="{style}"', tag, count=1)
     head = re.match(r"<\w+(:\w+)?", tag)
@@ -27,12 +33,15 @@ def _with_style(tag: str, style: int) -> str:
 
 
 def apply_marks(
-    xml: str, cells: dict[tuple[int, int], str], style_for: Callable[[int, str], int]
+    xml: str,
+    cells: dict[tuple[int, int], Any],
+    style_for: Callable[[int, Any], int],
+    create: bool = True,
 ) -> str:
-    """Set the style of each (row, 0-based col) in ``cells`` to ``style_for(old, severity)``.
+    """Set the style of each (row, 0-based col) in ``cells`` to ``style_for(old, key)``.
 
-    Cells that do not exist yet are added (empty, styled); rows likewise. Nothing else in the
-    part changes.
+    Cells that do not exist yet are added (empty, styled) unless ``create`` is False; rows
+    likewise. Nothing else in the part changes.
     """
     if not cells:
         return xml
@@ -63,7 +72,8 @@ def apply_marks(
         while w < len(wanted) and wanted[w] < number:
             out.append(xml[pos : match.start()])
             pos = match.start()
-            out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, 0))
+            if create:
+                out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, -1))
             w += 1
         if w < len(wanted) and wanted[w] == number:
             if match.group(1):
@@ -75,26 +85,26 @@ def apply_marks(
                 body = xml[match.end() : end_close]
                 end = end_close + len(f"</{p}row>")
                 open_tag = match.group(0)
-            row_style = int(_attr(open_tag, "s") or 0) if _attr(open_tag, "customFormat") in (
-                "1", "true") else 0  # fmt: skip
+            row_style = int(_attr(open_tag, "s") or -1) if _attr(open_tag, "customFormat") in (
+                "1", "true") else -1  # fmt: skip
             out.append(xml[pos : match.start()])
             out.append(
                 open_tag
-                + _mark_row(p, number, body, by_row[number], style_for, row_style)
+                + _mark_row(p, number, body, by_row[number], style_for, row_style, create)
                 + f"</{p}row>"
             )
             pos = end
             w += 1
     out.append(xml[pos:body_end])
-    while w < len(wanted):
-        out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, 0))
+    while w < len(wanted) and create:
+        out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, -1))
         w += 1
     out.append(xml[body_end:])
     return "".join(out)
 
 
 def _new_row(
-    p: str, number: int, cols: dict[int, str], style_for: Callable[[int, str], int], base: int
+    p: str, number: int, cols: dict[int, Any], style_for: Callable[[int, Any], int], base: int
 ) -> str:
     cells = "".join(
         f'<{p}c r="{col_letter(c)}{number}" s="{style_for(base, cols[c])}"/>' for c in sorted(cols)
@@ -106,9 +116,10 @@ def _mark_row(
     p: str,
     number: int,
     body: str,
-    cols: dict[int, str],
-    style_for: Callable[[int, str], int],
+    cols: dict[int, Any],
+    style_for: Callable[[int, Any], int],
     row_style: int,
+    create: bool,
 ) -> str:
     cell_re = re.compile(rf"<{re.escape(p)}c\b[^>]*?/>|<{re.escape(p)}c\b[^>]*?>.*?</{p}c>", re.S)
     todo = dict(cols)
@@ -124,18 +135,18 @@ def _mark_row(
         col = col_index(found.group(1)) if found else next_col
         next_col = col + 1
         # cells missing before this one go in column order
-        for missing in sorted(c for c in todo if c < col):
+        for missing in sorted(c for c in todo if c < col and create):
             out.append(body[pos : match.start()])
             pos = match.start()
             out.append(f'<{p}c r="{col_letter(missing)}{number}" '
                        f's="{style_for(row_style, todo.pop(missing))}"/>')  # fmt: skip
         if col in todo:
-            old = int(_attr(head, "s") or 0)
+            old = int(_attr(head, "s") or -1)  # -1: no attribute (style 0, implied)
             out.append(body[pos : match.start()])
             out.append(_with_style(head, style_for(old, todo.pop(col))) + cell[head_end:])
             pos = match.end()
     out.append(body[pos:])
-    for missing in sorted(todo):
+    for missing in sorted(todo) if create else ():
         out.append(f'<{p}c r="{col_letter(missing)}{number}" '
                    f's="{style_for(row_style, todo[missing])}"/>')  # fmt: skip
     return "".join(out)

@@ -10,13 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
-import python_calamine as pc
-
 from addin.errors import OutputError
 from addin.models import CellMark, ResultTable
+from addin.sheets.cellmarks import replace_marks
 from addin.sheets.charts import CHART_CT, DRAWING_CT, chart_xml, drawing_xml
-from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
-from addin.sheets.marks import apply_marks
 from addin.sheets.newbook import package_from_csv
 from addin.sheets.package import (
     DOC_REL,
@@ -36,14 +33,12 @@ from addin.sheets.sheetxml import (
     table_xml,
     worksheet_xml,
 )
-from addin.sheets.source import CSV_SHEET, Source
 from addin.sheets.styles import Styles
 
 RESULT_SHEETS = ("Findings", "Claims", "Remittance", "Reconciliation", "Denials", "Aging",
                  "Dashboard")  # fmt: skip
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 TABLE_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
-SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 _FONT_FOR_FILL = {"FFC7CE": "9C0006", "FFEB9C": "9C5700", "C6EFCE": "006100", "DDEBF7": "1F4E78"}
 TABLE_STYLE = "TableStyleMedium2"
 _EMPTY_RELS = (
@@ -110,7 +105,7 @@ def write_tables(
             "made) or choose another --out"
         )
     try:
-        _Editor(package, path).apply(list(tables), list(marks or ()))
+        _Editor(package, path).apply(list(tables), None if marks is None else list(marks))
         return save_package(package, target, backup_of=path if in_place else None)
     finally:
         package.close()
@@ -133,7 +128,7 @@ class _Editor:
             raise OutputError(f"{path}: the workbook has no styles part; open and save it in Excel")
         self.styles = Styles(package.text(self.styles_part))
 
-    def apply(self, tables: list[ResultTable], marks: list[CellMark]) -> None:
+    def apply(self, tables: list[ResultTable], marks: list[CellMark] | None) -> None:
         names = [t.sheet.casefold() for t in tables]
         if len(set(names)) != len(names):
             raise OutputError("two result tables name the same sheet; give each its own sheet")
@@ -143,8 +138,13 @@ class _Editor:
             sheet_styles = self._sheet_styles(tables)
             for table in tables:
                 self._write_table(table, sheet_styles)
-        if marks:
-            self._apply_marks([m for m in marks if m.sheet.casefold() not in names])
+        if marks is not None:
+            sheets = {
+                name.casefold(): (name, self.wb_rels[rid][1])
+                for name, _, rid in self._sheets()
+                if name.casefold() not in names
+            }
+            replace_marks(self.pkg, self.styles, self.wb_part, sheets, self.path, marks)
         self.pkg.set(self.wb_part, self.wb_xml)
         self.pkg.set(self.styles_part or "", self.styles.xml)
 
@@ -316,74 +316,6 @@ class _Editor:
             self.wb_rels.pop(rid)
 
     # -- marks --------------------------------------------------------------------------
-
-    def _apply_marks(self, marks: list[CellMark]) -> None:
-        existing = {name.casefold(): (name, rid) for name, _, rid in self._sheets()}
-        fills = {sev: self.styles.fill(rgb) for sev, rgb in SEVERITY_FILL.items()}
-        by_sheet: dict[str, list[CellMark]] = {}
-        for mark in marks:
-            by_sheet.setdefault(mark.sheet.casefold(), []).append(mark)
-        cache: dict[tuple[int, str], int] = {}
-
-        def style_for(old: int, severity: str) -> int:
-            key = (old, severity)
-            if key not in cache:
-                cache[key] = self.styles.xf_with_fill(old, fills[severity])
-            return cache[key]
-
-        for key, sheet_marks in by_sheet.items():
-            if key not in existing:
-                continue  # a mark on a sheet that is not there marks nothing
-            name, rid = existing[key]
-            part = self.wb_rels[rid][1]
-            columns = _resolve_columns(self.path, self.pkg, name, sheet_marks)
-            cells: dict[tuple[int, int], str] = {}
-            rank = {"info": 0, "warning": 1, "error": 2}
-            for mark in sheet_marks:
-                col = columns.get(mark.column)
-                if col is None:
-                    continue
-                old = cells.get((mark.row, col))
-                if old is None or rank[mark.severity] > rank[old]:
-                    cells[(mark.row, col)] = mark.severity
-            self.pkg.set(part, apply_marks(self.pkg.text(part), cells, style_for))
-
-
-def _resolve_columns(
-    path: Path, pkg: Package, sheet: str, marks: list[CellMark]
-) -> dict[str | int, int]:
-    """Mark columns (header text, canonical name or 1-based number) -> 0-based index."""
-    result: dict[str | int, int] = {}
-    wanted = {m.column for m in marks if isinstance(m.column, str)}
-    for m in marks:
-        if isinstance(m.column, int) and m.column >= 1:
-            result[m.column] = m.column - 1
-    if not wanted:
-        return result
-    if path.suffix.lower() == ".csv":
-        grid = Source(path).grid(CSV_SHEET)[:20]
-    else:
-        book = pc.CalamineWorkbook.from_path(str(path))
-        try:
-            grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=20)
-        finally:
-            book.close()
-    aliases = alias_index(ENCOUNTER_HEADERS)
-    best: dict[str | int, int] = {}
-    for cells in grid:
-        keys = {header_key(c): i for i, c in reversed(list(enumerate(cells))) if c != ""}
-        canon = {header_key(aliases[k]): i for k, i in keys.items() if k in aliases}
-        found: dict[str | int, int] = {}
-        for column in wanted:
-            k = header_key(column)
-            if k in keys:
-                found[column] = keys[k]
-            elif k in canon:
-                found[column] = canon[k]
-        if len(found) > len(best):
-            best = dict(found)
-    result.update(best)
-    return result
 
 
 def _check_sheet_name(name: str) -> None:

@@ -197,13 +197,18 @@ def test_marks_change_only_style_references(src: Path, tmp_path: Path) -> None:
     out = write_tables(src, [], out=tmp_path / src.name, marks=marks)
     after = _parts(out)
     changed = {n for n in before if before[n] != after.get(n)}
-    part = changed - {"xl/styles.xml"}
+    part = changed - {"xl/styles.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
     assert len(part) == 1, changed
     (name,) = part
+    (ledger,) = set(after) - set(before)  # the marks ledger, a custom XML part
+    assert ledger.startswith("customXml/") and b"claimbookMarks" in after[ledger]
     old, new = before[name].decode(), after[name].decode()
     strip = re.compile(r'\ss="\d+"')
     new_plain = re.sub(r'<(\w+:)?c r="N4"/>', "", strip.sub("", new))
     assert new_plain == strip.sub("", old)
+    # the next run's marks replace these: with none, every style is back as it was
+    cleared = _parts(write_tables(out, [], out=tmp_path / f"cleared{src.suffix}", marks=[]))
+    assert re.sub(r'<(\w+:)?c r="N4"/>', "", cleared[name].decode()) == old
     ws = _openpyxl(out)[sheet]
     assert ws["F2"].fill.fgColor.rgb == "FFFFC7CE"
     assert ws["N4"].fill.fgColor.rgb == "FFFFEB9C"

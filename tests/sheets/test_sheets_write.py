@@ -158,7 +158,9 @@ def test_marks_add_style_references_only(tmp_path: Path) -> None:
     out = write_tables(src, [], marks=marks)
     after = _parts(out)
     sheet = "xl/worksheets/sheet1.xml"
-    assert {n for n in before if before[n] != after[n]} == {sheet, "xl/styles.xml"}
+    assert {n for n in before if before[n] != after[n]} == {
+        sheet, "xl/styles.xml", "xl/_rels/workbook.xml.rels"
+    }  # fmt: skip
     old, new = before[sheet].decode(), after[sheet].decode()
     assert _is_subsequence(old, new)
     ws = openpyxl.load_workbook(out)["Encounters"]
@@ -256,3 +258,26 @@ def test_a_users_own_sheet_with_a_result_name_is_never_replaced(tmp_path: Path) 
     claims = FINDINGS.model_copy(update={"sheet": "Claims"})
     out = write_tables(tmp_path / "own.xlsx", [claims])
     assert openpyxl.load_workbook(out)["Findings"]["A2"].value == "call Aetna"
+
+
+def test_marks_are_replaced_run_to_run(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    first = write_tables(src, [], marks=[CellMark(sheet="Encounters", row=2, column="ZIP")])
+    second = write_tables(
+        first,
+        [],
+        out=tmp_path / "second.xlsx",
+        marks=[CellMark(sheet="Encounters", row=3, column="CPT", severity="warning")],
+    )
+    ws = openpyxl.load_workbook(second)["Encounters"]
+    assert ws["C2"].fill.fgColor.rgb != "FFFFC7CE"  # last run's mark is gone
+    assert ws["B3"].fill.fgColor.rgb == "FFFFEB9C"
+    # other stages write results without touching the marks (marks=None)
+    third = write_tables(second, [FINDINGS], out=tmp_path / "third.xlsx")
+    assert openpyxl.load_workbook(third)["Encounters"]["B3"].fill.fgColor.rgb == "FFFFEB9C"
+    # a cell the user restyled after the mark keeps the user's style
+    wb = openpyxl.load_workbook(first)
+    wb["Encounters"]["C2"].number_format = "0.00"
+    wb.save(tmp_path / "restyled.xlsx")
+    after = write_tables(tmp_path / "restyled.xlsx", [], marks=[])
+    assert openpyxl.load_workbook(after)["Encounters"]["C2"].number_format == "0.00"

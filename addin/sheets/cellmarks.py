@@ -1,0 +1,178 @@
+"""Marks on the user's cells, replaced run to run: a ledger part remembers the styles before.
+
+A run with marks first takes the previous run's fills off (each cell gets its earlier style
+back, unless the user restyled it since), then fills the new cells, and records both styles
+in a custom XML part of the package (customXml/itemN.xml, root <claimbookMarks>), which
+Excel keeps when it saves the workbook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from xml.etree import ElementTree
+
+import python_calamine as pc
+
+from addin.models import CellMark
+from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
+from addin.sheets.marks import apply_marks
+from addin.sheets.package import DOC_REL, Package
+from addin.sheets.sheetxml import DECLARATION, col_index, col_letter
+from addin.sheets.source import CSV_SHEET, Source
+from addin.sheets.styles import Styles
+
+MARKS_NS = "urn:claimbook:marks"
+SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+_RANK = {"info": 0, "warning": 1, "error": 2}
+# sheet part -> (row, 0-based column) -> (style before the mark, the mark's style)
+Ledger = dict[str, dict[tuple[int, int], tuple[int, int]]]
+
+
+def _ledger_part(pkg: Package, wb_part: str) -> str | None:
+    for rel_type, target in pkg.rels(wb_part).values():
+        if rel_type.endswith("/customXml") and target in pkg:
+            if MARKS_NS.encode() in pkg.read(target)[:512]:
+                return target
+    return None
+
+
+def read_ledger(pkg: Package, wb_part: str) -> Ledger:
+    part = _ledger_part(pkg, wb_part)
+    ledger: Ledger = {}
+    if part is None:
+        return ledger
+    root = ElementTree.fromstring(pkg.read(part))
+    for sheet in root.iter(f"{{{MARKS_NS}}}sheet"):
+        cells = ledger.setdefault(sheet.get("part", ""), {})
+        for cell in sheet.iter(f"{{{MARKS_NS}}}c"):
+            found = re.fullmatch(r"([A-Z]+)(\d+)", cell.get("r", ""))
+            if found:
+                key = (int(found.group(2)), col_index(found.group(1)))
+                cells[key] = (int(cell.get("s", "0")), int(cell.get("m", "0")))
+    return ledger
+
+
+def write_ledger(pkg: Package, wb_part: str, ledger: Ledger) -> None:
+    part = _ledger_part(pkg, wb_part)
+    if part is None and not any(ledger.values()):
+        return
+    sheets = "".join(
+        f'<sheet part="{name}">'
+        + "".join(
+            f'<c r="{col_letter(c)}{r}" s="{s}" m="{m}"/>'
+            for (r, c), (s, m) in sorted(cells.items())
+        )
+        + "</sheet>"
+        for name, cells in sorted(ledger.items())
+        if cells
+    )
+    xml = f'{DECLARATION}<claimbookMarks xmlns="{MARKS_NS}">{sheets}</claimbookMarks>'
+    if part is None:
+        part = pkg.free_name("customXml/item{}.xml")
+        pkg.add_rel(wb_part, f"{DOC_REL}/customXml", part)
+        if 'Extension="xml"' not in pkg.text("[Content_Types].xml"):
+            pkg.add_override(part, "application/xml")
+    pkg.set(part, xml)
+
+
+def replace_marks(
+    pkg: Package,
+    styles: Styles,
+    wb_part: str,
+    sheet_parts: dict[str, tuple[str, str]],
+    source: Path,
+    marks: Sequence[CellMark],
+) -> None:
+    """Take the previous run's marks off, put ``marks`` on; ``sheet_parts`` maps a casefolded
+    sheet name to (name, part)."""
+    old = read_ledger(pkg, wb_part)
+    for part, cells in old.items():
+        if part in pkg and cells:
+            # back to the earlier style only where the mark is still what we left there
+            pkg.set(part, apply_marks(pkg.text(part), cells, _restore, create=False))
+    fills = {sev: styles.fill(rgb) for sev, rgb in SEVERITY_FILL.items()}
+    cache: dict[tuple[int, str], int] = {}
+    new: Ledger = {}
+    by_sheet: dict[str, list[CellMark]] = {}
+    for mark in marks:
+        by_sheet.setdefault(mark.sheet.casefold(), []).append(mark)
+
+    def style_for(old_style: int, severity: str) -> int:
+        cached = (old_style, severity)
+        if cached not in cache:
+            cache[cached] = styles.xf_with_fill(max(old_style, 0), fills[severity])
+        return cache[cached]
+
+    for key, sheet_marks in by_sheet.items():
+        if key not in sheet_parts:
+            continue  # a mark on a sheet that is not there marks nothing
+        name, part = sheet_parts[key]
+        columns = resolve_columns(source, name, sheet_marks)
+        wanted: dict[tuple[int, int], str] = {}
+        for mark in sheet_marks:
+            col = columns.get(mark.column)
+            if col is None:
+                continue
+            before = wanted.get((mark.row, col))
+            if before is None or _RANK[mark.severity] > _RANK[before]:
+                wanted[(mark.row, col)] = mark.severity
+        keyed = {cell: (cell, severity) for cell, severity in wanted.items()}
+        recording = partial(_record, style_for, new.setdefault(part, {}))
+        pkg.set(part, apply_marks(pkg.text(part), keyed, recording))
+    write_ledger(pkg, wb_part, new)
+
+
+def _record(
+    style_for: Callable[[int, str], int],
+    record: dict[tuple[int, int], tuple[int, int]],
+    old_style: int,
+    key: tuple[tuple[int, int], str],
+) -> int:
+    """The mark's style for a cell, noting the style it had before."""
+    cell, severity = key
+    mark_style = style_for(old_style, severity)
+    record[cell] = (old_style, mark_style)
+    return mark_style
+
+
+def _restore(current: int, key: tuple[int, int]) -> int:
+    before, mark = key
+    return before if current == mark else current
+
+
+def resolve_columns(path: Path, sheet: str, marks: list[CellMark]) -> dict[str | int, int]:
+    """Mark columns (header text, canonical name or 1-based number) -> 0-based index."""
+    result: dict[str | int, int] = {}
+    wanted = {m.column for m in marks if isinstance(m.column, str)}
+    for m in marks:
+        if isinstance(m.column, int) and m.column >= 1:
+            result[m.column] = m.column - 1
+    if not wanted:
+        return result
+    if path.suffix.lower() == ".csv":
+        grid = Source(path).grid(CSV_SHEET)[:20]
+    else:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        try:
+            grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=20)
+        finally:
+            book.close()
+    aliases = alias_index(ENCOUNTER_HEADERS)
+    best: dict[str | int, int] = {}
+    for cells in grid:
+        keys = {header_key(c): i for i, c in reversed(list(enumerate(cells))) if c != ""}
+        canon = {header_key(aliases[k]): i for k, i in keys.items() if k in aliases}
+        found: dict[str | int, int] = {}
+        for column in wanted:
+            k = header_key(column)
+            if k in keys:
+                found[column] = keys[k]
+            elif k in canon:
+                found[column] = canon[k]
+        if len(found) > len(best):
+            best = dict(found)
+    result.update(best)
+    return result
