@@ -65,8 +65,9 @@ def write_tables(
 
     Every part of the package that is not a result sheet (VBA, drawings, pivot caches, the
     user's sheets and their extensions) is copied byte for byte; workbook.xml, its rels,
-    [Content_Types].xml and styles.xml only gain what the new sheets need. ``marks`` add
-    fills to the user's cells (style references only). Output goes to ``out`` or
+    [Content_Types].xml and styles.xml only gain what the new sheets need. ``marks`` put
+    fills on the user's cells (style references only) and take the previous run's marks
+    off; ``None`` leaves marks as they are. Output goes to ``out`` or
     BOOK.claimbook.xlsx beside the input; ``in_place`` backs the original up first. The
     file is written to a temporary name in the same folder and renamed, so a crash leaves
     the original (and any earlier output) complete.
