@@ -87,22 +87,22 @@ def codeset_line(rows: Sequence[dict[str, Any]], kinds: Sequence[str]) -> str:
 
 
 def batch_table(rows: Sequence[dict[str, Any]]) -> Table:
-    """One row per clinic."""
+    """One row per clinic: claims built and held, paid, denied, A/R, anything unreconciled.
+
+    Errors, underpayments and the A/R buckets are in the summary workbook and the JSON.
+    """
     table = Table(title="Clinics")
-    for column in ("clinic", "claims", "held", "errors", "paid", "denied", "underpaid",
-                   "A/R", "difference"):  # fmt: skip
-        table.add_column(column, justify="left" if column == "clinic" else "right")
+    table.add_column("clinic", min_width=16, overflow="fold")
+    for column in ("claims", "held", "paid", "denied", "A/R", "off by"):
+        table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         s = row["summary"]
-        st = s["statuses"]
         table.add_row(
             row["clinic"],
             str(s["claims_built"]),
             str(s["claims_held"]),
-            str(s["findings"]["error"]),
             s["claims_paid"],
-            str(st["denied"]["claims"]),
-            str(st["underpaid"]["claims"]),
+            str(s["statuses"]["denied"]["claims"]),
             s["aging"]["total"],
             s["difference"],
         )
