@@ -147,3 +147,31 @@ def test_killing_the_writer_mid_save_leaves_the_original_intact(tmp_path: Path, 
     assert "Findings" in pc.CalamineWorkbook.from_path(str(src)).sheet_names
     if os.name == "posix":
         assert not list(tmp_path.glob(".~clinic.xlsx.*"))
+
+
+CODE = st.from_regex(r"[0-9][0-9A-Z]{4}", fullmatch=True)
+ZIP = st.from_regex(r"[0-9]{5}([0-9]{4})?", fullmatch=True)
+NAME = st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zs", "Zl", "Zp"]),
+               min_size=1, max_size=20).filter(lambda s: not s.startswith("=") and "_x" not in s)  # fmt: skip
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(CODE, ZIP, NAME), min_size=1, max_size=5))
+def test_text_cells_read_back_unchanged(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
+    """Codes and ZIPs typed as text keep their leading zeros; names come back as typed.
+
+    (openpyxl, which writes this input, neither escapes _xHHHH_ nor stores '=' as text.)"""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "CPT", "Patient ZIP", "Patient Last Name"])
+    for i, (code, zip_code, name) in enumerate(rows):
+        ws.append([f"E{i}", code, zip_code, name])
+    wb.save(tmp_path / "p.xlsx")
+    book = read_book(tmp_path / "p.xlsx")
+    got = [(e.lines[0].procedure_code, e.patient.zip, e.patient.last_name) for e in book.encounters]
+    assert got == [(code, zip_code, name.strip()) for code, zip_code, name in rows]
+    assert not book.findings
