@@ -42,6 +42,11 @@ class ProcedureRules:
         self.unverified: dict[str, int] = {"CPT": 0, "HCPCS": 0, "NCCI PTP": 0, "MUE": 0}
         self._bypass = ncci_bypass_modifiers()
         self._distinct = self._bypass - anatomic_modifiers()
+        sources = ctx.sources
+        self._validity = {
+            "CPT": sources.cpt.validity if sources.cpt is not None else None,
+            "HCPCS": sources.hcpcs.validity if sources.hcpcs is not None else None,
+        }
 
     def kind(self, code: str) -> CodeKind:
         found = self.kinds.get(code)
@@ -65,6 +70,8 @@ class ProcedureRules:
         kinds = self.kinds
         lines = enc.lines
         mue = sources.mue
+        mue_limit = mue.limit if mue is not None else None
+        validity = self._validity
         several = len(lines) > 1
         # MAI 2/3 limit the day's units: (code, dos) -> (MUE, MAI, units so far, last line)
         totals: dict[tuple[str, date], tuple[int, int, int, ServiceLine]] | None = None
@@ -99,11 +106,11 @@ class ProcedureRules:
             dos = line_dos or enc_dos
             if dos is None:
                 continue
-            codeset = sources.cpt if kind == "CPT" else sources.hcpcs
-            if codeset is None:
+            valid_on = validity[kind]
+            if valid_on is None:
                 unverified[kind] += 1
             else:
-                answer = codeset.validity(code, dos)
+                answer = valid_on(code, dos)
                 if answer is None:
                     ctx.add(
                         NOT_FOUND,
@@ -124,9 +131,9 @@ class ProcedureRules:
                         "use the code in force on the date of service",
                         encounter_id=eid,
                     )
-            if mue is None:
+            if mue_limit is None:
                 continue
-            limit = mue.limit(code, dos)
+            limit = mue_limit(code, dos)
             if limit is None:
                 continue
             value, mai = limit
@@ -179,53 +186,64 @@ class ProcedureRules:
         ptp = self.ctx.sources.ptp
         assert ptp is not None
         enc_dos, enc_npi = enc.date_of_service, enc.rendering_npi
-        groups: dict[tuple[date, str], list[ServiceLine]] = {}
+        groups: list[tuple[date, list[ServiceLine]]]
         if simple and enc_dos is not None:
-            groups[(enc_dos, enc_npi)] = enc.lines
+            groups = [(enc_dos, enc.lines)]
         else:
+            by_key: dict[tuple[date, str], list[ServiceLine]] = {}
             for line in enc.lines:
                 dos = line.date_of_service or enc_dos
                 if dos is not None and len(line.procedure_code) == 5:
                     npi = line.rendering_npi or enc_npi
-                    groups.setdefault((dos, npi), []).append(line)
+                    by_key.setdefault((dos, npi), []).append(line)
+            groups = [(dos, lines) for (dos, _npi), lines in by_key.items() if len(lines) > 1]
+        for dos, lines in groups:
+            codes = [line.procedure_code for line in lines]
+            hits = ptp.among(codes, dos)
+            if hits:
+                self._ptp_findings(enc, dos, lines, codes, hits)
+
+    def _ptp_findings(
+        self,
+        enc: Encounter,
+        dos: date,
+        lines: list[ServiceLine],
+        codes: list[str],
+        hits: list[tuple[int, int, int]],
+    ) -> None:
         bypass = self._bypass
         # An anatomic modifier on the column-one line alone says nothing about the pair.
         distinct = self._distinct
-        among = ptp.among
-        for (dos, _npi), lines in groups.items():
-            if len(lines) < 2:
+        for i, j, indicator in hits:
+            if indicator == 9:
                 continue
-            codes = [line.procedure_code for line in lines]
-            for i, j, indicator in among(codes, dos):
-                if indicator == 9:
-                    continue
-                first, second = lines[i], lines[j]
-                code1, code2 = codes[i], codes[j]
-                if indicator == 0:
-                    self.ctx.add(
-                        PTP,
-                        second.row,
-                        "Procedure Code",
-                        code2,
-                        f"NCCI pairs "
-                        f"{code2} with {code1} on {dos} (modifier indicator 0: "
-                        "no modifier allows both)",
-                        f"remove {code2}; it is part of {code1}",
-                        encounter_id=enc.encounter_id,
-                    )
-                elif not (
-                    bypass.intersection(second.modifiers) or distinct.intersection(first.modifiers)
-                ):
-                    self.ctx.add(
-                        PTP,
-                        second.row,
-                        "Procedure Code",
-                        code2,
-                        f"NCCI pairs {code2} with {code1} on {dos} (modifier indicator 1)",
-                        f"remove {code2}, or if it was a distinct service append "
-                        f"{'/'.join(DISTINCT_MODIFIERS)} and document it",
-                        encounter_id=enc.encounter_id,
-                    )
+            first, second = lines[i], lines[j]
+            code1, code2 = codes[i], codes[j]
+            if indicator == 0:
+                self.ctx.add(
+                    PTP,
+                    second.row,
+                    "Procedure Code",
+                    code2,
+                    f"NCCI pairs "
+                    f"{code2} with {code1} on {dos} (modifier indicator 0: "
+                    "no modifier allows both)",
+                    f"remove {code2}; it is part of {code1}",
+                    encounter_id=enc.encounter_id,
+                )
+            elif not (
+                bypass.intersection(second.modifiers) or distinct.intersection(first.modifiers)
+            ):
+                self.ctx.add(
+                    PTP,
+                    second.row,
+                    "Procedure Code",
+                    code2,
+                    f"NCCI pairs {code2} with {code1} on {dos} (modifier indicator 1)",
+                    f"remove {code2}, or if it was a distinct service append "
+                    f"{'/'.join(DISTINCT_MODIFIERS)} and document it",
+                    encounter_id=enc.encounter_id,
+                )
 
     def finish(self) -> None:
         """One info finding per code set that was not imported, with the line count."""
