@@ -151,8 +151,11 @@ def test_killing_the_writer_mid_save_leaves_the_original_intact(tmp_path: Path, 
 
 CODE = st.from_regex(r"[0-9][0-9A-Z]{4}", fullmatch=True)
 ZIP = st.from_regex(r"[0-9]{5}([0-9]{4})?", fullmatch=True)
-NAME = st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zs", "Zl", "Zp"]),
-               min_size=1, max_size=20).filter(lambda s: not s.startswith("=") and "_x" not in s)  # fmt: skip
+NAME = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zs", "Zl", "Zp"]),
+    min_size=1,
+    max_size=20,
+).filter(lambda s: not s.startswith("=") and "_x" not in s)
 
 
 @settings(
