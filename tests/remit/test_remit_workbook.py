@@ -141,3 +141,19 @@ def test_dashboard_charts_survive_libreoffice(workbook: Path, tmp_path: Path) ->
     with zipfile.ZipFile(lo_dir / "out.xlsx") as zf:
         charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 3
+
+
+def test_reconcile_in_place_keeps_a_backup(workbook: Path, tmp_path: Path) -> None:
+    era = tmp_path / "era.835"
+    era.write_text(ERA)
+    before = set(tmp_path.iterdir())
+    result = CliRunner().invoke(app, ["reconcile", str(workbook), str(era), "--in-place"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {workbook}" in result.output
+    assert "Reconciliation" in openpyxl.load_workbook(workbook).sheetnames
+    backups = set(tmp_path.iterdir()) - before
+    assert backups, "an in-place write leaves a backup of the original"
+    both = CliRunner().invoke(
+        app, ["reconcile", str(workbook), str(era), "--in-place", "--out", "x.xlsx"]
+    )
+    assert both.exit_code != 0
