@@ -120,6 +120,8 @@ class ModifierRules:
                         encounter_id=eid,
                     )
                 continue
+            if not has_25 and len(enc.lines) == 1:
+                continue  # a visit alone: no procedure to be separate from
             if procedure_days is None:
                 procedure_days = set()
                 for other in enc.lines:
