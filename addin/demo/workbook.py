@@ -1,8 +1,13 @@
-"""The demo clinic's workbook: Encounters (one row per service line) and its config sheets."""
+"""The demo clinic's workbook: the clinic template filled with the quarter and its config.
+
+The template comes from ``addin.sheets.template.build_workbook`` (Instructions, Encounters
+as an Excel Table with dropdowns, Settings, Payers, Fees, Contracts, Rules, Lists and the
+result sheets); the demo replaces the rows of its sheets with the demo clinic's.
+"""
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,21 +16,7 @@ from addin.demo import data
 from addin.demo.data import contract_rate
 from addin.demo.generate import DemoData
 from addin.models import RULES_COLUMNS
-
-ENCOUNTER_COLUMNS: tuple[str, ...] = (
-    "Encounter ID", "Patient ID", "Patient Last Name", "Patient First Name", "Patient DOB",
-    "Patient Sex", "Patient Address", "Patient City", "Patient State", "Patient ZIP", "Payer",
-    "Member ID", "Group Number", "Relationship", "Subscriber Last Name",
-    "Subscriber First Name", "Subscriber DOB", "Subscriber Sex", "Rendering NPI",
-    "Place of Service", "Date of Service", "Dx 1", "Dx 2", "Dx 3", "Diagnosis Text",
-    "Procedure Code", "Modifier 1", "Modifier 2", "Units", "Charge", "Dx Pointer",
-    "Prior Authorization", "Claim Frequency",
-)  # fmt: skip
-TEXT_COLUMNS = frozenset(
-    {"Encounter ID", "Patient ID", "Patient ZIP", "Member ID", "Group Number", "Rendering NPI",
-     "Place of Service", "Dx 1", "Dx 2", "Dx 3", "Procedure Code", "Modifier 1", "Modifier 2",
-     "Dx Pointer", "Claim Frequency", "Prior Authorization"}
-)  # fmt: skip
+from addin.sheets.template import DATE, DATE_COLUMNS, MONEY, TEXT_COLUMNS, build_workbook
 
 
 def encounter_rows(demo: DemoData) -> list[dict[str, Any]]:
@@ -78,91 +69,70 @@ def encounter_rows(demo: DemoData) -> list[dict[str, Any]]:
 
 
 def write_workbook(demo: DemoData, path: Path) -> Path:
-    """The clinic workbook: Instructions, Encounters (an Excel Table), Settings, Payers,
-    Fees, Rules, Contracts. Codes, ZIPs and NPIs are text cells, dates are dates, money has cents.
+    """The clinic template with the demo's encounters, payers, fees, contracts and rules.
+
+    openpyxl edits a brand-new file here (the template just built), never a user's workbook.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.worksheet.filters import AutoFilter
-    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+    from openpyxl import load_workbook
 
     rows = encounter_rows(demo)
-    # write-only mode: the encounters sheet is ~5,000 rows and this is 5x faster
-    wb = Workbook(write_only=True)
-
-    def cells(ws: Any, values: list[Any], formats: dict[int, str]) -> list[Any]:
-        out = list(values)
-        for i, fmt in formats.items():
-            if values[i] is not None:
-                out[i] = cell = WriteOnlyCell(ws, value=values[i])
-                cell.number_format = fmt
-        return out
-
-    about = wb.create_sheet("Instructions")
-    for line in (
-        data.CLINIC_NAME,
-        "Synthetic data made by `claimbook demo`: no real patient, provider or payer.",
-        "Encounters: one row per service line; rows with the same Encounter ID are a claim.",
-        "Settings, Payers, Fees and Contracts configure the clinic; change rows, not code.",
-    ):
-        about.append([line])
-    enc = wb.create_sheet("Encounters")
-    enc.freeze_panes = "A2"
-    formats: dict[int, str] = {}
-    for i, header in enumerate(ENCOUNTER_COLUMNS):
-        if header in TEXT_COLUMNS:
-            formats[i] = "@"
-        elif header == "Charge":
-            formats[i] = "#,##0.00"
-    enc.append(list(ENCOUNTER_COLUMNS))
-    for row in rows:
-        values = [_cell(column, row.get(column)) for column in ENCOUNTER_COLUMNS]
-        typed = {i: f for i, f in formats.items() if f != "@" or isinstance(values[i], str)}
-        enc.append(cells(enc, values, typed))
-    last = _letter(len(ENCOUNTER_COLUMNS))
-    table = Table(displayName="Encounters", ref=f"A1:{last}{len(rows) + 1}")
-    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(ENCOUNTER_COLUMNS, 1)]
-    table.autoFilter = AutoFilter(ref=table.ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-    with warnings.catch_warnings():  # openpyxl warns in write-only mode even with columns set
-        warnings.simplefilter("ignore", UserWarning)
-        enc.add_table(table)
-    settings = wb.create_sheet("Settings")
-    settings.append(["Setting", "Value"])
-    for key, value in demo.settings.items():
-        settings.append(cells(settings, [key, value], {1: "@"}))
-    payers = wb.create_sheet("Payers")
-    payers.append(["Payer", "Payer ID", "Claim Filing Indicator", "Sends 835"])
-    for p in data.PAYERS:
-        payers.append([p.name, p.payer_id, p.filing, "yes" if p.era else "no (portal export)"])
-    money = {0: "@", 2: "#,##0.00"}
-    fees = wb.create_sheet("Fees")
-    fees.append(["Code", "Modifier", "Charge"])
-    for code, (charge, _) in sorted(data.FEES.items()):
-        fees.append(cells(fees, [code, None, charge], money))
-    rules = wb.create_sheet("Rules")
-    rules.append(list(RULES_COLUMNS))
-    for rule in data.RULES:
-        rules.append([rule.get(column) or None for column in RULES_COLUMNS])
-    contracts = wb.create_sheet("Contracts")
-    contracts.append(["Payer", "Code", "Modifier", "Allowed"])
-    for p in data.PAYERS:
-        for code in sorted(data.FEES):
-            contracts.append(
-                cells(contracts, [p.name, code, None, contract_rate(p, code)],
-                      {1: "@", 3: "#,##0.00"})
-            )  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
+    build_workbook(path, settings=demo.settings)
+    wb = load_workbook(path)
+    enc = wb["Encounters"]
+    headers = [str(c.value) for c in enc[1]]
+    _replace(enc, "Encounters", [[_cell(h, row.get(h)) for h in headers] for row in rows])
+    _replace(
+        wb["Payers"],
+        "Payers",
+        [
+            [p.name, p.payer_id, p.filing, "sends 835 files" if p.era else "portal export only"]
+            for p in data.PAYERS
+        ],
+    )
+    # no descriptions: CPT descriptors are AMA text
+    fees = sorted(data.FEES.items())
+    _replace(wb["Fees"], "Fees", [[code, None, charge, None] for code, (charge, _) in fees])
+    contracts = [
+        [p.name, code, None, contract_rate(p, code)] for p in data.PAYERS for code, _ in fees
+    ]
+    _replace(
+        wb["Contracts"],
+        "Contracts",
+        [
+            [*row, f'=IFERROR(D{i}/INDEX(Fees!C$2:C$2000,MATCH(B{i},Fees!A$2:A$2000,0)),"")']
+            for i, row in enumerate(contracts, start=2)
+        ],
+        formulas=("% of Charge",),
+    )
+    _replace(wb["Rules"], "Rules", [[r.get(c) or None for c in RULES_COLUMNS] for r in data.RULES])
     wb.save(path)
     return path
 
 
-def _letter(index: int) -> str:
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+def _replace(
+    ws: Any, table: str, rows: Sequence[Sequence[Any]], formulas: Sequence[str] = ()
+) -> None:
+    """Put ``rows`` under the header of ``ws`` in place of the template's, formatted as the
+    template formats its columns, and stretch the Excel Table over them."""
+    headers = [str(c.value) for c in ws[1]]
+    formats = {
+        i: "@" if h in TEXT_COLUMNS or h in ("Code", "Payer ID") else DATE if h in DATE_COLUMNS
+        else MONEY if h in ("Charge", "Allowed") else "0.0%" if h == "% of Charge" else None
+        for i, h in enumerate(headers, start=1)
+    }  # fmt: skip
+    if ws.max_row > 1:
+        ws.delete_rows(2, ws.max_row - 1)
+    for r, values in enumerate(rows, start=2):
+        ws.append(list(values))
+        for c, fmt in formats.items():
+            cell = ws.cell(row=r, column=c)
+            if fmt and cell.value is not None:
+                cell.number_format = fmt
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                if headers[c - 1] not in formulas:
+                    cell.data_type = "s"  # typed text, never a formula
+    last = ws.cell(row=1, column=len(headers)).column_letter
+    ws.tables[table].ref = f"A1:{last}{max(len(rows), 1) + 1}"
 
 
 def _cell(column: str, value: Any) -> Any:
