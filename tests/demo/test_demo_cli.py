@@ -32,7 +32,8 @@ def test_demo_command_json(tmp_path: Path) -> None:
 def test_demo_command_prints_the_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--encounters", "60"])
     assert result.exit_code == 0, result.output
-    for words in ("claims built", "claims held", "denied", "A/R by age", "deposits (BPR02)"):
+    for words in ("claims built", "claims held", "denied", "A/R by age", "deposits (BPR02)",
+                  "Findings by rule", "ICD-VINTAGE", "code sets: icd10cm FY2026"):  # fmt: skip
         assert words in result.stdout
 
 
