@@ -185,3 +185,14 @@ def test_registry_ids_are_stable_and_documented() -> None:
     for rule_id, info in REGISTRY.items():
         assert rule_id == rule_id.upper() and " " not in rule_id
         assert info.severity in ("error", "warning", "info") and info.summary
+
+
+def test_missing_settings_and_payers_sheets_are_one_finding_each() -> None:
+    book = clean_book()
+    book.settings = {}
+    book.payers = []
+    findings = check(book, today=TODAY, sources=Sources())
+    settings = [f for f in findings if f.rule == "SETTINGS-REQUIRED"]
+    payers = [f for f in findings if f.rule == "PAYER-UNKNOWN"]
+    assert len(settings) == 1 and settings[0].severity == "error"
+    assert [(p.sheet, p.row, p.severity) for p in payers] == [("Payers", None, "warning")]

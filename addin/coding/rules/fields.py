@@ -99,6 +99,17 @@ def check_settings(ctx: Context) -> None:
     def add(rule_id: str, key: str, value: str, problem: str, fix: str) -> None:
         ctx.add(rule_id, None, key, value, problem, fix, sheet=SETTINGS)
 
+    if not settings:  # one finding for a missing sheet, not one per key
+        ctx.add(
+            SETTINGS_REQUIRED,
+            None,
+            None,
+            None,
+            "the workbook has no Settings (billing provider NPI, tax ID, taxonomy, address)",
+            "add a Settings sheet with Key/Value rows, as in workbooks/claimbook_template.xlsx",
+            sheet=SETTINGS,
+        )
+        return
     for key in ("Billing Provider Name", "Billing NPI", "Tax ID", "Taxonomy Code"):
         if not get(key):
             add(SETTINGS_REQUIRED, key, "", f"{key} is empty", f"fill {key} on the Settings sheet")
@@ -130,6 +141,17 @@ def check_settings(ctx: Context) -> None:
 
 def check_payers(ctx: Context) -> None:
     """Payers rows need a Payer ID (NM109 of the 837P's payer loop)."""
+    if not ctx.book.payers and ctx.book.encounters:
+        ctx.add(
+            PAYER_UNKNOWN,
+            None,
+            None,
+            None,
+            "the workbook has no Payers sheet, so payer names were not checked",
+            "add a Payers sheet (Payer, Payer ID, Claim Filing Indicator)",
+            sheet="Payers",
+            severity="warning",
+        )
     for payer in ctx.book.payers:
         if payer.payer.strip() and not payer.payer_id.strip():
             ctx.add(
@@ -310,7 +332,7 @@ def check_encounter(ctx: Context, enc: Encounter, payers: frozenset[str]) -> Non
             "pick a payer from the Payers sheet",
             encounter_id=eid,
         )
-    elif " ".join(enc.payer.split()).casefold() not in payers:
+    elif payers and " ".join(enc.payer.split()).casefold() not in payers:
         add(
             PAYER_UNKNOWN,
             row,

@@ -44,7 +44,10 @@ class Screen:
     def payer_ok(self, payer: str) -> bool:
         ok = self._payer.get(payer)
         if ok is None:
-            ok = self._payer[payer] = " ".join(payer.split()).casefold() in self.payers
+            # No Payers sheet at all is reported once, not on every claim.
+            ok = self._payer[payer] = not self.payers or (
+                " ".join(payer.split()).casefold() in self.payers
+            )
         return ok
 
     def ndc_ok(self, ndc: str) -> bool:
