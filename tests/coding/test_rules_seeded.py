@@ -563,3 +563,17 @@ def test_ptp_indicator_1_is_bypassed_by_a_distinct_modifier_but_0_is_not() -> No
     findings = check(book, today=TODAY, sources=Sources(ptp=PTP))
     ptp = [(f.row, f.rule) for f in findings if f.rule == "NCCI-PTP"]
     assert ptp == [(6, "NCCI-PTP")]
+
+
+def test_empty_charge_priced_by_the_fees_sheet_is_not_an_error() -> None:
+    from addin.models import FeeRow
+
+    book = clean_book()
+    target = book.encounters[1].lines[0]
+    target.charge = None
+    unpriced = [f for f in check(book, today=TODAY) if f.rule == "FIELD-REQUIRED"]
+    assert [(f.row, f.column) for f in unpriced] == [(target.row, "Charge")]
+    assert target.procedure_code in unpriced[0].message
+
+    book.fees.append(FeeRow(code=target.procedure_code, charge=Decimal("150.00")))
+    assert not [f for f in check(book, today=TODAY) if f.rule == "FIELD-REQUIRED"]

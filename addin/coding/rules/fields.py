@@ -503,15 +503,17 @@ def check_lines(ctx: Context, enc: Encounter) -> None:
             )
         charge = line.charge
         if charge is None:
-            add(
-                REQUIRED,
-                row,
-                "Charge",
-                "",
-                "Charge is empty",
-                "enter the clinic's charge from the Fees sheet",
-                encounter_id=eid,
-            )
+            if not ctx.priced_by_fees(line.procedure_code, line.modifiers):
+                add(
+                    REQUIRED,
+                    row,
+                    "Charge",
+                    "",
+                    f"Charge is empty and the Fees sheet has no charge for "
+                    f"{line.procedure_code or 'this code'}",
+                    "type the charge, or add the code to the Fees sheet",
+                    encounter_id=eid,
+                )
         elif charge < 0 or charge != charge.quantize(_CENT):
             add(
                 CHARGE,

@@ -68,6 +68,17 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     _headers: dict[tuple[str, str], str] = field(default_factory=dict)
     _sheets: dict[str, str] = field(default_factory=dict)
+    _fees: frozenset[tuple[str, str]] | None = None
+
+    def priced_by_fees(self, code: str, modifiers: list[str]) -> bool:
+        """The Fees sheet has a charge for the code (with one of its modifiers, or none).
+
+        The claims builder takes an empty line charge from the Fees sheet the same way, so
+        an empty Charge that the Fees sheet prices is not a problem.
+        """
+        if self._fees is None:
+            self._fees = frozenset((f.code, f.modifier) for f in self.book.fees)
+        return any((code, mod) in self._fees for mod in (*modifiers, ""))
 
     def sheet(self, kind: str) -> str:
         """The user's name for a sheet (an Encounters table may sit on a sheet named Visits).
