@@ -227,7 +227,7 @@ def _fill_later(enc: Encounter, again: Encounter, col: str) -> None:
 
 def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounter]:
     """Group the table's rows by Encounter ID into Encounters with ServiceLines."""
-    r = CellReader(table.sheet, table.headers)
+    r = CellReader(table.sheet, table.headers, table.date1904)
     cols = _Columns(table)
     read_line = _line_reader(r, cols)
     by_id: dict[str, Encounter] = {}

@@ -118,7 +118,7 @@ def _read_settings(source: Source, book: Book) -> None:
         return
     keys = {header_key(k): k for k in SETTINGS_KEYS}
     headers: dict[str, str] = {}
-    r = CellReader(sheet, headers)
+    r = CellReader(sheet, headers, source.date1904)
     for index, cells in enumerate(source.grid(sheet)):
         filled = [(c, v) for c, v in enumerate(cells) if not is_blank(v)]
         if not filled:
@@ -167,7 +167,7 @@ def _config_table(
         )
         return None
     book.headers[table.sheet] = dict(table.headers)
-    return table, CellReader(table.sheet, table.headers)
+    return table, CellReader(table.sheet, table.headers, table.date1904)
 
 
 def _read_payers(source: Source, book: Book) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from addin.models import Column, ResultTable
 from addin.sheets.package import DOC_REL, MAIN_NS
-from addin.sheets.values import date_to_serial
+from addin.sheets.values import MAC_OFFSET, date_to_serial
 
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text would make Excel repair the file
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\r]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -76,6 +76,7 @@ class SheetStyles:
     number: int
     percent: int
     dxf: dict[str, int]
+    date1904: bool = False
 
 
 def _inline(ref: str, text: str, style: int) -> str:
@@ -115,7 +116,8 @@ def _cell(ref: str, value: Any, column: Column, styles: SheetStyles) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if kind == "date" and isinstance(value, date):
-        return f'<c r="{ref}" s="{styles.date}"><v>{date_to_serial(value)!r}</v></c>'
+        serial = date_to_serial(value) - (MAC_OFFSET if styles.date1904 else 0)
+        return f'<c r="{ref}" s="{styles.date}"><v>{serial!r}</v></c>'
     number = _number_text(value)
     if number is None:
         return _inline(ref, _as_text(value), styles.text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,7 @@ class Source:
                 "save it again as .xlsx"
             ) from None
         self.sheet_names = list(self._book.sheet_names)
+        self.date1904 = suffix in {".xlsx", ".xlsm"} and _is_date1904(self.path)
         if suffix in {".xlsx", ".xlsm"}:
             for name in self._book.table_names or ():
                 table = self._book.get_table_by_name(name)
@@ -76,6 +79,8 @@ class Source:
                 self.tables.append(
                     TableSpot(name, table.sheet, start[0] - 1, start[1], end[1], end[0])
                 )
+
+    date1904: bool = False
 
     @property
     def is_csv(self) -> bool:
@@ -107,6 +112,17 @@ class Source:
     def close(self) -> None:
         if self._book is not None:
             self._book.close()
+
+
+def _is_date1904(path: Path) -> bool:
+    """A Mac workbook on the 1904 date system (plain serial numbers count from 1904)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if re.fullmatch(r"xl/workbook\d*\.xml", n)]
+            head = z.read(names[0])[:4096] if names else b""
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+    return re.search(rb'date1904="(1|true)"', head) is not None
 
 
 def _fill_merged(grid: list[Row], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
@@ -159,6 +175,7 @@ class SheetTable:
     rows: list[tuple[int, Row]] = field(default_factory=list)
     gaps: list[tuple[int, int]] = field(default_factory=list)
     table_name: str | None = None
+    date1904: bool = False
 
     def get(self, cells: Row, canonical: str) -> Any:
         index = self.columns.get(canonical)
@@ -229,6 +246,7 @@ def find_table(
         headers=names,
         other=other,
         table_name=spot.name if spot else None,
+        date1904=source.date1904,
     )
     last_row = spot.last_row if spot else len(grid) - 1
     used = sorted(set(columns.values()) | set(other.values()))

@@ -21,6 +21,7 @@ from addin.models.types import (
 )
 
 EXCEL_EPOCH = date(1899, 12, 30)
+MAC_OFFSET = 1462  # days from the 1900 to the 1904 date system
 # Serial numbers that can be a date a biller types (1900-01-01 .. 9999-12-31).
 _SERIAL_MIN, _SERIAL_MAX = 1, 2958465
 _WS = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
@@ -146,6 +147,14 @@ def _date(value: Value) -> Converted:
         f"{clean_text(value)!r} is not a date",
         "use YYYY-MM-DD, MM/DD/YYYY or an Excel date",
     )
+
+
+def _date1904(value: Value) -> Converted:
+    """Dates in a workbook on the Mac 1904 system: serial numbers count from 1904-01-01."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 0 <= value <= _SERIAL_MAX - MAC_OFFSET:
+            return serial_to_date(float(value) + MAC_OFFSET), None
+    return _date(value)
 
 
 def _code_with(normalize: Any) -> Any:
@@ -295,6 +304,7 @@ def _pos(value: Value) -> Converted:
 KINDS: dict[str, tuple[Any, Any]] = {
     "text": (_text, ""),
     "date": (_date, None),
+    "date1904": (_date1904, None),
     "procedure": (_code_with(normalize_procedure), ""),
     "modifier": (_code_with(normalize_modifier), ""),
     "icd": (_code_with(normalize_icd10), ""),
@@ -318,11 +328,13 @@ class CellReader:
     the same codes, dates, payers and NPIs on thousands of rows.
     """
 
-    def __init__(self, sheet: str, headers: dict[str, str]) -> None:
+    def __init__(self, sheet: str, headers: dict[str, str], date1904: bool = False) -> None:
         self.sheet = sheet
         self.headers = headers
         self.findings: list[Finding] = []
         self.getters: dict[str, Any] = {kind: self._getter(kind) for kind in KINDS}
+        if date1904:
+            self.getters["date"] = self.getters["date1904"]
 
     def _getter(self, kind: str) -> Any:
         """A converter for one kind with its own cache, as a closure: this runs per cell."""

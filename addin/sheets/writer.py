@@ -121,6 +121,11 @@ class _Editor:
         self.wb_part = package.main_part()
         self.wb_dir = self.wb_part.rsplit("/", 1)[0] if "/" in self.wb_part else ""
         self.wb_xml = package.text(self.wb_part)
+        if "purl.oclc.org/ooxml/spreadsheetml/main" in self.wb_xml:
+            raise OutputError(
+                f"{path}: saved as Strict Open XML, which Claimbook does not write into; save "
+                "it in Excel as 'Excel Workbook (.xlsx)' and run again"
+            )
         self.wb_rels = package.rels(self.wb_part)
         self.styles_part = next(
             (t for ty, t in self.wb_rels.values() if ty.endswith("/styles")), None
@@ -204,6 +209,7 @@ class _Editor:
             number=0,
             percent=s.xf(PERCENT_FMT),
             dxf={c: s.dxf(c, _FONT_FOR_FILL.get(c, "000000")) for c in sorted(colours)},
+            date1904=re.search(r'date1904="(1|true)"', self.wb_xml) is not None,
         )
 
     def _write_table(self, table: ResultTable, styles: SheetStyles) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 import python_calamine as pc
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from addin.errors import OutputError
 from addin.models import CellMark, ChartSpec, Column, ResultTable
@@ -281,3 +282,35 @@ def test_marks_are_replaced_run_to_run(tmp_path: Path) -> None:
     wb.save(tmp_path / "restyled.xlsx")
     after = write_tables(tmp_path / "restyled.xlsx", [], marks=[])
     assert openpyxl.load_workbook(after)["Encounters"]["C2"].number_format == "0.00"
+
+
+def test_mac_1904_workbooks_keep_their_dates(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "CPT", "DOS", "DOB"])
+    ws.append(["E1", "99213", date(2026, 1, 5), 28000])  # DOB typed as a plain serial
+    wb.save(tmp_path / "mac.xlsx")
+    (enc,) = read_book(tmp_path / "mac.xlsx").encounters
+    assert enc.date_of_service == date(2026, 1, 5)
+    assert enc.patient.dob == date(1904, 1, 1) + timedelta(days=28000)
+    out = write_tables(tmp_path / "mac.xlsx", [FINDINGS])
+    assert openpyxl.load_workbook(out)["Findings"]["E2"].value.date() == date(2026, 1, 5)
+    rows = pc.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Findings").to_python()
+    assert rows[1][4] == date(2026, 1, 5)
+
+
+def test_strict_open_xml_is_refused(tmp_path: Path) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    parts = _parts(src)
+    strict = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", strict.encode()
+    )
+    with zipfile.ZipFile(tmp_path / "strict.xlsx", "w") as z:
+        for name, blob in parts.items():
+            z.writestr(name, blob)
+    with pytest.raises(OutputError, match="Strict Open XML"):
+        write_tables(tmp_path / "strict.xlsx", [FINDINGS])
