@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from addin.models import Encounter, Finding, Person, ServiceLine
 from addin.models.types import normalize_digits, normalize_icd10
+from addin.sheets.headers import ENCOUNTER_HEADERS
 from addin.sheets.source import SheetTable
 from addin.sheets.values import SEX_CODES, CellReader, clean_text, is_blank
 
@@ -245,6 +246,12 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
         r.finding("READ-EMPTY-ROW", "info", first, None, None,
                   f"{table.sheet}!{span}: empty inside the table; skipped",
                   "delete the empty rows (or ignore this note)")  # fmt: skip
+    for written, canonical in table.duplicates(ENCOUNTER_HEADERS).items():
+        used = table.headers[canonical]
+        r.finding("READ-DUPLICATE-COLUMN", "warning", table.header_row, None, written,
+                  f"{table.sheet}!row {table.header_row}: {written!r} and {used!r} both mean "
+                  f"{canonical}; {used!r} is read and {written!r} is ignored",
+                  f"delete or rename one of the two {canonical} columns")  # fmt: skip
     id_header = table.headers["Encounter ID"]
     for row, cells in table.rows:
         cells.append("")  # what an absent column (index -1) reads

@@ -177,6 +177,15 @@ class SheetTable:
     table_name: str | None = None
     date1904: bool = False
 
+    def duplicates(self, headers: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+        """Other columns that mean a recognised one: header as written -> canonical."""
+        index = alias_index(headers)
+        return {
+            written: index[header_key(written)]
+            for written in self.other
+            if index.get(header_key(written)) in self.columns
+        }
+
     def get(self, cells: Row, canonical: str) -> Any:
         index = self.columns.get(canonical)
         if index is None or index >= len(cells):
@@ -201,6 +210,7 @@ def _match_row(
             columns[canonical] = col
             headers[canonical] = written
         else:
+            # a second column for the same meaning stays visible as an "other" column
             other[written] = col
     return columns, headers, other
 

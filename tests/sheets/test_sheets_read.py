@@ -261,3 +261,13 @@ def test_one_name_column_is_split(tmp_path: Path) -> None:
         "John",
     )
     assert book.encounters[0].subscriber is None and not book.findings
+
+
+def test_two_columns_for_one_meaning_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("Encounter ID,CPT,Procedure Code\nA,99213,99214\n")
+    book = read_book(path)
+    assert book.encounters[0].lines[0].procedure_code == "99213"
+    (dup,) = book.findings
+    assert (dup.rule, dup.row, dup.value) == ("READ-DUPLICATE-COLUMN", 1, "Procedure Code")
+    assert "'CPT' is read" in dup.message
