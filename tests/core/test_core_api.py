@@ -114,3 +114,10 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "74719" in result.output
     assert "FY2027" in result.output
+
+
+def test_all_lists_exactly_the_lazy_exports() -> None:
+    assert sorted(addin.__all__) == sorted(addin._EXPORTS)
+    assert set(addin.__all__) <= set(dir(addin))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = addin.nope  # type: ignore[attr-defined]
