@@ -115,8 +115,7 @@ FEES: dict[str, tuple[Decimal, Decimal]] = {
         ("90833", "110.00", "70.00"), ("96127", "25.00", "4.60"),
     )
 }  # fmt: skip
-# 36415 (venipuncture) is left out: the scrubber's MOD-25-MISSING treats it as a procedure
-# and would warn on every E/M visit with a blood draw.
+# 36415 (venipuncture) is priced but no visit profile draws blood on site.
 # Lines the payers pay without cost sharing (preventive services, vaccines and their
 # administration); the copay goes on the first E/M or psychotherapy line.
 NO_COST_SHARE = frozenset({"G0438", "G0439", "99393", "99394", "99395", "99396", "99397",
