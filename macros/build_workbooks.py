@@ -2,25 +2,28 @@
 
     python macros/build_workbooks.py              # write both files into workbooks/
     python macros/build_workbooks.py --check      # exit 1 when the committed files differ
-    python macros/build_workbooks.py --import-vba # Windows + Excel: put macros/*.bas inside
+    python macros/build_workbooks.py --import-vba # Windows + Excel: re-import macros/*.bas
 
 Both start from files xlwings ships in its package: the add-in from the output of
 ``xlwings quickstart --addin --ribbon`` (quickstart_addin_ribbon.xlam), the template's VBA
 project from ``xlwings quickstart`` (quickstart.xlsm, which references the xlwings add-in).
-A VBA project cannot be compiled here, so xl/vbaProject.bin is xlwings' binary as shipped;
-macros/*.bas are the source of truth for our modules, and ``--import-vba`` (Excel on
-Windows, "Trust access to the VBA project object model" on) imports them into the built
-files. The README says which is which.
+macros/*.bas are the source of truth for our modules: macros/vba_project.py writes them
+into xlwings' VBA project (keeping its xlwings module or reference and the sheets'
+document modules, dropping its sample module) without Excel and without p-code, so Office
+compiles them from source on first open. ``--import-vba`` (Excel on Windows, "Trust access
+to the VBA project object model" on) is the alternative that lets Excel itself import them.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import re
 import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 from xml.sax.saxutils import escape
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +33,8 @@ ADDIN = WORKBOOKS / "Claimbook.xlam"
 TEMPLATE = WORKBOOKS / "clinic-template.xlsm"
 # which .bas goes into which workbook (one module per workbook it serves)
 BAS_FOR = {ADDIN.name: "ClaimbookRibbon.bas", TEMPLATE.name: "ClinicTemplate.bas"}
+# xlwings' sample module in each shipped project, which ours replaces
+SAMPLE_FOR = {ADDIN.name: "RibbonMyAddin", TEMPLATE.name: "Module1"}
 UDF_MODULES = "addin.excel.udfs"
 STAMP = (2026, 1, 1, 0, 0, 0)
 
@@ -60,6 +65,25 @@ def xlwings_file(name: str) -> Path:
     import xlwings
 
     return Path(xlwings.__file__).resolve().parent / name
+
+
+def vba_project() -> ModuleType:
+    """macros/vba_project.py (a sibling script, not a package module)."""
+    spec = importlib.util.spec_from_file_location("vba_project", MACROS / "vba_project.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def our_vba(shipped: bytes, workbook: str, sheets: list[str] | None = None) -> bytes:
+    """xlwings' vbaProject.bin with our module for ``workbook`` instead of its sample, and a
+    document module for each further sheet code name in ``sheets``."""
+    source = (MACROS / BAS_FOR[workbook]).read_text(encoding="utf-8")
+    result: bytes = vba_project().with_modules(
+        shipped, [source], drop=[SAMPLE_FOR[workbook]], sheets=sheets or []
+    )
+    return result
 
 
 def read_parts(path: Path) -> dict[str, bytes]:
@@ -122,6 +146,7 @@ def build_addin(target: Path = ADDIN) -> Path:
         "</cp:coreProperties>", "<dc:title>Claimbook</dc:title></cp:coreProperties>"
     )
     parts["docProps/core.xml"] = core.encode()
+    parts["xl/vbaProject.bin"] = our_vba(parts["xl/vbaProject.bin"], ADDIN.name)
     return write_parts(parts, target)
 
 
@@ -221,22 +246,26 @@ def _with_drawing(sheet_xml: str, rid: str) -> str:
 
 
 def build_template(target: Path = TEMPLATE) -> Path:
-    """The clinic template (addin.sheets.template) as .xlsm: xlwings' VBA project, buttons on
-    the Instructions sheet, and an xlwings.conf sheet naming the UDF module."""
+    """The clinic template (addin.sheets.template) as .xlsm: xlwings' VBA project with our
+    module, buttons on the Instructions sheet, and an xlwings.conf sheet naming the UDF
+    module."""
     import tempfile
 
     from addin.sheets.template import build_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         parts = read_parts(build_workbook(Path(tmp) / "template.xlsx"))
-    vba = read_parts(xlwings_file("quickstart.xlsm"))["xl/vbaProject.bin"]
+    sheets = _sheets(parts)
+    # the VBA project has document modules ThisWorkbook, Sheet1 (the first sheet) and Sheet2
+    # (xlwings.conf); the other sheets get Sheet3, Sheet4, ... and a document module each
+    code_names = ["Sheet1", *(f"Sheet{n}" for n in range(3, len(sheets) + 2))]
+    shipped = read_parts(xlwings_file("quickstart.xlsm"))["xl/vbaProject.bin"]
+    vba = our_vba(shipped, TEMPLATE.name, sheets=code_names[1:])
     ct = _text(parts, "[Content_Types].xml").replace(XLSX_MAIN, XLSM_MAIN)
     parts["[Content_Types].xml"] = ct.encode()
     parts["xl/vbaProject.bin"] = vba
     _add_override(parts, "xl/vbaProject.bin", VBA_CT)
     _add_rel(parts, "xl/_rels/workbook.xml.rels", VBA_REL, "vbaProject.bin")
-    sheets = _sheets(parts)
-    # the VBA project has document modules ThisWorkbook, Sheet1 and Sheet2
     workbook = _text(parts, "xl/workbook.xml")
     workbook = re.sub(r"<workbookPr\s*/>", '<workbookPr codeName="ThisWorkbook"/>', workbook)
     conf_part = f"xl/worksheets/sheet{len(sheets) + 1}.xml"
@@ -246,9 +275,8 @@ def build_template(target: Path = TEMPLATE) -> Path:
     next_id = len(sheets) + 1
     entry = f'<sheet name="xlwings.conf" sheetId="{next_id}" state="visible" r:id="{rid}" />'
     parts["xl/workbook.xml"] = workbook.replace("</sheets>", entry + "</sheets>").encode()
-    codes = iter(["Sheet1", *(f"Sheet{n}" for n in range(3, len(sheets) + 2))])
-    for _, part in sheets:
-        parts[part] = _code_name(_text(parts, part), next(codes)).encode()
+    for (_, part), code_name in zip(sheets, code_names, strict=True):
+        parts[part] = _code_name(_text(parts, part), code_name).encode()
     # buttons on the first sheet (Instructions)
     first = sheets[0][1]
     parts["xl/drawings/drawing1.xml"] = _drawing().encode()
