@@ -126,6 +126,37 @@ def test_projects_have_no_pcode_so_office_compiles_the_source(workbook: Path) ->
         assert name.encode() + b"\0" + name.encode("utf-16-le") + b"\0\0" in names
 
 
+@pytest.mark.parametrize("workbook", [ADDIN, TEMPLATE], ids=["xlam", "xlsm"])
+def test_compound_file_directory_is_a_valid_red_black_search_tree(workbook: Path) -> None:
+    """Excel finds "VBA" and "dir" by walking each storage's tree (MS-CFB 2.6.4), which
+    olefile's listing does not need: check the order and the colouring here."""
+    RED, BLACK = 0, 1  # MS-CFB 2.6.1 ColorFlag
+    ole = olefile.OleFileIO(vba_bin(workbook), raise_defects=olefile.DEFECT_INCORRECT)
+    entries = ole.direntries
+
+    def walk(sid: int) -> tuple[list[str], int]:
+        """(names in order, black height) of the subtree at sid."""
+        if sid == olefile.NOSTREAM:
+            return [], 1
+        node = entries[sid]
+        left, left_height = walk(node.sid_left)
+        right, right_height = walk(node.sid_right)
+        assert left_height == right_height, f"{node.name}: unequal black heights"
+        if node.color == RED:
+            for child in (node.sid_left, node.sid_right):
+                assert child == olefile.NOSTREAM or entries[child].color == BLACK
+        return [*left, node.name, *right], left_height + (node.color == BLACK)
+
+    storages = [e for e in entries if e is not None and e.entry_type in (1, 5)]
+    assert {e.name for e in storages} == {"Root Entry", "VBA"}
+    for storage in storages:
+        names, _ = walk(storage.sid_child)
+        assert entries[storage.sid_child].color == BLACK
+        assert names == sorted(names, key=lambda n: (len(n), n.upper())), storage.name
+    assert {"dir", "_VBA_PROJECT"} <= set(walk(storages[1].sid_child)[0])
+    ole.close()
+
+
 def test_document_modules_match_the_sheets_code_names() -> None:
     with olefile.OleFileIO(vba_bin(TEMPLATE)) as project:
         text = project.openstream("PROJECT").read().decode("cp1252")
