@@ -43,6 +43,31 @@ def apply_marks(
     Cells that do not exist yet are added (empty, styled) unless ``create`` is False; rows
     likewise. Nothing else in the part changes.
     """
+    p = root_prefix(xml, "worksheet") if cells else ""
+
+    def mark(existing: str | None, row_style: int, ref: str, key: Any) -> str:
+        if existing is None:
+            return f'<{p}c r="{ref}" s="{style_for(row_style, key)}"/>'
+        head_end = existing.find(">") + 1
+        head = existing[:head_end]
+        old = int(_attr(head, "s") or -1)  # -1: no attribute (style 0, implied)
+        return _with_style(head, style_for(old, key)) + existing[head_end:]
+
+    return edit_cells(xml, cells, mark, create)
+
+
+# (the cell's XML or None when it is missing, the row's style or -1, its A1 ref, the key)
+CellEdit = Callable[[str | None, int, str, Any], str]
+
+
+def edit_cells(
+    xml: str, cells: dict[tuple[int, int], Any], edit: CellEdit, create: bool = True
+) -> str:
+    """Replace each (row, 0-based col) cell of ``cells`` in a sheet part by ``edit``'s text.
+
+    A missing cell is inserted in column order (a missing row in row order) unless
+    ``create`` is False; every other byte of the part stays as it was.
+    """
     if not cells:
         return xml
     p = root_prefix(xml, "worksheet")
@@ -50,15 +75,14 @@ def apply_marks(
     if data is None:
         raise OutputError("the sheet part has no <sheetData>; the workbook looks damaged")
     if data.group(1):
-        body_start = body_end = data.start()
         xml = xml[: data.start()] + f"<{p}sheetData></{p}sheetData>" + xml[data.end() :]
         body_start = body_end = data.start() + len(f"<{p}sheetData>")
     else:
         body_start = data.end()
         body_end = xml.find(f"</{p}sheetData>", body_start)
-    by_row: dict[int, dict[int, str]] = {}
-    for (row, col), severity in cells.items():
-        by_row.setdefault(row, {})[col] = severity
+    by_row: dict[int, dict[int, Any]] = {}
+    for (row, col), key in cells.items():
+        by_row.setdefault(row, {})[col] = key
     wanted = sorted(by_row)
     out: list[str] = [xml[:body_start]]
     pos = body_start
@@ -73,7 +97,7 @@ def apply_marks(
             out.append(xml[pos : match.start()])
             pos = match.start()
             if create:
-                out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, -1))
+                out.append(_new_row(p, wanted[w], by_row[wanted[w]], edit))
             w += 1
         if w < len(wanted) and wanted[w] == number:
             if match.group(1):
@@ -90,34 +114,30 @@ def apply_marks(
             out.append(xml[pos : match.start()])
             out.append(
                 open_tag
-                + _mark_row(p, number, body, by_row[number], style_for, row_style, create)
+                + _edit_row(p, number, body, by_row[number], edit, row_style, create)
                 + f"</{p}row>"
             )
             pos = end
             w += 1
     out.append(xml[pos:body_end])
     while w < len(wanted) and create:
-        out.append(_new_row(p, wanted[w], by_row[wanted[w]], style_for, -1))
+        out.append(_new_row(p, wanted[w], by_row[wanted[w]], edit))
         w += 1
     out.append(xml[body_end:])
     return "".join(out)
 
 
-def _new_row(
-    p: str, number: int, cols: dict[int, Any], style_for: Callable[[int, Any], int], base: int
-) -> str:
-    cells = "".join(
-        f'<{p}c r="{col_letter(c)}{number}" s="{style_for(base, cols[c])}"/>' for c in sorted(cols)
-    )
+def _new_row(p: str, number: int, cols: dict[int, Any], edit: CellEdit) -> str:
+    cells = "".join(edit(None, -1, f"{col_letter(c)}{number}", cols[c]) for c in sorted(cols))
     return f'<{p}row r="{number}">{cells}</{p}row>'
 
 
-def _mark_row(
+def _edit_row(
     p: str,
     number: int,
     body: str,
     cols: dict[int, Any],
-    style_for: Callable[[int, Any], int],
+    edit: CellEdit,
     row_style: int,
     create: bool,
 ) -> str:
@@ -128,9 +148,7 @@ def _mark_row(
     next_col = 0
     for match in cell_re.finditer(body):
         cell = match.group(0)
-        head_end = cell.find(">") + 1
-        head = cell[:head_end]
-        ref = _attr(head, "r")
+        ref = _attr(cell[: cell.find(">") + 1], "r")
         found = _REF.fullmatch(ref) if ref else None
         col = col_index(found.group(1)) if found else next_col
         next_col = col + 1
@@ -138,15 +156,12 @@ def _mark_row(
         for missing in sorted(c for c in todo if c < col and create):
             out.append(body[pos : match.start()])
             pos = match.start()
-            out.append(f'<{p}c r="{col_letter(missing)}{number}" '
-                       f's="{style_for(row_style, todo.pop(missing))}"/>')  # fmt: skip
+            out.append(edit(None, row_style, f"{col_letter(missing)}{number}", todo.pop(missing)))
         if col in todo:
-            old = int(_attr(head, "s") or -1)  # -1: no attribute (style 0, implied)
             out.append(body[pos : match.start()])
-            out.append(_with_style(head, style_for(old, todo.pop(col))) + cell[head_end:])
+            out.append(edit(cell, row_style, f"{col_letter(col)}{number}", todo.pop(col)))
             pos = match.end()
     out.append(body[pos:])
     for missing in sorted(todo) if create else ():
-        out.append(f'<{p}c r="{col_letter(missing)}{number}" '
-                   f's="{style_for(row_style, todo[missing])}"/>')  # fmt: skip
+        out.append(edit(None, row_style, f"{col_letter(missing)}{number}", todo[missing]))
     return "".join(out)

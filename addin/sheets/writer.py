@@ -7,12 +7,14 @@ import re
 import shutil
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
 from addin.errors import OutputError
 from addin.models import CellMark, ResultTable
 from addin.sheets.cellmarks import replace_marks
+from addin.sheets.cellvalues import CellValue, ValuesWritten, fill_values
 from addin.sheets.charts import CHART_CT, DRAWING_CT, chart_xml, drawing_xml
 from addin.sheets.newbook import package_from_csv
 from addin.sheets.package import (
@@ -60,14 +62,41 @@ def write_tables(
     out: Path | str | None = None,
     in_place: bool = False,
     marks: Sequence[CellMark] | None = None,
+    values: Sequence[CellValue] | None = None,
 ) -> Path:
+    """Add or replace each table's sheet in the workbook at ``path``; returns the file written.
+
+    As write_book, for callers that need only the path.
+    """
+    return write_book(path, tables, out=out, in_place=in_place, marks=marks, values=values).path
+
+
+@dataclass
+class BookWritten:
+    """The file written and what became of the CellValues (written, or skipped and why)."""
+
+    path: Path
+    values: ValuesWritten
+
+
+def write_book(
+    path: Path | str,
+    tables: Sequence[ResultTable],
+    *,
+    out: Path | str | None = None,
+    in_place: bool = False,
+    marks: Sequence[CellMark] | None = None,
+    values: Sequence[CellValue] | None = None,
+) -> BookWritten:
     """Add or replace each table's sheet in the workbook at ``path``; returns the file written.
 
     Every part of the package that is not a result sheet (VBA, drawings, pivot caches, the
     user's sheets and their extensions) is copied byte for byte; workbook.xml, its rels,
     [Content_Types].xml and styles.xml only gain what the new sheets need. ``marks`` put
     fills on the user's cells (style references only) and take the previous run's marks
-    off; ``None`` leaves marks as they are. Output goes to ``out`` or
+    off; ``None`` leaves marks as they are. ``values`` put text into empty cells of the
+    user's sheets (an inline string in that cell only; a cell holding a value is skipped and
+    reported, never overwritten). Output goes to ``out`` or
     BOOK.claimbook.xlsx beside the input; ``in_place`` backs the original up first. The
     file is written to a temporary name in the same folder and renamed, so a crash leaves
     the original (and any earlier output) complete.
@@ -106,8 +135,11 @@ def write_tables(
             "made) or choose another --out"
         )
     try:
-        _Editor(package, path).apply(list(tables), None if marks is None else list(marks))
-        return save_package(package, target, backup_of=path if in_place else None)
+        done = _Editor(package, path).apply(
+            list(tables), None if marks is None else list(marks), list(values or ())
+        )
+        return BookWritten(save_package(package, target, backup_of=path if in_place else None),
+                           done)  # fmt: skip
     finally:
         package.close()
 
@@ -134,7 +166,9 @@ class _Editor:
             raise OutputError(f"{path}: the workbook has no styles part; open and save it in Excel")
         self.styles = Styles(package.text(self.styles_part))
 
-    def apply(self, tables: list[ResultTable], marks: list[CellMark] | None) -> None:
+    def apply(
+        self, tables: list[ResultTable], marks: list[CellMark] | None, values: list[CellValue]
+    ) -> ValuesWritten:
         names = [t.sheet.casefold() for t in tables]
         if len(set(names)) != len(names):
             raise OutputError("two result tables name the same sheet; give each its own sheet")
@@ -144,15 +178,19 @@ class _Editor:
             sheet_styles = self._sheet_styles(tables)
             for table in tables:
                 self._write_table(table, sheet_styles)
+        sheets = {
+            name.casefold(): (name, self.wb_rels[rid][1])
+            for name, _, rid in self._sheets()
+            if name.casefold() not in names
+        }
+        # values before marks: a filled cell's mark then styles the cell as written
+        done = fill_values(self.pkg, sheets, self.path, values) if values else ValuesWritten(
+            [], [])  # fmt: skip
         if marks is not None:
-            sheets = {
-                name.casefold(): (name, self.wb_rels[rid][1])
-                for name, _, rid in self._sheets()
-                if name.casefold() not in names
-            }
             replace_marks(self.pkg, self.styles, self.wb_part, sheets, self.path, marks)
         self.pkg.set(self.wb_part, self.wb_xml)
         self.pkg.set(self.styles_part or "", self.styles.xml)
+        return done
 
     # -- workbook structure --------------------------------------------------------------
 
@@ -430,4 +468,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["RESULT_SHEETS", "default_output", "save_package", "write_tables"]
+__all__ = [
+    "RESULT_SHEETS",
+    "BookWritten",
+    "default_output",
+    "save_package",
+    "write_book",
+    "write_tables",
+]
