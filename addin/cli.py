@@ -543,7 +543,7 @@ def suggest_missing_command(
     top: Annotated[int, typer.Option("--top", help="Codes per phrase.")] = 3,
     as_json: JsonOption = False,
 ) -> None:
-    """Suggest codes for encounters with a Diagnosis Text but no Dx (the Suggestions sheet)."""
+    """Fill empty Dx cells from the Diagnosis Text; alternatives go to the Suggestions sheet."""
     from addin.excel.operations import run_on_file, suggest_missing_codes
 
     if out is not None and in_place:
@@ -554,7 +554,11 @@ def suggest_missing_command(
     if as_json:
         table = outcome.tables[0]
         names = [c.name for c in table.columns]
+        skipped = {id(v) for v, _ in outcome.skipped}
+        filled = [{"sheet": v.sheet, "row": v.row, "column": v.column, "code": v.text}
+                  for v in outcome.values if id(v) not in skipped]  # fmt: skip
         print_json({"suggestions": [dict(zip(names, r, strict=True)) for r in table.rows],
+                    "filled": filled, "not_written": [why for _, why in outcome.skipped],
                     "written": str(written)})  # fmt: skip
         return
     console.print(outcome.summary, highlight=False)

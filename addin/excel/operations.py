@@ -16,9 +16,11 @@ from pathlib import Path
 from addin.checkbook import column_letters
 from addin.coding import check as checking
 from addin.coding.suggest import suggest
-from addin.errors import InputError
+from addin.errors import CodeSetNotLoaded, InputError
 from addin.models import CellMark, Column, ResultTable
-from addin.sheets import read_book, write_tables
+from addin.sheets import CellValue, read_book, write_book
+from addin.sheets.sheetxml import col_index
+from addin.sheets.source import Source
 
 SUGGESTIONS = "Suggestions"
 SUGGESTION_COLUMNS = [
@@ -30,7 +32,12 @@ SUGGESTION_COLUMNS = [
     Column(name="Code", kind="code"),
     Column(name="Description", kind="text", width=60),
     Column(name="Score", kind="number"),
+    Column(name="Filled", kind="text", width=30),
 ]
+# The top suggestion goes into a Dx cell only from this score up. On the 481 phrases of
+# tests/data/suggest_eval.tsv, 0.70 fills 469 (454 right, 15 wrong) and leaves 9 right ones
+# to the list, while text that is no diagnosis ("follow up", "=cmd|...") scores 0.59-0.68.
+FILL_MIN_SCORE = 0.70
 # Where the remittance button keeps the files it imported, beside the workbook, so the
 # reconcile button (and `claimbook reconcile BOOK FOLDER/*`) can read them again.
 REMITTANCE_FOLDER = "{stem} remittances"
@@ -45,6 +52,10 @@ class Outcome:
     marks: list[CellMark] = field(default_factory=list)
     letters: dict[str, dict[str, str]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    # text for empty cells of the user's sheets (never over a value)
+    values: list[CellValue] = field(default_factory=list)
+    # what the write did with values: (value, why) for each one not written
+    skipped: list[tuple[CellValue, str]] = field(default_factory=list)
 
 
 def check_encounters(path: Path, *, today: date | None = None) -> Outcome:
@@ -66,34 +77,98 @@ def check_encounters(path: Path, *, today: date | None = None) -> Outcome:
 
 
 def suggest_missing_codes(path: Path, *, top: int = 3) -> Outcome:
-    """A Suggestions sheet: for each encounter with a Diagnosis Text and no Dx codes, the
-    ``top`` codes for each phrase of the text (phrases separated by ';').
+    """Fill empty Dx cells with the top ICD-10-CM suggestion and list the alternatives.
 
-    The Encounters sheet is not changed: the biller picks a code and types it in.
+    For each encounter with a Diagnosis Text (phrases separated by ';'), the Suggestions sheet
+    lists the ``top`` codes of each phrase for the date of service and what was done with
+    the first: written into the next empty Dx cell of the encounter's first row (marked with
+    the info fill), or "not filled: why". Only encounters with no Dx code at all are filled;
+    a cell holding anything is never overwritten.
     """
     book = read_book(path)
+    letters = column_letters(path, book)
+    sheet = next((s for s in letters if s in book.headers), None)
+    headers = book.headers.get(sheet, {}) if sheet else {}
+    dx_headers = [headers[f"Dx {n}"] for n in range(1, 13) if f"Dx {n}" in headers]
+    grid = _grid(path, sheet) if sheet else []
     rows: list[list[object]] = []
+    values: list[CellValue] = []
     wanting = 0
     for enc in book.encounters:
         text = enc.diagnosis_text.strip()
-        if enc.diagnoses or not text:
+        if not text:
             continue
-        wanting += 1
         row = enc.rows[0] if enc.rows else None
+        free: list[str] = []
+        wanting += not enc.diagnoses
+        if enc.diagnoses:
+            why = f"the encounter already has Dx codes ({', '.join(enc.diagnoses)}); add by hand"
+        elif sheet is None or not dx_headers or row is None:
+            why = "the Encounters sheet has no Dx 1 column; add one"
+        elif enc.date_of_service is None:
+            why = "no Date of Service to choose the code set by"
+        else:
+            why = ""
+            taken = letters[sheet]
+            free = [h for h in dx_headers if _blank(grid, row, taken.get(h))]
+        used: dict[str, str] = {}
         for phrase in (p.strip() for p in text.split(";")):
             if not phrase:
                 continue
-            found = suggest(phrase, top=top, on=enc.date_of_service)
+            try:
+                found = suggest(phrase, top=top, on=enc.date_of_service)
+            except CodeSetNotLoaded as exc:
+                rows.append([enc.encounter_id, row, text, phrase, None, "", "", None,
+                             f"not filled: {exc}"])  # fmt: skip
+                continue
+            filled = why
+            if not found:
+                filled = why or "no suggestion for this phrase"
+            elif not why and found[0].score < FILL_MIN_SCORE:
+                filled = f"best score {found[0].score:.2f} is under {FILL_MIN_SCORE:.2f}; pick one"
+            elif not why and found[0].code in used:
+                filled = f"same code as {used[found[0].code]}"
+            elif not why and not free:
+                filled = f"no empty Dx column left ({len(dx_headers)} on the sheet)"
+            elif not why and sheet is not None and row is not None:
+                header = free.pop(0)
+                used[found[0].code] = header
+                values.append(CellValue(sheet, row, header, found[0].code))
+                filled = f"filled {header} ({letters[sheet][header]}{row})"
+            note = filled if filled.startswith("filled") else f"not filled: {filled}"
+            if not found:
+                rows.append([enc.encounter_id, row, text, phrase, None, "", "", None, note])
             for rank, s in enumerate(found, start=1):
                 rows.append(
                     [enc.encounter_id, row, text, phrase, rank, s.code, s.description,
-                     round(s.score, 3)]
+                     round(s.score, 3), note if rank == 1 else ""]
                 )  # fmt: skip
     table = ResultTable(
         sheet=SUGGESTIONS, columns=SUGGESTION_COLUMNS, rows=rows, title="Suggested codes"
     )
-    summary = f"{wanting} encounters have Diagnosis Text but no codes; {len(rows)} suggestions"
-    return Outcome([table], summary)
+    marks = [CellMark(sheet=v.sheet, row=v.row, column=v.column, severity="info") for v in values]
+    summary = (
+        f"{wanting} encounters have Diagnosis Text but no codes; {len(values)} Dx cells filled; "
+        f"{len(rows)} suggestions (see the Suggestions sheet)"
+    )
+    return Outcome([table], summary, marks, letters, values=values)
+
+
+def _grid(path: Path, sheet: str) -> list[list[object]]:
+    source = Source(path)
+    try:
+        return list(source.grid(sheet))
+    finally:
+        source.close()
+
+
+def _blank(grid: list[list[object]], row: int, letter: str | None) -> bool:
+    """Whether the cell at ``row`` (Excel number) and column ``letter`` is empty."""
+    if letter is None:
+        return False
+    col = col_index(letter)
+    cells = grid[row - 1] if row - 1 < len(grid) else []
+    return col >= len(cells) or cells[col] in ("", None)
 
 
 def build_claims(path: Path, *, x12_dir: Path | None = None, scrub: bool = True) -> Outcome:
@@ -168,5 +243,19 @@ def run_on_file(
 ) -> tuple[Outcome, Path]:
     """Run a button's operation on a workbook file and write its sheets through addin.sheets."""
     outcome = operation(path)
-    written = write_tables(path, outcome.tables, out=out, in_place=in_place, marks=outcome.marks)
-    return outcome, written
+    done = write_book(
+        path, outcome.tables, out=out, in_place=in_place, marks=outcome.marks,
+        values=outcome.values,
+    )  # fmt: skip
+    note_skipped(outcome, done.values.skipped)
+    return outcome, done.path
+
+
+def note_skipped(outcome: Outcome, skipped: list[tuple[CellValue, str]]) -> None:
+    """Cells found holding a value when written: left alone, their marks dropped, said."""
+    if not skipped:
+        return
+    outcome.skipped = skipped
+    gone = {(v.sheet, v.row, v.column) for v, _ in skipped}
+    outcome.marks = [m for m in outcome.marks if (m.sheet, m.row, m.column) not in gone]
+    outcome.summary += f"; {len(skipped)} not written: " + "; ".join(why for _, why in skipped)

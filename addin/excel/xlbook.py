@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from addin.errors import InputError
-from addin.excel.operations import Outcome
+from addin.excel.operations import Outcome, note_skipped
 from addin.models import ResultTable
+from addin.sheets import CellValue
 from addin.sheets.sheetxml import MONEY_FORMAT, col_letter
 
 SEVERITY_RGB = {"error": (255, 199, 206), "warning": (255, 235, 156), "info": (221, 235, 247)}
@@ -35,6 +36,8 @@ NUMBER_FORMATS = {
 _FORMULA_START = ("=", "+", "-", "@", "'")
 # A Findings cell address: 'Encounters'!F12 (a whole row, 12:12, is not a mark)
 _CELL = re.compile(r"^'((?:[^']|'')+)'!([A-Z]{1,3}[0-9]+)$")
+# text Excel would read as a number or date when typed into a General cell
+_LOOKS_NUMERIC = re.compile(r"^\s*[-+.\d]")
 
 
 def cell_value(value: Any, kind: str) -> Any:
@@ -111,6 +114,7 @@ class ExcelBook:
         stale = self.previous_marks() if any(t.sheet == "Findings" for t in outcome.tables) else []
         for table in outcome.tables:
             self.write_table(table)
+        self.write_values(outcome)
         fresh: set[tuple[str, str]] = set()
         for mark in outcome.marks:
             letters = outcome.letters.get(mark.sheet, {})
@@ -128,6 +132,28 @@ class ExcelBook:
             cell = self.book.sheets[name].range(address)
             if cell.color is not None and tuple(cell.color) in ours:
                 cell.color = None
+
+    def write_values(self, outcome: Outcome) -> None:
+        """Put each CellValue into its cell when the cell is empty; a cell holding anything
+        is left alone, its mark dropped and the summary says so (as addin.sheets does)."""
+        skipped: list[tuple[CellValue, str]] = []
+        names = self.sheet_names()
+        for value in outcome.values:
+            letters = outcome.letters.get(value.sheet, {})
+            column = value.column
+            letter = col_letter(column - 1) if isinstance(column, int) else letters.get(column)
+            if letter is None or value.sheet not in names:
+                skipped.append((value, f"sheet {value.sheet!r} has no column {column!r}"))
+                continue
+            cell = self.book.sheets[value.sheet].range(f"{letter}{value.row}")
+            current = cell.options(ndim=2).value
+            if current and current[0] and current[0][0] not in (None, ""):
+                skipped.append((value, f"{value.sheet}!{letter}{value.row} already holds a value"))
+                continue
+            if _LOOKS_NUMERIC.match(value.text):
+                cell.number_format = "@"  # else Excel would turn "0123" or "3-4" into a number
+            cell.value = cell_value(value.text, "code")
+        note_skipped(outcome, skipped)
 
     def sheet_names(self) -> list[str]:
         return [str(s.name) for s in self.book.sheets]
