@@ -396,7 +396,9 @@ def with_modules(
     at = next(i for i, (rid, _) in enumerate(records) if rid == PROJECTMODULES)
     new_dir = records[:at] + head + [r for m in kept for r in m] + [(DIR_TERMINATOR, b"")]
     streams["VBA/dir"] = compress(dump_dir(new_dir))
-    streams["VBA/_VBA_PROJECT"] = b"\xcc\x61\xff\xff\x00\x00\x00"
+    # Reserved1 0x61CC, Version 0xFFFF (no p-code: compile from source), 0x00, Reserved3 as
+    # in MS-OVBA 3.1.1 and xlwings' add-in; no PerformanceCache
+    streams["VBA/_VBA_PROJECT"] = b"\xcc\x61\xff\xff\x00\x01\x00"
     streams["PROJECT"] = _project_text(text, gone, added).encode(codepage)
     streams["PROJECTwm"] = (
         b"".join(n.encode(codepage) + b"\0" + n.encode("utf-16-le") + b"\0\0" for n in names)

@@ -117,9 +117,12 @@ def test_template_holds_our_module_and_the_xlwings_reference() -> None:
 @pytest.mark.parametrize("workbook", [ADDIN, TEMPLATE], ids=["xlam", "xlsm"])
 def test_projects_have_no_pcode_so_office_compiles_the_source(workbook: Path) -> None:
     with olefile.OleFileIO(vba_bin(workbook)) as ole:
-        assert ole.openstream("VBA/_VBA_PROJECT").read() == b"\xcc\x61\xff\xff\x00\x00\x00"
+        assert ole.openstream("VBA/_VBA_PROJECT").read() == b"\xcc\x61\xff\xff\x00\x01\x00"
         project = ole.openstream("PROJECT").read().decode("cp1252")
         names = ole.openstream("PROJECTwm").read()
+        for name, code in modules(workbook).items():  # source from byte 0: no p-code before it
+            stream = ole.openstream(f"VBA/{name}").read()
+            assert bytes(decompress_stream(bytearray(stream))).decode("cp1252") == code
     listed = re.findall(r"^(?:Document|Module|Class)=([^/\r]+)", project, re.MULTILINE)
     assert sorted(listed) == sorted(modules(workbook))
     for name in listed:
