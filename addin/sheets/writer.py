@@ -186,6 +186,10 @@ class _Editor:
         # values before marks: a filled cell's mark then styles the cell as written
         done = fill_values(self.pkg, sheets, self.path, values) if values else ValuesWritten(
             [], [])  # fmt: skip
+        if marks is not None and done.skipped:
+            # a value left out leaves its cell unmarked too: the mark would say it was filled
+            gone = {(v.sheet.casefold(), v.row, v.column) for v, _ in done.skipped}
+            marks = [m for m in marks if (m.sheet.casefold(), m.row, m.column) not in gone]
         if marks is not None:
             replace_marks(self.pkg, self.styles, self.wb_part, sheets, self.path, marks)
         self.pkg.set(self.wb_part, self.wb_xml)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +18,8 @@ from typer.testing import CliRunner
 
 from addin.cli import app
 from addin.excel import macros, operations
+from addin.models import CellMark
+from addin.sheets import CellValue
 from addin.x12.x837p.reader import read_837p
 
 RESULT_SHEETS = ("Remittance", "Reconciliation", "Denials", "Aging", "Dashboard")
@@ -128,21 +131,92 @@ def test_operation_on_a_file_is_the_cli_byte_for_byte(clinic: Path, tmp_path: Pa
             assert a.read(name) == b.read(name), name
 
 
+def _with_uncodable_rows(clinic: Path) -> Path:
+    """The clinic plus an encounter whose DOS no loaded vintage covers, and one coded in part."""
+    wb = openpyxl.load_workbook(clinic)
+    ws = wb["Encounters"]
+    header = [c.value for c in ws[1]]
+    v4 = [c.value for c in ws[6]]
+    for key, dos, dx1 in (("V6", "2019-03-05", None), ("V7", "2026-03-11", "E11.9")):
+        row = list(v4)
+        row[header.index("Encounter ID")] = key
+        row[header.index("Date of Service")] = dos
+        row[header.index("Dx 1")] = dx1
+        row[header.index("Diagnosis Text")] = "HTN"
+        ws.append(row)
+    wb.save(clinic)
+    return clinic
+
+
 def test_suggest_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
+    clinic = _with_uncodable_rows(clinic)
     expected = tmp_path / "cli.xlsx"
     cli("suggest-missing", str(clinic), "--out", str(expected))
     book = FakeBook.open(clinic)
-    assert macros.suggest_missing_codes(book=book) is not None
+    outcome = macros.suggest_missing_codes(book=book)
+    assert outcome is not None
     rows = fake_sheet(book, "Suggestions")
     assert rows == file_sheet(expected, "Suggestions")
     header = rows[0]
     code = header.index("Code")
-    by_phrase = {(r[header.index("Phrase")], r[header.index("Rank")]): r[code] for r in rows[1:]}
-    assert by_phrase[("flu shot", 1.0)] == "Z23"
-    assert by_phrase[("HTN", 1.0)] == "I10"
-    # text that looks like a formula stays text (the fake turns "=..." into a Formula)
-    texts = {r[header.index("Diagnosis Text")] for r in rows[1:]}
-    assert "flu shot; HTN" in texts
+    by_phrase = {(r[0], r[header.index("Phrase")], r[header.index("Rank")]): r for r in rows[1:]}
+    filled = header.index("Filled")
+    assert by_phrase[("V4", "flu shot", 1.0)][code] == "Z23"
+    assert by_phrase[("V4", "flu shot", 1.0)][filled] == "filled Dx 1 (T6)"
+    assert by_phrase[("V4", "HTN", 1.0)][code] == "I10"
+    assert by_phrase[("V4", "HTN", 1.0)][filled] == "filled Dx 2 (U6)"
+    assert len(by_phrase[("V4", "HTN", 2.0)]) == filled  # no Filled: an alternative
+    assert 0 < by_phrase[("V4", "HTN", 2.0)][header.index("Score")] < 1
+    # text that looks like a formula stays text (the fake turns "=..." into a Formula); its
+    # best match is too weak to fill
+    v5 = [r for r in rows[1:] if r[0] == "V5"]
+    assert v5[0][header.index("Diagnosis Text")] == "=cmd|' /C calc'!A0"
+    assert v5[0][filled].startswith("not filled: best score")
+    (v6,) = [r for r in rows[1:] if r[0] == "V6"]
+    assert v6[code] == "" and "no ICD-10-CM vintage covers the date of service 2019-03-05" in v6[
+        filled]  # fmt: skip
+    v7 = by_phrase[("V7", "HTN", 1.0)]
+    assert v7[filled] == "not filled: the encounter already has Dx codes (E11.9); add by hand"
+    # the Encounters sheet: the same two cells filled and marked by the button and the CLI
+    encounters = fake_sheet(book, "Encounters")
+    assert encounters == file_sheet(expected, "Encounters")
+    dx1, dx2 = encounters[0].index("Dx 1"), encounters[0].index("Dx 2")
+    assert [(r[0], r[dx1], r[dx2]) for r in encounters[5:]] == [
+        ("V4", "Z23", "I10"), ("V5", "", ""), ("V6", "", ""), ("V7", "E11.9", "")]  # fmt: skip
+    assert encounters[1:5] == file_sheet(clinic, "Encounters")[1:5]
+    assert set(book.sheets["Encounters"].colors) == {(6, 20), (6, 21)}
+    assert filled_cells(expected, "Encounters") == {(6, 20), (6, 21)}
+    assert book.app.alerts == [f"Suggest codes: {outcome.summary}"]
+    assert "2 Dx cells filled" in outcome.summary
+    # a second run finds V4 coded: nothing more is filled, nothing is overwritten
+    again = tmp_path / "again.xlsx"
+    cli("suggest-missing", str(expected), "--out", str(again))
+    assert file_sheet(again, "Encounters") == encounters
+    assert not any(str(r[filled:]).startswith("['filled") for r in file_sheet(again, "Suggestions"))
+
+
+def test_a_value_found_in_the_cell_is_never_overwritten(clinic: Path, tmp_path: Path) -> None:
+    typed = CellValue("Encounters", 2, "Dx 1", "Z00.00")  # T2 holds E11.9
+    empty = CellValue("Encounters", 6, "Dx 1", "Z23")
+
+    def operation(path: Path) -> operations.Outcome:
+        marks = [CellMark(sheet=v.sheet, row=v.row, column=v.column, severity="info")
+                 for v in (typed, empty)]  # fmt: skip
+        letters = {"Encounters": {"Dx 1": "T"}}
+        return operations.Outcome([], "done", marks, letters, values=[typed, empty])
+
+    outcome, written = operations.run_on_file(operation, clinic, out=tmp_path / "op.xlsx")
+    book = FakeBook.open(clinic)
+    assert macros.run_button("Test", operation, macros.ExcelBook(book)) is not None
+    for sheet, fills in (
+        (file_sheet(written, "Encounters"), filled_cells(written, "Encounters")),
+        (fake_sheet(book, "Encounters"), set(book.sheets["Encounters"].colors)),
+    ):
+        assert sheet[1][19] == "E11.9" and sheet[5][19] == "Z23"
+        assert fills == {(6, 20)}
+    assert outcome.skipped == [(typed, "Encounters!T2 already holds a value")]
+    assert outcome.summary == "done; 1 not written: Encounters!T2 already holds a value"
+    assert book.app.alerts == [f"Test: {outcome.summary}"]
 
 
 def test_claims_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
@@ -271,3 +345,17 @@ def test_an_unexpected_failure_is_a_message_and_a_log_line_without_values(
     ]
     assert "Suggest codes failed: KeyError at" in caplog.text and "Garcia" not in caplog.text
     assert "Suggestions" not in [s.name for s in book.sheets]  # nothing half-written
+
+
+def test_suggest_missing_json_lists_the_filled_cells(clinic: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["suggest-missing", str(clinic), "--out", str(tmp_path / "o.xlsx"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["filled"] == [
+        {"sheet": "Encounters", "row": 6, "column": "Dx 1", "code": "Z23"},
+        {"sheet": "Encounters", "row": 6, "column": "Dx 2", "code": "I10"},
+    ]
+    assert data["not_written"] == []
+    assert data["suggestions"][0]["Filled"] == "filled Dx 1 (T6)"
