@@ -65,7 +65,8 @@ def check_encounters(book: Any = None) -> Outcome | None:
 
 
 def suggest_missing_codes(book: Any = None) -> Outcome | None:
-    """Button "Suggest codes": a Suggestions sheet for encounters with text but no Dx."""
+    """Button "Suggest codes": empty Dx cells filled from the Diagnosis Text (marked), and a
+    Suggestions sheet with the alternatives and why a cell was not filled."""
     return run_button("Suggest codes", operations.suggest_missing_codes, _book(book))
 
 
