@@ -83,7 +83,8 @@ def suggest_missing_codes(path: Path, *, top: int = 3) -> Outcome:
     lists the ``top`` codes of each phrase for the date of service and what was done with
     the first: written into the next empty Dx cell of the encounter's first row (marked with
     the info fill), or "not filled: why". Only encounters with no Dx code at all are filled;
-    a cell holding anything is never overwritten.
+    one with fewer Dx codes than phrases is listed, not filled (a person coded it in part);
+    one with as many is left out. A cell holding anything is never overwritten.
     """
     book = read_book(path)
     letters = column_letters(path, book)
@@ -96,8 +97,9 @@ def suggest_missing_codes(path: Path, *, top: int = 3) -> Outcome:
     wanting = 0
     for enc in book.encounters:
         text = enc.diagnosis_text.strip()
-        if not text:
-            continue
+        phrases = [p.strip() for p in text.split(";") if p.strip()]
+        if len(phrases) <= len(enc.diagnoses):
+            continue  # coded (as far as the text goes): nothing to suggest
         row = enc.rows[0] if enc.rows else None
         free: list[str] = []
         wanting += not enc.diagnoses
@@ -112,9 +114,7 @@ def suggest_missing_codes(path: Path, *, top: int = 3) -> Outcome:
             taken = letters[sheet]
             free = [h for h in dx_headers if _blank(grid, row, taken.get(h))]
         used: dict[str, str] = {}
-        for phrase in (p.strip() for p in text.split(";")):
-            if not phrase:
-                continue
+        for phrase in phrases:
             try:
                 found = suggest(phrase, top=top, on=enc.date_of_service)
             except CodeSetNotLoaded as exc:

@@ -132,7 +132,8 @@ def test_operation_on_a_file_is_the_cli_byte_for_byte(clinic: Path, tmp_path: Pa
 
 
 def _with_uncodable_rows(clinic: Path) -> Path:
-    """The clinic plus an encounter whose DOS no loaded vintage covers, and one coded in part."""
+    """The clinic plus an encounter whose DOS no loaded vintage covers, and one coded in part
+    (one Dx for two phrases)."""
     wb = openpyxl.load_workbook(clinic)
     ws = wb["Encounters"]
     header = [c.value for c in ws[1]]
@@ -142,7 +143,7 @@ def _with_uncodable_rows(clinic: Path) -> Path:
         row[header.index("Encounter ID")] = key
         row[header.index("Date of Service")] = dos
         row[header.index("Dx 1")] = dx1
-        row[header.index("Diagnosis Text")] = "HTN"
+        row[header.index("Diagnosis Text")] = "DM2; HTN" if dx1 else "HTN"
         ws.append(row)
     wb.save(clinic)
     return clinic
@@ -193,6 +194,8 @@ def test_suggest_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     cli("suggest-missing", str(expected), "--out", str(again))
     assert file_sheet(again, "Encounters") == encounters
     assert not any(str(r[filled:]).startswith("['filled") for r in file_sheet(again, "Suggestions"))
+    # V4 now has a code for each phrase: left out; V7 (one code, two phrases) still listed
+    assert {r[0] for r in file_sheet(again, "Suggestions")[1:]} == {"V5", "V6", "V7"}
 
 
 def test_a_value_found_in_the_cell_is_never_overwritten(clinic: Path, tmp_path: Path) -> None:
