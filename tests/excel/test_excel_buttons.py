@@ -362,3 +362,14 @@ def test_suggest_missing_json_lists_the_filled_cells(clinic: Path, tmp_path: Pat
     ]
     assert data["not_written"] == []
     assert data["suggestions"][0]["Filled"] == "filled Dx 1 (T6)"
+
+
+def test_button_writes_values_as_text(clinic: Path) -> None:
+    values = [CellValue("Encounters", 6, "Dx 1", "=1+1"), CellValue("Encounters", 6, 21, "0123")]
+    outcome = operations.Outcome([], "done", [], {"Encounters": {"Dx 1": "T"}}, values=values)
+    book = FakeBook.open(clinic)
+    macros.ExcelBook(book).write(outcome)
+    sheet = book.sheets["Encounters"]
+    assert sheet.cells[(6, 20)] == "=1+1" and not isinstance(sheet.cells[(6, 20)], Formula)
+    assert sheet.cells[(6, 21)] == "0123"  # the cell was made Text first: the zero stays
+    assert outcome.skipped == []

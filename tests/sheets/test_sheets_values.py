@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.table import Table
 
 from addin.sheets import CellValue, read_book, write_book
 from addin.sheets.cellvalues import fill_part, holds_value
@@ -147,3 +148,52 @@ def test_libreoffice_reads_the_filled_cells(libreoffice: Any, tmp_path: Path) ->
         assert rows[3][11] == FORMULA, out.name  # L4: text, not a formula
         assert rows[2][17] == ODD, out.name  # R3: escapes undone, spaces kept
         assert rows[6][10] == "R05.9", out.name  # K7: the new row
+
+
+def _clinic_with_table(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(
+        [
+            "Encounter ID",
+            "Patient Last Name",
+            "Patient First Name",
+            "Payer",
+            "Date of Service",
+            "Dx 1",
+            "Dx 2",
+            "Diagnosis Text",
+            "Procedure Code",
+            "Charge",
+        ]
+    )
+    ws.append(["A1", "Doe", "Jane", "Aetna", "2026-03-04", None, None, "HTN; UTI", "99213", 90])
+    ws.append(["A2", "Roe", "Rick", "Aetna", "2026-03-05", "E11.9", None, "DM2", "99213", 90])
+    ws.append(["A3", "Poe", "Ann", "Aetna", "2026-03-06", None, None, "earwax", "69210", 60])
+    ws.add_table(Table(displayName="Visits", ref="A1:J4"))
+    wb.save(path)
+    return path
+
+
+@pytest.mark.libreoffice
+def test_suggested_codes_open_in_libreoffice(libreoffice: Any, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from addin.cli import app
+
+    src = _clinic_with_table(tmp_path / "visits.xlsx")
+    out = tmp_path / "in" / "visits.xlsx"
+    result = CliRunner().invoke(app, ["suggest-missing", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    before, after = _parts(src), _parts(out)
+    assert after["xl/tables/table1.xml"] == before["xl/tables/table1.xml"]
+    libreoffice.csv_all_sheets([out], tmp_path / "csv")
+    with open(tmp_path / "csv" / "visits-Encounters.csv", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[5:7] for r in rows[1:]] == [["I10", "N39.0"], ["E11.9", ""], ["H61.20", ""]]
+    # only the filled cells got the info fill; the typed E11.9 did not
+    ws = openpyxl.load_workbook(out)["Encounters"]
+    fills = {c.coordinate for row in ws.iter_rows() for c in row if c.fill.fill_type == "solid"}
+    assert fills == {"F2", "G2", "F4"}
