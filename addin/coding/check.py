@@ -94,7 +94,7 @@ def check(
         modifiers.check(enc)
         payer_rules.check(enc)
     procedures.finish()
-    findings = list(book.findings) + ctx.findings
+    findings = _without_superseded(book.findings, ctx.findings)
     # By sheet and row, the way a biller works down the sheet; findings about a whole sheet
     # (no row: Settings values, code sets not imported) after that sheet's rows.
     findings.sort(
@@ -105,6 +105,19 @@ def check(
         )
     )
     return findings
+
+
+# A reading finding that a rule restates for the same cell, with the fix, is left out so the
+# biller reads one line per problem.
+SUPERSEDED_BY: dict[str, str] = {"READ-ZIP-LEADING-ZERO": "ZIP-LEADING-ZERO"}
+
+
+def _without_superseded(read: Iterable[Finding], checked: list[Finding]) -> list[Finding]:
+    restated = {(f.rule, f.sheet, f.row, f.column) for f in checked}
+    kept = [
+        f for f in read if (SUPERSEDED_BY.get(f.rule), f.sheet, f.row, f.column) not in restated
+    ]
+    return kept + checked
 
 
 def summary(book: Book, findings: Iterable[Finding]) -> dict[str, int]:

@@ -161,3 +161,17 @@ def test_findings_sheet_renders_in_libreoffice(tmp_path: Path) -> None:
     )
     if text:
         assert "ICD-BILLABLE" in text
+
+
+def test_a_zip_that_lost_its_zero_is_one_finding_not_two(tmp_path: Path) -> None:
+    path = build(tmp_path / "clinic.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Encounters"]
+    zip_cell = ws.cell(row=2, column=ENCOUNTER_HEADERS.index("ZIP") + 1)
+    zip_cell.value = 2134  # typed as a number: Excel shows 2134 for 02134
+    zip_cell.number_format = "General"
+    wb.save(path)
+    on_cell = [
+        f.rule for f in addin.check(path) if (f.sheet, f.row, f.column) == ("Encounters", 2, "ZIP")
+    ]
+    assert on_cell == ["ZIP-LEADING-ZERO"]
