@@ -332,8 +332,8 @@ def reconcile_command(
     """Reconcile remittances against the workbook's claims; write the result sheets."""
     from addin.models.book import ContractRow
     from addin.models.claim import Claim
-    from addin.remit import load_descriptions, load_mapping, reconcile, result_tables
-    from addin.remit.load import collector_paused, iter_remittance_file, load_claims_json
+    from addin.remit import load_descriptions, load_mapping, result_tables
+    from addin.remit.load import collector_paused, load_claims_json, reconcile_files
 
     if out is not None and in_place:
         raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
@@ -353,9 +353,8 @@ def reconcile_command(
         claims = build_claims(
             workbook.encounters, workbook.settings, workbook.payers, workbook.fees
         ).claims
-    rems = (r for path in remits for r in iter_remittance_file(path, column_map))
     with collector_paused():
-        result = reconcile(claims, rems, contracts, locality)
+        result = reconcile_files(claims, remits, contracts, locality, column_map)
     written = None
     if not is_json or out is not None:
         from addin.sheets.writer import write_tables

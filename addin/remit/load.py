@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from addin.errors import InputError
+from addin.models.book import ContractRow
 from addin.models.claim import Claim
 from addin.models.remittance import Remittance
 from addin.remit.payer_sheet import read_payer_sheet
+from addin.remit.reconcile import Reconciliation, reconcile
 from addin.x12.x835 import read_remittances
+from addin.x12.x835_lean import LeanUnsupported, read_remittances_lean
 
 SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 
@@ -74,3 +77,34 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def reconcile_files(
+    claims: Sequence[Claim],
+    paths: Sequence[Path],
+    contracts: Sequence[ContractRow] | None = None,
+    pfs_locality: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> Reconciliation:
+    """Reconcile ``claims`` against remittance files, as :func:`reconcile` does.
+
+    835 files go through the lean reader (several times faster, same results: a differential
+    test holds it to the model reader); when any file is outside its plain shape, or a payer
+    export is among them, everything is read with the model reader instead.
+    """
+    if all(p.suffix.lower() not in SHEET_SUFFIXES and p.is_file() for p in paths):
+        try:
+            return reconcile(
+                claims,
+                (r for p in paths for r in read_remittances_lean(p)),
+                contracts,
+                pfs_locality,
+            )
+        except LeanUnsupported:
+            pass
+    return reconcile(
+        claims,
+        (r for p in paths for r in iter_remittance_file(p, mapping)),
+        contracts,
+        pfs_locality,
+    )
