@@ -1,7 +1,8 @@
-"""Shared fixtures: an isolated user data directory and the ../shared corpus."""
+"""Shared fixtures: no network, an isolated user data directory, the ../shared corpus."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,23 @@ from addin.codesets._common import reload_all
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+
+class NetworkAccess(AssertionError):
+    """Raised when code under test tries to open a network connection."""
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patient data never leaves the machine: any connection attempt in a test fails it."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise NetworkAccess(f"a test tried to reach the network: {args[1:] or kwargs}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 @pytest.fixture(autouse=True)
