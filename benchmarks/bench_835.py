@@ -1,6 +1,6 @@
 """Benchmark the 835 reader and reconcile on a generated ~20 MB ERA; fuzz in large batches.
 
-    .venv/bin/python benchmarks/bench_835.py                 # 40,000 claims, ~20 MB
+    .venv/bin/python benchmarks/bench_835.py                 # 40,000 claims, ~20 MB (lean + models)
     .venv/bin/python benchmarks/bench_835.py --claims 4000   # quick
     .venv/bin/python benchmarks/bench_835.py --fuzz 100000   # mutated corpus files
     .venv/bin/python benchmarks/bench_835.py --claims 4000 --pyx12 4000   # and pyx12
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from addin.errors import ClaimbookError  # noqa: E402
 from addin.models import Claim  # noqa: E402
 from addin.remit import reconcile  # noqa: E402
-from addin.remit.load import collector_paused  # noqa: E402
+from addin.remit.load import collector_paused, reconcile_files  # noqa: E402
 from addin.x12.x835 import read_remittances  # noqa: E402
 from addin.x12.x835_models import check_balance  # noqa: E402
 
@@ -129,10 +129,35 @@ def bench(claims: int, per_st: int) -> None:
         billed = generate(path, claims, per_st)
         mb = path.stat().st_size / 1e6
         print(f"file: {mb:.1f} MB, {claims} claims, {per_st} claims per transaction set")
+        claim_models = [
+            Claim.model_construct(
+                claim_id=cid,
+                encounter_id=cid,
+                payer="BENCH PAYER",
+                payer_id="99999",
+                total_charge=sum((c for _, c in items), Decimal("0.00")),
+                lines=[_line(i, code, charge, dos) for i, (code, charge) in enumerate(items, 1)],
+            )
+            for cid, dos, items in billed
+        ]
+        # The lean path first, so the process's peak RSS after it is its own peak.
+        rss0 = rss_mb()
+        start = time.perf_counter()
+        with collector_paused():
+            lean = reconcile_files(claim_models, [path])
+        lean_s = time.perf_counter() - start
+        lean_rss = rss_mb()
+        lean_json = lean.to_json()
+        del lean
         base, elements = baseline(path)
         print(
             f"baseline str.split into segments/elements: {base:.2f} s = {mb / base:.1f} MB/s "
             f"({elements} elements)"
+        )
+        print(
+            f"LEAN read + reconcile (reconcile_files, collector paused, as the CLI runs): "
+            f"{lean_s:.2f} s = {mb / lean_s:.1f} MB/s; ratio to baseline {lean_s / base:.1f}x; "
+            f"peak RSS {lean_rss:.0f} MB (before: {rss0:.0f} MB)"
         )
         rss0 = rss_mb()
         start = time.perf_counter()
@@ -165,17 +190,6 @@ def bench(claims: int, per_st: int) -> None:
             f"streaming read, traced peak Python memory: {traced_peak:.0f} MB for a {mb:.0f} MB "
             f"file ({per_st} claims per transaction set)"
         )
-        claim_models = [
-            Claim.model_construct(
-                claim_id=cid,
-                encounter_id=cid,
-                payer="BENCH PAYER",
-                payer_id="99999",
-                total_charge=sum((c for _, c in items), Decimal("0.00")),
-                lines=[_line(i, code, charge, dos) for i, (code, charge) in enumerate(items, 1)],
-            )
-            for cid, dos, items in billed
-        ]
         start = time.perf_counter()
         rec = reconcile(claim_models, read_remittances(path))
         total_s = time.perf_counter() - start
@@ -195,6 +209,8 @@ def bench(claims: int, per_st: int) -> None:
             f"{total_s / base:.1f}x; statuses {statuses}; "
             f"difference {totals['difference']}; peak RSS {rss_mb():.0f} MB"
         )
+        same = rec.to_json() == lean_json
+        print(f"lean path JSON equals the model path's: {same}")
 
 
 def _line(n: int, code: str, charge: Decimal, dos: date) -> object:
