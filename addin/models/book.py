@@ -94,6 +94,9 @@ class Book(BaseModel):
     path: Path | None = None
     encounters: list[Encounter] = Field(default_factory=list)
     settings: dict[str, str] = Field(default_factory=dict)
+    settings_rows: dict[str, int] = Field(
+        default_factory=dict, description="Settings key -> the Excel row that holds it"
+    )
     payers: list[PayerRow] = Field(default_factory=list)
     fees: list[FeeRow] = Field(default_factory=list)
     contracts: list[ContractRow] = Field(default_factory=list)

@@ -142,6 +142,7 @@ def _read_settings(source: Source, book: Book) -> None:
         else:
             text = r.text(value)
         book.settings[key] = text
+        book.settings_rows[key] = row
     book.headers[sheet] = headers
     book.findings.extend(r.findings)
 

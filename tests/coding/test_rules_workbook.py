@@ -175,3 +175,15 @@ def test_a_zip_that_lost_its_zero_is_one_finding_not_two(tmp_path: Path) -> None
         f.rule for f in addin.check(path) if (f.sheet, f.row, f.column) == ("Encounters", 2, "ZIP")
     ]
     assert on_cell == ["ZIP-LEADING-ZERO"]
+
+
+def test_settings_findings_point_at_the_row_of_their_key(tmp_path: Path) -> None:
+    path = build(tmp_path / "clinic.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Settings"]
+    tax_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Tax ID")
+    ws.cell(tax_row, 2).value = "12-34567"
+    wb.save(path)
+    tax = [f for f in addin.check(path) if f.rule == "TAXID-FORMAT"]
+    assert [(f.sheet, f.row, f.column) for f in tax] == [("Settings", tax_row, "Tax ID")]
+    assert tax[0].message.startswith(f"Settings row {tax_row} (Tax ID): ")

@@ -96,8 +96,11 @@ def check_settings(ctx: Context) -> None:
     def get(key: str) -> str:
         return settings.get(key.casefold(), "")
 
+    rows = {" ".join(k.split()).casefold(): r for k, r in ctx.book.settings_rows.items()}
+
     def add(rule_id: str, key: str, value: str, problem: str, fix: str) -> None:
-        ctx.add(rule_id, None, key, value, problem, fix, sheet=SETTINGS)
+        # the row of the key when the sheet has it, so the finding points at the cell
+        ctx.add(rule_id, rows.get(key.casefold()), key, value, problem, fix, sheet=SETTINGS)
 
     if not settings:  # one finding for a missing sheet, not one per key
         ctx.add(
