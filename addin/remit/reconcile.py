@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from addin.models.book import ContractRow
 from addin.models.claim import Claim
-from addin.models.remittance import ZERO, ClaimPayment, Remittance
+from addin.models.remittance import ZERO, Adjustment, ClaimPayment, Remittance
 from addin.remit.results import (
     STATUSES,
     AdjustmentTotal,
@@ -106,6 +106,8 @@ def _expected(
     else, when a PFS locality is given and the PFS RVU/GPCI files are imported, from the
     Medicare fee schedule for the date of service.
     """
+    if not contracts and not locality:
+        return None  # nothing to price with: skip the per-claim work below
     payer_keys = {_key(claim.payer), _key(claim.payer_id)} - {""}
     table: dict[tuple[str, str], Decimal] = {}
     for row in contracts:
@@ -159,33 +161,44 @@ class _Acc:
     remark_codes: list[str] = field(default_factory=list)
     last_payment: date | None = None
 
-    def add(self, payment: ClaimPayment, rem: Remittance) -> None:
-        key = _key(rem.payer_id or rem.payer_name)
-        part = self.by_payer.setdefault(key, _PayerTotals())
-        part.billed += payment.billed
-        self.paid += payment.paid
-        self.interest += payment.interest or ZERO
-        for adj in payment.all_adjustments:
+    def _adjust(self, part: _PayerTotals, adjustments: Sequence[Adjustment]) -> None:
+        totals = self.totals
+        for adj in adjustments:
             k = (adj.group, adj.reason)
-            self.totals[k] = self.totals.get(k, ZERO) + adj.amount
+            totals[k] = totals.get(k, ZERO) + adj.amount
             if adj.group == "CO":
                 part.contractual += adj.amount
             elif adj.group == "PR":
                 part.patient += adj.amount
             else:
                 self.other += adj.amount
+
+    def add(self, payment: ClaimPayment, rem: Remittance, key: str, day: date | None) -> None:
+        """Fold one payment in; ``key`` is the payer's match key, ``day`` the payment date."""
+        part = self.by_payer.get(key)
+        if part is None:
+            part = self.by_payer[key] = _PayerTotals()
+        part.billed += payment.billed
+        self.paid += payment.paid
+        self.interest += payment.interest or ZERO
+        # Claim-level then line-level adjustments (ClaimPayment.all_adjustments' order),
+        # in one pass over the lines instead of building that list.
+        self._adjust(part, payment.adjustments)
+        codes = list(payment.remark_codes)
         for service in payment.services:
+            if service.adjustments:
+                self._adjust(part, service.adjustments)
             if service.allowed is not None:
                 part.has_line_allowed = True
                 part.line_allowed += service.allowed
+            if service.remark_codes:
+                codes.extend(service.remark_codes)
         number = payment.payer_claim_number
         if number and number not in self.payer_claim_numbers:
             self.payer_claim_numbers.append(number)
-        codes = [*payment.remark_codes, *(r for s in payment.services for r in s.remark_codes)]
         for code in codes:
             if code not in self.remark_codes:
                 self.remark_codes.append(code)
-        day = rem.payment_date or rem.production_date
         if day and (self.last_payment is None or day > self.last_payment):
             self.last_payment = day
         self.payer_keys.append(key)
@@ -366,6 +379,8 @@ def reconcile(
         )
         out.provider_adjustments.extend(rem.provider_adjustments)
         out.remittance_rows.extend(remittance_rows(rem))
+        key = _key(rem.payer_id or rem.payer_name)
+        day = rem.payment_date or rem.production_date
         for payment in rem.claims:
             claim = matcher.find(payment)
             if claim is None:
@@ -388,7 +403,7 @@ def reconcile(
             acc = accs.get(id(claim))
             if acc is None:
                 acc = accs[id(claim)] = _Acc()
-            acc.add(payment, rem)
+            acc.add(payment, rem, key, day)
     for claim in claim_list:
         out.claims.append(_summarise(claim, accs.get(id(claim)), contracts or [], pfs_locality))
     for u in out.unmatched:

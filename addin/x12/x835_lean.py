@@ -104,8 +104,25 @@ class LeanClaim:
         self.remark_codes: list[str] = []
 
 
+_AMOUNTS: dict[str, Decimal | None] = {}
+
+
 def _amount(text: str) -> Decimal | None:
-    """As ``_Parser.amount`` without its warnings: two-place Decimal, None when empty."""
+    """As ``_Parser.amount`` without its warnings: two-place Decimal, None when empty.
+
+    Remittances repeat a few hundred amounts; each is parsed once and the (immutable)
+    Decimal shared, which also keeps the result rows small."""
+    try:
+        return _AMOUNTS[text]
+    except KeyError:
+        pass
+    value = _parse_amount(text)
+    if len(_AMOUNTS) < 100_000:  # bounded: a damaged file must not grow it without end
+        _AMOUNTS[text] = value
+    return value
+
+
+def _parse_amount(text: str) -> Decimal | None:
     if not text:
         return None
     if len(text) < 16 and text.find(".") == len(text) - 3:
@@ -144,8 +161,10 @@ def _date(text: str) -> date | None:
     return value
 
 
-def _raw_segments(source: X12Input) -> Iterator[tuple[list[str], Delimiters]]:
-    """Element lists (``e[0]`` is the id) of a file that opens with an ISA."""
+def _open(source: X12Input) -> tuple[Delimiters, Iterator[list[list[str]]]]:
+    """The file's delimiters, and its segments as element lists (``e[0]`` is the id), in
+    batches of one decoded chunk: a list comprehension per chunk, not a generator step per
+    segment. A later ISA with other separators shows as an id starting ``ISA``."""
     chunks = _decode_chunks(source)
     buf = ""
     for chunk in chunks:
@@ -159,27 +178,31 @@ def _raw_segments(source: X12Input) -> Iterator[tuple[list[str], Delimiters]]:
         delims = Delimiters.from_isa(buf[:4096])
     except X12Error:
         raise LeanUnsupported("damaged ISA") from None
-    term, el = delims.segment, delims.element
-    eof = False
-    while True:
-        parts = buf.split(term)
-        buf = parts.pop()
-        for part in parts:
-            text = part.strip(_STRIP)
-            if text:
-                if text[3:4] != el and text.startswith("ISA"):
-                    raise LeanUnsupported("separators change")
-                yield text.split(el), delims
-        if eof:
-            if buf.strip(_STRIP):
-                raise LeanUnsupported("last segment has no terminator")
-            return
-        if len(buf) > MAX_SEGMENT:
-            raise LeanUnsupported("segment too long")
-        try:
-            buf += next(chunks)
-        except StopIteration:
-            eof = True
+
+    def batches(buf: str) -> Iterator[list[list[str]]]:
+        term, el, strip = delims.segment, delims.element, _STRIP
+        eof = False
+        while True:
+            parts = buf.split(term)
+            buf = parts.pop()
+            yield [text.split(el) for text in [p.strip(strip) for p in parts] if text]
+            if eof:
+                if buf.strip(strip):
+                    raise LeanUnsupported("last segment has no terminator")
+                return
+            if len(buf) > MAX_SEGMENT:
+                raise LeanUnsupported("segment too long")
+            try:
+                buf += next(chunks)
+            except StopIteration:
+                eof = True
+
+    return delims, batches(buf)
+
+
+def _other_isa(e: list[str]) -> bool:
+    """An ISA whose separators differ from the first: the model reader re-reads from it."""
+    return e[0].startswith("ISA") and (e[0] != "ISA" or len(e) == 1)
 
 
 def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transaction835]:
@@ -194,144 +217,156 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
     claims: list[LeanClaim] = []
     plbs: list[ProviderAdjustment] = []
     amount, when, pad = _amount, _date, _PAD
-    for e, delims in _raw_segments(source):
-        sid = e[0]
-        if txn is None:
-            if sid == "ST":
-                if e[1:2] != ["835"]:
-                    raise LeanUnsupported("not an 835 transaction set")
-                claims, plbs = [], []
-                txn = _new_txn(
-                    source=label, control_number=e[2] if len(e) > 2 else "",
-                    claims=claims, provider_adjustments=plbs, warnings=[],
-                )  # fmt: skip
-                claim = service = None
-                header, entity = False, ""
-            continue
-        if sid == "CAS":
-            target = service if service is not None else claim
-            if target is None:
+    delims, batches = _open(source)
+    component = delims.component
+    for batch in batches:
+        for e in batch:
+            sid = e[0]
+            if txn is None:
+                if _other_isa(e):
+                    raise LeanUnsupported("separators change")
+                if sid == "ST":
+                    if e[1:2] != ["835"]:
+                        raise LeanUnsupported("not an 835 transaction set")
+                    claims, plbs = [], []
+                    txn = _new_txn(
+                        source=label, control_number=e[2] if len(e) > 2 else "",
+                        claims=claims, provider_adjustments=plbs, warnings=[],
+                    )  # fmt: skip
+                    claim = service = None
+                    header, entity = False, ""
                 continue
-            count = len(e) - 1
-            e.extend(pad)
-            group = e[1] if e[1] in CAS_GROUPS else "OA"
-            adjustments = target.adjustments
-            for n in range(2, min(count, 19) + 1, 3):
-                reason = e[n]
-                value = amount(e[n + 1])
-                if not reason and value is None:
+            if sid == "CAS":
+                target = service if service is not None else claim
+                if target is None:
                     continue
-                adjustments.append(LeanAdjustment(group, reason, value or ZERO))
-        elif sid == "SVC":
-            if claim is None:
-                service = None
-                continue
-            e.extend(pad)
-            parts = e[1].split(delims.component)
-            service = LeanService(
-                parts[0],
-                (parts[1] if len(parts) > 1 else "").strip().upper(),
-                [m.strip().upper() for m in parts[2:6] if m],
-                amount(e[2]) or ZERO,
-                amount(e[3]) or ZERO,
-            )
-            claim.services.append(service)
-        elif sid == "DTM":
-            e.extend(pad)
-            q = e[1]
-            if service is not None:
-                if q == "472" or q == "150":
-                    service.date_of_service = when(e[2])
-            elif claim is not None:
-                if q == "232":
-                    claim.statement_from = when(e[2])
-                elif q == "233":
-                    claim.statement_to = when(e[2])
-            elif q == "405":
-                txn.production_date = when(e[2])
-        elif sid == "CLP":
-            e.extend(pad)
-            service = None
-            claim = LeanClaim(
-                e[1], e[2], amount(e[3]) or ZERO, amount(e[4]) or ZERO, amount(e[5]), e[7] or None
-            )
-            claims.append(claim)
-        elif sid == "AMT":
-            e.extend(pad)
-            value = amount(e[2])
-            if value is None:
-                continue
-            if service is not None:
-                if e[1] == "B6":
-                    service.allowed = value
-            elif claim is not None and e[1] == "I":
-                claim.interest = value
-        elif sid == "NM1":
-            if claim is not None and e[1:2] == ["QC"]:
+                count = len(e) - 1
                 e.extend(pad)
-                claim.patient_last_name, claim.patient_first_name = e[3], e[4]
-        elif sid == "REF":
-            if service is None and claim is None and entity == "PR":
-                e.extend(pad)
-                if e[1] == "2U":
-                    txn.payer_id = e[2]
-        elif sid == "LQ":
-            if service is not None and len(e) > 2 and e[2]:
-                service.remark_codes.append(e[2])
-        elif sid == "MOA" or sid == "MIA":
-            if claim is not None:
-                e.extend(pad)
-                remarks = e[3:8] if sid == "MOA" else [e[5], e[20], e[21], e[22], e[23]]
-                claim.remark_codes.extend(r for r in remarks if r)
-        elif sid == "LX":
-            service = claim = None
-            header = True
-        elif sid == "SE":
-            found += 1
-            yield txn
-            txn = None
-        elif sid == "ST":
-            raise LeanUnsupported("ST before SE")
-        elif sid == "PLB":
-            e.extend(pad)
-            period = when(e[2]) if e[2] else None
-            for n in range(3, 15, 2):
-                if not e[n] and not e[n + 1]:
+                group = e[1] if e[1] in CAS_GROUPS else "OA"
+                adjustments = target.adjustments
+                for n in range(2, min(count, 19) + 1, 3):
+                    reason = e[n]
+                    value = amount(e[n + 1])
+                    if not reason and value is None:
+                        continue
+                    adjustments.append(LeanAdjustment(group, reason, value or ZERO))
+            elif sid == "SVC":
+                if claim is None:
+                    service = None
                     continue
-                comp = e[n].split(delims.component)
-                plbs.append(
-                    ProviderAdjustment(
-                        reason=comp[0],
-                        reference=comp[1] if len(comp) > 1 else "",
-                        amount=amount(e[n + 1]) or ZERO,
-                        provider_id=e[1],
-                        fiscal_period_end=period,
-                    )
+                e.extend(pad)
+                parts = e[1].split(component)
+                service = LeanService(
+                    parts[0],
+                    (parts[1] if len(parts) > 1 else "").strip().upper(),
+                    [m.strip().upper() for m in parts[2:6] if m],
+                    amount(e[2]) or ZERO,
+                    amount(e[3]) or ZERO,
                 )
-        elif sid == "BPR":
-            e.extend(pad)
-            paid = amount(e[2]) or ZERO
-            txn.payment_amount = -paid if e[3] == "D" else paid
-            txn.payment_method = e[4]
-            txn.payment_date = when(e[16]) if e[16] else None
-        elif sid == "TRN":
-            e.extend(pad)
-            txn.trace_number = e[2]
-        elif sid == "N1":
-            if claim is not None or header:
-                entity = ""
-                continue
-            e.extend(pad)
-            if e[1] == "PR":
-                entity = "PR"
-                txn.payer_name = e[2]
-                if e[4]:
-                    txn.payer_id = txn.payer_id or e[4]
-            elif e[1] == "PE":
-                entity = "PE"
-                txn.payee_name = e[2]
-            else:
-                entity = ""
+                claim.services.append(service)
+            elif sid == "DTM":
+                e.extend(pad)
+                q = e[1]
+                if service is not None:
+                    if q == "472" or q == "150":
+                        service.date_of_service = when(e[2])
+                elif claim is not None:
+                    if q == "232":
+                        claim.statement_from = when(e[2])
+                    elif q == "233":
+                        claim.statement_to = when(e[2])
+                elif q == "405":
+                    txn.production_date = when(e[2])
+            elif sid == "CLP":
+                e.extend(pad)
+                service = None
+                claim = LeanClaim(
+                    e[1],
+                    e[2],
+                    amount(e[3]) or ZERO,
+                    amount(e[4]) or ZERO,
+                    amount(e[5]),
+                    e[7] or None,
+                )
+                claims.append(claim)
+            elif sid == "AMT":
+                e.extend(pad)
+                value = amount(e[2])
+                if value is None:
+                    continue
+                if service is not None:
+                    if e[1] == "B6":
+                        service.allowed = value
+                elif claim is not None and e[1] == "I":
+                    claim.interest = value
+            elif sid == "NM1":
+                if claim is not None and e[1:2] == ["QC"]:
+                    e.extend(pad)
+                    claim.patient_last_name, claim.patient_first_name = e[3], e[4]
+            elif sid == "REF":
+                if service is None and claim is None and entity == "PR":
+                    e.extend(pad)
+                    if e[1] == "2U":
+                        txn.payer_id = e[2]
+            elif sid == "LQ":
+                if service is not None and len(e) > 2 and e[2]:
+                    service.remark_codes.append(e[2])
+            elif sid == "MOA" or sid == "MIA":
+                if claim is not None:
+                    e.extend(pad)
+                    remarks = e[3:8] if sid == "MOA" else [e[5], e[20], e[21], e[22], e[23]]
+                    claim.remark_codes.extend(r for r in remarks if r)
+            elif sid == "LX":
+                service = claim = None
+                header = True
+            elif sid == "SE":
+                found += 1
+                yield txn
+                txn = None
+            elif sid == "ST":
+                raise LeanUnsupported("ST before SE")
+            elif sid == "PLB":
+                e.extend(pad)
+                period = when(e[2]) if e[2] else None
+                for n in range(3, 15, 2):
+                    if not e[n] and not e[n + 1]:
+                        continue
+                    comp = e[n].split(component)
+                    plbs.append(
+                        ProviderAdjustment(
+                            reason=comp[0],
+                            reference=comp[1] if len(comp) > 1 else "",
+                            amount=amount(e[n + 1]) or ZERO,
+                            provider_id=e[1],
+                            fiscal_period_end=period,
+                        )
+                    )
+            elif sid == "BPR":
+                e.extend(pad)
+                paid = amount(e[2]) or ZERO
+                txn.payment_amount = -paid if e[3] == "D" else paid
+                txn.payment_method = e[4]
+                txn.payment_date = when(e[16]) if e[16] else None
+            elif sid == "TRN":
+                e.extend(pad)
+                txn.trace_number = e[2]
+            elif sid == "N1":
+                if claim is not None or header:
+                    entity = ""
+                    continue
+                e.extend(pad)
+                if e[1] == "PR":
+                    entity = "PR"
+                    txn.payer_name = e[2]
+                    if e[4]:
+                        txn.payer_id = txn.payer_id or e[4]
+                elif e[1] == "PE":
+                    entity = "PE"
+                    txn.payee_name = e[2]
+                else:
+                    entity = ""
+            elif _other_isa(e):
+                raise LeanUnsupported("separators change")
     if txn is not None:
         raise LeanUnsupported("no SE at the end")
     if found == 0:
