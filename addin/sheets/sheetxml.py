@@ -157,6 +157,35 @@ def _width(column: Column, header: str, rows: list[list[Any]], index: int) -> fl
     return float(min(max(longest + 2, 8), 60))
 
 
+# Excel keeps at most 65,530 hyperlinks on a worksheet; past that the cells stay plain text.
+MAX_HYPERLINKS = 65_530
+_LOCATION = re.compile(
+    r"^(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!"
+    r"(?:\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?|\$?\d+:\$?\d+)$"
+)
+
+
+def _hyperlinks(table: ResultTable, letters: list[str]) -> list[str]:
+    """In-workbook links for ``link`` columns whose value is a cell reference.
+
+    A link is a ``location`` inside the workbook (no relationship, nothing external); a
+    value that is not a reference such as ``'Encounters'!F12`` stays plain text.
+    """
+    link_columns = [i for i, c in enumerate(table.columns) if c.kind == "link"]
+    links: list[str] = []
+    for r, values in enumerate(table.rows, start=2):
+        for i in link_columns:
+            value = values[i] if i < len(values) else None
+            if isinstance(value, str) and _LOCATION.match(value):
+                if len(links) >= MAX_HYPERLINKS:
+                    return links
+                target = xml_attr(value)
+                links.append(
+                    f'<hyperlink ref="{letters[i]}{r}" location="{target}" display="{target}"/>'
+                )
+    return links
+
+
 def worksheet_xml(
     table: ResultTable, styles: SheetStyles, table_rid: str, drawing_rid: str | None = None
 ) -> str:
@@ -234,6 +263,9 @@ def worksheet_xml(
         parts.append(f'<dataValidations count="{len(validations)}">')
         parts.extend(validations)
         parts.append("</dataValidations>")
+    links = _hyperlinks(table, letters)
+    if links:
+        parts.append("<hyperlinks>" + "".join(links) + "</hyperlinks>")
     parts.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )

@@ -314,3 +314,27 @@ def test_strict_open_xml_is_refused(tmp_path: Path) -> None:
             z.writestr(name, blob)
     with pytest.raises(OutputError, match="Strict Open XML"):
         write_tables(tmp_path / "strict.xlsx", [FINDINGS])
+
+
+def test_link_cells_become_in_workbook_hyperlinks(tmp_path: Path) -> None:
+    user = _user_book(tmp_path / "clinic.xlsx")
+    table = ResultTable(
+        sheet="Findings",
+        columns=[Column(name="Cell", kind="link"), Column(name="Note")],
+        rows=[
+            ["'Encounters'!B2", "a cell"],
+            ["'Encounters'!3:3", "a whole row"],
+            ['=HYPERLINK("http://x")', "text that looks like a link formula"],
+            ["not a reference", "plain"],
+        ],
+    )
+    out = write_tables(user, [table])
+    ws = openpyxl.load_workbook(out)["Findings"]
+    assert ws["A2"].hyperlink is not None and ws["A2"].hyperlink.location == "'Encounters'!B2"
+    assert ws["A3"].hyperlink is not None and ws["A3"].hyperlink.location == "'Encounters'!3:3"
+    assert ws["A4"].hyperlink is None and ws["A4"].value == '=HYPERLINK("http://x")'
+    assert ws["A4"].data_type == "s"  # stored as text, never a formula
+    assert ws["A5"].hyperlink is None
+    with zipfile.ZipFile(out) as package:
+        rels = [n for n in package.namelist() if n.endswith(".rels")]
+        assert not any(b"hyperlink" in package.read(n) for n in rels)  # nothing external
