@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from addin.models.remittance import Remittance
+from collections.abc import Iterable
+from decimal import Decimal
+
+from addin.models.remittance import Adjustment, Remittance
 from addin.models.table import Column
 from addin.remit.notes import PLB_NOTES
 
@@ -25,6 +28,29 @@ REMITTANCE_COLUMNS = [
 ]
 
 
+_ADJ_TEXT: dict[tuple[str, str, Decimal, bool], str] = {}
+
+
+def _adj_text(adjustments: Iterable[Adjustment]) -> str:
+    """``CO-45 150.00; PR-3 10.00``; each (group, reason, amount) formatted once per process,
+    since a large remittance repeats a few hundred of them across tens of thousands of lines."""
+    parts = []
+    for a in adjustments:
+        # The sign is part of the key: -0.00 equals 0.00 but is written differently.
+        key = (a.group, a.reason, a.amount, a.amount.is_signed())
+        try:
+            text = _ADJ_TEXT.get(key)
+        except TypeError:  # a signalling NaN cannot be hashed; format it as before
+            parts.append(f"{a.group}-{a.reason} {a.amount:.2f}")
+            continue
+        if text is None:
+            text = f"{a.group}-{a.reason} {a.amount:.2f}"
+            if len(_ADJ_TEXT) < 100_000:
+                _ADJ_TEXT[key] = text
+        parts.append(text)
+    return "; ".join(parts)
+
+
 def remittance_rows(rem: Remittance) -> list[list[object]]:
     """The Remittance sheet rows of one remittance; the Paid column adds up to its check."""
     rows: list[list[object]] = []
@@ -40,7 +66,7 @@ def remittance_rows(rem: Remittance) -> list[list[object]]:
             claim.status,
             patient,
         ]
-        claim_adj = "; ".join(f"{a.group}-{a.reason} {a.amount:.2f}" for a in claim.adjustments)
+        claim_adj = _adj_text(claim.adjustments)
         if not claim.services:
             rows.append(
                 [*head, claim.statement_from, "", "", claim.billed, None, claim.paid,
@@ -48,7 +74,7 @@ def remittance_rows(rem: Remittance) -> list[list[object]]:
             )  # fmt: skip
             continue
         for service in claim.services:
-            adj = "; ".join(f"{a.group}-{a.reason} {a.amount:.2f}" for a in service.adjustments)
+            adj = _adj_text(service.adjustments)
             rows.append(
                 [*head, service.date_of_service or claim.statement_from,
                  service.procedure_code, " ".join(service.modifiers), service.billed,
