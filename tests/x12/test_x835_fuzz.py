@@ -6,12 +6,15 @@ batches (100,000 and 1,000,000 mutated files).
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from addin.errors import ClaimbookError
+from addin.models import Claim, ClaimLine, Remittance
 from addin.remit import reconcile
 from addin.remit.tables import result_tables
 from addin.x12.segments import iter_transactions, read_segments
@@ -72,9 +75,33 @@ def run_all(data: bytes) -> None:
     rec.to_json()
     result_tables(rec)
     if lean is not None:
-        # Differential: on a damaged file too, the lean reader reconciles as the models do.
+        # Differential: on a damaged file too, the lean reader reconciles as the models do,
+        # both with no claims (all unmatched) and with a claim for each CLP01 (all folded).
         assert lean.to_json() == rec.to_json()
         assert lean.remittance_rows == rec.remittance_rows
+        claims = claims_for(rems)
+        matched = reconcile(claims, rems).to_json()
+        assert reconcile(claims, read_remittances_lean(data, "fuzz.835")).to_json() == matched
+
+
+def claims_for(rems: list[Remittance]) -> list[Claim]:
+    """A claim for each distinct CLP01, dated by its first service, so every payment matches."""
+    claims: dict[str, Claim] = {}
+    for rem in rems:
+        for p in rem.claims:
+            if not p.patient_control_number or p.patient_control_number in claims:
+                continue
+            day = next((s.date_of_service for s in p.services if s.date_of_service), None)
+            line = ClaimLine.model_construct(
+                line_number=1, procedure_code="99213", modifiers=[], units=Decimal(1),
+                charge=p.billed, dx_pointers=[1], date_of_service=day or date(2024, 1, 1),
+            )  # fmt: skip
+            claims[p.patient_control_number] = Claim.model_construct(
+                claim_id=p.patient_control_number, encounter_id=p.patient_control_number,
+                payer=rem.payer_name, payer_id=rem.payer_id, place_of_service="11",
+                total_charge=p.billed, lines=[line],
+            )  # fmt: skip
+    return list(claims.values())
 
 
 def test_seeds_present() -> None:
