@@ -37,6 +37,7 @@ _new_event = model_builder(PaymentEvent)
 _new_total = model_builder(AdjustmentTotal)
 FORWARDED = frozenset({"19", "20", "21", "23"})
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})
+_LEVEL = {"19": "1", "20": "2", "21": "3"}  # processed-and-forwarded codes as their level
 __all__ = ["STATUSES", "ClaimResult", "Reconciliation", "Status", "UnmatchedClaim", "reconcile"]
 
 
@@ -233,7 +234,7 @@ def _status(acc: _Acc, result: ClaimResult) -> tuple[Status, list[str]]:
     for event, key, split in zip(acc.events, acc.payer_keys, acc.splits, strict=True):
         if reversals or event.paid <= 0:
             continue
-        level = {"19": "1", "20": "2", "21": "3"}.get(event.status, event.status)
+        level = _LEVEL.get(event.status, event.status)
         if (key, level) in seen and not split:
             reasons.append(
                 f"paid twice by {event.payer or 'the same payer'}: check {event.trace_number} "
@@ -336,7 +337,9 @@ def _summarise(
         result.reasons.append(
             f"split by the payer into {len(result.payer_claim_numbers)} claims (MA15)"
         )
-    result.status, reasons = _status(acc, result)
+    status, reasons = _status(acc, result)
+    # A plain dict write, as above: "status" is already among the fields set at construction.
+    result.__dict__["status"] = status
     result.reasons.extend(reasons)
     return result
 
