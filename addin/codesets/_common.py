@@ -185,6 +185,14 @@ def same_source(system: str, digest: str) -> VintageInfo | None:
     return None
 
 
+def unchanged_import(system: str, digest: str) -> ImportResult | None:
+    """The result of importing a file again: the vintage that already holds it, or None."""
+    info = same_source(system, digest)
+    if info is None:
+        return None
+    return ImportResult(system, info.name, info.path, True, info.manifest)
+
+
 def save_vintage(
     system: str,
     name: str,

@@ -25,9 +25,9 @@ from addin.codesets._common import (
     members,
     norm,
     parse_date,
-    same_source,
     save_vintage,
     source_info,
+    unchanged_import,
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError
@@ -211,9 +211,8 @@ def import_carc(
         member = csvs[0]
     source = source_info(path, member.name, "x12-code-list-csv", part="list")
     for system in (CARC, RARC):
-        existing = same_source(system, source["sha256"])
-        if existing is not None:
-            return ImportResult(system, existing.name, existing.path, True, existing.manifest)
+        if (again := unchanged_import(system, source["sha256"])) is not None:
+            return again
     system, lines, earliest, latest = parse(member)
     if expect is not None and system != expect:
         first = lines[0].split("\t", 1)[0]

@@ -24,9 +24,9 @@ from addin.codesets._common import (
     layout_error,
     members,
     norm,
-    same_source,
     save_vintage,
     source_info,
+    unchanged_import,
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
@@ -220,9 +220,8 @@ def import_cpt(path: Path, options: ImportOptions | None = None) -> ImportResult
         raise layout_error(str(path), None, "a CSV, TSV or XLSX file of CPT codes", path.name)
     member = next((m for m in candidates if looks_like(m)), candidates[0])
     source = source_info(path, member.name, "cpt-licensed", part="cpt")
-    existing = same_source(SYSTEM, source["sha256"])
-    if existing is not None:
-        return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
+    if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
+        return again
     lines = parse(member, options)
     if options.effective_from is not None:
         start = options.effective_from

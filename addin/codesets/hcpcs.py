@@ -25,9 +25,9 @@ from addin.codesets._common import (
     norm,
     parse_date,
     quarter_range,
-    same_source,
     save_vintage,
     source_info,
+    unchanged_import,
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
@@ -431,9 +431,8 @@ def import_hcpcs(path: Path, options: ImportOptions | None = None) -> ImportResu
         )
     member, fmt = found
     source = source_info(path, member.name, fmt, part="hcpcs")
-    existing = same_source(SYSTEM, source["sha256"])
-    if existing is not None:
-        return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
+    if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
+        return again
     procs, mods = parse_anweb(member) if fmt == "anweb-txt" else parse_xlsx(member)
     name, start, end = _period(f"{Path(member.name).name} {path.name}", options)
 

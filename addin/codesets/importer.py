@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from addin.codesets import carc, cpt, hcpcs, icd10cm, mce, mue, ncci, pfs
-from addin.codesets._common import ImportOptions, ImportResult, members
+from addin.codesets._common import ImportOptions, ImportResult, members, unchanged_import
 from addin.codesets.icd10cm_source import (
     Tabular,
     parse_order_file,
@@ -24,7 +24,7 @@ from addin.codesets.icd10cm_source import (
     vintage_counts,
     vintage_files,
 )
-from addin.codesets.store import list_vintages, sha256_file, user_root, write_vintage
+from addin.codesets.store import sha256_file, user_root, write_vintage
 from addin.errors import CodeSetImportError
 
 
@@ -104,10 +104,9 @@ def import_icd10cm(
     start = effective_from or start
     end = effective_to or end
     name = f"FY{year}"
-    for existing in list_vintages("icd10cm"):
-        same_source = existing.manifest.get("source", {}).get("sha256") == digest
-        if same_source and existing.name == name and not existing.shipped:
-            return ImportResult("icd10cm", name, existing.path, True, existing.manifest)
+    again = unchanged_import("icd10cm", digest)
+    if again is not None and again.vintage == name:
+        return again
     manifest = {
         "system": "icd10cm",
         "vintage": name,

@@ -26,9 +26,9 @@ from addin.codesets._common import (
     SetCache,
     layout_error,
     members,
-    same_source,
     save_vintage,
     source_info,
+    unchanged_import,
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
@@ -250,9 +250,8 @@ def import_mce(path: Path, options: ImportOptions | None = None) -> ImportResult
             raise layout_error(str(path), None, "the MCE definitions text file", path.name)
         member = texts[0]  # parse() names the line it gave up at
     source = source_info(path, member.name, "mce-definitions-txt", part="mce")
-    existing = same_source(SYSTEM, source["sha256"])
-    if existing is not None:
-        return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
+    if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
+        return again
     lists, ages, title, opening = parse(member)
     name, start, end = _period(f"{opening} {Path(member.name).name}", options)
 

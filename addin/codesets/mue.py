@@ -23,9 +23,9 @@ from addin.codesets._common import (
     members,
     norm,
     quarter_range,
-    same_source,
     save_vintage,
     source_info,
+    unchanged_import,
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
@@ -193,9 +193,8 @@ def import_mue(path: Path, options: ImportOptions | None = None) -> ImportResult
             raise layout_error(str(path), None, "the CMS practitioner MUE CSV", path.name)
         member = csvs[0]  # parse() names the line where the layout breaks
     source = source_info(path, member.name, "mue-practitioner-csv", part="mue")
-    existing = same_source(SYSTEM, source["sha256"])
-    if existing is not None:
-        return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
+    if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
+        return again
     lines = parse(member)
     name, start, end = _period(Path(member.name).name, options)
 

@@ -27,9 +27,9 @@ from addin.codesets._common import (
     layout_error,
     members,
     quarter_range,
-    same_source,
     save_vintage,
     source_info,
+    unchanged_import,
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
@@ -412,9 +412,8 @@ def import_ncci(path: Path, options: ImportOptions | None = None) -> ImportResul
             "hospital ones (ccioph-...)", Path(hospital[0]).name,
         )  # fmt: skip
     source = source_info(path, ", ".join(p.name for p in parts), "ncci-ptp-txt")
-    existing = same_source(SYSTEM, source["sha256"])
-    if existing is not None:
-        return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
+    if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
+        return again
     name, start, end = _period(Path(parts[0].name).name, options)
     labels = []
     for part in parts:

@@ -28,9 +28,9 @@ from addin.codesets._common import (
     layout_error,
     members,
     norm,
-    same_source,
     save_vintage,
     source_info,
+    unchanged_import,
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
@@ -376,9 +376,8 @@ def import_pfs(path: Path, options: ImportOptions | None = None) -> ImportResult
 
 def _import_rvu(path: Path, member: Member, options: ImportOptions) -> ImportResult:
     source = source_info(path, member.name, "pfs-rvu-csv", part="rvu")
-    existing = same_source(SYSTEM, source["sha256"])
-    if existing is not None:
-        return ImportResult(SYSTEM, existing.name, existing.path, True, existing.manifest)
+    if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
+        return again
     lines, title, cf = parse_rvu(member)
     name, start, end = _rvu_period(member.name, title, options)
 
@@ -392,9 +391,8 @@ def _import_rvu(path: Path, member: Member, options: ImportOptions) -> ImportRes
 
 def _import_gpci(path: Path, member: Member, options: ImportOptions) -> ImportResult:
     source = source_info(path, member.name, "pfs-gpci-csv", part="gpci")
-    existing = same_source(GPCI_SYSTEM, source["sha256"])
-    if existing is not None:
-        return ImportResult(GPCI_SYSTEM, existing.name, existing.path, True, existing.manifest)
+    if (again := unchanged_import(GPCI_SYSTEM, source["sha256"])) is not None:
+        return again
     lines, year = parse_gpci(member)
     if options.effective_from is not None:
         start = options.effective_from
