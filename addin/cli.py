@@ -330,41 +330,36 @@ def reconcile_command(
     as_json: JsonOption = False,
 ) -> None:
     """Reconcile remittances against the workbook's claims; write the result sheets."""
-    from addin.models.book import ContractRow
-    from addin.models.claim import Claim
-    from addin.remit import load_descriptions, load_mapping, result_tables
+    from addin.remit import load_descriptions, load_mapping
     from addin.remit.load import collector_paused, load_claims_json, reconcile_files
 
     if out is not None and in_place:
         raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
     on = parse_date(as_of, "--as-of")
     column_map = load_mapping(mapping) if mapping else None
-    claims: list[Claim]
-    contracts: list[ContractRow] = []
-    is_json = book.suffix.lower() == ".json"
-    if is_json:
-        claims = load_claims_json(book)
-    else:
-        from addin.claims import build_claims
-        from addin.sheets.reader import read_book
-
-        workbook = read_book(book)
-        contracts = list(workbook.contracts)
-        claims = build_claims(
-            workbook.encounters, workbook.settings, workbook.payers, workbook.fees
-        ).claims
-    with collector_paused():
-        result = reconcile_files(claims, remits, contracts, locality, column_map)
     written = None
-    if not is_json or out is not None:
-        from addin.sheets.writer import write_tables
-
-        tables = result_tables(result, on, load_descriptions(codes) if codes else None)
-        if is_json:
+    if book.suffix.lower() == ".json":
+        if out is not None or in_place:
             raise ClaimbookError(
                 f"{book}: result sheets go into a workbook; give BOOK as .xlsx to write them"
             )
-        written = write_tables(book, tables, out=out, in_place=in_place)
+        with collector_paused():
+            result = reconcile_files(load_claims_json(book), remits, [], locality, column_map)
+    else:
+        from addin.excel import operations
+        from addin.sheets.writer import write_tables
+
+        outcome = operations.reconcile(
+            book,
+            remits,
+            as_of=on,
+            locality=locality,
+            mapping=column_map,
+            descriptions=load_descriptions(codes) if codes else None,
+        )
+        assert outcome.reconciliation is not None
+        result = outcome.reconciliation
+        written = write_tables(book, outcome.tables, out=out, in_place=in_place)
     if as_json:
         data = result.to_json()
         data["written"] = str(written) if written else None

@@ -8,7 +8,7 @@ addin.sheets, which is how the command line and the tests use them.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +18,7 @@ from addin.coding import check as checking
 from addin.coding.suggest import suggest
 from addin.errors import CodeSetNotLoaded, InputError
 from addin.models import CellMark, Column, ResultTable
+from addin.remit import Reconciliation
 from addin.sheets import CellValue, read_book, write_book
 from addin.sheets.sheetxml import col_index
 from addin.sheets.source import Source
@@ -56,6 +57,8 @@ class Outcome:
     values: list[CellValue] = field(default_factory=list)
     # what the write did with values: (value, why) for each one not written
     skipped: list[tuple[CellValue, str]] = field(default_factory=list)
+    # the reconcile operation's full result, for the command line's JSON
+    reconciliation: Reconciliation | None = None
 
 
 def check_encounters(path: Path, *, today: date | None = None) -> Outcome:
@@ -212,12 +215,23 @@ def keep_remittances(workbook: Path, files: Sequence[Path]) -> list[Path]:
     return kept
 
 
-def reconcile(path: Path, remits: Sequence[Path], *, as_of: date | None = None) -> Outcome:
-    """Remittance, Reconciliation, Denials, Aging and Dashboard (as ``claimbook reconcile``)."""
+def reconcile(
+    path: Path,
+    remits: Sequence[Path],
+    *,
+    as_of: date | None = None,
+    locality: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    descriptions: dict[str, str] | None = None,
+) -> Outcome:
+    """Remittance, Reconciliation, Denials, Aging and Dashboard (as ``claimbook reconcile``).
+
+    ``locality`` prices uncontracted lines from an imported PFS, ``mapping`` maps a payer
+    export's columns, ``descriptions`` are the user's own CARC/RARC texts.
+    """
     from addin.claims import build_claims as build
-    from addin.remit import reconcile as match
     from addin.remit import result_tables
-    from addin.remit.load import read_remittance_file
+    from addin.remit.load import collector_paused, reconcile_files
 
     if not remits:
         raise InputError(
@@ -226,13 +240,14 @@ def reconcile(path: Path, remits: Sequence[Path], *, as_of: date | None = None) 
         )
     book = read_book(path)
     claims = build(book.encounters, book.settings, book.payers, book.fees).claims
-    rems = [r for file in remits for r in read_remittance_file(file)]
-    result = match(claims, rems, list(book.contracts))
+    with collector_paused():
+        result = reconcile_files(claims, remits, book.contracts, locality, mapping)
     totals = result.totals()
     shown = ", ".join(f"{k} {v}" for k, v in totals["statuses"].items() if v)
     files = f"{len(remits)} remittance file{'' if len(remits) == 1 else 's'}"
     summary = f"{files}; claims {shown or 'none matched'}"
-    return Outcome(result_tables(result, as_of), summary)
+    tables = result_tables(result, as_of, descriptions)
+    return Outcome(tables, summary, reconciliation=result)
 
 
 Operation = Callable[[Path], Outcome]
