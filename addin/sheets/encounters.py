@@ -249,7 +249,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
     for written, canonical in table.duplicates(ENCOUNTER_HEADERS).items():
         used = table.headers[canonical]
         r.finding("READ-DUPLICATE-COLUMN", "warning", table.header_row, None, written,
-                  f"{table.sheet}!row {table.header_row}: {written!r} and {used!r} both mean "
+                  f"{table.sheet} row {table.header_row}: {written!r} and {used!r} both mean "
                   f"{canonical}; {used!r} is read and {written!r} is ignored",
                   f"delete or rename one of the two {canonical} columns")  # fmt: skip
     id_header = table.headers["Encounter ID"]
@@ -259,7 +259,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
         key = r.get("text", raw_id, row, "Encounter ID")
         if not key:
             r.finding("READ-MISSING-ENCOUNTER-ID", "error", row, "Encounter ID", None,
-                      f"{table.sheet}!row {row} ({id_header}): empty, so the row belongs to "
+                      f"{table.sheet} row {row} ({id_header}): empty, so the row belongs to "
                       "no encounter and is skipped",
                       "type the Encounter ID of the visit this line belongs to")  # fmt: skip
             continue
@@ -288,7 +288,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
                 elif comparable(col, value) != comparable(col, seen[i]):
                     r.finding(
                         "READ-INCONSISTENT", "warning", row, col, value,
-                        f"{table.sheet}!row {row} ({table.headers[col]}): {clean_text(value)!r} "
+                        f"{table.sheet} row {row} ({table.headers[col]}): {clean_text(value)!r} "
                         f"differs from {clean_text(seen[i])!r} on row {enc.rows[0]} of encounter "
                         f"{key}; the first value is used",
                         f"make every row of encounter {key} say the same, or leave later rows "

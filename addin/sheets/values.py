@@ -363,7 +363,7 @@ class CellReader:
         self.finding(rule, severity, row, canonical, value, f"{where}: {message}", fix)
 
     def _where(self, row: int, canonical: str) -> str:
-        return f"{self.sheet}!row {row} ({self.headers.get(canonical, canonical)})"
+        return f"{self.sheet} row {row} ({self.headers.get(canonical, canonical)})"
 
     def get(self, kind: str, value: Value, row: int, canonical: str) -> Any:
         """``value`` converted to ``kind`` (see KINDS); a problem becomes a finding."""
