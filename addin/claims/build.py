@@ -204,8 +204,11 @@ def _blocking_rows(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
     return out
 
 
-def _fee(fees: Sequence[FeeRow], line: ServiceLine) -> Decimal | None:
-    table = {(f.code, f.modifier): f.charge for f in fees}
+FeeTable = dict[tuple[str, str], Decimal]
+
+
+def _fee(table: FeeTable, line: ServiceLine) -> Decimal | None:
+    """The Fees sheet's charge for the line's code with one of its modifiers, else none."""
     for mod in [*line.modifiers, ""]:
         if (line.procedure_code, mod) in table:
             return table[(line.procedure_code, mod)]
@@ -247,6 +250,7 @@ def build_claims(
     blocking_rows = _blocking_rows(findings or [])
     billing = provider_from_settings(settings)
     payer_rows = {_key(p.payer): p for p in payers}
+    fee_table: FeeTable = {(f.code, f.modifier): f.charge for f in fees}  # once per book
     for enc in encounters:
         state = _Encounter(enc, result.findings)
         prior = list(blocking.get(enc.encounter_id, []))
@@ -258,7 +262,7 @@ def build_claims(
             reasons = [f"{f.rule}: {f.message}" for f in prior]
             result.held.append(HeldEncounter(enc.encounter_id, reasons, list(enc.rows), enc))
             continue
-        claims = _build_one(enc, state, settings, payer_rows, fees, billing)
+        claims = _build_one(enc, state, settings, payer_rows, fee_table, billing)
         if state.reasons:
             result.held.append(HeldEncounter(enc.encounter_id, state.reasons, list(enc.rows), enc))
         else:
@@ -271,7 +275,7 @@ def _build_one(
     state: _Encounter,
     settings: dict[str, str],
     payer_rows: dict[str, PayerRow],
-    fees: Sequence[FeeRow],
+    fees: FeeTable,
     billing: Provider,
 ) -> list[Claim]:
     payer = payer_rows.get(_key(enc.payer))
