@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from addin.models.book import ContractRow
 from addin.models.claim import Claim
-from addin.models.remittance import ZERO, Adjustment, ClaimPayment, Remittance
+from addin.models.remittance import ZERO, Remittance
 from addin.remit.results import (
     STATUSES,
     AdjustmentTotal,
@@ -30,11 +30,9 @@ from addin.remit.results import (
     _m,
 )
 from addin.remit.rows import remittance_rows
-from addin.x12.x835 import model_builder
+from addin.x12.x835_lean import LeanClaim
 
-_new_result = model_builder(ClaimResult)
-_new_event = model_builder(PaymentEvent)
-_new_total = model_builder(AdjustmentTotal)
+CENT = Decimal("0.01")
 FORWARDED = frozenset({"19", "20", "21", "23"})
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})
 _LEVEL = {"19": "1", "20": "2", "21": "3"}  # processed-and-forwarded codes as their level
@@ -53,14 +51,6 @@ def _key(text: str) -> str:
     return text.strip().upper()
 
 
-def _service_dates(payment: ClaimPayment) -> set[date]:
-    days = {s.date_of_service for s in payment.services if s.date_of_service}
-    for d in (payment.statement_from, payment.statement_to):
-        if d:
-            days.add(d)
-    return days
-
-
 class _Matcher:
     """Indexes the claims once; finds the claim a CLP belongs to."""
 
@@ -74,23 +64,37 @@ class _Matcher:
             if claim.payer_claim_number:
                 self.by_payer_number[_key(claim.payer_claim_number)].append(claim)
 
+        # Payer claim numbers seen on matched payments, indexed only when a payment has to
+        # be matched by its number (most never are): the same answers, learned lazily.
+        self.learned: list[tuple[str, Claim]] = []
+
     def learn(self, payer_claim_number: str | None, claim: Claim) -> None:
         if payer_claim_number:
-            bucket = self.by_payer_number[_key(payer_claim_number)]
-            if all(c is not claim for c in bucket):  # identity: models compare by value
-                bucket.append(claim)
+            self.learned.append((payer_claim_number, claim))
 
-    def find(self, payment: ClaimPayment) -> Claim | None:
+    def _index_learned(self) -> None:
+        for number, claim in self.learned:
+            key = _key(number)
+            bucket = self.by_payer_number.get(key)
+            if bucket is None:
+                self.by_payer_number[key] = [claim]
+            elif all(c is not claim for c in bucket):  # identity: models compare by value
+                bucket.append(claim)
+        self.learned.clear()
+
+    def find(self, payment: LeanClaim) -> Claim | None:
         pcn = _key(payment.patient_control_number)
         if pcn:
             if pcn in self.by_id:
                 return self.by_id[pcn]
-            found = self.by_encounter.get(pcn)
-            if found:
-                return found[0]
+            found_list = self.by_encounter.get(pcn)
+            if found_list:
+                return found_list[0]
         if payment.payer_claim_number:
+            if self.learned:
+                self._index_learned()
             candidates = self.by_payer_number.get(_key(payment.payer_claim_number), [])
-            days = _service_dates(payment)
+            days = payment.service_dates()
             for claim in candidates:
                 claim_days = {line.date_of_service for line in claim.lines}
                 if not days or days & claim_days:
@@ -98,83 +102,92 @@ class _Matcher:
         return None
 
 
-def _expected(
-    claim: Claim, contracts: Sequence[ContractRow], locality: str | None = None
-) -> Decimal | None:
-    """Expected allowed amount for the claim's lines, or None when a line cannot be priced.
+class _Pricer:
+    """Expected allowed amounts: Contracts rows indexed once per payer, then the PFS."""
 
-    A line is priced from the payer's Contracts row (code and modifier, then code alone),
-    else, when a PFS locality is given and the PFS RVU/GPCI files are imported, from the
-    Medicare fee schedule for the date of service.
-    """
-    if not contracts and not locality:
-        return None  # nothing to price with: skip the per-claim work below
-    payer_keys = {_key(claim.payer), _key(claim.payer_id)} - {""}
-    table: dict[tuple[str, str], Decimal] = {}
-    for row in contracts:
-        if _key(row.payer) in payer_keys:
-            table[(_key(row.code), _key(row.modifier))] = row.allowed
-    if not table and not locality:
-        return None
-    total = ZERO
-    for line in claim.lines:
-        modifier = _key(line.modifiers[0]) if line.modifiers else ""
-        rate = table.get((_key(line.procedure_code), modifier))
-        if rate is None:
-            rate = table.get((_key(line.procedure_code), ""))
-        if rate is None and locality:
-            from addin.codesets import pfs
+    def __init__(self, contracts: Sequence[ContractRow], locality: str | None) -> None:
+        self.contracts = contracts
+        self.locality = locality
+        self.tables: dict[frozenset[str], dict[tuple[str, str], Decimal]] = {}
 
-            pos = line.place_of_service or claim.place_of_service
-            rate = pfs.expected_allowed(
-                line.procedure_code, modifier, locality, pos, line.date_of_service
-            )
-        if rate is None:
+    def _table(self, claim: Claim) -> dict[tuple[str, str], Decimal]:
+        payer_keys = frozenset({_key(claim.payer), _key(claim.payer_id)} - {""})
+        table = self.tables.get(payer_keys)
+        if table is None:
+            table = self.tables[payer_keys] = {}
+            for row in self.contracts:
+                if _key(row.payer) in payer_keys:
+                    table[(_key(row.code), _key(row.modifier))] = row.allowed
+        return table
+
+    def expected(self, claim: Claim) -> Decimal | None:
+        """Expected allowed amount for the claim's lines, or None when a line cannot be priced.
+
+        A line is priced from the payer's Contracts row (code and modifier, then code alone),
+        else, when a PFS locality is given and the PFS RVU/GPCI files are imported, from the
+        Medicare fee schedule for the date of service.
+        """
+        locality = self.locality
+        if not self.contracts and not locality:
+            return None  # nothing to price with: skip the per-claim work below
+        table = self._table(claim)
+        if not table and not locality:
             return None
-        total += (rate * line.units).quantize(Decimal("0.01"))
-    return total
+        total = ZERO
+        for line in claim.lines:
+            modifier = _key(line.modifiers[0]) if line.modifiers else ""
+            code = _key(line.procedure_code)
+            rate = table.get((code, modifier))
+            if rate is None:
+                rate = table.get((code, ""))
+            if rate is None and locality:
+                from addin.codesets import pfs
+
+                pos = line.place_of_service or claim.place_of_service
+                rate = pfs.expected_allowed(
+                    line.procedure_code, modifier, locality, pos, line.date_of_service
+                )
+            if rate is None:
+                return None
+            total += (rate * line.units).quantize(CENT)
+        return total
 
 
-@dataclass(slots=True)
 class _PayerTotals:
     """One payer's part of a claim: what it was billed, wrote off, left to the patient."""
 
-    billed: Decimal = ZERO
-    contractual: Decimal = ZERO
-    patient: Decimal = ZERO
-    line_allowed: Decimal = ZERO
-    has_line_allowed: bool = False
+    __slots__ = ("billed", "contractual", "patient", "line_allowed", "has_line_allowed")
+
+    def __init__(self) -> None:
+        self.billed = ZERO
+        self.contractual = ZERO
+        self.patient = ZERO
+        self.line_allowed = ZERO
+        self.has_line_allowed = False
 
 
-@dataclass(slots=True)
 class _Acc:
     """What a claim's payments add up to; kept instead of the payments so memory stays small."""
 
-    events: list[PaymentEvent] = field(default_factory=list)
-    payer_keys: list[str] = field(default_factory=list)
-    splits: list[bool] = field(default_factory=list)
-    paid: Decimal = ZERO
-    interest: Decimal = ZERO
-    other: Decimal = ZERO
-    totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-    by_payer: dict[str, _PayerTotals] = field(default_factory=dict)
-    payer_claim_numbers: list[str] = field(default_factory=list)
-    remark_codes: list[str] = field(default_factory=list)
-    last_payment: date | None = None
+    __slots__ = (
+        "events", "payer_keys", "splits", "paid", "interest", "other", "totals", "by_payer",
+        "payer_claim_numbers", "remark_codes", "last_payment",
+    )  # fmt: skip
 
-    def _adjust(self, part: _PayerTotals, adjustments: Sequence[Adjustment]) -> None:
-        totals = self.totals
-        for adj in adjustments:
-            k = (adj.group, adj.reason)
-            totals[k] = totals.get(k, ZERO) + adj.amount
-            if adj.group == "CO":
-                part.contractual += adj.amount
-            elif adj.group == "PR":
-                part.patient += adj.amount
-            else:
-                self.other += adj.amount
+    def __init__(self) -> None:
+        self.events: list[PaymentEvent] = []
+        self.payer_keys: list[str] = []
+        self.splits: list[bool] = []
+        self.paid = ZERO
+        self.interest = ZERO
+        self.other = ZERO
+        self.totals: dict[tuple[str, str], Decimal] = {}
+        self.by_payer: dict[str, _PayerTotals] = {}
+        self.payer_claim_numbers: list[str] = []
+        self.remark_codes: list[str] = []
+        self.last_payment: date | None = None
 
-    def add(self, payment: ClaimPayment, rem: Remittance, key: str, day: date | None) -> None:
+    def add(self, payment: LeanClaim, rem: Remittance, key: str, day: date | None) -> None:
         """Fold one payment in; ``key`` is the payer's match key, ``day`` the payment date."""
         part = self.by_payer.get(key)
         if part is None:
@@ -182,18 +195,19 @@ class _Acc:
         part.billed += payment.billed
         self.paid += payment.paid
         self.interest += payment.interest or ZERO
-        # Claim-level then line-level adjustments (ClaimPayment.all_adjustments' order),
-        # in one pass over the lines instead of building that list.
-        self._adjust(part, payment.adjustments)
-        codes = list(payment.remark_codes)
-        for service in payment.services:
-            if service.adjustments:
-                self._adjust(part, service.adjustments)
-            if service.allowed is not None:
-                part.has_line_allowed = True
-                part.line_allowed += service.allowed
-            if service.remark_codes:
-                codes.extend(service.remark_codes)
+        part.contractual += payment.contractual
+        part.patient += payment.patient_share
+        self.other += payment.other
+        if self.totals:
+            totals = self.totals
+            for k, amount in payment.totals.items():
+                totals[k] = totals.get(k, ZERO) + amount
+        else:
+            self.totals = dict(payment.totals)
+        if payment.has_line_allowed:
+            part.has_line_allowed = True
+            part.line_allowed += payment.line_allowed
+        event, split, codes = _event(payment, rem, day)
         number = payment.payer_claim_number
         if number and number not in self.payer_claim_numbers:
             self.payer_claim_numbers.append(number)
@@ -203,35 +217,85 @@ class _Acc:
         if day and (self.last_payment is None or day > self.last_payment):
             self.last_payment = day
         self.payer_keys.append(key)
-        self.splits.append("MA15" in codes)
-        self.events.append(
-            _new_event(
-                trace_number=rem.trace_number,
-                payer=rem.payer_name or rem.payer_id,
-                payment_date=day,
-                status=payment.status,
-                payer_claim_number=number or "",
-                billed=payment.billed,
-                paid=payment.paid,
-                split="MA15" in codes,
-            )
-        )
+        self.splits.append(split)
+        self.events.append(event)
 
 
-def _status(acc: _Acc, result: ClaimResult) -> tuple[Status, list[str]]:
-    """The claim's status from its CLP02 history; reasons say why, in words."""
-    reasons: list[str] = []
-    codes = [e.status for e in acc.events]
+_tuple_new = tuple.__new__
+
+
+def _totals(totals: dict[tuple[str, str], Decimal]) -> list[AdjustmentTotal]:
+    """The claim's non-zero adjustment totals, sorted by group and reason."""
+    if len(totals) == 1:
+        for (group, reason), amount in totals.items():
+            return [_total(group, reason, amount)] if amount else []
+    return [_total(g, r, totals[g, r]) for g, r in sorted(totals) if totals[g, r]]
+
+
+_TOTALS: dict[tuple[str, str, Decimal, bool], AdjustmentTotal] = {}
+
+
+def _total(group: str, reason: str, amount: Decimal) -> AdjustmentTotal:
+    """An (immutable) AdjustmentTotal, shared between claims with the same one."""
+    key = (group, reason, amount, amount.is_signed())  # -0.00 equals 0.00, prints otherwise
+    try:
+        found = _TOTALS.get(key)
+    except TypeError:  # a signalling NaN cannot be hashed
+        return AdjustmentTotal(group, reason, amount)
+    if found is None:
+        found = AdjustmentTotal(group, reason, amount)
+        if len(_TOTALS) < 100_000:
+            _TOTALS[key] = found
+    return found
+
+
+#: A claim's only payment so far: (payment, remittance, payer key, payment date).
+_One = tuple[LeanClaim, Remittance, str, "date | None"]
+
+
+def _event(
+    payment: LeanClaim, rem: Remittance, day: date | None
+) -> tuple[PaymentEvent, bool, list[str]]:
+    """The payment as an event of the claim's history, whether it is a split, its codes."""
+    codes = payment.all_codes
+    split = "MA15" in codes
+    # tuple.__new__ as NamedTuple's own __new__ does, without its Python-level call.
+    event: PaymentEvent = _tuple_new(
+        PaymentEvent,
+        (
+            rem.trace_number,
+            rem.payer_name or rem.payer_id,
+            day,
+            payment.status,
+            payment.payer_claim_number or "",
+            payment.billed,
+            payment.paid,
+            split,
+        ),
+    )
+    return event, split, codes
+
+
+def _status(
+    events: list[PaymentEvent], keys: list[str], splits: list[bool], result: ClaimResult
+) -> Status:
+    """The claim's status from its CLP02 history; reasons (added to the result) say why."""
+    reasons = result.reasons
+    if len(events) == 1 and events[0].status == "1" and result.paid > 0:
+        # The usual claim: processed as primary and paid once. The rules below give "paid"
+        # unless the contract says otherwise; only that comparison is left to make.
+        return _against_contract(result, "paid")
+    codes = [e.status for e in events]
     # Payers list a reversal before or after its correction; count rather than rely on order.
     reversals = codes.count("22")
     kept = [c for c in codes if c != "22"]
     if reversals and len(kept) <= reversals:
         reasons.append("payment reversed by the payer (CLP02 22) and not yet corrected")
-        return "reversed", reasons
+        return "reversed"
     last = kept[-1]
     # A duplicate: the same payer paid again with no reversal and no split marker (MA15).
     seen: set[tuple[str, str]] = set()
-    for event, key, split in zip(acc.events, acc.payer_keys, acc.splits, strict=True):
+    for event, key, split in zip(events, keys, splits, strict=True) if len(events) > 1 else ():
         if reversals or event.paid <= 0:
             continue
         level = _LEVEL.get(event.status, event.status)
@@ -240,20 +304,20 @@ def _status(acc: _Acc, result: ClaimResult) -> tuple[Status, list[str]]:
                 f"paid twice by {event.payer or 'the same payer'}: check {event.trace_number} "
                 "repeats an earlier payment; expect a recoupment"
             )
-            return "overpaid", reasons
+            return "overpaid"
         seen.add((key, level))
     if last == "25":
         reasons.append("predetermination only: nothing is paid until the service is billed")
-        return "predetermination", reasons
+        return "predetermination"
     if last == "4" or (last not in PROCESSED and result.paid == 0):
         if last == "23":
             reasons.append("payer says this is not its claim and forwarded it (CLP02 23)")
-            return "forwarded", reasons
+            return "forwarded"
         reasons.append("denied by the payer (CLP02 4)")
-        return "denied", reasons
+        return "denied"
     if last in ("1", "2", "3") and result.paid == 0 and result.patient_responsibility == 0:
         reasons.append(f"processed (CLP02 {last}) but nothing paid and nothing owed by the patient")
-        return "denied", reasons
+        return "denied"
     if last in FORWARDED:
         reasons.append(f"processed and forwarded to the next payer (CLP02 {last})")
         status: Status = "forwarded"
@@ -262,86 +326,195 @@ def _status(acc: _Acc, result: ClaimResult) -> tuple[Status, list[str]]:
         if reversals:
             reasons.append("reversed (CLP02 22) and paid again by a correction")
     # Contracts price what the primary payer allows; a secondary's allowed is not comparable.
-    primary_only = all(c in ("1", "19", "22") for c in codes)
-    if (
-        result.expected is not None
-        and result.variance is not None
-        and status == "paid"
-        and primary_only
-    ):
-        if result.variance < 0:
-            reasons.append(
-                f"allowed {_m(result.allowed)} is {_m(-result.variance)} below the contract "
-                f"({_m(result.expected)})"
-            )
-            return "underpaid", reasons
-        if result.variance > 0:
-            reasons.append(
-                f"allowed {_m(result.allowed)} is {_m(result.variance)} above the contract "
-                f"({_m(result.expected)})"
-            )
-            return "overpaid", reasons
-    return status, reasons
+    if status == "paid" and all([c in ("1", "19", "22") for c in codes]):
+        return _against_contract(result, status)
+    return status
+
+
+def _against_contract(result: ClaimResult, status: Status) -> Status:
+    """``status`` (paid), or under/overpaid when the allowed amount differs from the
+    contract's expected amount; the reason says by how much."""
+    if result.expected is None or result.variance is None:
+        return status
+    if result.variance < 0:
+        result.reasons.append(
+            f"allowed {_m(result.allowed)} is {_m(-result.variance)} below the contract "
+            f"({_m(result.expected)})"
+        )
+        return "underpaid"
+    if result.variance > 0:
+        result.reasons.append(
+            f"allowed {_m(result.allowed)} is {_m(result.variance)} above the contract "
+            f"({_m(result.expected)})"
+        )
+        return "overpaid"
+    return status
 
 
 def _summarise(
-    claim: Claim, acc: _Acc | None, contracts: Sequence[ContractRow], locality: str | None
+    claim: Claim, acc: _Acc | _One | None, expected: Decimal | None, first: date | None
 ) -> ClaimResult:
-    first = min((line.date_of_service for line in claim.lines), default=None)
-    # Values here are already typed (Decimals to the cent, dates): skip re-validation, which
-    # costs more than the reconciliation itself on large remittances.
-    result = _new_result(
-        encounter_id=claim.encounter_id,
-        claim_id=claim.claim_id,
-        payer=claim.payer,
-        status="pending",
-        billed=claim.total_charge,
-        first_service=first,
-        expected=_expected(claim, contracts, locality),
-        adjustments=[],
-        payer_claim_numbers=[],
-        remark_codes=[],
-        reasons=[],
-        payments=[],
-    )
     if acc is None:
-        result.reasons.append("no remittance yet")
-        return result
-    # Several payers (primary, then secondary) each send their CLP: the allowed amount and
-    # contractual write-off come from the first payer, the patient's share from the last.
-    primary = acc.by_payer[acc.payer_keys[0]]
-    # Allowed: what the payer says (AMT*B6) when it says it, else billed - contractual.
-    allowed = (
-        primary.line_allowed if primary.has_line_allowed else (primary.billed - primary.contractual)
-    )
-    expected = result.expected
-    # Written to the model's dict in one go: twelve pydantic __setattr__ calls per claim
-    # are a tenth of reconcile's time on large files, and the values are already typed.
-    result.__dict__.update(
-        paid=acc.paid,
-        interest=acc.interest,
-        payments=acc.events,
-        payer_claim_numbers=acc.payer_claim_numbers,
-        remark_codes=acc.remark_codes,
-        last_payment=acc.last_payment,
-        adjustments=[
-            _new_total(group=g, reason=r, amount=a) for (g, r), a in sorted(acc.totals.items()) if a
-        ],
-        contractual=primary.contractual,
-        patient_responsibility=acc.by_payer[acc.payer_keys[-1]].patient,
-        other_adjustments=acc.other,
-        allowed=allowed,
-        variance=None if expected is None else allowed - expected,
-    )
-    if "MA15" in result.remark_codes:
-        result.reasons.append(
-            f"split by the payer into {len(result.payer_claim_numbers)} claims (MA15)"
+        return ClaimResult(
+            encounter_id=claim.encounter_id,
+            claim_id=claim.claim_id,
+            payer=claim.payer,
+            status="pending",
+            billed=claim.total_charge,
+            first_service=first,
+            expected=expected,
+            reasons=["no remittance yet"],
         )
-    status, reasons = _status(acc, result)
-    # A plain dict write, as above: "status" is already among the fields set at construction.
-    result.__dict__["status"] = status
-    result.reasons.extend(reasons)
+    if type(acc) is tuple:
+        # One payment, the usual case: its sums are the claim's, with no _Acc to fill.
+        # Adding to ZERO as _Acc does keeps the same result (a -0.00 reads as 0.00).
+        payment, rem, key, day = acc
+        event, split, codes = _event(payment, rem, day)
+        events, keys, splits = [event], [key], [split]
+        remark_codes = list(dict.fromkeys(codes)) if codes else []
+        number = payment.payer_claim_number
+        numbers = [number] if number else []
+        contractual = payment.contractual
+        allowed = (
+            payment.line_allowed
+            if payment.has_line_allowed
+            else (ZERO + payment.billed) - contractual
+        )
+        paid, interest, patient = (
+            ZERO + payment.paid,
+            ZERO + (payment.interest or ZERO),
+            (payment.patient_share),
+        )
+        other, totals, last = payment.other, payment.totals, day or None
+    else:
+        assert isinstance(acc, _Acc)
+        events, keys, splits = acc.events, acc.payer_keys, acc.splits
+        remark_codes, numbers = acc.remark_codes, acc.payer_claim_numbers
+        # Several payers (primary, then secondary) each send their CLP: the allowed amount
+        # and contractual write-off come from the first payer, the patient's share from the
+        # last.
+        primary = acc.by_payer[keys[0]]
+        contractual = primary.contractual
+        # Allowed: what the payer says (AMT*B6) when it says it, else billed - contractual.
+        allowed = (
+            primary.line_allowed if primary.has_line_allowed else (primary.billed - contractual)
+        )
+        paid, interest, patient = acc.paid, acc.interest, acc.by_payer[keys[-1]].patient
+        other, totals, last = acc.other, acc.totals, acc.last_payment
+    result = ClaimResult(
+        claim.encounter_id,
+        claim.claim_id,
+        claim.payer,
+        "pending",
+        claim.total_charge,
+        allowed,
+        paid,
+        contractual,
+        patient,
+        other,
+        expected,
+        None if expected is None else allowed - expected,
+        interest,
+        _totals(totals),
+        numbers,
+        remark_codes,
+        [],
+        events,
+        first,
+        last,
+    )
+    if "MA15" in remark_codes:
+        result.reasons.append(f"split by the payer into {len(numbers)} claims (MA15)")
+    result.status = _status(events, keys, splits, result)
     return result
+
+
+class _Reconciler:
+    """Folds remittances into per-claim sums as they stream in; ``finish`` sums up."""
+
+    def __init__(
+        self,
+        claims: Iterable[Claim],
+        contracts: Sequence[ContractRow] | None,
+        pfs_locality: str | None,
+    ) -> None:
+        self.claims = list(claims)
+        self.matcher = _Matcher(self.claims)
+        self.accs: dict[int, _Acc | _One] = {}
+        self.pricer = _Pricer(contracts or [], pfs_locality)
+        self.out = Reconciliation()
+
+    def add(self, rem: Remittance) -> None:
+        out = self.out
+        # The lean reader's claims are already summed; model claims are summed here.
+        claims: list[Any] = rem.claims
+        payments: list[LeanClaim] = [
+            c if type(c) is LeanClaim else LeanClaim.from_payment(c) for c in claims
+        ]
+        plb = sum((p.amount for p in rem.provider_adjustments), ZERO)
+        paid = sum((c.paid for c in payments), ZERO)
+        difference = rem.payment_amount - (paid - plb)
+        payer = rem.payer_name or rem.payer_id
+        day = rem.payment_date or rem.production_date
+        out.transactions.append(
+            TransactionSummary(
+                trace_number=rem.trace_number,
+                payer=payer,
+                payment=rem.payment_amount,
+                payment_date=day,
+                claims_paid=paid,
+                provider_adjustments=plb,
+                difference=difference,
+                balanced=difference == 0 and all(c.balance_difference == 0 for c in payments),
+            )
+        )
+        out.provider_adjustments.extend(rem.provider_adjustments)
+        out.remittance_rows.extend(remittance_rows(rem))
+        key = _key(rem.payer_id or rem.payer_name)
+        accs, matcher = self.accs, self.matcher
+        for payment in payments:
+            claim = matcher.find(payment)
+            if claim is None:
+                out.unmatched.append(
+                    UnmatchedClaim(
+                        patient_control_number=payment.patient_control_number,
+                        payer_claim_number=payment.payer_claim_number or "",
+                        payer=payer,
+                        trace_number=rem.trace_number,
+                        status=payment.status,
+                        billed=payment.billed,
+                        paid=payment.paid,
+                        patient=" ".join(
+                            n for n in (payment.patient_last_name, payment.patient_first_name) if n
+                        ),
+                    )
+                )
+                continue
+            matcher.learn(payment.payer_claim_number, claim)
+            acc = accs.get(id(claim))
+            if acc is None:
+                accs[id(claim)] = (payment, rem, key, day)
+                continue
+            if type(acc) is tuple:  # a second payment: now sum them up
+                first = acc
+                acc = accs[id(claim)] = _Acc()
+                acc.add(*first)
+            assert isinstance(acc, _Acc)
+            acc.add(payment, rem, key, day)
+
+    def finish(self) -> Reconciliation:
+        out, accs, price = self.out, self.accs, self.pricer.expected
+        results = out.claims
+        for claim in self.claims:
+            lines = claim.lines
+            first = min([line.date_of_service for line in lines]) if lines else None
+            results.append(_summarise(claim, accs.get(id(claim)), price(claim), first))
+        for u in out.unmatched:
+            out.warnings.append(
+                f"claim {u.patient_control_number or '(no CLP01)'} on check {u.trace_number} "
+                f"matches no claim in the workbook (paid {_m(u.paid)}); kept as unmatched"
+            )
+        return out
 
 
 def reconcile(
@@ -360,58 +533,7 @@ def reconcile(
     the lines no contract covers from the imported Medicare PFS. Without either, no claim is
     under- or overpaid.
     """
-    claim_list = list(claims)
-    matcher = _Matcher(claim_list)
-    accs: dict[int, _Acc] = {}
-    out = Reconciliation()
+    reconciler = _Reconciler(claims, contracts, pfs_locality)
     for rem in _flatten(remittances):
-        plb = sum((p.amount for p in rem.provider_adjustments), ZERO)
-        paid = sum((c.paid for c in rem.claims), ZERO)
-        difference = rem.balance_difference
-        out.transactions.append(
-            TransactionSummary(
-                trace_number=rem.trace_number,
-                payer=rem.payer_name or rem.payer_id,
-                payment=rem.payment_amount,
-                payment_date=rem.payment_date or rem.production_date,
-                claims_paid=paid,
-                provider_adjustments=plb,
-                difference=difference,
-                balanced=difference == 0 and all(c.balance_difference == 0 for c in rem.claims),
-            )
-        )
-        out.provider_adjustments.extend(rem.provider_adjustments)
-        out.remittance_rows.extend(remittance_rows(rem))
-        key = _key(rem.payer_id or rem.payer_name)
-        day = rem.payment_date or rem.production_date
-        for payment in rem.claims:
-            claim = matcher.find(payment)
-            if claim is None:
-                out.unmatched.append(
-                    UnmatchedClaim(
-                        patient_control_number=payment.patient_control_number,
-                        payer_claim_number=payment.payer_claim_number or "",
-                        payer=rem.payer_name or rem.payer_id,
-                        trace_number=rem.trace_number,
-                        status=payment.status,
-                        billed=payment.billed,
-                        paid=payment.paid,
-                        patient=" ".join(
-                            n for n in (payment.patient_last_name, payment.patient_first_name) if n
-                        ),
-                    )
-                )
-                continue
-            matcher.learn(payment.payer_claim_number, claim)
-            acc = accs.get(id(claim))
-            if acc is None:
-                acc = accs[id(claim)] = _Acc()
-            acc.add(payment, rem, key, day)
-    for claim in claim_list:
-        out.claims.append(_summarise(claim, accs.get(id(claim)), contracts or [], pfs_locality))
-    for u in out.unmatched:
-        out.warnings.append(
-            f"claim {u.patient_control_number or '(no CLP01)'} on check {u.trace_number} "
-            f"matches no claim in the workbook (paid {_m(u.paid)}); kept as unmatched"
-        )
-    return out
+        reconciler.add(rem)
+    return reconciler.finish()

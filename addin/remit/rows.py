@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from addin.models.remittance import Adjustment, Remittance
 from addin.models.table import Column
 from addin.remit.notes import PLB_NOTES
+from addin.x12.x835_lean import CasReading, LeanClaim
 
 REMITTANCE_COLUMNS = [
     Column(name="Check/EFT", kind="code"),
@@ -51,35 +53,49 @@ def _adj_text(adjustments: Iterable[Adjustment]) -> str:
     return "; ".join(parts)
 
 
+def _lean_text(readings: list[CasReading]) -> str:
+    """``_adj_text`` for a lean claim: each CAS segment's text was formatted once, when read."""
+    if not readings:
+        return ""
+    if len(readings) == 1:
+        return readings[0].text
+    return "; ".join([r.text for r in readings if r.text])
+
+
 def remittance_rows(rem: Remittance) -> list[list[object]]:
-    """The Remittance sheet rows of one remittance; the Paid column adds up to its check."""
+    """The Remittance sheet rows of one remittance; the Paid column adds up to its check.
+
+    Its claims may be models or :class:`LeanClaim` records (the lean reader's): the rows are
+    the same either way."""
     rows: list[list[object]] = []
+    append = rows.append
     paid_on = rem.payment_date or rem.production_date
-    for claim in rem.claims:
-        patient = ", ".join(n for n in (claim.patient_last_name, claim.patient_first_name) if n)
-        head = [
-            rem.trace_number,
-            paid_on,
-            rem.payer_name or rem.payer_id,
-            claim.patient_control_number,
-            claim.payer_claim_number or "",
-            claim.status,
-            patient,
-        ]
-        claim_adj = _adj_text(claim.adjustments)
+    trace, payer = rem.trace_number, rem.payer_name or rem.payer_id
+    claims: list[Any] = rem.claims
+    for claim in claims:
+        text: Callable[[Any], str] = _lean_text if type(claim) is LeanClaim else _adj_text
+        last, first = claim.patient_last_name, claim.patient_first_name
+        patient = f"{last}, {first}" if last and first else last or first
+        head = (
+            trace, paid_on, payer, claim.patient_control_number,
+            claim.payer_claim_number or "", claim.status, patient,
+        )  # fmt: skip
+        claim_adj = text(claim.adjustments)
+        claim_codes = claim.remark_codes
         if not claim.services:
-            rows.append(
+            append(
                 [*head, claim.statement_from, "", "", claim.billed, None, claim.paid,
-                 claim_adj, " ".join(claim.remark_codes)]
+                 claim_adj, " ".join(claim_codes)]
             )  # fmt: skip
             continue
+        codes_text = " ".join(claim_codes)
         for service in claim.services:
-            adj = _adj_text(service.adjustments)
-            rows.append(
+            own = service.remark_codes
+            append(
                 [*head, service.date_of_service or claim.statement_from,
                  service.procedure_code, " ".join(service.modifiers), service.billed,
-                 service.allowed, service.paid, adj,
-                 " ".join([*service.remark_codes, *claim.remark_codes])]
+                 service.allowed, service.paid, text(service.adjustments),
+                 " ".join([*own, *claim_codes]) if own else codes_text]
             )  # fmt: skip
     # Provider-level adjustments as rows too, so the Paid column adds up to the checks.
     for plb in rem.provider_adjustments:
