@@ -9,10 +9,10 @@ kept in ``unmatched``; claims with no remittance are ``pending``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from addin.models.book import ContractRow
@@ -55,14 +55,20 @@ class _Matcher:
     """Indexes the claims once; finds the claim a CLP belongs to."""
 
     def __init__(self, claims: Sequence[Claim]) -> None:
-        self.by_id: dict[str, Claim] = {}
-        self.by_encounter: dict[str, list[Claim]] = defaultdict(list)
-        self.by_payer_number: dict[str, list[Claim]] = defaultdict(list)
+        # Built in reverse so that, as with setdefault, the first claim of an ID wins.
+        self.by_id: dict[str, Claim] = {_key(c.claim_id): c for c in reversed(claims)}
+        self.by_encounter: dict[str, list[Claim]] = {}
+        self.by_payer_number: dict[str, list[Claim]] = {}
+        by_encounter = self.by_encounter
         for claim in claims:
-            self.by_id.setdefault(_key(claim.claim_id), claim)
-            self.by_encounter[_key(claim.encounter_id)].append(claim)
+            key = _key(claim.encounter_id)
+            found = by_encounter.get(key)
+            if found is None:
+                by_encounter[key] = [claim]
+            else:
+                found.append(claim)
             if claim.payer_claim_number:
-                self.by_payer_number[_key(claim.payer_claim_number)].append(claim)
+                self.by_payer_number.setdefault(_key(claim.payer_claim_number), []).append(claim)
 
         # Payer claim numbers seen on matched payments, indexed only when a payment has to
         # be matched by its number (most never are): the same answers, learned lazily.
@@ -109,8 +115,13 @@ class _Pricer:
         self.contracts = contracts
         self.locality = locality
         self.tables: dict[frozenset[str], dict[tuple[str, str], Decimal]] = {}
+        self.by_payer: dict[tuple[str, str], _Rates] = {}
 
-    def _table(self, claim: Claim) -> dict[tuple[str, str], Decimal]:
+    def _rates(self, claim: Claim) -> _Rates:
+        """The claim's payer's contract rates, and its memo of priced lines."""
+        found = self.by_payer.get((claim.payer, claim.payer_id))
+        if found is not None:
+            return found
         payer_keys = frozenset({_key(claim.payer), _key(claim.payer_id)} - {""})
         table = self.tables.get(payer_keys)
         if table is None:
@@ -118,7 +129,8 @@ class _Pricer:
             for row in self.contracts:
                 if _key(row.payer) in payer_keys:
                     table[(_key(row.code), _key(row.modifier))] = row.allowed
-        return table
+        found = self.by_payer[(claim.payer, claim.payer_id)] = (table, {})
+        return found
 
     def expected(self, claim: Claim) -> Decimal | None:
         """Expected allowed amount for the claim's lines, or None when a line cannot be priced.
@@ -130,27 +142,47 @@ class _Pricer:
         locality = self.locality
         if not self.contracts and not locality:
             return None  # nothing to price with: skip the per-claim work below
-        table = self._table(claim)
+        table, memo = self._rates(claim)
         if not table and not locality:
             return None
         total = ZERO
         for line in claim.lines:
-            modifier = _key(line.modifiers[0]) if line.modifiers else ""
-            code = _key(line.procedure_code)
-            rate = table.get((code, modifier))
-            if rate is None:
-                rate = table.get((code, ""))
-            if rate is None and locality:
+            mods = line.modifiers
+            memo_key = (line.procedure_code, mods[0] if mods else "")
+            known = memo.get(memo_key)
+            if known is None:
+                modifier, code = memo_key[1].strip().upper(), _key(line.procedure_code)
+                rate = table.get((code, modifier))
+                if rate is None:
+                    rate = table.get((code, ""))
+                known = (rate, None if rate is None else rate.quantize(CENT))
+                if len(memo) < 100_000:
+                    memo[memo_key] = known
+            rate, one_unit = known
+            units = line.units
+            if rate is not None and one_unit is not None:
+                total += one_unit if units == 1 else (rate * units).quantize(CENT)
+            elif locality:
                 from addin.codesets import pfs
 
                 pos = line.place_of_service or claim.place_of_service
                 rate = pfs.expected_allowed(
-                    line.procedure_code, modifier, locality, pos, line.date_of_service
-                )
-            if rate is None:
+                    line.procedure_code, _key(mods[0]) if mods else "", locality, pos,
+                    line.date_of_service,
+                )  # fmt: skip
+                if rate is None:
+                    return None
+                total += (rate * units).quantize(CENT)
+            else:
                 return None
-            total += (rate * line.units).quantize(CENT)
         return total
+
+
+#: A payer's contract rates by (code, modifier), and its memo of priced contract lines.
+_Rates = tuple[
+    dict[tuple[str, str], Decimal],
+    dict[tuple[str, str], tuple[Decimal | None, Decimal | None]],  # rate, one unit's amount
+]
 
 
 class _PayerTotals:
@@ -222,6 +254,7 @@ class _Acc:
 
 
 _tuple_new = tuple.__new__
+_dos = attrgetter("date_of_service")
 
 
 def _totals(totals: dict[tuple[str, str], Decimal]) -> list[AdjustmentTotal]:
@@ -229,24 +262,13 @@ def _totals(totals: dict[tuple[str, str], Decimal]) -> list[AdjustmentTotal]:
     if len(totals) == 1:
         for (group, reason), amount in totals.items():
             return [_total(group, reason, amount)] if amount else []
-    return [_total(g, r, totals[g, r]) for g, r in sorted(totals) if totals[g, r]]
-
-
-_TOTALS: dict[tuple[str, str, Decimal, bool], AdjustmentTotal] = {}
+    return [_tuple_new(AdjustmentTotal, (g, r, a)) for (g, r), a in sorted(totals.items()) if a]
 
 
 def _total(group: str, reason: str, amount: Decimal) -> AdjustmentTotal:
-    """An (immutable) AdjustmentTotal, shared between claims with the same one."""
-    key = (group, reason, amount, amount.is_signed())  # -0.00 equals 0.00, prints otherwise
-    try:
-        found = _TOTALS.get(key)
-    except TypeError:  # a signalling NaN cannot be hashed
-        return AdjustmentTotal(group, reason, amount)
-    if found is None:
-        found = AdjustmentTotal(group, reason, amount)
-        if len(_TOTALS) < 100_000:
-            _TOTALS[key] = found
-    return found
+    """An AdjustmentTotal, made by tuple.__new__ as NamedTuple's own __new__ does."""
+    total: AdjustmentTotal = _tuple_new(AdjustmentTotal, (group, reason, amount))
+    return total
 
 
 #: A claim's only payment so far: (payment, remittance, payer key, payment date).
@@ -276,15 +298,25 @@ def _event(
     return event, split, codes
 
 
+#: (paid, patient responsibility, allowed, expected, variance) of a claim.
+_Money = tuple[Decimal, Decimal, Decimal, "Decimal | None", "Decimal | None"]
+
+
 def _status(
-    events: list[PaymentEvent], keys: list[str], splits: list[bool], result: ClaimResult
+    events: list[PaymentEvent],
+    keys: list[str],
+    splits: list[bool],
+    money: _Money,
+    reasons: list[str],
 ) -> Status:
-    """The claim's status from its CLP02 history; reasons (added to the result) say why."""
-    reasons = result.reasons
-    if len(events) == 1 and events[0].status == "1" and result.paid > 0:
+    """The claim's status from its CLP02 history; ``reasons`` gets why, in words.
+
+    ``money`` is (paid, patient responsibility, allowed, expected, variance)."""
+    paid, patient = money[0], money[1]
+    if len(events) == 1 and events[0].status == "1" and paid > 0:
         # The usual claim: processed as primary and paid once. The rules below give "paid"
         # unless the contract says otherwise; only that comparison is left to make.
-        return _against_contract(result, "paid")
+        return _against_contract(money, "paid", reasons)
     codes = [e.status for e in events]
     # Payers list a reversal before or after its correction; count rather than rely on order.
     reversals = codes.count("22")
@@ -309,13 +341,13 @@ def _status(
     if last == "25":
         reasons.append("predetermination only: nothing is paid until the service is billed")
         return "predetermination"
-    if last == "4" or (last not in PROCESSED and result.paid == 0):
+    if last == "4" or (last not in PROCESSED and paid == 0):
         if last == "23":
             reasons.append("payer says this is not its claim and forwarded it (CLP02 23)")
             return "forwarded"
         reasons.append("denied by the payer (CLP02 4)")
         return "denied"
-    if last in ("1", "2", "3") and result.paid == 0 and result.patient_responsibility == 0:
+    if last in ("1", "2", "3") and paid == 0 and patient == 0:
         reasons.append(f"processed (CLP02 {last}) but nothing paid and nothing owed by the patient")
         return "denied"
     if last in FORWARDED:
@@ -327,25 +359,24 @@ def _status(
             reasons.append("reversed (CLP02 22) and paid again by a correction")
     # Contracts price what the primary payer allows; a secondary's allowed is not comparable.
     if status == "paid" and all([c in ("1", "19", "22") for c in codes]):
-        return _against_contract(result, status)
+        return _against_contract(money, status, reasons)
     return status
 
 
-def _against_contract(result: ClaimResult, status: Status) -> Status:
+def _against_contract(money: _Money, status: Status, reasons: list[str]) -> Status:
     """``status`` (paid), or under/overpaid when the allowed amount differs from the
     contract's expected amount; the reason says by how much."""
-    if result.expected is None or result.variance is None:
+    allowed, expected, variance = money[2], money[3], money[4]
+    if expected is None or variance is None:
         return status
-    if result.variance < 0:
-        result.reasons.append(
-            f"allowed {_m(result.allowed)} is {_m(-result.variance)} below the contract "
-            f"({_m(result.expected)})"
+    if variance < 0:
+        reasons.append(
+            f"allowed {_m(allowed)} is {_m(-variance)} below the contract ({_m(expected)})"
         )
         return "underpaid"
-    if result.variance > 0:
-        result.reasons.append(
-            f"allowed {_m(result.allowed)} is {_m(result.variance)} above the contract "
-            f"({_m(result.expected)})"
+    if variance > 0:
+        reasons.append(
+            f"allowed {_m(allowed)} is {_m(variance)} above the contract ({_m(expected)})"
         )
         return "overpaid"
     return status
@@ -355,16 +386,14 @@ def _summarise(
     claim: Claim, acc: _Acc | _One | None, expected: Decimal | None, first: date | None
 ) -> ClaimResult:
     if acc is None:
-        return ClaimResult(
-            encounter_id=claim.encounter_id,
-            claim_id=claim.claim_id,
-            payer=claim.payer,
-            status="pending",
-            billed=claim.total_charge,
-            first_service=first,
-            expected=expected,
-            reasons=["no remittance yet"],
-        )
+        return _tuple_new(
+            ClaimResult,
+            (
+                claim.encounter_id, claim.claim_id, claim.payer, "pending",
+                claim.total_charge, ZERO, ZERO, ZERO, ZERO, ZERO, expected, None, ZERO, [],
+                [], [], ["no remittance yet"], [], first, None,
+            ),
+        )  # fmt: skip
     if type(acc) is tuple:
         # One payment, the usual case: its sums are the claim's, with no _Acc to fill.
         # Adding to ZERO as _Acc does keeps the same result (a -0.00 reads as 0.00).
@@ -380,12 +409,9 @@ def _summarise(
             if payment.has_line_allowed
             else (ZERO + payment.billed) - contractual
         )
-        paid, interest, patient = (
-            ZERO + payment.paid,
-            ZERO + (payment.interest or ZERO),
-            (payment.patient_share),
-        )
-        other, totals, last = payment.other, payment.totals, day or None
+        paid = ZERO + payment.paid
+        interest = ZERO + (payment.interest or ZERO)
+        patient, other, totals, last = payment.patient_share, payment.other, payment.totals, day
     else:
         assert isinstance(acc, _Acc)
         events, keys, splits = acc.events, acc.payer_keys, acc.splits
@@ -401,32 +427,21 @@ def _summarise(
         )
         paid, interest, patient = acc.paid, acc.interest, acc.by_payer[keys[-1]].patient
         other, totals, last = acc.other, acc.totals, acc.last_payment
-    result = ClaimResult(
-        claim.encounter_id,
-        claim.claim_id,
-        claim.payer,
-        "pending",
-        claim.total_charge,
-        allowed,
-        paid,
-        contractual,
-        patient,
-        other,
-        expected,
-        None if expected is None else allowed - expected,
-        interest,
-        _totals(totals),
-        numbers,
-        remark_codes,
-        [],
-        events,
-        first,
-        last,
-    )
+    variance = None if expected is None else allowed - expected
+    reasons: list[str] = []
     if "MA15" in remark_codes:
-        result.reasons.append(f"split by the payer into {len(numbers)} claims (MA15)")
-    result.status = _status(events, keys, splits, result)
-    return result
+        reasons.append(f"split by the payer into {len(numbers)} claims (MA15)")
+    status = _status(events, keys, splits, (paid, patient, allowed, expected, variance), reasons)
+    # tuple.__new__ as the NamedTuple's own __new__ does, without its Python-level call:
+    # every value here is already typed (Decimals to the cent, dates).
+    return _tuple_new(
+        ClaimResult,
+        (
+            claim.encounter_id, claim.claim_id, claim.payer, status, claim.total_charge,
+            allowed, paid, contractual, patient, other, expected, variance, interest,
+            _totals(totals), numbers, remark_codes, reasons, events, first, last or None,
+        ),
+    )  # fmt: skip
 
 
 class _Reconciler:
@@ -507,7 +522,7 @@ class _Reconciler:
         results = out.claims
         for claim in self.claims:
             lines = claim.lines
-            first = min([line.date_of_service for line in lines]) if lines else None
+            first = min(map(_dos, lines)) if lines else None
             results.append(_summarise(claim, accs.get(id(claim)), price(claim), first))
         for u in out.unmatched:
             out.warnings.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -55,14 +54,13 @@ class PaymentEvent(NamedTuple):
     split: bool
 
 
-@dataclass(slots=True)
-class ClaimResult:
+class ClaimResult(NamedTuple):
     """One row of the Reconciliation sheet: a claim and what the payers did with it.
 
-    A plain slotted class, not a pydantic model: reconcile makes one per claim from values
-    it has computed and typed itself (Decimals to the cent, dates), and on a 40,000-claim
+    An immutable record, not a pydantic model: reconcile makes one per claim from values it
+    has computed and typed itself (Decimals to the cent, dates), and on a 40,000-claim
     remittance validating them again cost more than reconciling. ``to_json`` gives the
-    documented JSON shape.
+    documented JSON shape. The list fields are the result's own; treat them as read-only.
     """
 
     encounter_id: str
@@ -70,21 +68,21 @@ class ClaimResult:
     payer: str
     status: Status
     billed: Decimal
-    allowed: Decimal = ZERO
-    paid: Decimal = ZERO
-    contractual: Decimal = ZERO
-    patient_responsibility: Decimal = ZERO
-    other_adjustments: Decimal = ZERO
-    expected: Decimal | None = None
-    variance: Decimal | None = None
-    interest: Decimal = ZERO
-    adjustments: list[AdjustmentTotal] = field(default_factory=list)
-    payer_claim_numbers: list[str] = field(default_factory=list)
-    remark_codes: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    payments: list[PaymentEvent] = field(default_factory=list)
-    first_service: date | None = None
-    last_payment: date | None = None
+    allowed: Decimal
+    paid: Decimal
+    contractual: Decimal
+    patient_responsibility: Decimal
+    other_adjustments: Decimal
+    expected: Decimal | None
+    variance: Decimal | None
+    interest: Decimal
+    adjustments: list[AdjustmentTotal]
+    payer_claim_numbers: list[str]
+    remark_codes: list[str]
+    reasons: list[str]
+    payments: list[PaymentEvent]
+    first_service: date | None
+    last_payment: date | None
 
     def to_json(self) -> dict[str, Any]:
         return {

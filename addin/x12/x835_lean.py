@@ -345,10 +345,10 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
     entity = ""
     claims: list[LeanClaim] = []
     plbs: list[ProviderAdjustment] = []
-    amount, when, pad, cas_cache, cas = _amount, _date, _PAD, _CAS, _cas
+    amount, when, pad, cas_cache, cas, zero = _amount, _date, _PAD, _CAS, _cas, ZERO
     delims, batches = _open(source)
     el, component = delims.element, delims.component
-    dtm_cache, amt_cache = _DTM, _AMT
+    dtm_cache, amt_cache, qc = _DTM, _AMT, "QC" + el
     svc_cache = _SVC.setdefault(component, {})  # a composite reads by its separator
     # The hot segments, told apart by their first four characters before any split.
     CAS, DTM, REF, SVC, AMT, CLP, NM1 = (s + el for s in ("CAS", "DTM", "REF", "SVC", "AMT", "CLP", "NM1"))  # fmt: skip  # noqa: E501, N806
@@ -371,14 +371,23 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 continue
             p = s[:4]
             if p == CAS:
-                if service is not None:
-                    reading = cas_cache.get(s) or cas(s, el)
-                    service.adjustments.append(reading)
-                    claim.add_cas(reading)  # type: ignore[union-attr]  # a service has a claim
-                elif claim is not None:
-                    reading = cas_cache.get(s) or cas(s, el)
-                    claim.adjustments.append(reading)
-                    claim.add_cas(reading)
+                if claim is None:
+                    continue
+                reading = cas_cache.get(s) or cas(s, el)
+                (claim if service is None else service).adjustments.append(reading)
+                # LeanClaim.add_cas, inline: this runs for every CAS of the file.
+                pairs = reading.pairs
+                if pairs:
+                    totals = claim.totals
+                    for key, part in pairs:
+                        totals[key] = totals.get(key, zero) + part
+                    group = reading.group
+                    if group == "CO":
+                        claim.contractual += reading.sum
+                    elif group == "PR":
+                        claim.patient_share += reading.sum
+                    else:
+                        claim.other += reading.sum
                 continue
             if p == DTM:
                 qd = dtm_cache.get(s) or _qualified(s, el, when, dtm_cache)
@@ -433,7 +442,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 claims.append(claim)
                 continue
             if p == NM1:
-                if claim is not None and s[4:7] == "QC" + el:
+                if claim is not None and s[4:7] == qc:
                     e = s.split(el)
                     e.extend(pad)
                     claim.patient_last_name, claim.patient_first_name = e[3], e[4]
