@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from addin.collector import collector_paused
 from addin.errors import InputError
 from addin.models.book import ContractRow
 from addin.models.claim import Claim
@@ -20,6 +19,13 @@ from addin.x12.x835 import read_remittances
 from addin.x12.x835_lean import LeanUnsupported, read_remittances_lean
 
 SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
+__all__ = [
+    "collector_paused",
+    "iter_remittance_file",
+    "load_claims_json",
+    "read_remittance_file",
+    "reconcile_files",
+]
 
 
 def read_remittance_file(path: Path, mapping: Mapping[str, str] | None = None) -> list[Remittance]:
@@ -59,24 +65,6 @@ def load_claims_json(path: Path) -> list[Claim]:
                 f"{path}: claim {number} field {where}: {first['msg']}; fix the JSON"
             ) from None
     return claims
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a large read + reconcile.
-
-    Each transaction set's models live long enough to reach the oldest generation, so the
-    collector keeps rescanning the growing results: on 40,000 claims that doubles the run
-    time. Our models hold no reference cycles, so reference counting frees them anyway. For
-    short-lived processes (the command line); a long-running host may prefer to leave it on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def reconcile_files(

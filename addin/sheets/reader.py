@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from addin.collector import collector_paused
 from addin.errors import WorkbookError
 from addin.models import (
     RULES_COLUMNS,
@@ -41,22 +39,8 @@ def read_book(path: Path | str) -> Book:
     A CSV file is read as the Encounters sheet. A missing Encounters table (or a required
     header) is a WorkbookError; every problem with a value is a finding in ``Book.findings``.
     """
-    with _gc_paused():
+    with collector_paused():
         return _read_book(Path(path))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """A large sheet allocates millions of objects that form no reference cycles; the
-    collector's passes over that growing heap cost more than the read itself (measured
-    in benchmarks/bench_sheets.py), so it waits until the read is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_book(path: Path) -> Book:

@@ -10,6 +10,7 @@ ADDIN = Path(__file__).resolve().parents[2] / "addin"
 # layer of each top-level module or package of addin; faces sit on top
 LAYERS: dict[str, int] = {
     "errors": 0,
+    "collector": 0,
     "models": 1,
     "codesets": 2,
     "coding": 3,

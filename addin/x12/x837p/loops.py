@@ -9,13 +9,12 @@ written back segment for segment.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
+from addin.collector import collector_paused
 from addin.x12.envelope import WRITE_DELIMITERS, render
 from addin.x12.segments import Delimiters
 from addin.x12.x837p.segs import (
@@ -37,26 +36,6 @@ from addin.x12.x837p.segs import (
 )
 
 L = TypeVar("L", bound="Loop")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large acyclic tree of loops is built.
-
-    Writing 100,000 lines allocates about a million objects; the collector's repeated
-    full passes over them tripled the writer's time. Nothing built here forms cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            # freeze + unfreeze moves the new objects straight to the oldest generation
-            # and resets the young count, so resuming does not start a pass over them all
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 def render_segments(segments: Iterable[Seg], delimiters: Delimiters = WRITE_DELIMITERS) -> str:
@@ -393,7 +372,7 @@ class Interchange(BaseModel):
         separators inside elements are translated.
         """
         target = delimiters or self.delimiters
-        with gc_paused():
+        with collector_paused():
             if target == self.delimiters:
                 return render_segments(self.walk(), target)
             return render(self._translated(target), target)

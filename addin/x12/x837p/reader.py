@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from addin.collector import collector_paused
 from addin.errors import X12Error
 from addin.x12.segments import Delimiters, Segment, X12Input, describe, read_segments
 from addin.x12.x837p.loops import (
@@ -34,7 +35,6 @@ from addin.x12.x837p.loops import (
     Loop2410,
     RawLoop,
     Transaction837P,
-    gc_paused,
 )
 from addin.x12.x837p.segs import Seg, parse_segment
 
@@ -313,7 +313,7 @@ def read_837p(source: X12Input | Path, name: str = "") -> Document837P:
     reader = read_segments(source, label)
     prefix = f"{label}: " if label else ""
     builder = _Builder(prefix)
-    with gc_paused():
+    with collector_paused():
         for seg in reader:
             if not reader.has_isa:
                 raise X12Error(

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from addin.collector import collector_paused
 from addin.errors import OutputError, SettingsError
 from addin.models import Claim, ClaimLine, Finding, Person, Provider
 from addin.x12.envelope import (
@@ -40,7 +41,6 @@ from addin.x12.x837p.loops import (
     Loop2400,
     Loop2410,
     Transaction837P,
-    gc_paused,
 )
 from addin.x12.x837p.segs import (
     BHT,
@@ -433,7 +433,7 @@ def build_837p(
     names = _Names()
     envelope = Envelope.for_submitter(settings, created, numbers)
     txns: list[Transaction837P] = []
-    with gc_paused():
+    with collector_paused():
         for i, start in enumerate(range(0, len(claims), MAX_CLAIMS_PER_ST)):
             control = numbers.first_transaction + i
             chunk = claims[start : start + MAX_CLAIMS_PER_ST]
@@ -483,7 +483,7 @@ def write_837p(
             settings["Submitter ID"].strip(), transactions_needed(len(claims))
         )
     when = created or datetime.now().replace(microsecond=0)
-    with gc_paused():  # one pause for build, check and render: each resume costs a full pass
+    with collector_paused():  # one pause for build, check and render: each resume costs a full pass
         interchange, findings = build_837p(claims, settings, created=when, numbers=numbers)
         problems = [f for f in check_837p(interchange) if f.blocking]
         if not problems:
