@@ -29,7 +29,6 @@ from addin.remit.results import (
     UnmatchedClaim,
     _m,
 )
-from addin.remit.rows import remittance_rows
 from addin.x12.x835_lean import LeanClaim
 
 CENT = Decimal("0.01")
@@ -56,12 +55,13 @@ class _Matcher:
 
     def __init__(self, claims: Sequence[Claim]) -> None:
         # Built in reverse so that, as with setdefault, the first claim of an ID wins.
-        self.by_id: dict[str, Claim] = {_key(c.claim_id): c for c in reversed(claims)}
+        # (Keys are trimmed and upper-cased, as _key does, inline: this runs per claim.)
+        self.by_id: dict[str, Claim] = {c.claim_id.strip().upper(): c for c in reversed(claims)}
         self.by_encounter: dict[str, list[Claim]] = {}
         self.by_payer_number: dict[str, list[Claim]] = {}
         by_encounter = self.by_encounter
         for claim in claims:
-            key = _key(claim.encounter_id)
+            key = claim.encounter_id.strip().upper()
             found = by_encounter.get(key)
             if found is None:
                 by_encounter[key] = [claim]
@@ -89,10 +89,11 @@ class _Matcher:
         self.learned.clear()
 
     def find(self, payment: LeanClaim) -> Claim | None:
-        pcn = _key(payment.patient_control_number)
+        pcn = payment.patient_control_number.strip().upper()  # _key, inline
         if pcn:
-            if pcn in self.by_id:
-                return self.by_id[pcn]
+            found = self.by_id.get(pcn)
+            if found is not None:
+                return found
             found_list = self.by_encounter.get(pcn)
             if found_list:
                 return found_list[0]
@@ -382,8 +383,52 @@ def _against_contract(money: _Money, status: Status, reasons: list[str]) -> Stat
     return status
 
 
+def _one(claim: Claim, one: _One, expected: Decimal | None, first: date | None) -> ClaimResult:
+    """:func:`_summarise` for a claim paid by one CLP, the usual case: its sums are the
+    claim's, so no _Acc is filled. Adding to ZERO as _Acc does keeps the same result (a
+    -0.00 reads as 0.00); a test holds the two to the same answers."""
+    payment, rem, key, day = one
+    codes = payment.remark_codes + payment.line_codes
+    split = "MA15" in codes
+    number = payment.payer_claim_number
+    code = payment.status
+    event: PaymentEvent = _tuple_new(
+        PaymentEvent,
+        (
+            rem.trace_number, rem.payer_name or rem.payer_id, day, code, number or "",
+            payment.billed, payment.paid, split,
+        ),
+    )  # fmt: skip
+    contractual = payment.contractual
+    allowed = (
+        payment.line_allowed if payment.has_line_allowed else (ZERO + payment.billed) - contractual
+    )
+    paid = ZERO + payment.paid
+    patient = payment.patient_share
+    variance = None if expected is None else allowed - expected
+    numbers = [number] if number else []
+    reasons: list[str] = []
+    if split:
+        reasons.append(f"split by the payer into {len(numbers)} claims (MA15)")
+    money = (paid, patient, allowed, expected, variance)
+    if code == "1" and paid > 0:  # processed as primary and paid: only the contract can say more
+        status = "paid" if expected is None else _against_contract(money, "paid", reasons)
+    else:
+        status = _status([event], [key], [split], money, reasons)
+    totals = payment.totals
+    return _tuple_new(
+        ClaimResult,
+        (
+            claim.encounter_id, claim.claim_id, claim.payer, status, claim.total_charge,
+            allowed, paid, contractual, patient, payment.other, expected, variance,
+            ZERO + (payment.interest or ZERO), _totals(totals) if totals else [], numbers,
+            list(dict.fromkeys(codes)) if codes else codes, reasons, [event], first, day or None,
+        ),
+    )  # fmt: skip
+
+
 def _summarise(
-    claim: Claim, acc: _Acc | _One | None, expected: Decimal | None, first: date | None
+    claim: Claim, acc: _Acc | None, expected: Decimal | None, first: date | None
 ) -> ClaimResult:
     if acc is None:
         return _tuple_new(
@@ -394,39 +439,17 @@ def _summarise(
                 [], [], ["no remittance yet"], [], first, None,
             ),
         )  # fmt: skip
-    if type(acc) is tuple:
-        # One payment, the usual case: its sums are the claim's, with no _Acc to fill.
-        # Adding to ZERO as _Acc does keeps the same result (a -0.00 reads as 0.00).
-        payment, rem, key, day = acc
-        event, split, codes = _event(payment, rem, day)
-        events, keys, splits = [event], [key], [split]
-        remark_codes = list(dict.fromkeys(codes)) if codes else []
-        number = payment.payer_claim_number
-        numbers = [number] if number else []
-        contractual = payment.contractual
-        allowed = (
-            payment.line_allowed
-            if payment.has_line_allowed
-            else (ZERO + payment.billed) - contractual
-        )
-        paid = ZERO + payment.paid
-        interest = ZERO + (payment.interest or ZERO)
-        patient, other, totals, last = payment.patient_share, payment.other, payment.totals, day
-    else:
-        assert isinstance(acc, _Acc)
-        events, keys, splits = acc.events, acc.payer_keys, acc.splits
-        remark_codes, numbers = acc.remark_codes, acc.payer_claim_numbers
-        # Several payers (primary, then secondary) each send their CLP: the allowed amount
-        # and contractual write-off come from the first payer, the patient's share from the
-        # last.
-        primary = acc.by_payer[keys[0]]
-        contractual = primary.contractual
-        # Allowed: what the payer says (AMT*B6) when it says it, else billed - contractual.
-        allowed = (
-            primary.line_allowed if primary.has_line_allowed else (primary.billed - contractual)
-        )
-        paid, interest, patient = acc.paid, acc.interest, acc.by_payer[keys[-1]].patient
-        other, totals, last = acc.other, acc.totals, acc.last_payment
+    events, keys, splits = acc.events, acc.payer_keys, acc.splits
+    remark_codes, numbers = acc.remark_codes, acc.payer_claim_numbers
+    # Several payers (primary, then secondary) each send their CLP: the allowed amount
+    # and contractual write-off come from the first payer, the patient's share from the
+    # last.
+    primary = acc.by_payer[keys[0]]
+    contractual = primary.contractual
+    # Allowed: what the payer says (AMT*B6) when it says it, else billed - contractual.
+    allowed = primary.line_allowed if primary.has_line_allowed else (primary.billed - contractual)
+    paid, interest, patient = acc.paid, acc.interest, acc.by_payer[keys[-1]].patient
+    other, totals, last = acc.other, acc.totals, acc.last_payment
     variance = None if expected is None else allowed - expected
     reasons: list[str] = []
     if "MA15" in remark_codes:
@@ -466,28 +489,18 @@ class _Reconciler:
         payments: list[LeanClaim] = [
             c if type(c) is LeanClaim else LeanClaim.from_payment(c) for c in claims
         ]
-        plb = sum((p.amount for p in rem.provider_adjustments), ZERO)
-        paid = sum((c.paid for c in payments), ZERO)
-        difference = rem.payment_amount - (paid - plb)
+        lean = all([type(c) is LeanClaim for c in claims])  # rows can wait (see keep_rows_of)
+        out.provider_adjustments.extend(rem.provider_adjustments)
+        out.keep_rows_of(rem, lean)
         payer = rem.payer_name or rem.payer_id
         day = rem.payment_date or rem.production_date
-        out.transactions.append(
-            TransactionSummary(
-                trace_number=rem.trace_number,
-                payer=payer,
-                payment=rem.payment_amount,
-                payment_date=day,
-                claims_paid=paid,
-                provider_adjustments=plb,
-                difference=difference,
-                balanced=difference == 0 and all(c.balance_difference == 0 for c in payments),
-            )
-        )
-        out.provider_adjustments.extend(rem.provider_adjustments)
-        out.remittance_rows.extend(remittance_rows(rem))
         key = _key(rem.payer_id or rem.payer_name)
         accs, matcher = self.accs, self.matcher
+        paid, balanced = ZERO, True
         for payment in payments:
+            paid += payment.paid
+            if balanced and payment.balance_difference != 0:
+                balanced = False
             claim = matcher.find(payment)
             if claim is None:
                 out.unmatched.append(
@@ -516,14 +529,38 @@ class _Reconciler:
                 acc.add(*first)
             assert isinstance(acc, _Acc)
             acc.add(payment, rem, key, day)
+        plb = sum((p.amount for p in rem.provider_adjustments), ZERO)
+        difference = rem.payment_amount - (paid - plb)
+        # Listed in the order the remittances came, whatever matched above.
+        out.transactions.append(
+            TransactionSummary(
+                trace_number=rem.trace_number,
+                payer=payer,
+                payment=rem.payment_amount,
+                payment_date=day,
+                claims_paid=paid,
+                provider_adjustments=plb,
+                difference=difference,
+                balanced=difference == 0 and balanced,
+            )
+        )
 
     def finish(self) -> Reconciliation:
         out, accs, price = self.out, self.accs, self.pricer.expected
         results = out.claims
+        append = results.append
         for claim in self.claims:
             lines = claim.lines
-            first = min(map(_dos, lines)) if lines else None
-            results.append(_summarise(claim, accs.get(id(claim)), price(claim), first))
+            first: date | None = None
+            if len(lines) == 1:
+                first = lines[0].date_of_service
+            elif lines:
+                first = min(map(_dos, lines))
+            acc = accs.get(id(claim))
+            if isinstance(acc, tuple):
+                append(_one(claim, acc, price(claim), first))
+            else:
+                append(_summarise(claim, acc, price(claim), first))
         for u in out.unmatched:
             out.warnings.append(
                 f"claim {u.patient_control_number or '(no CLP01)'} on check {u.trace_number} "

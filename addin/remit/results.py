@@ -6,11 +6,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
-from addin.models.remittance import ZERO, ProviderAdjustment
+from addin.models.remittance import ZERO, ProviderAdjustment, Remittance
 from addin.models.types import Money
 from addin.remit.notes import PLB_NOTES
+from addin.remit.rows import remittance_rows
 
 Status = Literal[
     "paid",
@@ -154,10 +155,27 @@ class Reconciliation(BaseModel):
     unmatched: list[UnmatchedClaim] = Field(default_factory=list)
     provider_adjustments: list[ProviderAdjustment] = Field(default_factory=list)
     transactions: list[TransactionSummary] = Field(default_factory=list)
-    remittance_rows: list[list[Any]] = Field(
-        default_factory=list, description="Remittance sheet rows, built while streaming"
-    )
     warnings: list[str] = Field(default_factory=list)
+    # What the Remittance sheet shows, kept as read: rows of payer sheets and 835s read into
+    # models (made at once, so the models can go), lean 835 transactions (their rows are
+    # made when first asked for: ``--json`` never asks).
+    _row_sources: list[list[list[Any]] | Remittance] = PrivateAttr(default_factory=list)
+    _rows: list[list[Any]] | None = PrivateAttr(default=None)
+
+    def keep_rows_of(self, remittance: Remittance, lean: bool) -> None:
+        """Keep what the Remittance sheet shows of ``remittance`` (see ``remittance_rows``)."""
+        self._row_sources.append(remittance if lean else remittance_rows(remittance))
+        self._rows = None
+
+    @property
+    def remittance_rows(self) -> list[list[Any]]:
+        """Remittance sheet rows: one per service payment, claim or provider adjustment."""
+        if self._rows is None:
+            rows: list[list[Any]] = []
+            for source in self._row_sources:
+                rows.extend(remittance_rows(source) if isinstance(source, Remittance) else source)
+            self._rows = rows
+        return self._rows
 
     def totals(self) -> dict[str, Any]:
         """Money totals; ``difference`` is zero when every payment is accounted for."""

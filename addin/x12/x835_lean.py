@@ -237,15 +237,17 @@ def _amount(text: str) -> Decimal | None:
     """As ``_Parser.amount`` without its warnings: two-place Decimal, None when empty.
 
     Remittances repeat a few hundred amounts; each is parsed once and the (immutable)
-    Decimal shared, which also keeps the result rows small."""
-    try:
-        return _AMOUNTS[text]
-    except KeyError:
-        pass
-    value = _parse_amount(text)
-    if len(_AMOUNTS) < 100_000:  # bounded: a damaged file must not grow it without end
-        _AMOUNTS[text] = value
+    Decimal shared, which also keeps the result rows small. (``get`` with a marker rather
+    than catching KeyError: CLP amounts are mostly new, and an exception per miss costs.)"""
+    value: Decimal | None = _AMOUNTS.get(text, _MISS)
+    if value is _MISS:
+        value = _parse_amount(text)
+        if len(_AMOUNTS) < 100_000:  # bounded: a damaged file must not grow it without end
+            _AMOUNTS[text] = value
     return value
+
+
+_MISS: Any = object()
 
 
 def _parse_amount(text: str) -> Decimal | None:
@@ -348,7 +350,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
     amount, when, pad, cas_cache, cas, zero = _amount, _date, _PAD, _CAS, _cas, ZERO
     delims, batches = _open(source)
     el, component = delims.element, delims.component
-    dtm_cache, amt_cache, qc = _DTM, _AMT, "QC" + el
+    dtm_cache, amt_cache, qc, b6, qual_i = _DTM, _AMT, "QC" + el, "B6" + el, "I" + el
     svc_cache = _SVC.setdefault(component, {})  # a composite reads by its separator
     # The hot segments, told apart by their first four characters before any split.
     CAS, DTM, REF, SVC, AMT, CLP, NM1 = (s + el for s in ("CAS", "DTM", "REF", "SVC", "AMT", "CLP", "NM1"))  # fmt: skip  # noqa: E501, N806
@@ -369,7 +371,21 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                     claim = service = None
                     header, entity = False, ""
                 continue
-            p = s[:4]
+            p = s[:4]  # the hot segments, most frequent first
+            if p == DTM:
+                qd = dtm_cache.get(s) or _qualified(s, el, when, dtm_cache)
+                q = qd[0]
+                if service is not None:
+                    if q == "472" or q == "150":
+                        service.date_of_service = qd[1]
+                elif claim is not None:
+                    if q == "232":
+                        claim.statement_from = qd[1]
+                    elif q == "233":
+                        claim.statement_to = qd[1]
+                elif q == "405":
+                    txn.production_date = qd[1]
+                continue
             if p == CAS:
                 if claim is None:
                     continue
@@ -389,20 +405,6 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                     else:
                         claim.other += reading.sum
                 continue
-            if p == DTM:
-                qd = dtm_cache.get(s) or _qualified(s, el, when, dtm_cache)
-                q = qd[0]
-                if service is not None:
-                    if q == "472" or q == "150":
-                        service.date_of_service = qd[1]
-                elif claim is not None:
-                    if q == "232":
-                        claim.statement_from = qd[1]
-                    elif q == "233":
-                        claim.statement_to = qd[1]
-                elif q == "405":
-                    txn.production_date = qd[1]
-                continue
             if p == REF:
                 if service is None and claim is None and entity == "PR":
                     e = s.split(el)
@@ -419,20 +421,22 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 claim.services.append(service)
                 continue
             if p == AMT:
-                if service is not None or claim is not None:
-                    qv = amt_cache.get(s) or _qualified(s, el, amount, amt_cache)
-                    value = qv[1]
-                    if value is None:
-                        continue
-                    if service is not None:
-                        if qv[0] == "B6":
+                # Only a line's B6 (allowed) and a claim's I (interest) are read: look at the
+                # qualifier before parsing (AMT*AU and others carry a new amount per claim).
+                if service is not None:
+                    if s[4:7] == b6:
+                        qv = amt_cache.get(s) or _qualified(s, el, amount, amt_cache)
+                        value = qv[1]
+                        if value is not None:
                             if service.allowed is not None:  # a second B6 replaces the first
                                 claim.line_allowed -= service.allowed  # type: ignore[union-attr]
                             service.allowed = value
                             claim.line_allowed += value  # type: ignore[union-attr]
                             claim.has_line_allowed = True  # type: ignore[union-attr]
-                    elif qv[0] == "I":
-                        claim.interest = value  # type: ignore[union-attr]
+                elif claim is not None and s[4:6] == qual_i:
+                    value = amount(s.split(el)[2])
+                    if value is not None:
+                        claim.interest = value
                 continue
             if p == CLP:
                 e = s.split(el)
