@@ -106,7 +106,7 @@ class _Parser:
         """Element ``text`` (seg's element n) as a two-place Decimal; None when empty."""
         if not text:
             return None
-        if len(text) < 16 and text.find(".") == len(text) - 3:
+        if len(text) < 16 and 0 <= text.find(".") == len(text) - 3:
             # The usual case, "123.45": already two places, so no rounding check is needed.
             try:
                 return Decimal(text)

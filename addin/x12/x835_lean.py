@@ -253,7 +253,7 @@ _MISS: Any = object()
 def _parse_amount(text: str) -> Decimal | None:
     if not text:
         return None
-    if len(text) < 16 and text.find(".") == len(text) - 3:
+    if len(text) < 16 and 0 <= text.find(".") == len(text) - 3:
         try:
             return Decimal(text)
         except InvalidOperation:
