@@ -258,6 +258,14 @@ _tuple_new = tuple.__new__
 _dos = attrgetter("date_of_service")
 
 
+def _first_service(claim: Claim) -> date | None:
+    """The claim's first date of service (the Aging sheet counts days from it)."""
+    lines = claim.lines
+    if len(lines) == 1:
+        return lines[0].date_of_service
+    return min(map(_dos, lines)) if lines else None
+
+
 def _totals(totals: dict[tuple[str, str], Decimal]) -> list[AdjustmentTotal]:
     """The claim's non-zero adjustment totals, sorted by group and reason."""
     if len(totals) == 1:
@@ -383,46 +391,63 @@ def _against_contract(money: _Money, status: Status, reasons: list[str]) -> Stat
     return status
 
 
-def _one(claim: Claim, one: _One, expected: Decimal | None, first: date | None) -> ClaimResult:
+def _one(
+    claim: Claim,
+    one: _One,
+    expected: Decimal | None,
+    first: date | None,
+    trace: str,
+    payer: str,
+) -> ClaimResult:
     """:func:`_summarise` for a claim paid by one CLP, the usual case: its sums are the
-    claim's, so no _Acc is filled. Adding to ZERO as _Acc does keeps the same result (a
-    -0.00 reads as 0.00); a test holds the two to the same answers."""
-    payment, rem, key, day = one
-    codes = payment.remark_codes + payment.line_codes
-    split = "MA15" in codes
+    claim's, so no _Acc is filled. ``trace`` and ``payer`` are the remittance's.
+
+    Amounts are two-place Decimals, so ``x or ZERO`` is what _Acc's ``ZERO + x`` gives
+    (a -0.00 reads as 0.00) without a new Decimal; a test holds the two to the same
+    answers."""
+    payment, _rem, key, day = one
+    codes = payment.remark_codes
+    if payment.line_codes:
+        codes = codes + payment.line_codes
+    split = "MA15" in codes if codes else False
     number = payment.payer_claim_number
     code = payment.status
     event: PaymentEvent = _tuple_new(
         PaymentEvent,
-        (
-            rem.trace_number, rem.payer_name or rem.payer_id, day, code, number or "",
-            payment.billed, payment.paid, split,
-        ),
-    )  # fmt: skip
+        (trace, payer, day, code, number or "", payment.billed, payment.paid, split),
+    )
     contractual = payment.contractual
     allowed = (
-        payment.line_allowed if payment.has_line_allowed else (ZERO + payment.billed) - contractual
+        payment.line_allowed if payment.has_line_allowed else (payment.billed or ZERO) - contractual
     )
-    paid = ZERO + payment.paid
+    paid = payment.paid or ZERO
     patient = payment.patient_share
-    variance = None if expected is None else allowed - expected
-    numbers = [number] if number else []
     reasons: list[str] = []
-    if split:
-        reasons.append(f"split by the payer into {len(numbers)} claims (MA15)")
-    money = (paid, patient, allowed, expected, variance)
-    if code == "1" and paid > 0:  # processed as primary and paid: only the contract can say more
-        status = "paid" if expected is None else _against_contract(money, "paid", reasons)
+    if expected is None:
+        variance = None
+        if code == "1" and paid > 0:  # processed as primary and paid, no contract to compare
+            status: Status = "paid"
+        else:
+            status = _status([event], [key], [split], (paid, patient, allowed, None, None), reasons)
     else:
-        status = _status([event], [key], [split], money, reasons)
+        variance = allowed - expected
+        money = (paid, patient, allowed, expected, variance)
+        if code == "1" and paid > 0:  # processed as primary and paid: only the contract can say
+            status = _against_contract(money, "paid", reasons) if variance else "paid"
+        else:
+            status = _status([event], [key], [split], money, reasons)
+    if split:
+        reasons.insert(0, f"split by the payer into {1 if number else 0} claims (MA15)")
     totals = payment.totals
+    interest = payment.interest
     return _tuple_new(
         ClaimResult,
         (
             claim.encounter_id, claim.claim_id, claim.payer, status, claim.total_charge,
             allowed, paid, contractual, patient, payment.other, expected, variance,
-            ZERO + (payment.interest or ZERO), _totals(totals) if totals else [], numbers,
-            list(dict.fromkeys(codes)) if codes else codes, reasons, [event], first, day or None,
+            ZERO if interest is None else interest or ZERO, _totals(totals) if totals else [],
+            [number] if number else [], list(dict.fromkeys(codes)) if codes else [], reasons,
+            [event], first, day or None,
         ),
     )  # fmt: skip
 
@@ -479,6 +504,7 @@ class _Reconciler:
         self.claims = list(claims)
         self.matcher = _Matcher(self.claims)
         self.accs: dict[int, _Acc | _One] = {}
+        self.results: dict[int, ClaimResult] = {}  # of claims paid once so far
         self.pricer = _Pricer(contracts or [], pfs_locality)
         self.out = Reconciliation()
 
@@ -495,7 +521,8 @@ class _Reconciler:
         payer = rem.payer_name or rem.payer_id
         day = rem.payment_date or rem.production_date
         key = _key(rem.payer_id or rem.payer_name)
-        accs, matcher = self.accs, self.matcher
+        accs, matcher, results, price = self.accs, self.matcher, self.results, self.pricer.expected
+        trace = rem.trace_number
         paid, balanced = ZERO, True
         for payment in payments:
             paid += payment.paid
@@ -521,12 +548,20 @@ class _Reconciler:
             matcher.learn(payment.payer_claim_number, claim)
             acc = accs.get(id(claim))
             if acc is None:
-                accs[id(claim)] = (payment, rem, key, day)
+                # Most claims are paid once: summarise now, while the payment just read is
+                # still in the processor's cache (finish would find it cold). A second
+                # payment replaces this with an accumulator.
+                one = (payment, rem, key, day)
+                results[id(claim)] = _one(
+                    claim, one, price(claim), _first_service(claim), trace, payer
+                )
+                accs[id(claim)] = one
                 continue
             if type(acc) is tuple:  # a second payment: now sum them up
                 first = acc
                 acc = accs[id(claim)] = _Acc()
                 acc.add(*first)
+                del results[id(claim)]
             assert isinstance(acc, _Acc)
             acc.add(payment, rem, key, day)
         plb = sum((p.amount for p in rem.provider_adjustments), ZERO)
@@ -546,21 +581,15 @@ class _Reconciler:
         )
 
     def finish(self) -> Reconciliation:
-        out, accs, price = self.out, self.accs, self.pricer.expected
-        results = out.claims
-        append = results.append
+        out, accs, done, price = self.out, self.accs, self.results, self.pricer.expected
+        append = out.claims.append
         for claim in self.claims:
-            lines = claim.lines
-            first: date | None = None
-            if len(lines) == 1:
-                first = lines[0].date_of_service
-            elif lines:
-                first = min(map(_dos, lines))
-            acc = accs.get(id(claim))
-            if isinstance(acc, tuple):
-                append(_one(claim, acc, price(claim), first))
-            else:
-                append(_summarise(claim, acc, price(claim), first))
+            result = done.get(id(claim))
+            if result is None:
+                acc = accs.get(id(claim))
+                assert not isinstance(acc, tuple)  # a claim paid once is in done
+                result = _summarise(claim, acc, price(claim), _first_service(claim))
+            append(result)
         for u in out.unmatched:
             out.warnings.append(
                 f"claim {u.patient_control_number or '(no CLP01)'} on check {u.trace_number} "
