@@ -12,7 +12,7 @@ from addin.errors import ClaimbookError
 from addin.models.remittance import ZERO, Remittance
 from addin.models.table import ChartSpec, Column, ResultTable
 from addin.remit.notes import GROUP_NOTES, ROUTINE, action_for, note_for
-from addin.remit.results import STATUSES, ClaimResult, Reconciliation
+from addin.remit.results import STATUSES, AdjustmentTotal, ClaimResult, Reconciliation
 from addin.remit.rows import REMITTANCE_COLUMNS, remittance_rows
 
 AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -31,6 +31,7 @@ STATUS_COLOURS = {
     "reversed": "FFC7CE",
     "unmatched": "FFC7CE",
 }
+NO_REASON = " (no reason given)"
 DENIAL_STATES = ["Open", "Appealed", "Resubmitted", "Written off", "Closed"]
 FOLLOW_UP_DAYS = 14
 
@@ -84,11 +85,26 @@ def reconciliation_table(rec: Reconciliation) -> ResultTable:
     return ResultTable(sheet="Reconciliation", columns=columns, rows=rows, title="Reconciliation")
 
 
+def _label(group: str, reason: str) -> str:
+    """``CO-45``; a payer export without reason columns gives none: ``CO (no reason given)``."""
+    return f"{group}-{reason}" if reason else f"{group}{NO_REASON}"
+
+
+def _worked(c: ClaimResult) -> list[AdjustmentTotal]:
+    """Adjustments worth working on a claim: not the patient's share, not routine and not
+    reasonless. A payer export with no reason columns shows each claim's billed - paid as
+    an adjustment with no reason; on a paid claim that is the contractual write-off, not a
+    denial (it is worked only when the whole claim is denied or reversed)."""
+    return [a for a in c.adjustments if a.reason and a.reason not in ROUTINE and a.group != "PR"]
+
+
 def _denial_codes(c: ClaimResult) -> list[str]:
     """Reason codes worth working: the non-routine adjustments, then remark codes."""
-    codes = [f"{a.group}-{a.reason}" for a in c.adjustments if a.reason not in ROUTINE]
+    codes = [
+        _label(a.group, a.reason) for a in c.adjustments if a.reason and a.reason not in ROUTINE
+    ]
     if not codes and c.status in ("denied", "reversed"):
-        codes = [f"{a.group}-{a.reason}" for a in c.adjustments]
+        codes = [_label(a.group, a.reason) for a in c.adjustments]
     return codes + [r for r in c.remark_codes if r not in ("MA15",)]
 
 
@@ -124,13 +140,19 @@ def denials_table(rec: Reconciliation, descriptions: dict[str, str] | None = Non
     ]
     rows: list[list[object]] = []
     for c in rec.claims:
-        worked = [a for a in c.adjustments if a.reason not in ROUTINE and a.group != "PR"]
+        worked = _worked(c)
         if c.status not in ("denied", "reversed") and not worked:
             continue
         codes = _denial_codes(c)
         meanings: list[str] = []
         actions: list[str] = []
         for code in codes:
+            if code.endswith(NO_REASON):
+                meanings.append(
+                    f"{code}: the payer's export gives no reason; the ERA or the payer's "
+                    "portal has it"
+                )
+                continue
             bare = code.split("-", 1)[-1]
             text = descriptions.get(bare) or _imported(bare) or note_for(bare)
             if text:
@@ -231,11 +253,12 @@ def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTab
     )  # fmt: skip
     by_reason: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])
     for c in rec.claims:
+        denied = c.status in ("denied", "reversed")
         for a in c.adjustments:
-            if a.reason in ROUTINE or a.group == "PR":
+            if a.reason in ROUTINE or a.group == "PR" or not (a.reason or denied):
                 continue
-            by_reason[f"{a.group}-{a.reason}"][0] += a.amount
-            by_reason[f"{a.group}-{a.reason}"][1] += 1
+            by_reason[_label(a.group, a.reason)][0] += a.amount
+            by_reason[_label(a.group, a.reason)][1] += 1
     block(
         "Denied amount by reason", "bar", ["Amount"],
         [["Denials by reason", label, amount, None, *blank, int(count)]

@@ -226,3 +226,25 @@ def test_remit_and_reconcile_print_tables() -> None:
         app, ["reconcile", str(DATA / "claims.json"), str(FILES[0]), "--out", "x.xlsx"]
     )
     assert refused.exit_code == 2 and "give BOOK as .xlsx" in refused.output
+
+
+def test_export_without_reasons_keeps_write_offs_off_the_worklist(tmp_path: Path) -> None:
+    """A portal export with no reason columns: a paid claim's billed - paid is a write-off,
+    not a denial; a denied claim is worked, saying that the export gave no reason."""
+    export = tmp_path / "portal.csv"
+    export.write_text(
+        "Claim ID,Status,Billed,Paid,Check Number,Payment Date\n"
+        "C1,Paid,200.00,120.00,EFT7,2024-03-05\n"
+        "C4,Denied,300.00,0,EFT7,2024-03-05\n"
+    )
+    rec = reconcile(load_claims_json(DATA / "claims.json"), read_payer_sheet(export))
+    by_id = {c.claim_id: c for c in rec.claims}
+    assert by_id["C1"].status == "paid" and by_id["C4"].status == "denied"
+    assert [(a.group, a.reason) for a in by_id["C1"].adjustments] == [("CO", "")]
+    tables = {t.sheet: t for t in result_tables(rec, date(2024, 3, 31))}
+    denials = tables["Denials"].rows
+    assert [r[0] for r in denials] == [by_id["C4"].encounter_id]
+    assert denials[0][6] == "CO (no reason given)" and "gives no reason" in denials[0][7]
+    chart = [r for r in tables["Dashboard"].rows if r[0] == "Denials by reason"]
+    assert [r[1] for r in chart] == ["CO (no reason given)"]
+    assert chart[0][2] == Decimal("300.00")
