@@ -54,25 +54,33 @@ class _Matcher:
     """Indexes the claims once; finds the claim a CLP belongs to."""
 
     def __init__(self, claims: Sequence[Claim]) -> None:
-        # Built in reverse so that, as with setdefault, the first claim of an ID wins.
+        self.claims = claims
         # (Keys are trimmed and upper-cased, as _key does, inline: this runs per claim.)
+        # Built in reverse so that, as with setdefault, the first claim of an ID wins.
         self.by_id: dict[str, Claim] = {c.claim_id.strip().upper(): c for c in reversed(claims)}
-        self.by_encounter: dict[str, list[Claim]] = {}
+        # By Encounter ID and by the payer claim numbers the workbook holds: built when a
+        # CLP01 first fails to match a Claim ID (most files never need them).
+        self._by_encounter: dict[str, list[Claim]] | None = None
         self.by_payer_number: dict[str, list[Claim]] = {}
-        by_encounter = self.by_encounter
-        for claim in claims:
-            key = claim.encounter_id.strip().upper()
-            found = by_encounter.get(key)
-            if found is None:
-                by_encounter[key] = [claim]
-            else:
-                found.append(claim)
-            if claim.payer_claim_number:
-                self.by_payer_number.setdefault(_key(claim.payer_claim_number), []).append(claim)
-
         # Payer claim numbers seen on matched payments, indexed only when a payment has to
         # be matched by its number (most never are): the same answers, learned lazily.
         self.learned: list[tuple[str, Claim]] = []
+
+    def _index_workbook(self) -> dict[str, list[Claim]]:
+        """By Encounter ID, and the workbook's payer claim numbers (before learned ones)."""
+        if self._by_encounter is None:
+            by_encounter: dict[str, list[Claim]] = {}
+            numbers: dict[str, list[Claim]] = {}
+            for claim in self.claims:
+                by_encounter.setdefault(_key(claim.encounter_id), []).append(claim)
+                if claim.payer_claim_number:
+                    numbers.setdefault(_key(claim.payer_claim_number), []).append(claim)
+            for number, found in self.by_payer_number.items():  # learned before this
+                bucket = numbers.setdefault(number, [])
+                bucket.extend(c for c in found if all(c is not b for b in bucket))
+            self.by_payer_number = numbers
+            self._by_encounter = by_encounter
+        return self._by_encounter
 
     def learn(self, payer_claim_number: str | None, claim: Claim) -> None:
         if payer_claim_number:
@@ -94,10 +102,11 @@ class _Matcher:
             found = self.by_id.get(pcn)
             if found is not None:
                 return found
-            found_list = self.by_encounter.get(pcn)
+            found_list = self._index_workbook().get(pcn)
             if found_list:
                 return found_list[0]
         if payment.payer_claim_number:
+            self._index_workbook()
             if self.learned:
                 self._index_learned()
             candidates = self.by_payer_number.get(_key(payment.payer_claim_number), [])
@@ -524,9 +533,13 @@ class _Reconciler:
         accs, matcher, results, price = self.accs, self.matcher, self.results, self.pricer.expected
         trace = rem.trace_number
         paid, balanced = ZERO, True
+        learned = matcher.learned
         for payment in payments:
             paid += payment.paid
-            if balanced and payment.balance_difference != 0:
+            # LeanClaim.balance_difference == 0, inline: CLP03 = claim and line CAS + CLP04.
+            if balanced and payment.billed != (
+                payment.contractual + payment.patient_share + payment.other + payment.paid
+            ):
                 balanced = False
             claim = matcher.find(payment)
             if claim is None:
@@ -545,7 +558,8 @@ class _Reconciler:
                     )
                 )
                 continue
-            matcher.learn(payment.payer_claim_number, claim)
+            if payment.payer_claim_number:  # matcher.learn, inline
+                learned.append((payment.payer_claim_number, claim))
             acc = accs.get(id(claim))
             if acc is None:
                 # Most claims are paid once: summarise now, while the payment just read is

@@ -290,8 +290,8 @@ def _date(text: str) -> date | None:
 
 
 def _open(source: X12Input) -> tuple[Delimiters, Iterator[list[str]]]:
-    """The file's delimiters, and its segment texts (stripped, none empty) in batches of
-    one decoded chunk. A later ISA with other separators shows as a text starting ``ISA``
+    """The file's delimiters, and its segment texts (stripped; some may be empty) in
+    batches of one decoded chunk. A later ISA with other separators shows as a text starting ``ISA``
     whose fourth character is not the element separator."""
     chunks = _decode_chunks(source)
     buf = ""
@@ -313,10 +313,8 @@ def _open(source: X12Input) -> tuple[Delimiters, Iterator[list[str]]]:
         while True:
             parts = buf.split(term)
             buf = parts.pop()
-            texts = [p.strip(strip) for p in parts]
-            if "" in texts:
-                texts = [t for t in texts if t]
-            yield texts
+            # Empty texts (a doubled terminator) are left in: the reader passes over them.
+            yield [p.strip(strip) for p in parts]
             if eof:
                 if buf.strip(strip):
                     raise LeanUnsupported("last segment has no terminator")
@@ -347,7 +345,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
     entity = ""
     claims: list[LeanClaim] = []
     plbs: list[ProviderAdjustment] = []
-    amount, when, pad, cas_cache, cas, zero = _amount, _date, _PAD, _CAS, _cas, ZERO
+    amount, when, pad, cas_cache, cas = _amount, _date, _PAD, _CAS, _cas
     delims, batches = _open(source)
     el, component = delims.element, delims.component
     dtm_cache, amt_cache, qc, b6, qual_i = _DTM, _AMT, "QC" + el, "B6" + el, "I" + el
@@ -396,7 +394,9 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 if pairs:
                     totals = claim.totals
                     for key, part in pairs:
-                        totals[key] = totals.get(key, zero) + part
+                        # (Amounts are two-place: the first one stands as its own sum.)
+                        old = totals.get(key)
+                        totals[key] = part if old is None else old + part
                     group = reading.group
                     if group == "CO":
                         claim.contractual += reading.sum
@@ -439,7 +439,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                         claim.interest = value
                 continue
             if p == CLP:
-                e = s.split(el)
+                e = s.split(el, 8)  # CLP01-07 are read; the rest stays in one piece
                 e.extend(pad)
                 service = None
                 claim = _claim(e, amount)
@@ -447,7 +447,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 continue
             if p == NM1:
                 if claim is not None and s[4:7] == qc:
-                    e = s.split(el)
+                    e = s.split(el, 5)  # NM103-04: the patient's name
                     e.extend(pad)
                     claim.patient_last_name, claim.patient_first_name = e[3], e[4]
                 continue
@@ -531,8 +531,14 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
 
 
 def _claim(e: list[str], amount: Any) -> LeanClaim:
+    # A claim's billed and paid amounts are seldom seen twice: parsed, not looked up.
     return LeanClaim(
-        e[1], e[2], amount(e[3]) or ZERO, amount(e[4]) or ZERO, amount(e[5]), e[7] or None
+        e[1],
+        e[2],
+        _parse_amount(e[3]) or ZERO,
+        _parse_amount(e[4]) or ZERO,
+        amount(e[5]),
+        e[7] or None,
     )
 
 
