@@ -22,6 +22,7 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from typing import Any
 
 from addin.errors import X12Error
@@ -74,8 +75,9 @@ class LeanClaim:
     __slots__ = (
         "patient_control_number", "status", "billed", "paid", "patient_responsibility",
         "payer_claim_number", "patient_last_name", "patient_first_name", "statement_from",
-        "statement_to", "interest", "adjustments", "services", "remark_codes", "line_codes",
-        "totals", "contractual", "patient_share", "other", "line_allowed", "has_line_allowed",
+        "statement_to", "interest", "adjustments", "_services", "lines_read", "separators",
+        "remark_codes", "line_codes", "totals", "contractual", "patient_share", "other",
+        "line_allowed", "has_line_allowed",
     )  # fmt: skip
 
     def __init__(
@@ -100,7 +102,12 @@ class LeanClaim:
         self.interest: Decimal | None = None
         #: Readings of the claim-level CAS segments, in file order.
         self.adjustments: list[CasReading] = []
-        self.services: list[LeanService] = []
+        #: The service lines' segment texts (SVC, DTM, CAS, AMT*B6, LQ) as read, and the
+        #: element and component separators to read them with: the lines themselves are
+        #: made when first asked for (the Remittance sheet), never for --json.
+        self.lines_read: list[str] = []
+        self.separators = ("*", ":")
+        self._services: list[LeanService] | None = None
         self.remark_codes: list[str] = []  # MOA/MIA remarks
         self.line_codes: list[str] = []  # the lines' LQ remarks, in line order
         self.totals: dict[tuple[str, str], Decimal] = {}
@@ -122,6 +129,13 @@ class LeanClaim:
                 self.patient_share += reading.sum
             else:
                 self.other += reading.sum
+
+    @property
+    def services(self) -> list[LeanService]:
+        """The claim's service lines (SVC loops), made from ``lines_read`` on first use."""
+        if self._services is None:
+            self._services = _service_lines(self.lines_read, *self.separators)
+        return self._services
 
     @property
     def all_codes(self) -> list[str]:
@@ -159,6 +173,7 @@ class LeanClaim:
         claim.interest = payment.interest
         claim.remark_codes = list(payment.remark_codes)
         claim._add_models(payment.adjustments)
+        claim._services = []
         for s in payment.services:
             service = LeanService(s.procedure_code, s.modifiers, s.billed, s.paid)
             service.date_of_service = s.date_of_service
@@ -340,7 +355,9 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
     txn: Any = None
     found = 0
     claim: LeanClaim | None = None
-    service: LeanService | None = None
+    # The claim whose service line (after an SVC) we are in, and that line's AMT*B6 so far.
+    line: LeanClaim | None = None
+    allowed: Decimal | None = None
     header = False
     entity = ""
     claims: list[LeanClaim] = []
@@ -349,34 +366,36 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
     delims, batches = _open(source)
     el, component = delims.element, delims.component
     dtm_cache, amt_cache, qc, b6, qual_i = _DTM, _AMT, "QC" + el, "B6" + el, "I" + el
-    svc_cache = _SVC.setdefault(component, {})  # a composite reads by its separator
+    separators = (el, component)
     # The hot segments, told apart by their first four characters before any split.
     CAS, DTM, REF, SVC, AMT, CLP, NM1 = (s + el for s in ("CAS", "DTM", "REF", "SVC", "AMT", "CLP", "NM1"))  # fmt: skip  # noqa: E501, N806
-    for batch in batches:
-        for s in batch:
-            if txn is None:
-                e = s.split(el)
-                if _other_isa(e):
-                    raise LeanUnsupported("separators change")
-                if e[0] == "ST":
-                    if e[1:2] != ["835"]:
-                        raise LeanUnsupported("not an 835 transaction set")
-                    claims, plbs = [], []
-                    txn = _new_txn(
-                        source=label, control_number=e[2] if len(e) > 2 else "",
-                        claims=claims, provider_adjustments=plbs, warnings=[],
-                    )  # fmt: skip
-                    claim = service = None
-                    header, entity = False, ""
-                continue
+    # Outside a transaction set only ST (and a change of separators) matters; inside, the
+    # loop below runs over the same segments until SE, with no check for that per segment.
+    segments = chain.from_iterable(batches)
+    for s in segments:
+        e = s.split(el)
+        if _other_isa(e):
+            raise LeanUnsupported("separators change")
+        if e[0] != "ST":
+            continue
+        if e[1:2] != ["835"]:
+            raise LeanUnsupported("not an 835 transaction set")
+        claims, plbs = [], []
+        txn = _new_txn(
+            source=label, control_number=e[2] if len(e) > 2 else "",
+            claims=claims, provider_adjustments=plbs, warnings=[],
+        )  # fmt: skip
+        claim = line = None
+        header, entity = False, ""
+        for s in segments:
             p = s[:4]  # the hot segments, most frequent first
             if p == DTM:
+                if line is not None:
+                    line.lines_read.append(s)
+                    continue
                 qd = dtm_cache.get(s) or _qualified(s, el, when, dtm_cache)
                 q = qd[0]
-                if service is not None:
-                    if q == "472" or q == "150":
-                        service.date_of_service = qd[1]
-                elif claim is not None:
+                if claim is not None:
                     if q == "232":
                         claim.statement_from = qd[1]
                     elif q == "233":
@@ -384,11 +403,21 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 elif q == "405":
                     txn.production_date = qd[1]
                 continue
+            if p == REF:
+                if claim is None and entity == "PR":
+                    e = s.split(el)
+                    e.extend(pad)
+                    if e[1] == "2U":
+                        txn.payer_id = e[2]
+                continue
             if p == CAS:
                 if claim is None:
                     continue
                 reading = cas_cache.get(s) or cas(s, el)
-                (claim if service is None else service).adjustments.append(reading)
+                if line is not None:
+                    line.lines_read.append(s)
+                else:
+                    claim.adjustments.append(reading)
                 # LeanClaim.add_cas, inline: this runs for every CAS of the file.
                 pairs = reading.pairs
                 if pairs:
@@ -405,45 +434,24 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                     else:
                         claim.other += reading.sum
                 continue
-            if p == REF:
-                if service is None and claim is None and entity == "PR":
-                    e = s.split(el)
-                    e.extend(pad)
-                    if e[1] == "2U":
-                        txn.payer_id = e[2]
-                continue
-            if p == SVC:
-                if claim is None:
-                    service = None
-                    continue
-                parsed = svc_cache.get(s) or _svc(s, el, component, svc_cache)
-                service = LeanService(*parsed)
-                claim.services.append(service)
-                continue
             if p == AMT:
                 # Only a line's B6 (allowed) and a claim's I (interest) are read: look at the
                 # qualifier before parsing (AMT*AU and others carry a new amount per claim).
-                if service is not None:
+                if line is not None:
                     if s[4:7] == b6:
                         qv = amt_cache.get(s) or _qualified(s, el, amount, amt_cache)
                         value = qv[1]
                         if value is not None:
-                            if service.allowed is not None:  # a second B6 replaces the first
-                                claim.line_allowed -= service.allowed  # type: ignore[union-attr]
-                            service.allowed = value
-                            claim.line_allowed += value  # type: ignore[union-attr]
-                            claim.has_line_allowed = True  # type: ignore[union-attr]
+                            line.lines_read.append(s)
+                            if allowed is not None:  # a second B6 replaces the first
+                                line.line_allowed -= allowed
+                            allowed = value
+                            line.line_allowed += value
+                            line.has_line_allowed = True
                 elif claim is not None and s[4:6] == qual_i:
                     value = amount(s.split(el)[2])
                     if value is not None:
                         claim.interest = value
-                continue
-            if p == CLP:
-                e = s.split(el, 8)  # CLP01-07 are read; the rest stays in one piece
-                e.extend(pad)
-                service = None
-                claim = _claim(e, amount)
-                claims.append(claim)
                 continue
             if p == NM1:
                 if claim is not None and s[4:7] == qc:
@@ -451,24 +459,38 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                     e.extend(pad)
                     claim.patient_last_name, claim.patient_first_name = e[3], e[4]
                 continue
+            if p == SVC:
+                if claim is not None:
+                    claim.lines_read.append(s)
+                line, allowed = claim, None
+                continue
+            if p == CLP:
+                e = s.split(el, 8)  # CLP01-07 are read; the rest stays in one piece
+                e.extend(pad)
+                line = None
+                claim = _claim(e, amount)
+                claim.separators = separators
+                claims.append(claim)
+                continue
             e = s.split(el)
             sid = e[0]
             if sid == "LQ":
-                if service is not None and len(e) > 2 and e[2]:
-                    service.remark_codes.append(e[2])
-                    claim.line_codes.append(e[2])  # type: ignore[union-attr]  # has a claim
+                if line is not None and len(e) > 2 and e[2]:
+                    line.lines_read.append(s)
+                    line.line_codes.append(e[2])
             elif sid == "MOA" or sid == "MIA":
                 if claim is not None:
                     e.extend(pad)
                     remarks = e[3:8] if sid == "MOA" else [e[5], e[20], e[21], e[22], e[23]]
                     claim.remark_codes.extend(r for r in remarks if r)
             elif sid == "LX":
-                service = claim = None
+                claim = line = None
                 header = True
             elif sid == "SE":
                 found += 1
                 yield txn
                 txn = None
+                break
             elif sid == "ST":
                 raise LeanUnsupported("ST before SE")
             elif sid == "PLB":
@@ -512,14 +534,13 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 else:
                     entity = ""
             elif sid == "SVC":  # a bare "SVC" with no elements: an empty line, as the models
-                if claim is None:
-                    service = None
-                else:
-                    service = _service([*e, *pad], component, amount)
-                    claim.services.append(service)
+                if claim is not None:
+                    claim.lines_read.append(s)
+                line, allowed = claim, None
             elif sid == "CLP":  # a bare "CLP": a claim with nothing in it, as the models
-                service = None
+                line = None
                 claim = _claim([*e, *pad], amount)
+                claim.separators = separators
                 claims.append(claim)
             elif _other_isa(e):
                 raise LeanUnsupported("separators change")
@@ -542,8 +563,32 @@ def _claim(e: list[str], amount: Any) -> LeanClaim:
     )
 
 
-def _service(e: list[str], component: str, amount: Any) -> LeanService:
-    return LeanService(*_svc_values(e, component))
+def _service_lines(texts: list[str], el: str, component: str) -> list[LeanService]:
+    """The service lines of a claim from its ``lines_read``: the reader's rules for them.
+
+    SVC starts a line; DTM 472 or 150 is its date; CAS its adjustments; AMT*B6 (the reader
+    keeps only those with an amount) its allowed amount, a later one replacing an earlier;
+    LQ its remark codes."""
+    lines: list[LeanService] = []
+    line: Any = None
+    svc_cache = _SVC.setdefault(component, {})  # a composite reads by its separator
+    for text in texts:
+        kind = text[:2]
+        if kind == "SV":
+            parsed = svc_cache.get(text) or _svc(text, el, component, svc_cache)
+            line = LeanService(*parsed)
+            lines.append(line)
+        elif kind == "DT":
+            q, day = _DTM.get(text) or _qualified(text, el, _date, _DTM)
+            if q == "472" or q == "150":
+                line.date_of_service = day
+        elif kind == "CA":
+            line.adjustments.append(_CAS.get(text) or _cas(text, el))
+        elif kind == "AM":
+            line.allowed = (_AMT.get(text) or _qualified(text, el, _amount, _AMT))[1]
+        else:  # LQ
+            line.remark_codes.append(text.split(el)[2])
+    return lines
 
 
 _Svc = tuple[str, tuple[str, ...], Decimal, Decimal]
