@@ -126,11 +126,17 @@ class _Pricer:
         self.locality = locality
         self.tables: dict[frozenset[str], dict[tuple[str, str], Decimal]] = {}
         self.by_payer: dict[tuple[str, str], _Rates] = {}
+        self.last: tuple[str | None, str | None, _Rates] = (None, None, ({}, {}))
 
     def _rates(self, claim: Claim) -> _Rates:
         """The claim's payer's contract rates, and its memo of priced lines."""
-        found = self.by_payer.get((claim.payer, claim.payer_id))
+        payer, payer_id = claim.payer, claim.payer_id
+        last = self.last
+        if last[0] == payer and last[1] == payer_id:  # a remittance is one payer's
+            return last[2]
+        found = self.by_payer.get((payer, payer_id))
         if found is not None:
+            self.last = (payer, payer_id, found)
             return found
         payer_keys = frozenset({_key(claim.payer), _key(claim.payer_id)} - {""})
         table = self.tables.get(payer_keys)
@@ -140,6 +146,7 @@ class _Pricer:
                 if _key(row.payer) in payer_keys:
                     table[(_key(row.code), _key(row.modifier))] = row.allowed
         found = self.by_payer[(claim.payer, claim.payer_id)] = (table, {})
+        self.last = (payer, payer_id, found)
         return found
 
     def expected(self, claim: Claim) -> Decimal | None:
@@ -277,16 +284,15 @@ def _first_service(claim: Claim) -> date | None:
 
 def _totals(totals: dict[tuple[str, str], Decimal]) -> list[AdjustmentTotal]:
     """The claim's non-zero adjustment totals, sorted by group and reason."""
-    if len(totals) == 1:
+    if len(totals) <= 2:  # most claims: a write-off and perhaps the patient's share
+        out = []
         for (group, reason), amount in totals.items():
-            return [_total(group, reason, amount)] if amount else []
+            if amount:
+                out.append(_tuple_new(AdjustmentTotal, (group, reason, amount)))
+        if len(out) == 2 and out[1] < out[0]:  # (group, reason) are unique: never ties
+            out.reverse()
+        return out
     return [_tuple_new(AdjustmentTotal, (g, r, a)) for (g, r), a in sorted(totals.items()) if a]
-
-
-def _total(group: str, reason: str, amount: Decimal) -> AdjustmentTotal:
-    """An AdjustmentTotal, made by tuple.__new__ as NamedTuple's own __new__ does."""
-    total: AdjustmentTotal = _tuple_new(AdjustmentTotal, (group, reason, amount))
-    return total
 
 
 #: A claim's only payment so far: (payment, remittance, payer key, payment date).
