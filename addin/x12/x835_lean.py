@@ -74,8 +74,8 @@ class LeanClaim:
 
     __slots__ = (
         "patient_control_number", "status", "billed", "paid", "patient_responsibility",
-        "payer_claim_number", "patient_last_name", "patient_first_name", "statement_from",
-        "statement_to", "interest", "adjustments", "_services", "lines_read", "separators",
+        "payer_claim_number", "claim_read", "_detail", "interest", "adjustments", "_services",
+        "lines_read", "separators",
         "remark_codes", "line_codes", "totals", "contractual", "patient_share", "other",
         "line_allowed", "has_line_allowed",
     )  # fmt: skip
@@ -95,10 +95,10 @@ class LeanClaim:
         self.paid = paid
         self.patient_responsibility = responsibility
         self.payer_claim_number = payer_claim_number
-        self.patient_last_name = ""
-        self.patient_first_name = ""
-        self.statement_from: date | None = None
-        self.statement_to: date | None = None
+        #: The claim's NM1*QC and claim-level DTM texts as read: the patient's name and the
+        #: statement dates are read from them when first asked for (see ``_details``).
+        self.claim_read: list[str] = []
+        self._detail: list[Any] | None = None  # [last name, first name, from, to]
         self.interest: Decimal | None = None
         #: Readings of the claim-level CAS segments, in file order.
         self.adjustments: list[CasReading] = []
@@ -136,6 +136,62 @@ class LeanClaim:
         if self._services is None:
             self._services = _service_lines(self.lines_read, *self.separators)
         return self._services
+
+    def _details(self) -> list[Any]:
+        """[last name, first name, statement from, statement to], read once from
+        ``claim_read`` with the reader's rules: the last NM1*QC and DTM 232/233 win."""
+        if self._detail is None:
+            detail: list[Any] = ["", "", None, None]
+            el = self.separators[0]
+            for text in self.claim_read:
+                if text[:1] == "N":  # NM1*QC
+                    e = text.split(el, 5)
+                    e.extend(_PAD)
+                    detail[0], detail[1] = e[3], e[4]
+                else:  # DTM
+                    q, day = _DTM.get(text) or _qualified(text, el, _date, _DTM)
+                    if q == "232":
+                        detail[2] = day
+                    elif q == "233":
+                        detail[3] = day
+            self._detail = detail
+        return self._detail
+
+    @property
+    def patient_last_name(self) -> str:
+        last: str = self._details()[0]
+        return last
+
+    @patient_last_name.setter
+    def patient_last_name(self, value: str) -> None:
+        self._details()[0] = value
+
+    @property
+    def patient_first_name(self) -> str:
+        first: str = self._details()[1]
+        return first
+
+    @patient_first_name.setter
+    def patient_first_name(self, value: str) -> None:
+        self._details()[1] = value
+
+    @property
+    def statement_from(self) -> date | None:
+        day: date | None = self._details()[2]
+        return day
+
+    @statement_from.setter
+    def statement_from(self, value: date | None) -> None:
+        self._details()[2] = value
+
+    @property
+    def statement_to(self) -> date | None:
+        day: date | None = self._details()[3]
+        return day
+
+    @statement_to.setter
+    def statement_to(self, value: date | None) -> None:
+        self._details()[3] = value
 
     @property
     def all_codes(self) -> list[str]:
@@ -393,14 +449,11 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 if line is not None:
                     line.lines_read.append(s)
                     continue
-                qd = dtm_cache.get(s) or _qualified(s, el, when, dtm_cache)
-                q = qd[0]
                 if claim is not None:
-                    if q == "232":
-                        claim.statement_from = qd[1]
-                    elif q == "233":
-                        claim.statement_to = qd[1]
-                elif q == "405":
+                    claim.claim_read.append(s)  # statement dates, read when asked for
+                    continue
+                qd = dtm_cache.get(s) or _qualified(s, el, when, dtm_cache)
+                if qd[0] == "405":
                     txn.production_date = qd[1]
                 continue
             if p == REF:
@@ -455,9 +508,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 continue
             if p == NM1:
                 if claim is not None and s[4:7] == qc:
-                    e = s.split(el, 5)  # NM103-04: the patient's name
-                    e.extend(pad)
-                    claim.patient_last_name, claim.patient_first_name = e[3], e[4]
+                    claim.claim_read.append(s)  # the patient's name, read when asked for
                 continue
             if p == SVC:
                 if claim is not None:
