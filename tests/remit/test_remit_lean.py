@@ -154,13 +154,19 @@ def test_all_files_at_once() -> None:
     assert lean is not None and lean == model
 
 
-@pytest.mark.parametrize(("claims", "per_st"), [(300, 40), (120, 1000)])
-def test_generated_benchmark_files(tmp_path: Path, claims: int, per_st: int) -> None:
+@pytest.mark.parametrize(
+    ("claims", "per_st", "kind"),
+    [(300, 40, "clinic"), (120, 1000, "clinic"), (200, 50, "jitter"), (150, 60, "uniform")],
+)
+def test_generated_benchmark_files(tmp_path: Path, claims: int, per_st: int, kind: str) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_835 import generate
+    from bench_835 import generate, generate_uniform
 
     path = tmp_path / "gen.835"
-    generate(path, claims, per_st)
+    if kind == "uniform":
+        generate_uniform(path, claims, per_st)
+    else:
+        generate(path, claims, per_st, jitter=kind == "jitter")
     model, lean = both([path])
     assert lean is not None and lean == model
     assert len(model["json"]["claims"]) > claims // 2
