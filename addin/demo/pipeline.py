@@ -20,9 +20,8 @@ from addin.coding import check as checking
 from addin.coding.suggest import suggest
 from addin.excel.operations import suggest_missing_codes
 from addin.models import Book, CellMark, Finding, ResultTable
-from addin.models.remittance import Remittance
-from addin.remit import Reconciliation, reconcile, result_tables
-from addin.remit.load import read_remittance_file
+from addin.remit import Reconciliation, result_tables
+from addin.remit.load import collector_paused, reconcile_files
 from addin.remit.tables import AGING_BUCKETS, aging_table
 from addin.sheets import read_book, write_tables
 
@@ -203,11 +202,11 @@ def run_clinic(
         key=lambda f: (checking.SEVERITY_ORDER.get(f.severity, 9), f.sheet or "", f.row or 0),
     )
     step(STEPS[4])
-    rems: list[Remittance] = []
-    for path in remittances:
-        rems.extend(read_remittance_file(path))
     step(STEPS[5])
-    rec = reconcile(claims.result.claims, rems, book.contracts)
+    # Reading and reconciling are one pass: 835s by the lean reader, portal exports by
+    # their headers (the same call as the Reconcile button and `claimbook reconcile`).
+    with collector_paused():
+        rec = reconcile_files(claims.result.claims, list(remittances), book.contracts)
     step(STEPS[6])
     suffix = workbook.suffix.lower()
     letters = column_letters(workbook, book) if suffix != ".csv" else {}

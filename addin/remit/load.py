@@ -76,23 +76,24 @@ def reconcile_files(
 ) -> Reconciliation:
     """Reconcile ``claims`` against remittance files, as :func:`reconcile` does.
 
-    835 files go through the lean reader (several times faster, same results: a differential
-    test holds it to the model reader); when any file is outside its plain shape, or a payer
-    export is among them, everything is read with the model reader instead.
+    Each 835 goes through the lean reader (several times faster, same results: a
+    differential test holds it to the model reader) unless it is outside the lean reader's
+    plain shape, when that file alone is read with the model reader; payer exports are read
+    through ``mapping``. The files may be mixed in one call.
     """
-    if all(p.suffix.lower() not in SHEET_SUFFIXES and p.is_file() for p in paths):
+    return reconcile(claims, _remittances(paths, mapping), contracts, pfs_locality)
+
+
+def _remittances(paths: Sequence[Path], mapping: Mapping[str, str] | None) -> Iterator[Remittance]:
+    for path in paths:
+        if path.suffix.lower() in SHEET_SUFFIXES or not path.is_file():
+            yield from iter_remittance_file(path, mapping)  # (says when the file is missing)
+            continue
         try:
-            return reconcile(
-                claims,
-                (r for p in paths for r in read_remittances_lean(p)),
-                contracts,
-                pfs_locality,
-            )
+            # A whole file first: a file the lean reader declines part-way through is then
+            # read again by the model reader before any of it is folded in.
+            transactions = list(read_remittances_lean(path))
         except LeanUnsupported:
-            pass
-    return reconcile(
-        claims,
-        (r for p in paths for r in iter_remittance_file(p, mapping)),
-        contracts,
-        pfs_locality,
-    )
+            yield from read_remittances(path)
+            continue
+        yield from transactions

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from addin.cli import app
 from addin.models import Claim, ClaimLine, ContractRow, Remittance
 from addin.remit import reconcile
-from addin.remit.load import load_claims_json, reconcile_files
+from addin.remit.load import load_claims_json, read_remittance_file, reconcile_files
 from addin.remit.reconcile import Reconciliation
 from addin.remit.tables import result_tables
 from addin.x12.x835 import read_remittances
@@ -262,3 +262,20 @@ def test_amounts_are_two_place_in_both_readers(text: str) -> None:
     model = next(iter(read_remittances(changed))).claims[0].paid
     lean = next(iter(read_remittances_lean(changed))).claims[0].paid
     assert repr(model) == repr(lean) and model.as_tuple().exponent == -2
+
+
+def test_mixed_files_take_each_its_own_path(tmp_path: Path) -> None:
+    """An 835 the lean reader takes, one it declines (no ISA) and a payer export, in one
+    call: each file is read its own way, and the result equals reading all with models."""
+    text = (DATA / "statuses.835").read_text()
+    no_isa = tmp_path / "no_isa.835"
+    no_isa.write_text(text[text.index("ST*") :])
+    export = tmp_path / "portal.csv"
+    export.write_text(
+        "Claim ID,Status,Billed,Paid,Check Number,Payment Date\n"
+        "C1,Paid,200.00,120.00,EFT7,2024-03-05\n"
+    )
+    paths = [DATA / "reversal.835", no_isa, export, DATA / "split.835"]
+    claims = load_claims_json(DATA / "claims.json")
+    models = [r for p in paths for r in read_remittance_file(p)]
+    assert snapshot(reconcile_files(claims, paths)) == snapshot(reconcile(claims, models))
