@@ -82,10 +82,6 @@ class _Matcher:
             self._by_encounter = by_encounter
         return self._by_encounter
 
-    def learn(self, payer_claim_number: str | None, claim: Claim) -> None:
-        if payer_claim_number:
-            self.learned.append((payer_claim_number, claim))
-
     def _index_learned(self) -> None:
         for number, claim in self.learned:
             key = _key(number)
@@ -564,7 +560,7 @@ class _Reconciler:
                     )
                 )
                 continue
-            if payment.payer_claim_number:  # matcher.learn, inline
+            if payment.payer_claim_number:  # learned for later payments (see _Matcher)
                 learned.append((payment.payer_claim_number, claim))
             acc = accs.get(id(claim))
             if acc is None:

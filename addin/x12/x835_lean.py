@@ -117,19 +117,6 @@ class LeanClaim:
         self.line_allowed = ZERO
         self.has_line_allowed = False
 
-    def add_cas(self, reading: CasReading) -> None:
-        """Fold one CAS segment's reading into the sums."""
-        totals = self.totals
-        for key, amount in reading.pairs:
-            totals[key] = totals.get(key, ZERO) + amount
-        if reading.pairs:
-            if reading.group == "CO":
-                self.contractual += reading.sum
-            elif reading.group == "PR":
-                self.patient_share += reading.sum
-            else:
-                self.other += reading.sum
-
     @property
     def services(self) -> list[LeanService]:
         """The claim's service lines (SVC loops), made from ``lines_read`` on first use."""
@@ -471,7 +458,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                     line.lines_read.append(s)
                 else:
                     claim.adjustments.append(reading)
-                # LeanClaim.add_cas, inline: this runs for every CAS of the file.
+                # Fold the reading into the claim's sums (inline: runs for every CAS).
                 pairs = reading.pairs
                 if pairs:
                     totals = claim.totals
