@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from clinic_sample import write_clinic
 from typer.testing import CliRunner
 
 from addin.cli import app
@@ -54,22 +55,7 @@ SETTINGS = {
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    enc = wb.active
-    assert enc is not None
-    enc.title = "Encounters"
-    enc.append(ENC_HEADERS)
-    for row in ROWS:
-        enc.append(row)
-    settings = wb.create_sheet("Settings")
-    for key, value in SETTINGS.items():
-        settings.append([key, value])
-    payers = wb.create_sheet("Payers")
-    payers.append(["Payer", "Payer ID", "Claim Filing Indicator"])
-    payers.append(["Aetna", "60054", "CI"])
-    path = tmp_path / "clinic.xlsx"
-    wb.save(path)
-    return path
+    return write_clinic(tmp_path / "clinic.xlsx", ENC_HEADERS, ROWS, SETTINGS)
 
 
 def test_claims_command_json(workbook: Path, tmp_path: Path) -> None:

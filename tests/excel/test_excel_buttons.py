@@ -12,7 +12,8 @@ from typing import Any
 import openpyxl
 import pytest
 import python_calamine as pc
-from excel_clinic import ERA, make_clinic
+from clinic_sample import ERA
+from excel_clinic import make_clinic
 from excel_fakes import FakeBook, Formula
 from typer.testing import CliRunner
 

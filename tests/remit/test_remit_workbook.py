@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from clinic_sample import ERA, write_clinic
 from typer.testing import CliRunner
 
 from addin.cli import app
@@ -26,66 +27,12 @@ ROWS = [
     ["V1", *PATIENT, "2026-03-04", "E11.9", "36415", "", 1, 12.5, "1"],
     ["V2", *PATIENT, "2026-01-05", "E11.9", "99214", "", 1, 150, "1"],
 ]
-SETTINGS = {
-    "Billing Provider Name": "Riverside Family Medicine", "Billing NPI": "1234567893",
-    "Tax ID": "123456789", "Taxonomy Code": "207Q00000X", "Billing Address": "100 Main St",
-    "Billing City": "Springfield", "Billing State": "IL", "Billing ZIP": "627011234",
-    "Submitter Name": "Riverside", "Submitter ID": "RFM0001", "Submitter Contact": "Jane",
-    "Submitter Phone": "2175550100", "Receiver Name": "Availity", "Receiver ID": "030240928",
-    "Usage Indicator": "T", "Provider Names": "1987654328 Nguyen, Linh",
-}  # fmt: skip
-ISA = (
-    "ISA*00*          *00*          *ZZ*AETNA          *ZZ*RIVERSIDE      *260401*1200*^*00501*"
-    "000000009*0*P*:~\n"
-)
-ERA = (
-    ISA
-    + """GS*HP*AETNA*RIVERSIDE*20260401*1200*9*X*005010X221A1~
-ST*835*0001~
-BPR*I*90.00*C*ACH*CCP*01*999999999*DA*1*1999999999**01*999999999*DA*2*20260401~
-TRN*1*EFT777*1999999999~
-N1*PR*AETNA~
-N1*PE*RIVERSIDE FAMILY MEDICINE*XX*1234567893~
-LX*1~
-CLP*V1*1*137.50*90.00*20.00*12*AET1~
-SVC*HC:99213*125.00*80.00**1~
-DTM*472*20260304~
-CAS*CO*45*25.00~
-CAS*PR*3*20.00~
-SVC*HC:36415*12.50*10.00**1~
-DTM*472*20260304~
-CAS*CO*45*2.50~
-CLP*V2*4*150.00*0.00**12*AET2~
-CAS*CO*197*150.00~
-SE*17*0001~
-GE*1*9~
-IEA*1*000000009~
-"""
-)
 
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    enc = wb.active
-    assert enc is not None
-    enc.title = "Encounters"
-    enc.append(HEADERS)
-    for row in ROWS:
-        enc.append(row)
-    settings = wb.create_sheet("Settings")
-    for key, value in SETTINGS.items():
-        settings.append([key, value])
-    payers = wb.create_sheet("Payers")
-    payers.append(["Payer", "Payer ID", "Claim Filing Indicator"])
-    payers.append(["Aetna", "60054", "CI"])
-    contracts = wb.create_sheet("Contracts")
-    contracts.append(["Payer", "Code", "Allowed"])
-    contracts.append(["Aetna", "99213", 100])
-    contracts.append(["Aetna", "36415", 10])
-    path = tmp_path / "clinic.xlsx"
-    wb.save(path)
-    return path
+    contracts = [("Aetna", "99213", 100), ("Aetna", "36415", 10)]
+    return write_clinic(tmp_path / "clinic.xlsx", HEADERS, ROWS, contracts=contracts)
 
 
 def test_reconcile_workbook_writes_five_sheets(workbook: Path, tmp_path: Path) -> None:
