@@ -64,6 +64,43 @@ def model_builder(cls: type[M]) -> Callable[..., M]:
     return build
 
 
+def parse_amount(text: str, warn: Callable[[str], None] | None = None) -> Decimal | None:
+    """An 835 amount element as a two-place Decimal; None when empty. Text that is not an
+    amount reads as 0 and more than two places are rounded; ``warn`` hears of both. The one
+    rule for both 835 readers (the model reader here and ``x835_lean``)."""
+    if not text:
+        return None
+    if len(text) < 16 and 0 <= text.find(".") == len(text) - 3:
+        # The usual case, "123.45": already two places, so no rounding check is needed.
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            pass
+    try:
+        value = Decimal(text)
+        # Beyond a trillion dollars is damage, not money; it would also overflow sums.
+        if not value.is_finite() or value.adjusted() > 12:
+            raise InvalidOperation
+        rounded = value.quantize(CENT)
+    except (InvalidOperation, ValueError):
+        if warn:
+            warn(f"{text[:40]!r} is not an amount; read as 0")
+        return ZERO
+    if warn and rounded != value:
+        warn(f"{text!r} has more than two decimals")
+    return rounded
+
+
+def parse_date(text: str) -> date | None:
+    """A CCYYMMDD date element; None when it is not one (both 835 readers)."""
+    if len(text) == 8 and text.isdigit():
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            return None
+    return None
+
+
 _construct_adj = model_builder(Adjustment)
 _construct_svc = model_builder(Loop2110)
 _construct_clp = model_builder(Loop2100)
@@ -104,26 +141,9 @@ class _Parser:
     # -- values -------------------------------------------------------------------------
     def amount(self, text: str, seg: Segment, n: int) -> Decimal | None:
         """Element ``text`` (seg's element n) as a two-place Decimal; None when empty."""
-        if not text:
-            return None
-        if len(text) < 16 and 0 <= text.find(".") == len(text) - 3:
-            # The usual case, "123.45": already two places, so no rounding check is needed.
-            try:
-                return Decimal(text)
-            except InvalidOperation:
-                pass
-        try:
-            value = Decimal(text)
-            # Beyond a trillion dollars is damage, not money; it would also overflow sums.
-            if not value.is_finite() or value.adjusted() > 12:
-                raise InvalidOperation
-            rounded = value.quantize(CENT)
-        except (InvalidOperation, ValueError):
-            self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not an amount; read as 0")
-            return ZERO
-        if rounded != value:
-            self.warn(f"{seg.where} {seg.id}{n:02d}: {text!r} has more than two decimals")
-        return rounded
+        return parse_amount(
+            text, lambda problem: self.warn(f"{seg.where} {seg.id}{n:02d}: {problem}")
+        )
 
     def number(self, text: str, seg: Segment, n: int) -> Decimal | None:
         if not text:
@@ -140,18 +160,13 @@ class _Parser:
     def date(self, text: str, seg: Segment, n: int) -> date | None:
         if not text:
             return None
-        known = self.dates.get(text)
-        if known is not None:
-            return known
-        if len(text) == 8 and text.isdigit():
-            try:
-                # A remittance repeats a few dates thousands of times: parse each once.
-                value = self.dates[text] = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-                return value
-            except ValueError:
-                pass
-        self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not a CCYYMMDD date; ignored")
-        return None
+        # A remittance repeats a few dates thousands of times: parse each once.
+        value = self.dates.get(text) or parse_date(text)
+        if value is None:
+            self.warn(f"{seg.where} {seg.id}{n:02d}: {text[:40]!r} is not a CCYYMMDD date; ignored")
+            return None
+        self.dates[text] = value
+        return value
 
     # -- segments -----------------------------------------------------------------------
     def feed(self, seg: Segment) -> None:

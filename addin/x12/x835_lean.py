@@ -23,14 +23,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import chain
 from typing import Any
 
 from addin.errors import X12Error
 from addin.models.remittance import ZERO, Adjustment, ClaimPayment, ProviderAdjustment
 from addin.x12.segments import MAX_SEGMENT, Delimiters, X12Input, _decode_chunks
-from addin.x12.x835 import CAS_GROUPS, CENT, model_builder
+from addin.x12.x835 import CAS_GROUPS, model_builder, parse_amount, parse_date
 from addin.x12.x835_models import Transaction835
 
 _STRIP = " \t\r\n\x00"
@@ -301,30 +301,13 @@ def _amount(text: str) -> Decimal | None:
     than catching KeyError: CLP amounts are mostly new, and an exception per miss costs.)"""
     value: Decimal | None = _AMOUNTS.get(text, _MISS)
     if value is _MISS:
-        value = _parse_amount(text)
+        value = parse_amount(text)
         if len(_AMOUNTS) < 100_000:  # bounded: a damaged file must not grow it without end
             _AMOUNTS[text] = value
     return value
 
 
 _MISS: Any = object()
-
-
-def _parse_amount(text: str) -> Decimal | None:
-    if not text:
-        return None
-    if len(text) < 16 and 0 <= text.find(".") == len(text) - 3:
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            pass
-    try:
-        value = Decimal(text)
-        if not value.is_finite() or value.adjusted() > 12:
-            raise InvalidOperation
-        return value.quantize(CENT)
-    except (InvalidOperation, ValueError):
-        return ZERO
 
 
 _DATES: dict[str, date | None] = {}
@@ -338,12 +321,7 @@ def _date(text: str) -> date | None:
         return _DATES[text]
     except KeyError:
         pass
-    value: date | None = None
-    if len(text) == 8 and text.isdigit():
-        try:
-            value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        except ValueError:
-            value = None
+    value = parse_date(text)
     if len(_DATES) < 100_000:  # bounded: a damaged file must not grow it without end
         _DATES[text] = value
     return value
@@ -596,8 +574,8 @@ def _claim(e: list[str], amount: Any) -> LeanClaim:
     return LeanClaim(
         e[1],
         e[2],
-        _parse_amount(e[3]) or ZERO,
-        _parse_amount(e[4]) or ZERO,
+        parse_amount(e[3]) or ZERO,
+        parse_amount(e[4]) or ZERO,
         amount(e[5]),
         e[7] or None,
     )
