@@ -123,18 +123,24 @@ def write_vintage(
             listing[name] = {"rows": rows, "sha256": sha256_file(target)}
         full = {**manifest, "counts": counts, "files": listing}
         (tmp / MANIFEST).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
-        if dest.exists():
-            old = dest.with_name(f".{dest.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            dest.rename(old)
-            tmp.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(dest)
+        _swap_in(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return full
+
+
+def _swap_in(tmp: Path, dest: Path) -> None:
+    """Put the finished folder ``tmp`` in place of ``dest``: the old one is moved aside
+    first and removed only once the new one is in, so a failure never leaves neither."""
+    if dest.exists():
+        old = dest.with_name(f".{dest.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        dest.rename(old)
+        tmp.rename(dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(dest)
 
 
 def remove_vintage(system: str, name: str) -> Path:
@@ -180,14 +186,7 @@ def commit_vintage(
         shown = {k: v for k, v in counts.items() if k not in listing}
         full = {**manifest, "counts": shown, "files": listing}
         (tmp / MANIFEST).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
-        if dest.exists():
-            old = dest.with_name(f".{dest.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            dest.rename(old)
-            tmp.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(dest)
+        _swap_in(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
