@@ -280,9 +280,18 @@ def _cas(text: str, el: str) -> CasReading:
             continue
         items.append((group, reason, value or ZERO))
     reading = CasReading(group, items)
-    if len(_CAS) < 100_000:  # bounded: a damaged file must not grow it without end
-        _CAS[text] = reading
+    _keep(_CAS, text, reading)
     return reading
+
+
+CACHE_LIMIT = 100_000
+
+
+def _keep(cache: dict[str, Any], text: str, value: Any) -> None:
+    """Remember a segment or element text's reading; the caches stop growing at CACHE_LIMIT
+    entries, so a damaged or endless file cannot grow them without end."""
+    if len(cache) < CACHE_LIMIT:
+        cache[text] = value
 
 
 _AMOUNTS: dict[str, Decimal | None] = {}
@@ -302,8 +311,7 @@ def _amount(text: str) -> Decimal | None:
     value: Decimal | None = _AMOUNTS.get(text, _MISS)
     if value is _MISS:
         value = parse_amount(text)
-        if len(_AMOUNTS) < 100_000:  # bounded: a damaged file must not grow it without end
-            _AMOUNTS[text] = value
+        _keep(_AMOUNTS, text, value)
     return value
 
 
@@ -322,8 +330,7 @@ def _date(text: str) -> date | None:
     except KeyError:
         pass
     value = parse_date(text)
-    if len(_DATES) < 100_000:  # bounded: a damaged file must not grow it without end
-        _DATES[text] = value
+    _keep(_DATES, text, value)
     return value
 
 
@@ -625,8 +632,7 @@ def _svc_values(e: list[str], component: str) -> _Svc:
 def _svc(text: str, el: str, component: str, cache: dict[str, _Svc]) -> _Svc:
     """An SVC segment text read once per process: code, modifiers, billed, paid."""
     values = _svc_values([*text.split(el), *_PAD], component)
-    if len(cache) < 100_000:  # bounded: a damaged file must not grow it without end
-        cache[text] = values
+    _keep(cache, text, values)
     return values
 
 
@@ -635,6 +641,5 @@ def _qualified(text: str, el: str, read: Any, cache: dict[str, tuple[str, Any]])
     e = text.split(el)
     e.extend(_PAD)
     value = (e[1], read(e[2]))
-    if len(cache) < 100_000:  # bounded: a damaged file must not grow it without end
-        cache[text] = value
+    _keep(cache, text, value)
     return value
