@@ -15,7 +15,7 @@ from pathlib import Path
 
 from addin.checkbook import column_letters
 from addin.coding import check as checking
-from addin.coding.suggest import suggest
+from addin.coding.suggest import FILL_MIN_SCORE, suggest
 from addin.errors import CodeSetNotLoaded, InputError
 from addin.models import CellMark, Column, ResultTable
 from addin.remit import Reconciliation
@@ -35,10 +35,6 @@ SUGGESTION_COLUMNS = [
     Column(name="Score", kind="number"),
     Column(name="Filled", kind="text", width=30),
 ]
-# The top suggestion goes into a Dx cell only from this score up. On the 481 phrases of
-# tests/data/suggest_eval.tsv, 0.70 fills 469 (454 right, 15 wrong) and leaves 9 right ones
-# to the list, while text that is no diagnosis ("follow up", "=cmd|...") scores 0.59-0.68.
-FILL_MIN_SCORE = 0.70
 # Where the remittance button keeps the files it imported, beside the workbook, so the
 # reconcile button (and `claimbook reconcile BOOK FOLDER/*`) can read them again.
 REMITTANCE_FOLDER = "{stem} remittances"
