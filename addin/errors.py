@@ -9,6 +9,7 @@
     │   ├── CodeSetNotLoaded            the set needed for a question has not been imported
     │   └── CodeSetImportError          an official file does not have the expected layout
     └── OutputError                     a result cannot be written (the original is untouched)
+        └── WorkbookBusy                another run or Excel holds the workbook; nothing written
 
 Messages name the file, sheet, row, column or segment and the bad value, and say what to
 do: "Encounters!F12 (Patient DOB): '13/45/1980' is not a date; use YYYY-MM-DD or an Excel
@@ -54,6 +55,10 @@ class OutputError(ClaimbookError):
     """A result could not be written; the user's original file is left as it was."""
 
 
+class WorkbookBusy(OutputError):
+    """Another Claimbook run, Excel or LibreOffice has the workbook; nothing was written."""
+
+
 __all__ = [
     "ClaimbookError",
     "CodeSetError",
@@ -62,6 +67,7 @@ __all__ = [
     "InputError",
     "OutputError",
     "SettingsError",
+    "WorkbookBusy",
     "WorkbookError",
     "X12Error",
 ]

@@ -8,6 +8,7 @@ from addin.models.book import (
     FeeRow,
     PayerRow,
     RuleRow,
+    SheetRows,
 )
 from addin.models.claim import Claim, ClaimLine, Provider
 from addin.models.encounter import Encounter, Person, ServiceLine
@@ -19,7 +20,7 @@ from addin.models.remittance import (
     Remittance,
     ServicePayment,
 )
-from addin.models.table import CellMark, ChartSpec, Column, ResultTable
+from addin.models.table import CellMark, CellUpdate, ChartSpec, Column, RegisterEdit, ResultTable
 from addin.models.types import (
     Money,
     money,
@@ -34,13 +35,16 @@ __all__ = [
     "SETTINGS_KEYS",
     "Book",
     "CellMark",
+    "CellUpdate",
     "ChartSpec",
     "Column",
     "ContractRow",
     "FeeRow",
     "PayerRow",
+    "RegisterEdit",
     "ResultTable",
     "RuleRow",
+    "SheetRows",
     "Adjustment",
     "Claim",
     "ClaimLine",

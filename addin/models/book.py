@@ -7,6 +7,7 @@ claims and remit layers take a Book (or its parts) and never touch a file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -88,6 +89,36 @@ class RuleRow(BaseModel):
     values: dict[str, str] = Field(default_factory=dict)
 
 
+class SheetRows(BaseModel):
+    """A sheet Claimbook writes (a register or a result sheet) as it was read.
+
+    ``headers`` is the header row as written (row 1); ``rows`` holds (Excel row number,
+    values in header order) for each non-empty row below it. ``ours`` says whether the sheet
+    holds Claimbook's own Excel Table (named ``cb...``); a sheet that does not is the user's.
+    """
+
+    name: str
+    headers: list[str] = Field(default_factory=list)
+    rows: list[tuple[int, list[Any]]] = Field(default_factory=list)
+    ours: bool = False
+
+    def column(self, header: str) -> int | None:
+        """The 0-based index of ``header`` (compared case- and space-insensitively)."""
+        key = " ".join(header.split()).casefold()
+        for index, written in enumerate(self.headers):
+            if " ".join(written.split()).casefold() == key:
+                return index
+        return None
+
+    def records(self) -> list[tuple[int, dict[str, Any]]]:
+        """Each row as {header as written: value}, with its Excel row number."""
+        out = []
+        for row, values in self.rows:
+            out.append((row, {h: values[i] if i < len(values) else None
+                              for i, h in enumerate(self.headers) if h}))  # fmt: skip
+        return out
+
+
 class Book(BaseModel):
     """Everything read from one clinic workbook."""
 
@@ -107,6 +138,14 @@ class Book(BaseModel):
     headers: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="sheet -> canonical header -> the header text as written in the workbook",
+    )
+    letters: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="sheet -> header text as written -> its column letter (for cell links)",
+    )
+    own: dict[str, SheetRows] = Field(
+        default_factory=dict,
+        description="Claimbook's registers and result sheets as read, by sheet name",
     )
 
     def header(self, sheet: str, canonical: str) -> str:

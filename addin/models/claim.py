@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -94,3 +96,42 @@ class Claim(BaseModel):
                 f"claim {self.claim_id}: frequency {self.frequency} needs the payer claim number"
             )
         return self
+
+
+class BilledLine(Protocol):
+    """What reconciling needs of a line as billed (a ClaimLine, or a register's line)."""
+
+    @property
+    def procedure_code(self) -> str: ...
+    @property
+    def modifiers(self) -> Sequence[str]: ...
+    @property
+    def units(self) -> Decimal: ...
+    @property
+    def charge(self) -> Decimal: ...
+    @property
+    def date_of_service(self) -> date: ...
+    @property
+    def place_of_service(self) -> str | None: ...
+
+
+class BilledClaim(Protocol):
+    """What reconciling needs of a claim as billed: a Claim just built, or a Claim Register
+    row read back (``addin.registers.claims.SentClaim``)."""
+
+    @property
+    def claim_id(self) -> str: ...
+    @property
+    def encounter_id(self) -> str: ...
+    @property
+    def payer(self) -> str: ...
+    @property
+    def payer_id(self) -> str: ...
+    @property
+    def total_charge(self) -> Decimal: ...
+    @property
+    def lines(self) -> Sequence[BilledLine]: ...
+    @property
+    def place_of_service(self) -> str: ...
+    @property
+    def payer_claim_number(self) -> str | None: ...

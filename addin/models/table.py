@@ -65,3 +65,27 @@ class CellMark(BaseModel):
     row: int = Field(ge=1)
     column: str | int
     severity: Literal["error", "warning", "info"] = "error"
+
+
+class CellUpdate(BaseModel):
+    """A new value for a register's own cell in an earlier row (e.g. a claim's status)."""
+
+    row: int = Field(ge=2)
+    column: str
+    value: Any = None
+
+
+class RegisterEdit(BaseModel):
+    """What a run adds to a register sheet: rows appended below its Table, and updates of
+    the register's own cells in earlier rows. A register is never rebuilt: every other cell
+    (and any column a user added) stays as it was."""
+
+    sheet: str
+    columns: list[Column]
+    append: list[list[Any]] = Field(default_factory=list)
+    updates: list[CellUpdate] = Field(default_factory=list)
+    title: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.append and not self.updates

@@ -119,7 +119,7 @@ def drawing_xml(table: ResultTable, chart_rids: list[str]) -> str:
             f"<xdr:row>{top}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>"
             f"{left + _WIDTH}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{top + _HEIGHT}"
             '</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:graphicFrame macro="">'
-            f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{n + 2}" name="Chart {n + 1}"/>'
+            f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{n + 2}" name="Claimbook chart {n + 1}"/>'
             '<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/>'
             f'<a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic><a:graphicData uri="{C_NS}">'
             f'<c:chart xmlns:c="{C_NS}" r:id="{rid}"/></a:graphicData></a:graphic>'

@@ -33,6 +33,7 @@ class _Entry:
     info: zipfile.ZipInfo | None = None
     raw: bytes | None = None  # original compressed bytes, copied unchanged
     data: bytes | None = None  # new or replaced content
+    original: bytes | None = None  # the original compressed bytes, once the part was edited
 
 
 class Package:
@@ -75,16 +76,25 @@ class Package:
         return self.read(name).decode("utf-8")
 
     def set(self, name: str, data: bytes | str) -> None:
-        """Replace a part's content (keeping its place) or append a new part."""
+        """Replace a part's content (keeping its place) or append a new part.
+
+        Content equal to the part's original (even after other edits in between) keeps the
+        original compressed bytes, so an unchanged part is byte-identical in the output."""
         blob = data.encode("utf-8") if isinstance(data, str) else data
         entry = self._entries.get(name)
         if entry is None:
             self._entries[name] = _Entry(name, data=blob)
-        elif entry.data != blob:
-            if entry.raw is not None and entry.data is None and blob == self.read(name):
-                return  # unchanged: keep the original bytes
-            entry.data = blob
-            entry.raw = None
+            return
+        if entry.data == blob:
+            return
+        if entry.info is not None and self._zip is not None:
+            if entry.original is None:
+                entry.original = entry.raw if entry.raw is not None else b""
+            if len(blob) == entry.info.file_size and blob == self._zip.read(name):
+                entry.data, entry.raw = None, entry.original or None
+                return
+        entry.data = blob
+        entry.raw = None
 
     def remove(self, name: str) -> None:
         self._entries.pop(name, None)

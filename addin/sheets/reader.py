@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from addin.collector import collector_paused
@@ -15,6 +16,7 @@ from addin.models import (
     Finding,
     PayerRow,
     RuleRow,
+    SheetRows,
 )
 from addin.sheets.encounters import read_encounters
 from addin.sheets.headers import (
@@ -27,28 +29,33 @@ from addin.sheets.headers import (
     alias_index,
     header_key,
 )
+from addin.sheets.sheetxml import col_letter
 from addin.sheets.source import SheetTable, Source, find_table
 from addin.sheets.values import CellReader, clean_text, is_blank
 
 ENCOUNTERS = "Encounters"
 
 
-def read_book(path: Path | str) -> Book:
+def read_book(path: Path | str, own: Iterable[str] = ()) -> Book:
     """Read the Encounters, Settings, Payers, Fees, Contracts and Rules sheets of a workbook.
 
     A CSV file is read as the Encounters sheet. A missing Encounters table (or a required
     header) is a WorkbookError; every problem with a value is a finding in ``Book.findings``.
+    ``own`` names sheets Claimbook writes (registers, result sheets) to read as they are, in
+    the same pass, into ``Book.own``; the column letter of every header read goes into
+    ``Book.letters``, so nothing needs the file again to point at a cell.
     """
     with collector_paused():
-        return _read_book(Path(path))
+        return _read_book(Path(path), tuple(own))
 
 
-def _read_book(path: Path) -> Book:
+def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
     source = Source(path)
     try:
         book = Book(path=source.path)
         table = _encounters_table(source)
         book.headers[table.sheet] = dict(table.headers)
+        _letters(book, table)
         book.encounters = read_encounters(table, book.findings)
         if not source.is_csv:
             _read_settings(source, book)
@@ -56,9 +63,39 @@ def _read_book(path: Path) -> Book:
             _read_fees(source, book)
             _read_contracts(source, book)
             _read_rules(source, book)
+            for name in own:
+                found = read_own_sheet(source, name)
+                if found is not None:
+                    book.own[name] = found
         return book
     finally:
         source.close()
+
+
+def _letters(book: Book, table: SheetTable) -> None:
+    letters = book.letters.setdefault(table.sheet, {})
+    for canonical, index in table.columns.items():
+        letters[table.headers.get(canonical, canonical)] = col_letter(index)
+    for written, index in table.other.items():
+        letters.setdefault(written, col_letter(index))
+
+
+def read_own_sheet(source: Source, name: str) -> SheetRows | None:
+    """A sheet Claimbook writes, as read: header row 1 and the non-empty rows below it."""
+    sheet = next((s for s in source.sheet_names if s.casefold() == name.casefold()), None)
+    if sheet is None:
+        return None
+    grid = source.grid(sheet)
+    ours = any(t.sheet == sheet and t.name.casefold().startswith("cb") for t in source.tables)
+    headers = [" ".join(str(c).split()) if not is_blank(c) else "" for c in grid[0]] if grid else []
+    while headers and not headers[-1]:
+        headers.pop()
+    rows = [
+        (index + 1, list(cells[: len(headers)]))
+        for index, cells in enumerate(grid[1:], start=1)
+        if any(not is_blank(c) for c in cells[: len(headers)])
+    ]
+    return SheetRows(name=sheet, headers=headers, rows=rows, ours=ours)
 
 
 def _encounters_table(source: Source) -> SheetTable:
@@ -152,6 +189,7 @@ def _config_table(
         )
         return None
     book.headers[table.sheet] = dict(table.headers)
+    _letters(book, table)
     return table, CellReader(table.sheet, table.headers, table.date1904)
 
 

@@ -13,6 +13,7 @@ from addin.models import Column, ResultTable
 from addin.sheets.package import DOC_REL, MAIN_NS
 from addin.sheets.values import MAC_OFFSET, date_to_serial
 
+MAX_ROW = 1_048_576  # Excel's last row: dropdowns and highlights cover rows added later
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text would make Excel repair the file
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\r]|_(?=x[0-9A-Fa-f]{4}_)")
 _SURROGATE = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
@@ -79,10 +80,11 @@ class SheetStyles:
     date1904: bool = False
 
 
-def _inline(ref: str, text: str, style: int) -> str:
+def _inline(ref: str, text: str, style: int, p: str = "") -> str:
     s = f' s="{style}"' if style else ""
     return (
-        f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(text)}</t></is></c>'
+        f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{xml_text(text)}'
+        f"</{p}t></{p}is></{p}c>"
     )
 
 
@@ -108,19 +110,22 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _cell(ref: str, value: Any, column: Column, styles: SheetStyles) -> str:
+def cell_xml(ref: str, value: Any, column: Column, styles: SheetStyles, p: str = "") -> str:
+    """One typed cell: text and codes inline (never a formula), money, dates, numbers.
+
+    ``p`` is the namespace prefix of the sheet part the cell goes into ('' or 'x:')."""
     kind = column.kind
     if kind in ("text", "code", "link"):
         style = styles.code if kind == "code" else styles.text
-        return _inline(ref, _as_text(value), style)
+        return _inline(ref, _as_text(value), style, p)
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f'<{p}c r="{ref}" t="b"><{p}v>{int(value)}</{p}v></{p}c>'
     if kind == "date" and isinstance(value, date):
         serial = date_to_serial(value) - (MAC_OFFSET if styles.date1904 else 0)
-        return f'<c r="{ref}" s="{styles.date}"><v>{serial!r}</v></c>'
+        return f'<{p}c r="{ref}" s="{styles.date}"><{p}v>{serial!r}</{p}v></{p}c>'
     number = _number_text(value)
     if number is None:
-        return _inline(ref, _as_text(value), styles.text)
+        return _inline(ref, _as_text(value), styles.text, p)
     style = {
         "money": styles.money,
         "int": styles.int_,
@@ -128,7 +133,10 @@ def _cell(ref: str, value: Any, column: Column, styles: SheetStyles) -> str:
         "date": styles.date,
     }.get(kind, styles.number)
     s = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{s}><v>{number}</v></c>'
+    return f'<{p}c r="{ref}"{s}><{p}v>{number}</{p}v></{p}c>'
+
+
+_cell = cell_xml
 
 
 def unique_headers(columns: list[Column]) -> list[str]:
@@ -242,7 +250,7 @@ def worksheet_xml(
             priority += 1
         if column_rules:
             rules.append(
-                f'<conditionalFormatting sqref="{letters[i]}2:{letters[i]}{last_row}">'
+                f'<conditionalFormatting sqref="{letters[i]}2:{letters[i]}{MAX_ROW}">'
                 + "".join(column_rules)
                 + "</conditionalFormatting>"
             )
@@ -256,7 +264,7 @@ def worksheet_xml(
             continue  # Excel's inline lists hold 255 characters and no commas
         validations.append(
             f'<dataValidation type="list" allowBlank="1" showErrorMessage="1" '
-            f'sqref="{letters[i]}2:{letters[i]}{last_row}"><formula1>"{xml_text(listed)}"'
+            f'sqref="{letters[i]}2:{letters[i]}{MAX_ROW}"><formula1>"{xml_text(listed)}"'
             "</formula1></dataValidation>"
         )
     if validations:

@@ -10,7 +10,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from addin.coding.rules.tables import places_of_service
 from addin.errors import OutputError
 from addin.models import RULES_COLUMNS, SETTINGS_KEYS
-from addin.sheets.demo import DEMO_FEES, DEMO_PAYERS, demo_settings, synthetic_encounters
 from addin.sheets.headers import ENCOUNTER_HEADERS
 from addin.sheets.writer import RESULT_SHEETS
 
@@ -35,6 +34,38 @@ from addin.sheets.writer import RESULT_SHEETS
 ENCOUNTER_COLUMNS: tuple[str, ...] = tuple(
     h for h in ENCOUNTER_HEADERS if h not in ("Patient Name", "Subscriber Name")
 )
+# Example fees the template ships with, to replace (our own wording; no CPT descriptors).
+EXAMPLE_FEES: tuple[tuple[str, str, Decimal, str], ...] = (
+    ("99202", "", Decimal("110.00"), "New patient visit, straightforward"),
+    ("99203", "", Decimal("160.00"), "New patient visit, low complexity"),
+    ("99213", "", Decimal("125.00"), "Established patient visit, low complexity"),
+    ("99214", "", Decimal("185.00"), "Established patient visit, moderate complexity"),
+    ("99391", "", Decimal("150.00"), "Preventive visit, under 1 year"),
+    ("99392", "", Decimal("160.00"), "Preventive visit, age 1-4"),
+    ("99393", "", Decimal("160.00"), "Preventive visit, age 5-11"),
+    ("99394", "", Decimal("175.00"), "Preventive visit, age 12-17"),
+    ("99395", "", Decimal("210.00"), "Preventive visit, age 18-39"),
+    ("99396", "", Decimal("225.00"), "Preventive visit, age 40-64"),
+    ("99397", "", Decimal("240.00"), "Preventive visit, age 65 and over"),
+    ("36415", "", Decimal("15.00"), "Venipuncture"),
+    ("81002", "", Decimal("12.00"), "Urinalysis, dipstick"),
+    ("85025", "", Decimal("28.00"), "Complete blood count"),
+    ("87880", "", Decimal("30.00"), "Rapid strep test"),
+    ("90686", "", Decimal("35.00"), "Influenza vaccine, quadrivalent"),
+    ("90471", "", Decimal("25.00"), "Vaccine administration"),
+    ("G0008", "", Decimal("25.00"), "Influenza vaccine administration (Medicare)"),
+    ("93000", "", Decimal("55.00"), "Electrocardiogram with report"),
+    ("20610", "", Decimal("140.00"), "Major joint injection"),
+    ("J1100", "", Decimal("8.00"), "Dexamethasone injection, per 1 mg"),
+)
+# Example payers (Payer, Payer ID, Claim Filing Indicator, share of visits), to replace
+EXAMPLE_PAYERS: tuple[tuple[str, str, str, float], ...] = (
+    ("Aetna", "60054", "CI", 0.30),
+    ("UnitedHealthcare", "87726", "CI", 0.25),
+    ("Medicare", "14212", "MB", 0.30),
+    ("Medicaid", "SKCT0", "MC", 0.15),
+)
+
 # Columns typed as text so Excel keeps leading zeros and never turns a code into a number.
 TEXT_COLUMNS = {"Encounter ID", "Patient ID", "Patient ZIP", "Member ID", "Group Number",
                 "Rendering NPI", "Referring NPI", "Place of Service", "Procedure Code",
@@ -101,8 +132,10 @@ def build_workbook(
     encounters: Sequence[dict[str, Any]] = (),
     settings: dict[str, str] | None = None,
     demo: bool = False,
+    fill: Callable[[Workbook], None] | None = None,
 ) -> Path:
-    """Write the clinic template to ``path``; with ``demo`` the synthetic clinic's data."""
+    """Write the clinic template to ``path``; ``fill`` puts a clinic's rows into its sheets
+    (the demo clinic: ``addin.demo.workbook``) before it is saved."""
     wb = Workbook()
     first = wb.active
     assert first is not None
@@ -118,6 +151,8 @@ def build_workbook(
         ws = wb.create_sheet(name)
         ws["A1"] = f"Claimbook writes the {name} sheet here on each run."
         ws["A1"].font = Font(italic=True, color="808080")
+    if fill is not None:
+        fill(wb)
     stamp = datetime(2026, 1, 1)
     wb.properties.creator = "Claimbook"
     wb.properties.created = stamp
@@ -153,16 +188,6 @@ def _reproducible(blob: bytes) -> bytes:
             pinned.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(pinned, data)
     return out.getvalue()
-
-
-def build_demo(path: Path, encounters: int = 200, seed: int = 2026) -> Path:
-    """The demo copy: the template with the synthetic clinic's settings and encounters."""
-    return build_workbook(
-        path,
-        encounters=synthetic_encounters(encounters, seed=seed),
-        settings=demo_settings(seed),
-        demo=True,
-    )
 
 
 def _header(ws: Worksheet, names: Sequence[str], widths: Mapping[str, float] | None = None) -> None:
@@ -280,7 +305,7 @@ def _settings(ws: Worksheet, values: dict[str, str]) -> None:
 
 def _payers(ws: Worksheet, demo: bool) -> None:
     _header(ws, ("Payer", "Payer ID", "Claim Filing Indicator", "Notes"), {"Notes": 40})
-    rows = [(p, pid, cfi, "") for p, pid, cfi, _ in DEMO_PAYERS]
+    rows = [(p, pid, cfi, "") for p, pid, cfi, _ in EXAMPLE_PAYERS]
     if not demo:
         rows = [("Example Payer", "00000", "CI", "replace with your payers")]
     for row in rows:
@@ -294,21 +319,21 @@ def _payers(ws: Worksheet, demo: bool) -> None:
 
 def _fees(ws: Worksheet, demo: bool) -> None:
     _header(ws, ("Code", "Modifier", "Charge", "Description"), {"Description": 44})
-    for code, modifier, charge, text in DEMO_FEES:
+    for code, modifier, charge, text in EXAMPLE_FEES:
         ws.append([code, modifier, charge, text])
     for r in range(2, ws.max_row + 1):
         ws.cell(row=r, column=1).number_format = "@"
         ws.cell(row=r, column=3).number_format = MONEY
     ws.column_dimensions["A"].number_format = "@"
-    _table(ws, "Fees", 4, len(DEMO_FEES), "TableStyleMedium4")
+    _table(ws, "Fees", 4, len(EXAMPLE_FEES), "TableStyleMedium4")
 
 
 def _contracts(ws: Worksheet, demo: bool) -> None:
     _header(ws, ("Payer", "Code", "Modifier", "Allowed", "% of Charge"))
     rows = []
-    for payer, _, _, _ in DEMO_PAYERS if demo else DEMO_PAYERS[:1]:
+    for payer, _, _, _ in EXAMPLE_PAYERS if demo else EXAMPLE_PAYERS[:1]:
         share = {"Aetna": "0.82", "UnitedHealthcare": "0.78", "Medicare": "0.65"}.get(payer, "0.55")
-        for code, modifier, charge, _ in DEMO_FEES[:: 1 if demo else 4]:
+        for code, modifier, charge, _ in EXAMPLE_FEES[:: 1 if demo else 4]:
             allowed = (charge * Decimal(share)).quantize(charge)
             rows.append([payer, code, modifier, allowed])
     for i, row in enumerate(rows, start=2):

@@ -12,10 +12,11 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from addin.errors import OutputError
-from addin.models import CellMark, ResultTable
+from addin.models import CellMark, RegisterEdit, ResultTable
 from addin.sheets.cellmarks import replace_marks
 from addin.sheets.cellvalues import CellValue, ValuesWritten, fill_values
 from addin.sheets.charts import CHART_CT, DRAWING_CT, chart_xml, drawing_xml
+from addin.sheets.guard import foreign_content, refuse
 from addin.sheets.newbook import package_from_csv
 from addin.sheets.package import (
     DOC_REL,
@@ -36,6 +37,7 @@ from addin.sheets.sheetxml import (
     worksheet_xml,
 )
 from addin.sheets.styles import Styles
+from addin.sheets.tableedit import TableRows, edit_table
 
 RESULT_SHEETS = ("Findings", "Claims", "Remittance", "Reconciliation", "Denials", "Aging",
                  "Dashboard")  # fmt: skip
@@ -63,20 +65,28 @@ def write_tables(
     in_place: bool = False,
     marks: Sequence[CellMark] | None = None,
     values: Sequence[CellValue] | None = None,
+    registers: Sequence[RegisterEdit] | None = None,
 ) -> Path:
     """Add or replace each table's sheet in the workbook at ``path``; returns the file written.
 
     As write_book, for callers that need only the path.
     """
-    return write_book(path, tables, out=out, in_place=in_place, marks=marks, values=values).path
+    return write_book(
+        path, tables, out=out, in_place=in_place, marks=marks, values=values, registers=registers
+    ).path
 
 
 @dataclass
 class BookWritten:
-    """The file written and what became of the CellValues (written, or skipped and why)."""
+    """The file written and what became of the CellValues (written, or skipped and why).
+
+    ``changed`` is False when the run found nothing to change: an in-place write then leaves
+    the file (and its bytes) as they were and makes no backup."""
 
     path: Path
     values: ValuesWritten
+    changed: bool = True
+    backup: Path | None = None
 
 
 def write_book(
@@ -87,6 +97,8 @@ def write_book(
     in_place: bool = False,
     marks: Sequence[CellMark] | None = None,
     values: Sequence[CellValue] | None = None,
+    registers: Sequence[RegisterEdit] | None = None,
+    expect: FileState | None = None,
 ) -> BookWritten:
     """Add or replace each table's sheet in the workbook at ``path``; returns the file written.
 
@@ -96,10 +108,13 @@ def write_book(
     fills on the user's cells (style references only) and take the previous run's marks
     off; ``None`` leaves marks as they are. ``values`` put text into empty cells of the
     user's sheets (an inline string in that cell only; a cell holding a value is skipped and
-    reported, never overwritten). Output goes to ``out`` or
-    BOOK.claimbook.xlsx beside the input; ``in_place`` backs the original up first. The
-    file is written to a temporary name in the same folder and renamed, so a crash leaves
-    the original (and any earlier output) complete.
+    reported, never overwritten). ``registers`` append rows to register sheets and update
+    their own cells (see :mod:`addin.sheets.tableedit`); a register is never rebuilt.
+    Output goes to ``out`` or BOOK.claimbook.xlsx beside the input; ``in_place`` backs the
+    original up first, and writes nothing at all when nothing changed. The file is written
+    to a temporary name in the same folder and renamed, so a crash leaves the original (and
+    any earlier output) complete. ``expect`` is the input's state when the run read it: if
+    the file changed since (saved in Excel meanwhile), nothing is written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -136,12 +151,35 @@ def write_book(
         )
     try:
         done = _Editor(package, path).apply(
-            list(tables), None if marks is None else list(marks), list(values or ())
-        )
-        return BookWritten(save_package(package, target, backup_of=path if in_place else None),
-                           done)  # fmt: skip
+            list(tables), None if marks is None else list(marks), list(values or ()),
+            list(registers or ()),
+        )  # fmt: skip
+        if in_place and not package.changed():
+            return BookWritten(target, done, changed=False)
+        if expect is not None and FileState.of(path) != expect:
+            raise OutputError(
+                f"{path}: changed on disk while Claimbook was working (saved in Excel?); "
+                "nothing was written - run again"
+            )
+        backup = backup_path(path) if in_place else None
+        written = save_package(package, target, backup_of=path if in_place else None,
+                               backup=backup)  # fmt: skip
+        return BookWritten(written, done, changed=True, backup=backup)
     finally:
         package.close()
+
+
+@dataclass(frozen=True)
+class FileState:
+    """A file's size and modification time: enough to tell it was saved again."""
+
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileState:
+        stat = path.stat()
+        return cls(stat.st_size, stat.st_mtime_ns)
 
 
 class _Editor:
@@ -167,17 +205,29 @@ class _Editor:
         self.styles = Styles(package.text(self.styles_part))
 
     def apply(
-        self, tables: list[ResultTable], marks: list[CellMark] | None, values: list[CellValue]
+        self,
+        tables: list[ResultTable],
+        marks: list[CellMark] | None,
+        values: list[CellValue],
+        registers: list[RegisterEdit] | None = None,
     ) -> ValuesWritten:
-        names = [t.sheet.casefold() for t in tables]
+        registers = [r for r in registers or () if not r.empty]
+        names = [t.sheet.casefold() for t in tables] + [r.sheet.casefold() for r in registers]
         if len(set(names)) != len(names):
             raise OutputError("two result tables name the same sheet; give each its own sheet")
-        for table in tables:
-            _check_sheet_name(table.sheet)
-        if tables:
-            sheet_styles = self._sheet_styles(tables)
+        for name in [t.sheet for t in tables] + [r.sheet for r in registers]:
+            _check_sheet_name(name)
+        # every sheet is checked before any is written: a user's sheet stops the whole run
+        for name in names:
+            self._guard(name)
+        if tables or registers:
+            sheet_styles = self._sheet_styles(
+                tables + [ResultTable(sheet=r.sheet, columns=r.columns) for r in registers]
+            )
             for table in tables:
                 self._write_table(table, sheet_styles)
+            for register in registers:
+                self._edit_register(register, sheet_styles)
         sheets = {
             name.casefold(): (name, self.wb_rels[rid][1])
             for name, _, rid in self._sheets()
@@ -264,7 +314,6 @@ class _Editor:
         if found is not None:
             name, sheet_id, rid = found
             sheet_part = self.wb_rels[rid][1]
-            self._check_ours(name, sheet_part)
             for rel_type, target in self.pkg.rels(sheet_part).values():
                 if target not in self.pkg:
                     continue
@@ -321,22 +370,46 @@ class _Editor:
         self.pkg.set(sheet_part, worksheet_xml(table, styles, "rId1", drawing_rid))
         self.pkg.set(table_part, table_xml(table, table_id, table_name, TABLE_STYLE))
 
-    def _check_ours(self, name: str, sheet_part: str) -> None:
-        """Replace a sheet only if Claimbook wrote it (its Table is named cb...) or it is an
-        empty placeholder: a user's own sheet that happens to be called Claims is data."""
-        for rel_type, target in self.pkg.rels(sheet_part).values():
-            if rel_type.endswith("/table") and target in self.pkg:
-                head = self.pkg.read(target)[:4096].decode("utf-8", "replace")
-                if re.search(r'<(?:\w+:)?table\b[^>]*?\sname="cb', head):
-                    return
-        cells = re.findall(rb"<(?:\w+:)?(?:v|is)>", self.pkg.read(sheet_part))
-        if len(cells) <= 1:
+    def _guard(self, key: str) -> None:
+        """Stop before writing anything when a sheet of that name is the user's."""
+        for name, _, rid in self._sheets():
+            if name.casefold() != key:
+                continue
+            rel_type, part = self.wb_rels.get(rid, ("", ""))
+            why = foreign_content(self.pkg, part, rel_type) if part in self.pkg else None
+            if why:
+                raise refuse(self.path, name, why)
+
+    def _edit_register(self, register: RegisterEdit, styles: SheetStyles) -> None:
+        """Append the register's new rows and update its own cells; create it when absent."""
+        existing = {name.casefold(): rid for name, _, rid in self._sheets()}
+        rid = existing.get(register.sheet.casefold())
+        table_part = None
+        if rid is not None:
+            sheet_part = self.wb_rels[rid][1]
+            table_part = next(
+                (t for ty, t in self.pkg.rels(sheet_part).values()
+                 if ty.endswith("/table") and t in self.pkg),
+                None,
+            )  # fmt: skip
+        if rid is None or table_part is None:
+            if register.updates:
+                raise OutputError(
+                    f"{self.path}: sheet {register.sheet!r} has no Claimbook Table to update; "
+                    "it was changed or removed while Claimbook worked - run again"
+                )
+            table = ResultTable(
+                sheet=register.sheet, columns=register.columns, rows=register.append,
+                title=register.title,
+            )  # fmt: skip
+            self._write_table(table, styles)
             return
-        raise OutputError(
-            f"{self.path}: sheet {name!r} holds data Claimbook did not write ({len(cells)} "
-            f"cells); Claimbook replaces its {name} sheet on every run, so rename yours (e.g. "
-            f"'{name} (mine)') and run again"
+        rows = TableRows(
+            register.columns,
+            register.append,
+            {(u.row, u.column): u.value for u in register.updates},
         )
+        edit_table(self.pkg, sheet_part, table_part, rows, styles)
 
     def _charts(self, table: ResultTable) -> str:
         """Add a drawing with the table's charts; returns the drawing's part name."""
@@ -399,28 +472,63 @@ def _relative(source_part: str, target_part: str) -> str:
     return posixpath.relpath(target_part, posixpath.dirname(source_part))
 
 
-def save_package(package: Package, target: Path, *, backup_of: Path | None = None) -> Path:
+BACKUP_FOLDER = "Claimbook backups"
+KEEP_BACKUPS = 30
+
+
+def backup_path(book: Path) -> Path:
+    """Where the next backup of ``book`` goes: ``Claimbook backups/BOOK.backup-STAMP.xlsx``
+    beside it (a number is added when two runs fall in the same second)."""
+    folder = book.parent / BACKUP_FOLDER
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup = folder / f"{book.stem}.backup-{stamp}{book.suffix}"
+    n = 2
+    while backup.exists():
+        backup = folder / f"{book.stem}.backup-{stamp}-{n}{book.suffix}"
+        n += 1
+    return backup
+
+
+def _prune_backups(backup: Path, stem: str, suffix: str) -> None:
+    """Keep the newest KEEP_BACKUPS backups of one workbook; older ones go."""
+    found = sorted(
+        backup.parent.glob(f"{glob_escape(stem)}.backup-*{suffix}"),
+        key=lambda p: p.stat().st_mtime_ns,
+    )
+    for old in found[:-KEEP_BACKUPS]:
+        old.unlink(missing_ok=True)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def save_package(
+    package: Package,
+    target: Path,
+    *,
+    backup_of: Path | None = None,
+    backup: Path | None = None,
+) -> Path:
     """Write ``package`` to ``target`` atomically (temp file, fsync, rename).
 
-    With ``backup_of`` (in-place), that file is first copied to a timestamped backup beside
-    it. On any error the temp file is removed and the target is left as it was.
+    With ``backup_of`` (in-place), that file is first copied to ``backup`` (default: a
+    timestamped copy in the ``Claimbook backups`` folder beside it; the newest 30 are kept).
+    On any error the temp file is removed and the target is left as it was.
     """
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     if backup_of is not None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        backup = folder / f"{target.stem}.backup-{stamp}{target.suffix}"
-        n = 2
-        while backup.exists():
-            backup = folder / f"{target.stem}.backup-{stamp}-{n}{target.suffix}"
-            n += 1
+        backup = backup or backup_path(backup_of)
         try:
+            backup.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(backup_of, backup)
             _fsync_path(backup)
         except OSError as exc:
             raise OutputError(
                 f"{backup}: cannot write the backup ({exc}); the workbook was not changed"
             ) from None
+        _prune_backups(backup, backup_of.stem, backup_of.suffix)
     _remove_stale_temps(folder, target.name)
     tmp = folder / f".~{target.name}.{os.getpid()}.claimbook-tmp"
     try:
@@ -475,6 +583,8 @@ def _fsync_dir(folder: Path) -> None:
 __all__ = [
     "RESULT_SHEETS",
     "BookWritten",
+    "FileState",
+    "backup_path",
     "default_output",
     "save_package",
     "write_book",
