@@ -21,6 +21,7 @@ from addin.x12.x835_lean import LeanUnsupported, read_remittances_lean
 SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 __all__ = [
     "collector_paused",
+    "iter_file_remittances",
     "iter_remittance_file",
     "load_claims_json",
     "read_remittance_file",
@@ -86,14 +87,23 @@ def reconcile_files(
 
 def _remittances(paths: Sequence[Path], mapping: Mapping[str, str] | None) -> Iterator[Remittance]:
     for path in paths:
-        if path.suffix.lower() in SHEET_SUFFIXES or not path.is_file():
-            yield from iter_remittance_file(path, mapping)  # (says when the file is missing)
-            continue
-        try:
-            # A whole file first: a file the lean reader declines part-way through is then
-            # read again by the model reader before any of it is folded in.
-            transactions = list(read_remittances_lean(path))
-        except LeanUnsupported:
-            yield from read_remittances(path)
-            continue
-        yield from transactions
+        yield from iter_file_remittances(path, mapping)
+
+
+def iter_file_remittances(
+    path: Path, mapping: Mapping[str, str] | None = None
+) -> Iterator[Remittance]:
+    """Every remittance in one file, as reconcile wants it: an 835 through the lean reader
+    (the model reader when the file is outside the lean shape), a payer export through
+    ``mapping``."""
+    if path.suffix.lower() in SHEET_SUFFIXES or not path.is_file():
+        yield from iter_remittance_file(path, mapping)  # (says when the file is missing)
+        return
+    try:
+        # A whole file first: a file the lean reader declines part-way through is then
+        # read again by the model reader before any of it is folded in.
+        transactions = list(read_remittances_lean(path))
+    except LeanUnsupported:
+        yield from read_remittances(path)
+        return
+    yield from transactions

@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from addin.models.book import ContractRow
-from addin.models.claim import Claim
+from addin.models.claim import BilledClaim as Claim
 from addin.models.remittance import ZERO, Remittance
 from addin.remit.results import (
     STATUSES,
@@ -313,6 +313,8 @@ def _event(
             payment.billed,
             payment.paid,
             split,
+            tuple(payment.totals.items()),
+            tuple(codes),
         ),
     )
     return event, split, codes
@@ -425,8 +427,9 @@ def _one(
     code = payment.status
     event: PaymentEvent = _tuple_new(
         PaymentEvent,
-        (trace, payer, day, code, number or "", payment.billed, payment.paid, split),
-    )
+        (trace, payer, day, code, number or "", payment.billed, payment.paid, split,
+         tuple(payment.totals.items()) if payment.totals else (), tuple(codes) if codes else ()),
+    )  # fmt: skip
     contractual = payment.contractual
     allowed = (
         payment.line_allowed if payment.has_line_allowed else (payment.billed or ZERO) - contractual

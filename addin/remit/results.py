@@ -43,7 +43,10 @@ class AdjustmentTotal(NamedTuple):
 
 
 class PaymentEvent(NamedTuple):
-    """One CLP applied to a claim, with the remittance it came in."""
+    """One CLP applied to a claim, with the remittance it came in.
+
+    ``totals`` are its adjustments summed by (group, reason) and ``remarks`` its remark
+    codes: what the worklist shows for this payment (a denial, then a correction paid)."""
 
     trace_number: str
     payer: str
@@ -53,6 +56,12 @@ class PaymentEvent(NamedTuple):
     billed: Decimal
     paid: Decimal
     split: bool
+    totals: tuple[tuple[tuple[str, str], Decimal], ...] = ()
+    remarks: tuple[str, ...] = ()
+
+    def labels(self) -> list[str]:
+        """``CO-16``, ``PR-1``...: this payment's adjustments that are not zero."""
+        return [f"{g}-{r}" if r else g for (g, r), amount in self.totals if amount]
 
 
 class ClaimResult(NamedTuple):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -48,13 +48,18 @@ def remittance_table(remittances: Sequence[Remittance]) -> ResultTable:
     )
 
 
-def reconciliation_table(rec: Reconciliation) -> ResultTable:
-    """One row per claim, and one per unmatched remittance claim."""
+def reconciliation_table(
+    rec: Reconciliation, sent: Mapping[str, date] | None = None
+) -> ResultTable:
+    """One row per claim, and one per unmatched remittance claim; ``sent`` gives the date
+    each claim was first sent, by Claim ID."""
+    sent = sent or {}
     columns = [
         Column(name="Encounter ID", kind="code"),
         Column(name="Claim ID", kind="code"),
         Column(name="Payer"),
         Column(name="Date of Service", kind="date"),
+        Column(name="Date Sent", kind="date"),
         Column(name="Billed", kind="money"),
         Column(name="Allowed", kind="money"),
         Column(name="Paid", kind="money"),
@@ -71,14 +76,15 @@ def reconciliation_table(rec: Reconciliation) -> ResultTable:
     rows: list[list[object]] = []
     for c in rec.claims:
         rows.append(
-            [c.encounter_id, c.claim_id, c.payer, c.first_service, c.billed, c.allowed, c.paid,
+            [c.encounter_id, c.claim_id, c.payer, c.first_service,
+             sent.get(c.claim_id.strip().upper()), c.billed, c.allowed, c.paid,
              c.contractual, c.patient_responsibility, c.other_adjustments, c.expected,
              c.variance, c.interest, c.status, " ".join(c.payer_claim_numbers),
              "; ".join([*c.reasons, _adj_text(c)] if c.adjustments else c.reasons)]
         )  # fmt: skip
     for u in rec.unmatched:
         rows.append(
-            [u.patient_control_number, "", u.payer, None, u.billed, None, u.paid, None, None,
+            [u.patient_control_number, "", u.payer, None, None, u.billed, None, u.paid, None, None,
              None, None, None, None, "unmatched", u.payer_claim_number,
              f"no claim in this workbook matches; check {u.trace_number}"]
         )  # fmt: skip
@@ -108,7 +114,7 @@ def _denial_codes(c: ClaimResult) -> list[str]:
     return codes + [r for r in c.remark_codes if r not in ("MA15",)]
 
 
-def _imported(code: str) -> str | None:
+def describe_code(code: str) -> str | None:
     """The description from a CARC/RARC list the user imported with ``codesets import``."""
     from addin.codesets import carc
 
@@ -154,7 +160,7 @@ def denials_table(rec: Reconciliation, descriptions: dict[str, str] | None = Non
                 )
                 continue
             bare = code.split("-", 1)[-1]
-            text = descriptions.get(bare) or _imported(bare) or note_for(bare)
+            text = descriptions.get(bare) or describe_code(bare) or note_for(bare)
             if text:
                 meanings.append(f"{code}: {text}")
             else:
@@ -182,17 +188,24 @@ def open_balance(c: ClaimResult) -> Decimal:
     return ZERO
 
 
-def aging_table(rec: Reconciliation, as_of: date | None = None) -> ResultTable:
-    """Open insurance balances by payer in 0-30 ... 120+ day buckets from the date of service."""
+def aging_table(
+    rec: Reconciliation, as_of: date | None = None, sent: Mapping[str, date] | None = None
+) -> ResultTable:
+    """Open insurance balances by payer in 0-30 ... 120+ day buckets.
+
+    Days count from the date each claim was first sent when ``sent`` gives it (by Claim ID),
+    else from the date of service."""
     today = as_of or date.today()
+    sent = sent or {}
     sums: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * len(AGING_BUCKETS))
     days_total: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
     for c in rec.claims:
         balance = open_balance(c)
-        if balance <= 0 or c.first_service is None:
+        start = sent.get(c.claim_id.strip().upper()) or c.first_service
+        if balance <= 0 or start is None:
             continue
-        days = max((today - c.first_service).days, 0)
+        days = max((today - start).days, 0)
         for i, (_, low, high) in enumerate(AGING_BUCKETS):
             if days >= low and (high is None or days <= high):
                 sums[c.payer][i] += balance
@@ -213,10 +226,15 @@ def aging_table(rec: Reconciliation, as_of: date | None = None) -> ResultTable:
         rows.append(
             [payer, *values, sum(values, ZERO), counts[payer], average.quantize(Decimal("0.1"))]
         )
-    return ResultTable(sheet="Aging", columns=columns, rows=rows, title=f"Aging as of {today}")
+    since = "the date sent" if sent else "the date of service"
+    return ResultTable(
+        sheet="Aging", columns=columns, rows=rows, title=f"Aging as of {today} (from {since})"
+    )
 
 
-def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTable:
+def dashboard_table(
+    rec: Reconciliation, as_of: date | None = None, sent: Mapping[str, date] | None = None
+) -> ResultTable:
     """Three chart blocks: aging by payer, denials by reason, paid vs expected by month.
 
     Each block is a run of rows named in the Chart column, with its own chart beside it
@@ -245,9 +263,10 @@ def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTab
             )  # fmt: skip
             rows.extend(added)
 
-    aging = aging_table(rec, as_of)
+    aging = aging_table(rec, as_of, sent)
     block(
-        "Open balance by payer and age (days from service)", "column", buckets,
+        f"Open balance by payer and age (days from {'sending' if sent else 'service'})",
+        "column", buckets,
         [["Aging by payer", r[0], r[len(buckets) + 1], None, *r[1 : len(buckets) + 1], r[-2]]
          for r in aging.rows],
     )  # fmt: skip
@@ -282,9 +301,14 @@ def dashboard_table(rec: Reconciliation, as_of: date | None = None) -> ResultTab
 
 
 def result_tables(
-    rec: Reconciliation, as_of: date | None = None, descriptions: dict[str, str] | None = None
+    rec: Reconciliation,
+    as_of: date | None = None,
+    descriptions: dict[str, str] | None = None,
+    sent: Mapping[str, date] | None = None,
+    worklist: ResultTable | None = None,
 ) -> list[ResultTable]:
-    """The five result sheets of a reconciliation, in workbook order."""
+    """The five result sheets of a reconciliation, in workbook order; ``worklist`` replaces
+    the Denials sheet built from ``rec`` alone (the cycle's worklist has more in it)."""
     return [
         ResultTable(
             sheet="Remittance",
@@ -292,8 +316,8 @@ def result_tables(
             rows=rec.remittance_rows,
             title="Remittance",
         ),
-        reconciliation_table(rec),
-        denials_table(rec, descriptions),
-        aging_table(rec, as_of),
-        dashboard_table(rec, as_of),
+        reconciliation_table(rec, sent),
+        worklist if worklist is not None else denials_table(rec, descriptions),
+        aging_table(rec, as_of, sent),
+        dashboard_table(rec, as_of, sent),
     ]

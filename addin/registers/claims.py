@@ -1,0 +1,262 @@
+"""The Claim Register: one row per claim sent, the memory of what went to which payer when.
+
+A row is written once, when its 837P is written, and only its status cells (Status, Status
+Date, Payer Claim Number, History) change afterwards. It holds what reconcile needs to match
+remittances against what was actually billed (``Lines Billed``: code, modifiers, units,
+charge, date and place of service per line) and a fingerprint of the whole claim, so a run
+can tell an encounter changed after it was sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from addin.models import Claim, Column, SheetRows
+from addin.registers.cells import as_date, as_int, as_money, as_text
+
+CLAIM_REGISTER = "Claim Register"
+# A claim's state as the register shows it; "sent" until an acknowledgment or a remittance
+# says more. The reconciliation statuses carry over as they are.
+REGISTER_STATUSES = (
+    "sent", "accepted", "rejected", "paid", "underpaid", "overpaid", "denied", "reversed",
+    "corrected", "forwarded", "predetermination", "in appeal", "replaced", "voided", "closed",
+)  # fmt: skip
+_STATUS_COLOURS = {
+    "rejected": "FFC7CE",
+    "denied": "FFC7CE",
+    "reversed": "FFC7CE",
+    "underpaid": "FFEB9C",
+    "in appeal": "FFEB9C",
+    "paid": "C6EFCE",
+    "corrected": "C6EFCE",
+}
+CLAIM_COLUMNS: list[Column] = [
+    Column(name="Submission", kind="code"),
+    Column(name="Claim ID", kind="code"),
+    Column(name="Encounter ID", kind="code"),
+    Column(name="Patient"),
+    Column(name="Payer"),
+    Column(name="Payer ID", kind="code"),
+    Column(name="Frequency", kind="code"),
+    Column(name="Replaces", kind="code"),
+    Column(name="Date of Service", kind="date"),
+    Column(name="Billed", kind="money"),
+    Column(name="Lines", kind="int"),
+    Column(name="Lines Billed", width=50),
+    Column(name="Fingerprint", kind="code"),
+    Column(name="837P File"),
+    Column(name="ISA13", kind="code"),
+    Column(name="GS06", kind="code"),
+    Column(name="ST02", kind="code"),
+    Column(name="Sent", kind="date"),
+    Column(name="Status", highlight=_STATUS_COLOURS),
+    Column(name="Status Date", kind="date"),
+    Column(name="Payer Claim Number", kind="code"),
+    Column(name="History", width=70),
+]
+# The cells of an earlier row a run may change; everything else in a row is written once.
+STATUS_COLUMNS = ("Status", "Status Date", "Payer Claim Number", "History")
+_LINE = re.compile(
+    r"(?P<code>[A-Z0-9]{4,5})(?P<mods>(?::[A-Z0-9]{2})*) x(?P<units>[0-9.]+) "
+    r"(?P<charge>-?[0-9]+\.[0-9]{2}) (?P<dos>\d{4}-\d{2}-\d{2})(?: @(?P<pos>\d{2}))?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SentLine:
+    """A service line as it was billed (read back from ``Lines Billed``)."""
+
+    procedure_code: str
+    modifiers: list[str]
+    units: Decimal
+    charge: Decimal
+    date_of_service: date
+    place_of_service: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentClaim:
+    """A claim as it was billed, with what reconciling needs (see ``addin.remit``)."""
+
+    claim_id: str
+    encounter_id: str
+    payer: str
+    payer_id: str
+    total_charge: Decimal
+    lines: list[SentLine]
+    place_of_service: str = ""
+    payer_claim_number: str | None = None
+
+
+@dataclass
+class ClaimRecord:
+    """One row of the Claim Register."""
+
+    submission: str
+    claim_id: str
+    encounter_id: str
+    patient: str
+    payer: str
+    payer_id: str
+    frequency: str
+    replaces: str
+    first_service: date | None
+    billed: Decimal
+    line_count: int
+    lines: str
+    fingerprint: str
+    file: str
+    isa13: str
+    gs06: str
+    st02: str
+    sent: date | None
+    status: str = "sent"
+    status_date: date | None = None
+    payer_claim_number: str = ""
+    history: str = ""
+    row: int | None = None  # Excel row once written
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def values(self) -> list[Any]:
+        """The row in CLAIM_COLUMNS order."""
+        return [
+            self.submission, self.claim_id, self.encounter_id, self.patient, self.payer,
+            self.payer_id, self.frequency, self.replaces, self.first_service, self.billed,
+            self.line_count, self.lines, self.fingerprint, self.file, self.isa13, self.gs06,
+            self.st02, self.sent, self.status, self.status_date, self.payer_claim_number,
+            self.history,
+        ]  # fmt: skip
+
+    def status_values(self) -> dict[str, Any]:
+        return {
+            "Status": self.status,
+            "Status Date": self.status_date,
+            "Payer Claim Number": self.payer_claim_number,
+            "History": self.history,
+        }
+
+    def sent_claim(self) -> SentClaim:
+        """What reconcile matches remittances against: this submission as billed."""
+        lines = parse_lines(self.lines)
+        return SentClaim(
+            claim_id=self.claim_id,
+            encounter_id=self.encounter_id,
+            payer=self.payer,
+            payer_id=self.payer_id,
+            total_charge=self.billed,
+            lines=lines,
+            place_of_service=next((ln.place_of_service or "" for ln in lines), ""),
+            payer_claim_number=self.replaces or None,
+        )
+
+
+def lines_text(claim: Claim) -> str:
+    """``99214 x1 230.00 2026-07-06 @11; 20610:RT x1 180.00 2026-07-06 @11``."""
+    parts = []
+    for line in claim.lines:
+        mods = "".join(f":{m}" for m in line.modifiers)
+        units = format(line.units.normalize(), "f")
+        pos = line.place_of_service or claim.place_of_service
+        at = f" @{pos}" if pos else ""
+        parts.append(
+            f"{line.procedure_code}{mods} x{units} {line.charge:.2f} "
+            f"{line.date_of_service.isoformat()}{at}"
+        )
+    return "; ".join(parts)
+
+
+def parse_lines(text: str) -> list[SentLine]:
+    """The lines of a ``Lines Billed`` cell; a damaged cell gives what can be read."""
+    out: list[SentLine] = []
+    for part in text.split(";"):
+        found = _LINE.fullmatch(part.strip())
+        if found is None:
+            continue
+        out.append(
+            SentLine(
+                procedure_code=found["code"],
+                modifiers=[m for m in found["mods"].split(":") if m],
+                units=Decimal(found["units"]),
+                charge=Decimal(found["charge"]),
+                date_of_service=date.fromisoformat(found["dos"]),
+                place_of_service=found["pos"],
+            )
+        )
+    return out
+
+
+def fingerprint(claim: Claim) -> str:
+    """A short hash of everything billed on the claim, its frequency and payer claim number
+    aside (a replacement of an unchanged claim has the same fingerprint)."""
+    data = claim.model_dump(mode="json", exclude={"frequency", "payer_claim_number"})
+    for line in data.get("lines", []):
+        line.pop("source_row", None)
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def patient_name(claim: Claim) -> str:
+    p = claim.patient
+    return f"{p.last_name}, {p.first_name}".strip(", ")
+
+
+def read_claim_register(sheet: SheetRows | None) -> list[ClaimRecord]:
+    """The register's rows as records (an absent sheet is an empty register)."""
+    if sheet is None:
+        return []
+    out: list[ClaimRecord] = []
+    for row, cells in sheet.records():
+        claim_id = as_text(cells.get("Claim ID"))
+        if not claim_id:
+            continue
+        known = {c.name for c in CLAIM_COLUMNS}
+        out.append(
+            ClaimRecord(
+                submission=as_text(cells.get("Submission")) or f"{claim_id}/?",
+                claim_id=claim_id,
+                encounter_id=as_text(cells.get("Encounter ID")),
+                patient=as_text(cells.get("Patient")),
+                payer=as_text(cells.get("Payer")),
+                payer_id=as_text(cells.get("Payer ID")),
+                frequency=as_text(cells.get("Frequency")) or "1",
+                replaces=as_text(cells.get("Replaces")),
+                first_service=as_date(cells.get("Date of Service")),
+                billed=as_money(cells.get("Billed")),
+                line_count=as_int(cells.get("Lines")),
+                lines=as_text(cells.get("Lines Billed")),
+                fingerprint=as_text(cells.get("Fingerprint")),
+                file=as_text(cells.get("837P File")),
+                isa13=as_text(cells.get("ISA13")),
+                gs06=as_text(cells.get("GS06")),
+                st02=as_text(cells.get("ST02")),
+                sent=as_date(cells.get("Sent")),
+                status=as_text(cells.get("Status")) or "sent",
+                status_date=as_date(cells.get("Status Date")),
+                payer_claim_number=as_text(cells.get("Payer Claim Number")),
+                history=as_text(cells.get("History")),
+                row=row,
+                extra={k: v for k, v in cells.items() if k not in known},
+            )
+        )
+    return out
+
+
+def submissions_by_claim(records: Sequence[ClaimRecord]) -> dict[str, list[ClaimRecord]]:
+    """Claim ID -> its submissions in the order sent."""
+    out: dict[str, list[ClaimRecord]] = {}
+    for record in records:
+        out.setdefault(record.claim_id.strip().upper(), []).append(record)
+    return out
+
+
+def next_submission(records: Sequence[ClaimRecord], claim_id: str) -> str:
+    """``RB00123/2`` for a claim sent once before."""
+    count = sum(1 for r in records if r.claim_id.strip().upper() == claim_id.strip().upper())
+    return f"{claim_id}/{count + 1}"
