@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
-_EXPORTS: dict[str, str] = {
-    "check": "addin.checkbook",
+# public name -> module that defines it (or module and the name there)
+_EXPORTS: dict[str, str | tuple[str, str]] = {
+    "check": ("addin.runs", "findings"),
     "build_claims": "addin.claims",
-    "run_claims": "addin.claims",
+    "run": "addin.runs",
+    "Inputs": "addin.runs",
+    "Outcome": "addin.runs",
     "CodeLookup": "addin.codesets",
     "import_path": "addin.codesets",
     "info": "addin.codesets",
@@ -50,6 +52,8 @@ __all__ = [
     "CodeLookup",
     "Encounter",
     "Finding",
+    "Inputs",
+    "Outcome",
     "Reconciliation",
     "Remittance",
     "ServiceLine",
@@ -64,14 +68,13 @@ __all__ = [
     "read_remittance",
     "read_remittances",
     "reconcile",
-    "run_claims",
+    "run",
     "suggest",
     "write_837p",
 ]
 
 if TYPE_CHECKING:
-    from addin.checkbook import check
-    from addin.claims import build_claims, run_claims
+    from addin.claims import build_claims
     from addin.codesets import CodeLookup, import_path, info, lookup
     from addin.coding.suggest import Suggestion, suggest
     from addin.errors import ClaimbookError
@@ -87,16 +90,19 @@ if TYPE_CHECKING:
         ServicePayment,
     )
     from addin.remit import Reconciliation, reconcile
+    from addin.runs import Inputs, Outcome, run
+    from addin.runs import findings as check
     from addin.x12.x835 import read_remittance, read_remittances
     from addin.x12.x837p import read_837p, write_837p
 
 
 def __getattr__(name: str) -> Any:
     """Import a public name on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
+    found = _EXPORTS.get(name)
+    if found is None:
         raise AttributeError(f"module 'addin' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    module, attr = found if isinstance(found, tuple) else (found, name)
+    value = getattr(import_module(module), attr)
     globals()[name] = value
     return value
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from addin import codesets
-from addin.errors import ClaimbookError
+from addin.errors import ClaimbookError, WorkbookBusy
 
 app = typer.Typer(
     name="claimbook",
@@ -35,12 +35,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def friendly(func: F) -> F:
-    """Turn ClaimbookError into a clean message and exit code 2, never a traceback."""
+    """Turn ClaimbookError into a clean message and exit code 2 (3 when another run or Excel
+    has the workbook: try again later), never a traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except WorkbookBusy as exc:
+            err_console.print(f"[bold red]busy:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(3) from None
         except ClaimbookError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
@@ -228,27 +232,30 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 2026,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a synthetic clinic's quarter through every stage and print what happened.
+    """Run a synthetic clinic's quarter week by week through the billing cycle.
 
-    Generates the clinic workbook, 835 files and a payer's remittance sheet from the seed
-    into OUT/inputs; checks, suggests missing codes, builds the claims and 837P (OUT/x12),
-    reconciles, and writes every result sheet into OUT/<clinic> - results.xlsx.
+    Each Friday the office types the week's visits, fixes what Claimbook showed, works the
+    worklist, and runs the cycle on OUT/<clinic>.xlsx with the week's files from
+    OUT/inputs/week-NN-DATE (999s, 277CAs, 835s, a payer's export); the clearinghouse and
+    the payers answer what was sent. OUT/inputs/answer-key.json says what was meant.
     """
     from addin.codesets.importer import KIND_HELP
-    from addin.demo import STEPS, run_demo
+    from addin.demo import run_demo
+    from addin.demo.data import RUN_DAYS
     from addin.demo.report import clinic_tables, codeset_line, progress_bar, rule_table
 
-    with progress_bar(err_console, len(STEPS) + 1, enabled=not as_json) as step:
+    with progress_bar(err_console, len(RUN_DAYS) + 1, enabled=not as_json) as step:
         result = run_demo(out, encounters=encounters, seed=seed, progress=step)
-    summary = result.run.summary()
+    summary = result.summary()
     if as_json:
         print_json(result.to_json())
         return
     console.print(clinic_tables(summary))
-    console.print(rule_table(result.run.findings))
+    console.print(rule_table(result.final.findings))
     console.print(codeset_line(codesets.info(), list(KIND_HELP)), highlight=False)
     console.print(
-        f"results: {summary['output']}\n837P: {summary['x12']}\ninputs: {result.inputs.folder}",
+        f"workbook: {summary['output']}\n837P files: {len(summary['x12'])} in "
+        f"{result.ledger.parent / (result.ledger.stem + ' claims')}\ninputs: {out / 'inputs'}",
         highlight=False,
     )
 
@@ -299,91 +306,6 @@ def remit_command(
             console.print(f"  {message}", highlight=False, soft_wrap=True)
 
 
-@app.command("reconcile")
-@friendly
-def reconcile_command(
-    book: Annotated[
-        Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv) or claims as .json.")
-    ],
-    remits: Annotated[
-        list[Path], typer.Argument(help="835 files and/or payer remittance exports (CSV/XLSX).")
-    ],
-    out: Annotated[Path | None, typer.Option("--out", help="Write results here.")] = None,
-    in_place: Annotated[
-        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
-    ] = False,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Aging date, YYYY-MM-DD (default today).")
-    ] = None,
-    mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="Column mapping for payer exports.")
-    ] = None,
-    codes: Annotated[
-        Path | None, typer.Option("--codes", help="Your CARC/RARC list (code,description).")
-    ] = None,
-    locality: Annotated[
-        str | None,
-        typer.Option(
-            "--locality", help="Medicare PFS locality (e.g. 0111205) to price uncontracted lines."
-        ),
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Reconcile remittances against the workbook's claims; write the result sheets."""
-    from addin.remit import load_descriptions, load_mapping
-    from addin.remit.load import collector_paused, load_claims_json, reconcile_files
-
-    if out is not None and in_place:
-        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
-    on = parse_date(as_of, "--as-of")
-    column_map = load_mapping(mapping) if mapping else None
-    written = None
-    if book.suffix.lower() == ".json":
-        if out is not None or in_place:
-            raise ClaimbookError(
-                f"{book}: result sheets go into a workbook; give BOOK as .xlsx to write them"
-            )
-        with collector_paused():
-            result = reconcile_files(load_claims_json(book), remits, [], locality, column_map)
-    else:
-        from addin.excel import operations
-        from addin.sheets.writer import write_tables
-
-        outcome = operations.reconcile(
-            book,
-            remits,
-            as_of=on,
-            locality=locality,
-            mapping=column_map,
-            descriptions=load_descriptions(codes) if codes else None,
-        )
-        assert outcome.reconciliation is not None
-        result = outcome.reconciliation
-        written = write_tables(book, outcome.tables, out=out, in_place=in_place)
-    if as_json:
-        with collector_paused():  # a million small objects for 40,000 claims, none cyclic
-            data = result.to_json()
-            data["written"] = str(written) if written else None
-            print_json(data)
-        return
-    totals = result.totals()
-    table = Table(title="Reconciliation")
-    for column in ("status", "claims"):
-        table.add_column(column)
-    for status, count in totals["statuses"].items():
-        if count:
-            table.add_row(status, str(count))
-    console.print(table)
-    console.print(
-        f"payments {totals['payments']}, claims paid {totals['claims_paid']}, unmatched "
-        f"{totals['unmatched_paid']}, provider adjustments {totals['provider_adjustments']}, "
-        f"difference {totals['difference']}",
-        highlight=False,
-    )
-    if written:
-        console.print(f"wrote {written}", highlight=False)
-
-
 @app.command("suggest")
 @friendly
 def suggest_command(
@@ -413,153 +335,6 @@ def suggest_command(
     console.print(table)
 
 
-@app.command("claims")
-@friendly
-def claims_command(
-    book: Annotated[Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the Claims sheet into this copy.")
-    ] = None,
-    in_place: Annotated[
-        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
-    ] = False,
-    x12_dir: Annotated[
-        Path | None,
-        typer.Option("--x12-dir", help="Folder for the 837P (default: beside BOOK)."),
-    ] = None,
-    x12: Annotated[
-        Path | None, typer.Option("--x12", help="Write the 837P to this exact file.")
-    ] = None,
-    no_check: Annotated[
-        bool, typer.Option("--no-check", help="Build without running the scrubber first.")
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Build claims from the Encounters sheet, write the 837P and the Claims sheet."""
-    from addin.claims import run_claims
-    from addin.sheets import read_book, write_tables
-
-    if out is not None and in_place:
-        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
-    run = run_claims(read_book(book), x12_dir=x12_dir, x12_path=x12, scrub=not no_check)
-    written = write_tables(book, [run.table], out=out, in_place=in_place)
-    if as_json:
-        data = run.to_json()
-        data["written"] = str(written)
-        print_json(data)
-        return
-    table = Table(title="Claims")
-    for column in ("encounter", "claim", "status", "total", "lines", "reason"):
-        table.add_column(column)
-    for item in run.to_json()["claims"]:
-        table.add_row(
-            item["encounter_id"],
-            item["claim_id"] or "",
-            item["status"],
-            item["total"] or "",
-            str(len(item["lines"])),
-            "; ".join(item["reasons"])[:80],
-        )
-    console.print(table)
-    if run.x12_path:
-        console.print(f"837P: {run.x12_path}", highlight=False)
-    elif run.result.claims:
-        console.print(
-            "no 837P written: the checks found problems a clearinghouse would reject "
-            "(X12-... findings, --json lists them)",
-            highlight=False,
-        )
-    else:
-        console.print("no 837P written: every encounter was held", highlight=False)
-    console.print(f"wrote {written}", highlight=False)
-
-
-@app.command("check")
-@friendly
-def check_command(
-    book: Annotated[Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the Findings sheet into this copy.")
-    ] = None,
-    in_place: Annotated[
-        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
-    ] = False,
-    today: Annotated[
-        str | None, typer.Option("--today", help="Check as of this date, YYYY-MM-DD.")
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Check every encounter row against code sets and billing rules; list what to fix.
-
-    Writes a Findings sheet (and fills on the Encounters cells) into BOOK.claimbook.xlsx,
-    --out or --in-place; with --json only, prints the findings and writes nothing. Exit
-    code 1 when any finding is an error.
-    """
-    from addin.checkbook import check_workbook
-
-    if out is not None and in_place:
-        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
-    write = not as_json or out is not None or in_place
-    result = check_workbook(
-        book, out=out, in_place=in_place, write=write, today=parse_date(today, "--today")
-    )
-    summary = result.to_json()["summary"]
-    if as_json:
-        print_json(result.to_json())
-    else:
-        table = Table(title=f"Findings in {book.name}")
-        for column in ("cell", "severity", "rule", "message"):
-            table.add_column(column)
-        for f in result.findings[:200]:
-            where = f"{f.sheet}!{f.row or ''} {f.column or ''}"
-            table.add_row(where, f.severity, f.rule, f.message)
-        console.print(table)
-        console.print(
-            f"{summary['rows']} lines: {summary['errors']} errors, {summary['warnings']} "
-            f"warnings, {summary['info']} info",
-            highlight=False,
-        )
-        if result.written:
-            console.print(f"wrote {result.written}", highlight=False)
-    if summary["errors"]:
-        raise typer.Exit(1)
-
-
-@app.command("suggest-missing")
-@friendly
-def suggest_missing_command(
-    book: Annotated[Path, typer.Argument(help="The clinic workbook (.xlsx/.xlsm/.csv).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the Suggestions sheet into this copy.")
-    ] = None,
-    in_place: Annotated[
-        bool, typer.Option("--in-place", help="Write into BOOK (a backup is made).")
-    ] = False,
-    top: Annotated[int, typer.Option("--top", help="Codes per phrase.")] = 3,
-    as_json: JsonOption = False,
-) -> None:
-    """Fill empty Dx cells from the Diagnosis Text; alternatives go to the Suggestions sheet."""
-    from addin.excel.operations import run_on_file, suggest_missing_codes
-
-    if out is not None and in_place:
-        raise typer.BadParameter("use --out or --in-place, not both", param_hint="--out")
-    outcome, written = run_on_file(
-        lambda path: suggest_missing_codes(path, top=top), book, out=out, in_place=in_place
-    )
-    if as_json:
-        table = outcome.tables[0]
-        names = [c.name for c in table.columns]
-        skipped = {id(v) for v, _ in outcome.skipped}
-        filled = [{"sheet": v.sheet, "row": v.row, "column": v.column, "code": v.text}
-                  for v in outcome.values if id(v) not in skipped]  # fmt: skip
-        print_json({"suggestions": [dict(zip(names, r, strict=True)) for r in table.rows],
-                    "filled": filled, "not_written": [why for _, why in outcome.skipped],
-                    "written": str(written)})  # fmt: skip
-        return
-    console.print(outcome.summary, highlight=False)
-    console.print(f"wrote {written}", highlight=False)
-
-
 @app.command("batch")
 @friendly
 def batch_command(
@@ -575,11 +350,12 @@ def batch_command(
 ) -> None:
     """Run every clinic workbook in a folder with its 835s and payer exports; one summary.
 
-    Each clinic gets its result workbook and 837P under OUT/<clinic>/; OUT/batch-summary.xlsx
+    Each clinic's workbook is its ledger: the weekly cycle runs in it (a backup first), its
+    837P goes to 'BOOK claims' beside it; OUT/batch-summary.xlsx
     has a Clinics sheet (one row per clinic) and a Files sheet (how each file was used).
     """
-    from addin.demo.batch import run_batch
     from addin.demo.report import batch_table
+    from addin.runs.batch import run_batch
 
     on = parse_date(today, "--today")
     target = out or folder / "claimbook-batch"
@@ -613,14 +389,15 @@ def template_command(
     as_json: JsonOption = False,
 ) -> None:
     """Write a new clinic workbook from the template (no patient data), or the demo copy."""
+    from addin.demo.workbook import build_demo_workbook
     from addin.errors import OutputError
-    from addin.sheets.template import build_demo, build_workbook
+    from addin.sheets.template import build_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"{path}: the template is an .xlsx workbook; give a name ending .xlsx")
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists; choose another name or add --force")
-    written = build_demo(path, encounters) if demo_data else build_workbook(path)
+    written = build_demo_workbook(path, encounters) if demo_data else build_workbook(path)
     data = {"path": str(written), "demo": demo_data, "encounters": encounters if demo_data else 0}
     if as_json:
         print_json(data)
@@ -666,6 +443,11 @@ def check_837p_command(
             console.print(f"  {f.rule}: {f.message}", highlight=False, soft_wrap=True)
     if any(f.blocking for f in problems):
         raise typer.Exit(1)
+
+
+from addin import cli_workbook  # noqa: E402  (registers the workbook commands on app)
+
+__all__ = ["app", "cli_workbook", "main"]
 
 
 def main() -> None:

@@ -8,12 +8,20 @@ from typing import Any
 from addin.claims.build import BuildResult
 from addin.models import Column, Encounter, ResultTable, ServiceLine
 
-STATUS_COLOURS = {"Built": "C6EFCE", "Held": "FFC7CE"}
+STATUS_COLOURS = {
+    "Sent": "C6EFCE",
+    "Built": "C6EFCE",
+    "Held": "FFC7CE",
+    "Rejected": "FFC7CE",
+    "Changed since sent": "FFEB9C",
+    "Not sent": "FFEB9C",
+}
+CLAIM_STATES = ["Sent", "Built", "Not sent", "Changed since sent", "Rejected", "Held"]
 
 CLAIMS_COLUMNS: list[Column] = [
     Column(name="Encounter ID", kind="code"),
     Column(name="Claim ID", kind="code"),
-    Column(name="Status", choices=["Built", "Held"], highlight=STATUS_COLOURS),
+    Column(name="Status", choices=CLAIM_STATES, highlight=STATUS_COLOURS),
     Column(name="Reason", width=60),
     Column(name="Patient", width=24),
     Column(name="Payer", width=20),
@@ -41,17 +49,27 @@ def _name(last: str, first: str) -> str:
     return f"{last}, {first}".strip(", ")
 
 
-def claims_table(result: BuildResult) -> ResultTable:
-    """Rows for built claims (one per line) then held encounters (one per source line)."""
+def claims_table(
+    result: BuildResult, statuses: dict[str, tuple[str, str]] | None = None
+) -> ResultTable:
+    """Rows for built claims (one per line) then held encounters (one per source line).
+
+    ``statuses`` gives a built claim's Status and Reason by Claim ID (Sent, Changed since
+    sent, ...); a claim it leaves out is not listed, one not in it at all is "Built".
+    """
     rows: list[list[Any]] = []
     for claim in result.claims:
+        status, reason = ("Built", "") if statuses is None else statuses.get(
+            claim.claim_id, ("", ""))  # fmt: skip
+        if not status:
+            continue
         for line in claim.lines:
             rows.append(
                 [
                     claim.encounter_id,
                     claim.claim_id,
-                    "Built",
-                    "",
+                    status,
+                    reason,
                     _name(claim.patient.last_name, claim.patient.first_name),
                     claim.payer,
                     claim.payer_id,

@@ -1,23 +1,26 @@
-"""Button and ribbon entry points (RunPython): each runs one operation on the caller's book.
+"""Button and ribbon entry points (RunPython): each runs one step of addin.runs on the caller.
 
 macros/*.bas call these by name, e.g. ``RunPython "import addin.excel.macros as m;
-m.check_encounters()"``. Each takes a snapshot of the open workbook's values, runs the
-operation from addin.excel.operations on it, writes the result sheets back into the open
-workbook and tells the user what happened. ``book`` is for tests (a stand-in for xw.Book).
+m.check_encounters()"``. Each takes a snapshot of the open workbook's values, runs the steps
+through ``addin.runs.run`` (the same call as the ``claimbook`` command) with the workbook's
+own folder for the files it keeps and the 837P, writes the Outcome back into the open
+workbook (result sheets, register rows, cell fills and values) and tells the user what
+happened. ``book`` is for tests (a stand-in for xw.Book).
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from addin import runs
 from addin.errors import ClaimbookError, InputError
-from addin.excel import operations
 from addin.excel.args import where
-from addin.excel.operations import Operation, Outcome
 from addin.excel.xlbook import ExcelBook
+from addin.runs import Inputs, Outcome
 
 log = logging.getLogger("addin.excel")
 # The ribbon and the buttons pass the files chosen in Excel's Open dialog joined by this.
@@ -40,14 +43,30 @@ def _saved_path(excel: ExcelBook) -> Path:
     return path
 
 
-def run_button(title: str, operation: Operation, excel: ExcelBook) -> Outcome | None:
+def run_button(
+    title: str,
+    excel: ExcelBook,
+    steps: Collection[str],
+    inputs: Inputs | None = None,
+    *,
+    saved: bool = False,
+) -> Outcome | None:
     """Snapshot, run, write back, report. A user-facing problem becomes a message box, never
-    a traceback; the details of anything unexpected go to the log (no cell values)."""
+    a traceback; the details of anything unexpected go to the log (no cell values).
+    ``saved`` says the steps keep files beside the workbook, so it must have been saved."""
     try:
+        home = _saved_path(excel) if saved else excel.path
         with tempfile.TemporaryDirectory(prefix="claimbook-") as tmp:
             snapshot = excel.snapshot(Path(tmp))
-            outcome = operation(snapshot)
+            outcome = runs.run(
+                home if home.is_absolute() else snapshot, inputs, None, steps=steps,
+                write=False, source=snapshot, owned=excel.own_sheets(),
+            )  # fmt: skip
         excel.write(outcome)
+        if outcome.claims is not None and outcome.claims.sent:
+            # the Claim Register is what keeps these claims from going out twice
+            excel.save()
+            outcome.summary.append("the workbook was saved (the Claim Register holds them)")
     except ClaimbookError as exc:
         excel.alert(f"{title}: {exc}")
         return None
@@ -55,74 +74,80 @@ def run_button(title: str, operation: Operation, excel: ExcelBook) -> Outcome | 
         log.error("%s failed: %s at %s", title, type(exc).__name__, where(exc))
         excel.alert(f"{title} stopped: {type(exc).__name__}. The Claimbook log has the details.")
         return None
-    excel.alert(f"{title}: {outcome.summary}")
+    excel.alert(f"{title}: {outcome.message}")
     return outcome
 
 
 def check_encounters(book: Any = None) -> Outcome | None:
     """Button "Check encounters": the Findings sheet and fills on the problem cells."""
-    return run_button("Check encounters", operations.check_encounters, _book(book))
+    return run_button("Check encounters", _book(book), ("check",))
 
 
 def suggest_missing_codes(book: Any = None) -> Outcome | None:
     """Button "Suggest codes": empty Dx cells filled from the Diagnosis Text (marked), and a
     Suggestions sheet with the alternatives and why a cell was not filled."""
-    return run_button("Suggest codes", operations.suggest_missing_codes, _book(book))
+    return run_button("Suggest codes", _book(book), ("suggest",))
 
 
 def build_claims(book: Any = None) -> Outcome | None:
-    """Button "Build claims": the Claims sheet and the 837P beside the workbook."""
-    excel = _book(book)
-    try:
-        folder = _saved_path(excel).parent
-    except InputError as exc:
-        excel.alert(f"Build claims: {exc}")
-        return None
-    return run_button(
-        "Build claims", lambda path: operations.build_claims(path, x12_dir=folder), excel
-    )
+    """Button "Build claims": what was never billed goes into one 837P beside the workbook
+    (in 'BOOK claims'); the Claims sheet and the Claim Register."""
+    return run_button("Build claims", _book(book), ("claims", "check"), saved=True)
+
+
+def _files(excel: ExcelBook, paths: str) -> list[Path]:
+    files = [Path(p) for p in paths.split(PATH_SEPARATOR) if p.strip()]
+    return files or excel.pick_files()
 
 
 def import_remittance(paths: str = "", book: Any = None) -> Outcome | None:
-    """Button "Import remittance": keep the chosen 835s/payer exports beside the workbook,
-    then reconcile with every remittance imported so far.
+    """Button "Import remittance": post the chosen 835s/payer exports once (kept beside the
+    workbook) and reconcile everything posted against what was billed.
 
     ``paths`` are the files chosen in Excel's Open dialog (the VBA asks, on Windows and
     macOS), joined by "|"; with none given, Windows asks here.
     """
     excel = _book(book)
     try:
-        workbook = _saved_path(excel)
-        files = [Path(p) for p in paths.split(PATH_SEPARATOR) if p.strip()]
-        if not files:
-            files = excel.pick_files()
-        if not files:
-            return None  # the user cancelled the dialog
-        operations.keep_remittances(workbook, files)
+        files = _files(excel, paths)
     except ClaimbookError as exc:
         excel.alert(f"Import remittance: {exc}")
         return None
+    if not files:
+        return None  # the user cancelled the dialog
     return run_button(
-        "Import remittance",
-        lambda path: operations.reconcile(path, operations.remittance_files(workbook)),
-        excel,
+        "Import remittance", excel, ("reconcile",), Inputs(remittances=files), saved=True
     )
+
+
+def import_acknowledgments(paths: str = "", book: Any = None) -> Outcome | None:
+    """Button "Import acknowledgments": the clearinghouse's 999s and 277CAs; rejected claims
+    go to the worklist and the Findings."""
+    excel = _book(book)
+    try:
+        files = _files(excel, paths)
+    except ClaimbookError as exc:
+        excel.alert(f"Import acknowledgments: {exc}")
+        return None
+    if not files:
+        return None
+    return run_button(
+        "Import acknowledgments", excel, ("acknowledge", "reconcile", "check"),
+        Inputs(acknowledgments=files), saved=True,
+    )  # fmt: skip
 
 
 def reconcile(book: Any = None) -> Outcome | None:
-    """Button "Reconcile": the five reconciliation sheets from the imported remittances."""
-    excel = _book(book)
-    try:
-        workbook = _saved_path(excel)
-    except InputError as exc:
-        excel.alert(f"Reconcile: {exc}")
-        return None
-    return run_button(
-        "Reconcile",
-        lambda path: operations.reconcile(path, operations.remittance_files(workbook)),
-        excel,
-    )
+    """Button "Reconcile": the money sheets and the claims' statuses from what is posted."""
+    return run_button("Reconcile", _book(book), ("reconcile",), saved=True)
 
 
-BUTTONS = (check_encounters, suggest_missing_codes, build_claims, import_remittance, reconcile)
+BUTTONS = (
+    check_encounters,
+    suggest_missing_codes,
+    build_claims,
+    import_remittance,
+    import_acknowledgments,
+    reconcile,
+)
 __all__ = [f.__name__ for f in BUTTONS] + ["BUTTONS", "run_button"]

@@ -1,6 +1,6 @@
 """The one adapter over an open xlwings Book: snapshot its values, write result sheets back.
 
-Everything else the buttons do runs on files through addin.sheets (addin.excel.operations),
+Everything else the buttons do runs on a snapshot file through addin.runs,
 so this is the only code that needs Excel; tests drive it with a stand-in Book object that
 has the same few attributes.
 """
@@ -14,11 +14,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from addin.errors import InputError
-from addin.excel.operations import Outcome, note_skipped
-from addin.models import ResultTable
+from addin.errors import InputError, OutputError
+from addin.models import RegisterEdit, ResultTable
+from addin.runs import Outcome
 from addin.sheets import CellValue
 from addin.sheets.sheetxml import MONEY_FORMAT, col_letter
+
+# Claimbook's sheets: registers and result sheets, each with Claimbook's own Excel Table
+OWN_NAMES = (
+    "Claim Register", "Remittance Register", "Acknowledgments", "Findings", "Suggestions",
+    "Claims", "Remittance", "Reconciliation", "Denials", "Aging", "Dashboard",
+)  # fmt: skip
 
 SEVERITY_RGB = {"error": (255, 199, 206), "warning": (255, 235, 156), "info": (221, 235, 247)}
 HEADER_RGB = (31, 78, 120)
@@ -105,18 +111,73 @@ class ExcelBook:
         out.save(target)
         return target
 
+    def own_sheets(self) -> list[str]:
+        """The sheets that are Claimbook's: its Excel Table (named cb...) is on them."""
+        found = []
+        for sheet in self.book.sheets:
+            tables = getattr(sheet, "tables", None)
+            names = [str(getattr(t, "name", "")) for t in tables] if tables is not None else []
+            if any(n.casefold().startswith("cb") for n in names):
+                found.append(str(sheet.name))
+        return found
+
+    def _foreign(self, sheet: Any) -> str | None:
+        """What a sheet holds that Claimbook did not write (None: it is Claimbook's or empty)."""
+        if str(sheet.name) in self.own_sheets():
+            return None
+        for kind, label in (("charts", "a chart"), ("pictures", "a picture"),
+                            ("shapes", "a shape or object")):  # fmt: skip
+            items = getattr(sheet, kind, None)
+            if items is not None and len(items):
+                return label
+        values = sheet.used_range.options(ndim=2).value or []
+        cells = [v for row in values for v in row if v not in (None, "")]
+        if len(cells) == 1 and str(cells[0]).startswith("Claimbook writes the "):
+            return None
+        return f"{len(cells)} cell(s) of data" if cells else None
+
+    def _chart_sheets(self) -> list[str]:
+        try:
+            charts = self.book.api.Charts
+            return [str(charts(i + 1).Name) for i in range(int(charts.Count))]
+        except Exception:  # not on this platform, or a stand-in book
+            return []
+
+    def guard(self, names: list[str]) -> None:
+        """Stop before anything is written when a sheet of one of these names is the user's."""
+        charts = {n.casefold() for n in self._chart_sheets()}
+        existing = {str(s.name).casefold(): s for s in self.book.sheets}
+        for name in names:
+            why = "a chart sheet" if name.casefold() in charts else None
+            sheet = existing.get(name.casefold())
+            if why is None and sheet is not None:
+                why = self._foreign(sheet)
+            if why:
+                raise OutputError(
+                    f"sheet {name!r} holds {why}, which Claimbook did not write; Claimbook "
+                    f"writes its own {name} sheet, so rename yours (e.g. '{name} (mine)') and "
+                    "run again; nothing was written"
+                )
+
+    def save(self) -> None:
+        """Save the open workbook (after claims were sent: the register must be kept)."""
+        self.book.save()
+
     def write(self, outcome: Outcome) -> None:
-        """Replace each result sheet and fill the marked cells; nothing else changes.
+        """Append register rows, replace each result sheet, fill the marked cells.
 
         The fills of the previous check (the cells its Findings sheet lists) are cleared
         first when they still have our colours, so a fixed cell does not stay red.
         """
+        self.guard([t.sheet for t in outcome.tables] + [r.sheet for r in outcome.registers])
         stale = self.previous_marks() if any(t.sheet == "Findings" for t in outcome.tables) else []
+        for register in outcome.registers:
+            self.write_register(register)
         for table in outcome.tables:
             self.write_table(table)
         self.write_values(outcome)
         fresh: set[tuple[str, str]] = set()
-        for mark in outcome.marks:
+        for mark in outcome.marks or []:
             letters = outcome.letters.get(mark.sheet, {})
             column = mark.column
             letter = col_letter(column - 1) if isinstance(column, int) else letters.get(column)
@@ -153,7 +214,15 @@ class ExcelBook:
             if _LOOKS_NUMERIC.match(value.text):
                 cell.number_format = "@"  # else Excel would turn "0123" or "3-4" into a number
             cell.value = cell_value(value.text, "code")
-        note_skipped(outcome, skipped)
+        if skipped:
+            outcome.skipped = skipped
+            gone = {(v.sheet, v.row, v.column) for v, _ in skipped}
+            outcome.marks = [
+                m for m in outcome.marks or [] if (m.sheet, m.row, m.column) not in gone
+            ]
+            outcome.summary.append(
+                f"{len(skipped)} not written: " + "; ".join(why for _, why in skipped)
+            )
 
     def sheet_names(self) -> list[str]:
         return [str(s.name) for s in self.book.sheets]
@@ -172,6 +241,44 @@ class ExcelBook:
             if match:
                 found.append((match.group(1).replace("''", "'"), match.group(2)))
         return found
+
+    def write_register(self, register: RegisterEdit) -> None:
+        """Append the register's rows below it and update its own cells; create it when
+        it is not there. Nothing else on the sheet changes."""
+        names = [str(s.name) for s in self.book.sheets]
+        existing = next((n for n in names if n.casefold() == register.sheet.casefold()), None)
+        if existing is None:
+            self.write_table(
+                ResultTable(sheet=register.sheet, columns=register.columns, rows=register.append)
+            )
+            return
+        sheet = self.book.sheets[existing]
+        rows = sheet.used_range.options(ndim=2).value or [[]]
+        header = list(rows[0]) if int(sheet.used_range.row) == 1 else []
+        position = {" ".join(str(h or "").split()).casefold(): i for i, h in enumerate(header)}
+        for column in register.columns:
+            key = " ".join(column.name.split()).casefold()
+            if key not in position:
+                position[key] = len(position)
+                sheet.range((1, position[key] + 1)).value = column.name
+        used = sheet.used_range
+        last = int(used.row) + len(used.options(ndim=2).value or [[]]) - 1
+        kinds = {" ".join(c.name.split()).casefold(): c.kind for c in register.columns}
+        for offset, values in enumerate(register.append, start=1):
+            for column, value in zip(register.columns, values, strict=False):
+                key = " ".join(column.name.split()).casefold()
+                self._put(sheet, last + offset, position[key], value, column.kind)
+        for update in register.updates:
+            key = " ".join(update.column.split()).casefold()
+            if key in position:
+                self._put(sheet, update.row, position[key], update.value, kinds.get(key, "text"))
+
+    def _put(self, sheet: Any, row: int, col: int, value: Any, kind: str) -> None:
+        cell = sheet.range(f"{col_letter(col)}{row}")
+        fmt = NUMBER_FORMATS.get(kind)
+        if fmt is not None:
+            cell.number_format = fmt
+        cell.value = cell_value(value, kind)
 
     def write_table(self, table: ResultTable) -> None:
         names = [str(s.name) for s in self.book.sheets]

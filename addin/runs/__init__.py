@@ -1,0 +1,319 @@
+"""Runs over a workbook: every face (command, button, demo, batch) calls ``run`` and only it.
+
+``run(workbook, inputs, today, steps=...)`` reads the workbook once, does the steps asked
+for in the billing cycle's order, and writes the workbook once:
+
+    acknowledge  999s and 277CAs read, kept and registered; rejected claims found
+    reconcile    835s and payer exports posted once; everything posted reconciled against
+                 the Claim Register; Remittance, Reconciliation, Denials, Aging, Dashboard;
+                 every sent claim's status refreshed
+    suggest      the one fill rule: empty Dx cells filled from the Diagnosis Text
+    claims       what was never billed goes into one 837P, appended to the Claim Register;
+                 changed, rejected, corrected and voided claims handled (see runs.claims)
+    check        every rule over every encounter: the Findings sheet and cell fills
+
+The workbook is the practice's ledger: by default a run writes into it (a backup first,
+then an atomic replace; nothing at all when nothing changed), holding a lock beside it so
+two runs never interleave, and refusing while Excel or LibreOffice has it open. ``out``
+writes a copy instead (never for ``claims``: what was sent must be recorded where the next
+run looks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from addin.errors import OutputError, WorkbookBusy
+from addin.models import CellMark, Finding, RegisterEdit, ResultTable
+from addin.remit import Reconciliation
+from addin.runs.acks import AckReport, acks_step, rejection_findings
+from addin.runs.carry import Carry, carry_over
+from addin.runs.check import check_step
+from addin.runs.claims import ClaimsReport, claims_step, claims_table_for
+from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
+from addin.runs.reconcile import reconcile_step
+from addin.runs.session import REGISTERS, Session, open_session
+from addin.sheets import CellValue, default_output, write_book
+from addin.sheets.lock import open_elsewhere, workbook_lock
+from addin.x12.envelope import ControlNumberStore
+
+STEPS = ("acknowledge", "reconcile", "suggest", "claims", "check")
+CYCLE = STEPS
+SUGGESTIONS_CARRY = Carry(key=("Encounter ID", "Phrase", "Rank"))
+CLAIMS_CARRY = Carry(key=("Claim ID", "Encounter ID", "Line"))
+
+
+@dataclass
+class Inputs:
+    """What a run is given besides the workbook."""
+
+    remittances: Sequence[Path] = ()
+    acknowledgments: Sequence[Path] = ()
+    mapping: Mapping[str, str] | None = None
+    descriptions: dict[str, str] | None = None
+    locality: str | None = None
+    as_of: date | None = None
+    x12_dir: Path | None = None
+    x12_path: Path | None = None
+    scrub: bool = True
+    replace: Collection[str] = ()
+    void: Collection[str] = ()
+    resend: Collection[str] = ()
+    top: int = 3
+    created: datetime | None = None
+    store: ControlNumberStore | None = None
+
+
+@dataclass
+class Outcome:
+    """Everything one run did: the sheets, register rows, cells and files, and a summary."""
+
+    workbook: Path
+    steps: tuple[str, ...]
+    tables: list[ResultTable]
+    registers: list[RegisterEdit]
+    marks: list[CellMark] | None
+    values: list[CellValue]
+    letters: dict[str, dict[str, str]]
+    summary: list[str]
+    files: list[Path] = field(default_factory=list)
+    written: Path | None = None
+    changed: bool = False
+    backup: Path | None = None
+    skipped: list[tuple[CellValue, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    claims: ClaimsReport | None = None
+    reconciliation: Reconciliation | None = None
+    acknowledgments: AckReport | None = None
+    suggestions: FillPlan | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.summary)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"steps": list(self.steps), "summary": self.summary}
+        if "check" in self.data:
+            out["check"] = self.data["check"]
+        if self.claims is not None:
+            out["claims"] = self.claims.to_json()
+        if self.acknowledgments is not None:
+            out["acknowledgments"] = self.acknowledgments.to_json()
+        if self.reconciliation is not None:
+            out["reconciliation"] = self.reconciliation.to_json()
+            out["postings"] = self.data.get("postings", {})
+        if self.suggestions is not None:
+            table = self.suggestions.table()
+            names = [c.name for c in table.columns]
+            skipped = {(v.sheet, v.row, str(v.column)) for v, _ in self.skipped}
+            out["suggestions"] = {
+                "suggestions": [dict(zip(names, r, strict=False)) for r in table.rows],
+                "filled": [
+                    {"sheet": v.sheet, "row": v.row, "column": v.column, "code": v.text}
+                    for v in self.suggestions.values
+                    if (v.sheet, v.row, str(v.column)) not in skipped
+                ],
+                "not_written": [why for _, why in self.skipped],
+            }
+        out["files"] = [str(p) for p in self.files]
+        out["written"] = str(self.written) if self.written else None
+        out["changed"] = self.changed
+        out["backup"] = str(self.backup) if self.backup else None
+        return out
+
+
+def _order(steps: Collection[str]) -> tuple[str, ...]:
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        raise ValueError(f"unknown run step(s) {unknown}; use {', '.join(STEPS)}")
+    return tuple(s for s in STEPS if s in steps)
+
+
+def run(
+    workbook: Path | str,
+    inputs: Inputs | None = None,
+    today: date | None = None,
+    *,
+    steps: Collection[str] = CYCLE,
+    out: Path | str | None = None,
+    write: bool = True,
+    source: Path | None = None,
+    owned: Collection[str] | None = None,
+) -> Outcome:
+    """Run ``steps`` over ``workbook`` with ``inputs`` as of ``today``; returns the Outcome.
+
+    ``write`` False changes no file but the kept inputs and the 837P (the Excel buttons
+    write the Outcome into the open workbook themselves); ``source`` is what to read when it
+    is not ``workbook`` itself (a snapshot of the workbook open in Excel), and ``owned``
+    names the sheets of it that are Claimbook's (a snapshot has no Excel Tables to tell).
+    """
+    workbook = Path(workbook)
+    inputs = inputs or Inputs()
+    today = today or date.today()
+    order = _order(steps)
+    target = Path(out) if out is not None else None
+    csv = workbook.suffix.lower() == ".csv"
+    if target is not None and "claims" in order:
+        raise OutputError(
+            f"{target}: claims are recorded in the workbook's Claim Register, so the next run "
+            "knows what was sent; build claims into the workbook itself (leave out --out; a "
+            "backup is made)"
+        )
+    in_place = write and target is None and not csv and source is None
+    if in_place:
+        busy = open_elsewhere(workbook)
+        if busy:
+            raise WorkbookBusy(busy)
+    if csv and write:
+        ledger = Path(target) if target is not None else default_output(workbook)
+        if ledger.exists():
+            raise OutputError(
+                f"{ledger}: already holds this clinic's results; run Claimbook on it (paste "
+                f"new visits into its Encounters sheet) rather than on {workbook.name}"
+            )
+    guard = workbook_lock(workbook, what=" + ".join(order)) if write and not csv else nullcontext()
+    with guard:
+        session = open_session(source or workbook, workbook if source else None, today, owned)
+        outcome = _steps(session, order, inputs)
+        if write:
+            done = write_book(
+                workbook, outcome.tables, out=target, in_place=in_place, marks=outcome.marks,
+                values=outcome.values, registers=outcome.registers,
+                expect=session.state if in_place else None,
+            )  # fmt: skip
+            outcome.written, outcome.changed, outcome.backup = done.path, done.changed, done.backup
+            outcome.skipped = done.values.skipped
+            if outcome.skipped:
+                outcome.summary.append(
+                    f"{len(outcome.skipped)} cell(s) not written: "
+                    + "; ".join(why for _, why in outcome.skipped)
+                )
+            if not done.changed:
+                outcome.summary.append("nothing new: the workbook was left as it was")
+    return outcome
+
+
+def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
+    acks = rec = None
+    plan: FillPlan | None = None
+    report: ClaimsReport | None = None
+    extra: list[Finding] = []
+    if "acknowledge" in order:
+        acks = acks_step(session, list(inputs.acknowledgments))
+    if "reconcile" in order:
+        rec = reconcile_step(
+            session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
+            mapping=inputs.mapping, descriptions=inputs.descriptions,
+        )  # fmt: skip
+    if "suggest" in order:
+        plan = plan_fill(session.book, inputs.top)
+        apply_fill(session.book, plan)
+        session.values.extend(plan.values)
+        session.put(carry_over(plan.table(), session.book.own.get("Suggestions"),
+                               SUGGESTIONS_CARRY))  # fmt: skip
+        session.marks = [*(session.marks or []), *plan.marks()]
+        session.summary.append(plan.summary)
+        extra.extend(filled_findings(plan))
+    if "claims" in order:
+        report = claims_step(
+            session, x12_dir=inputs.x12_dir, x12_path=inputs.x12_path, scrub=inputs.scrub,
+            replace=inputs.replace, void=inputs.void, resend=inputs.resend,
+            created=inputs.created, store=inputs.store,
+        )  # fmt: skip
+        session.put(carry_over(claims_table_for(report), session.book.own.get("Claims"),
+                               CLAIMS_CARRY))  # fmt: skip
+        extra.extend(report.findings)
+        held = len(report.result.held)
+        sent = len(report.sent)
+        line = f"{sent} claim(s) sent" if sent else "no new claims to send"
+        line += f", {report.already} sent before" if report.already else ""
+        line += f", {held} held" if held else ""
+        if report.x12_path:
+            line += f"; 837P: {report.x12_path}"
+        session.summary.append(line)
+    if "check" in order:
+        findings = check_step(session, [*extra, *rejection_findings(session)])
+    else:
+        findings = list(extra)
+    registers = [session.registers[name] for name in REGISTERS if name in session.registers]
+    session.data["_register"] = session.claim_records
+    session.data["_encounters"] = len(session.book.encounters)
+    return Outcome(
+        workbook=session.home,
+        steps=order,
+        tables=list(session.tables.values()),
+        registers=registers,
+        marks=session.marks,
+        values=list(session.values),
+        letters=session.book.letters,
+        summary=session.summary,
+        files=list(session.files),
+        findings=findings,
+        claims=report,
+        reconciliation=rec,
+        acknowledgments=acks,
+        suggestions=plan,
+        data=session.data,
+    )
+
+
+def findings(book_or_path: Any, **options: Any) -> list[Finding]:
+    """Every problem in a workbook (path), a Book or a list of Encounters, sorted by sheet
+    and row, writing nothing; ``today``, ``sources`` and ``disable`` go to the scrubber."""
+    from addin.coding import check as checking
+    from addin.sheets import read_book
+
+    return checking.check(book_or_path, reader=read_book, **options)
+
+
+def check(workbook: Path | str, today: date | None = None, **kw: Any) -> Outcome:
+    """Check every encounter; Findings sheet and cell fills."""
+    return run(workbook, None, today, steps=("check",), **kw)
+
+
+def suggest_missing(workbook: Path | str, inputs: Inputs | None = None, **kw: Any) -> Outcome:
+    """Fill empty Dx cells from the Diagnosis Text; the Suggestions sheet."""
+    return run(workbook, inputs, kw.pop("today", None), steps=("suggest",), **kw)
+
+
+def claims(workbook: Path | str, inputs: Inputs | None = None, **kw: Any) -> Outcome:
+    """Bill what has not been billed; the Claims sheet, the 837P, the Claim Register."""
+    steps = ("claims", "check") if (inputs is None or inputs.scrub) else ("claims",)
+    return run(workbook, inputs, kw.pop("today", None), steps=steps, **kw)
+
+
+def acknowledge(workbook: Path | str, inputs: Inputs, **kw: Any) -> Outcome:
+    """Read 999s and 277CAs; statuses, worklist and findings refreshed."""
+    return run(workbook, inputs, kw.pop("today", None), steps=("acknowledge", "reconcile"), **kw)
+
+
+def reconcile(workbook: Path | str, inputs: Inputs, **kw: Any) -> Outcome:
+    """Post remittances once and reconcile everything posted against what was billed."""
+    return run(workbook, inputs, kw.pop("today", None), steps=("reconcile",), **kw)
+
+
+def cycle(workbook: Path | str, inputs: Inputs | None = None, **kw: Any) -> Outcome:
+    """The weekly cycle: acknowledgments, remittances, suggestions, claims, check."""
+    return run(workbook, inputs, kw.pop("today", None), steps=CYCLE, **kw)
+
+
+__all__ = [
+    "CYCLE",
+    "STEPS",
+    "Inputs",
+    "Outcome",
+    "acknowledge",
+    "check",
+    "claims",
+    "cycle",
+    "findings",
+    "reconcile",
+    "run",
+    "suggest_missing",
+]
