@@ -1,14 +1,5 @@
-"""The demo clinic and batch runs: synthetic quarter generator, end-to-end run, folders."""
+"""The demo clinic: a synthetic quarter run week by week through the billing cycle."""
 
-from addin.demo.pipeline import STEPS, ClinicRun, run_clinic
-from addin.demo.run import DemoInputs, DemoResult, make_inputs, run_demo
+from addin.demo.run import DemoResult, Week, run_demo
 
-__all__ = [
-    "STEPS",
-    "ClinicRun",
-    "DemoInputs",
-    "DemoResult",
-    "make_inputs",
-    "run_clinic",
-    "run_demo",
-]
+__all__ = ["DemoResult", "Week", "run_demo"]

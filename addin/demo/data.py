@@ -16,8 +16,25 @@ ENCOUNTERS = 2000
 # manager looks at it: remittances dated after AS_OF have not arrived yet.
 QUARTER_START = date(2026, 7, 1)
 QUARTER_END = date(2026, 9, 30)
-AS_OF = date(2026, 10, 31)
 FLU_SEASON = date(2026, 9, 1)
+# The office runs Claimbook every Friday; the last run is the day the office manager looks.
+FIRST_RUN = date(2026, 7, 3)
+AS_OF = date(2026, 10, 30)
+RUN_DAYS: tuple[date, ...] = tuple(
+    date.fromordinal(FIRST_RUN.toordinal() + 7 * n)
+    for n in range((AS_OF - FIRST_RUN).days // 7 + 1)
+)
+# the batch the clearinghouse rejects whole (999 AK9*R): the one sent on this run
+REJECTED_BATCH_RUN = 4
+# encounters whose member ID is typed with two digits swapped: the payer's front end
+# rejects them (277CA A7:164) and the biller fixes them the week after
+MEMBER_TYPOS = 5
+OWNERS = ("Maria", "Dev")
+# a referring physician outside the clinic (the CO-16 corrections add her)
+REFERRING_NPI_STEM = "190400009"
+REFERRING_NAME = ("Lee", "Hannah")
+# Payers' filing limits (days from the date of service), as the Payers sheet gives them
+FILING_LIMITS = {"MB": 365, "MC": 180, "CI": 90, "16": 120}
 
 CLINIC_NAME = "Riverbend Community Health (demo)"
 WORKBOOK_NAME = "Riverbend Clinic.xlsx"

@@ -79,6 +79,14 @@ class DemoEncounter:
     suggested: bool = False  # Dx cells left empty, Diagnosis Text only
     rows: list[int] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)  # typed values that differ
+    # what the payer will do with it: paid, denied (with the reason), underpaid
+    intent: str = "paid"
+    denial: tuple[str, str, str, float] | None = None
+    deductible: bool = False
+    member_typo: str = ""  # a member ID typed with two digits swapped (277CA rejects it)
+    fix: bool = False  # the biller fixes the seeded mistake the week after it shows
+    # what fixing the mistake types: (line index, or None for every row; header; value)
+    fix_cells: list[tuple[int | None, str, Any]] = field(default_factory=list)
 
     @property
     def billable(self) -> bool:
@@ -216,6 +224,7 @@ def _category(enc: DemoEncounter, rng: random.Random) -> bool:
     if icd10cm.lookup(category, enc.dos).status != "not_billable":
         return False
     enc.typed_dx[0] = category
+    enc.fix_cells.append((None, "Dx 1", code))
     return True
 
 
@@ -223,6 +232,7 @@ def _typo(enc: DemoEncounter, rng: random.Random) -> bool:
     for digit in "98765":
         typed = enc.typed_dx[0] + digit if "." in enc.typed_dx[0] else enc.typed_dx[0] + "." + digit
         if icd10cm.lookup(typed, enc.dos).status == "not_found":
+            enc.fix_cells.append((None, "Dx 1", enc.typed_dx[0]))
             enc.typed_dx[0] = typed
             return True
     return False
@@ -233,27 +243,32 @@ def _seventh(enc: DemoEncounter, rng: random.Random) -> bool:
     if not code.startswith("S") or len(code) != 8:
         return False
     enc.typed_dx[0] = code[:-1]
+    enc.fix_cells.append((None, "Dx 1", code))
     return True
 
 
 def _npi(enc: DemoEncounter, rng: random.Random) -> bool:
     good = enc.rendering_npi
     enc.overrides["Rendering NPI"] = good[:9] + str((int(good[9]) + 3) % 10)
+    enc.fix_cells.append((None, "Rendering NPI", good))
     return True
 
 
 def _pointer(enc: DemoEncounter, rng: random.Random) -> bool:
+    enc.fix_cells.append((len(enc.lines) - 1, "Dx Pointer", enc.lines[-1].pointers))
     enc.lines[-1].pointers = str(len(enc.typed_dx) + 1)
     return True
 
 
 def _member(enc: DemoEncounter, rng: random.Random) -> bool:
     enc.overrides["Member ID"] = ""
+    enc.fix_cells.append((None, "Member ID", enc.patient.member_id))
     return True
 
 
 def _payer(enc: DemoEncounter, rng: random.Random) -> bool:
     enc.overrides["Payer"] = enc.payer.split()[0] + " Health"
+    enc.fix_cells.append((None, "Payer", enc.payer))
     return True
 
 
@@ -262,6 +277,7 @@ def _sex(enc: DemoEncounter, rng: random.Random) -> bool:
         return False
     code = "N40.0" if enc.patient.sex == "F" else "N95.1"
     enc.typed_dx.append(code)
+    enc.fix_cells.append((None, f"Dx {len(enc.typed_dx)}", None))
     return True
 
 
@@ -273,12 +289,14 @@ def _mod25(enc: DemoEncounter, rng: random.Random) -> bool:
             and not line.modifiers
         ):
             line.modifiers = ["25"]
+            enc.fix_cells.append((enc.lines.index(line), "Modifier 1", None))
             return True
     return False
 
 
 def _dob(enc: DemoEncounter, rng: random.Random) -> bool:
     enc.overrides["Patient DOB"] = enc.dos + timedelta(days=rng.randint(20, 300))
+    enc.fix_cells.append((None, "Patient DOB", enc.patient.dob))
     return True
 
 
@@ -290,6 +308,7 @@ def _vintage(enc: DemoEncounter, rng: random.Random) -> bool:
 
 def _units(enc: DemoEncounter, rng: random.Random) -> bool:
     enc.overrides["Units"] = Decimal("1.5")
+    enc.fix_cells.append((0, "Units", 1))
     return True
 
 
@@ -297,6 +316,7 @@ def _zip(enc: DemoEncounter, rng: random.Random) -> bool:
     if not enc.patient.zip.startswith("0"):
         return False
     enc.overrides["Patient ZIP"] = int(enc.patient.zip)  # what Excel makes of 01840
+    enc.fix_cells.append((None, "Patient ZIP", enc.patient.zip))
     return True
 
 
@@ -304,14 +324,17 @@ def _subscriber(enc: DemoEncounter, rng: random.Random) -> bool:
     if enc.patient.relationship != "Self":
         return False
     enc.overrides["Relationship"] = "Child"
+    enc.fix_cells.append((None, "Relationship", "Self"))
     return True
 
 
 def _tele(enc: DemoEncounter, rng: random.Random) -> bool:
     if enc.payer != data.MEDICARE or enc.pos != "10":
         return False
-    for line in enc.lines:
-        line.modifiers = [m for m in line.modifiers if m != "95"]
+    for index, line in enumerate(enc.lines):
+        if "95" in line.modifiers:
+            line.modifiers = [m for m in line.modifiers if m != "95"]
+            enc.fix_cells.append((index, f"Modifier {len(line.modifiers) + 1}", "95"))
     return True
 
 
@@ -354,8 +377,10 @@ def generate(encounters: int = data.ENCOUNTERS, seed: int = data.SEED) -> DemoDa
     npis = {p.line: npi(p.npi_stem) for p in data.PROVIDERS}
     settings = dict(data.SETTINGS)
     settings["Billing NPI"] = npi(data.BILLING_NPI_STEM)
+    referring = npi(data.REFERRING_NPI_STEM)
     settings["Provider Names"] = "; ".join(
-        f"{npis[p.line]} {p.last}, {p.first}" for p in data.PROVIDERS
+        [f"{npis[p.line]} {p.last}, {p.first}" for p in data.PROVIDERS]
+        + [f"{referring} {data.REFERRING_NAME[0]}, {data.REFERRING_NAME[1]}"]
     )
     panel = _patients(rng, max(encounters * 2 // 5, 10))
     profiles = list(data.PROFILES)
@@ -375,7 +400,43 @@ def generate(encounters: int = data.ENCOUNTERS, seed: int = data.SEED) -> DemoDa
         [e for e in out if e.billable], max(1, round(len(out) * data.SUGGEST_SHARE))
     ):
         enc.suggested = True
+    _intents(random.Random(seed + 835), out)
     return DemoData(seed=seed, settings=settings, providers=npis, encounters=out)
+
+
+def _intents(rng: random.Random, encounters: list[DemoEncounter]) -> None:
+    """What each payer will do with each claim, and which mistakes the biller fixes."""
+    weights = [d[3] for d in data.DENIALS]
+    for enc in encounters:
+        payer = next(p for p in data.PAYERS if p.name == enc.payer)
+        denied = rng.random() < data.DENIAL_SHARE
+        under = not denied and payer.filing in ("CI", "16") and rng.random() < data.UNDERPAID_SHARE
+        enc.deductible = rng.random() < payer.deductible_share
+        reason = rng.choices(data.DENIALS, weights)[0]
+        if denied:
+            enc.intent, enc.denial = "denied", reason
+        elif under:
+            enc.intent = "underpaid"
+        # a mistake found on the Friday is fixed by the next one, unless the visit is late in
+        # the quarter, one of four left for later, or the code set it needs is not here
+        enc.fix = (
+            enc.mistake is not None
+            and enc.mistake != "ICD-VINTAGE"
+            and enc.dos < data.QUARTER_END.replace(day=14)
+            and rng.random() < 0.75
+        )
+
+    def swappable(member: str) -> bool:
+        return member[-2:].isdigit() and member[-1] != member[-2]
+
+    candidates = [
+        e for e in encounters
+        if e.billable and not e.suggested and e.intent == "paid"
+        and swappable(e.patient.member_id)
+    ]  # fmt: skip
+    for enc in rng.sample(candidates, min(data.MEMBER_TYPOS, len(candidates))):
+        member = enc.patient.member_id
+        enc.member_typo = member[:-2] + member[-1] + member[-2]
 
 
 def _seed_mistakes(rng: random.Random, encounters: list[DemoEncounter]) -> None:

@@ -19,15 +19,19 @@ def clinic_tables(summary: dict[str, Any]) -> RenderableType:
     work.add_column("what")
     work.add_column("count", justify="right")
     f = summary["findings"]
-    before = summary["findings_before_suggestion"]
     for label, value in (
         ("encounters", summary["encounters"]),
-        ("claims built", summary["claims_built"]),
-        ("claims held (an error to fix)", summary["claims_held"]),
-        ("diagnoses suggested from text", summary["suggested"]),
-        ("findings: errors", f"{f['error']}  (before suggestion {before['error']})"),
+        ("claims sent (Claim Register)", summary["claims_sent"]),
+        ("submissions (with resends and replacements)", summary["submissions"]),
+        ("replacement claims (frequency 7)", summary["replacements"]),
+        ("encounters held (an error to fix)", summary["claims_held"]),
+        ("findings: errors", f["error"]),
         ("findings: warnings", f["warning"]),
         ("findings: info", f["info"]),
+        (
+            "payments posted / duplicates not posted",
+            f"{summary['postings']} / {summary['duplicates']}",
+        ),
     ):
         work.add_row(label, str(value))
     outcomes = Table(title="Remittances reconciled")
@@ -53,7 +57,8 @@ def clinic_tables(summary: dict[str, Any]) -> RenderableType:
         ("unaccounted", "difference"),
     ):
         money.add_row(label, str(summary[key]))
-    money.add_row("payments / files", f"{summary['payments']} / {summary['remittance_files']}")
+    files = summary.get("remittance_files", 0)
+    money.add_row("payments / files", f"{summary.get('payments', 0)} / {files}")
     return Group(work, outcomes, aging, money)
 
 
@@ -87,7 +92,7 @@ def codeset_line(rows: Sequence[dict[str, Any]], kinds: Sequence[str]) -> str:
 
 
 def batch_table(rows: Sequence[dict[str, Any]]) -> Table:
-    """One row per clinic: claims built and held, paid, denied, A/R, anything unreconciled.
+    """One row per clinic: claims sent and held, paid, denied, A/R, anything unreconciled.
 
     Errors, underpayments and the A/R buckets are in the summary workbook and the JSON.
     """
@@ -99,12 +104,12 @@ def batch_table(rows: Sequence[dict[str, Any]]) -> Table:
         s = row["summary"]
         table.add_row(
             row["clinic"],
-            str(s["claims_built"]),
+            str(s["claims_sent"]),
             str(s["claims_held"]),
-            s["claims_paid"],
-            str(s["statuses"]["denied"]["claims"]),
-            s["aging"]["total"],
-            s["difference"],
+            s.get("claims_paid", "0.00"),
+            str(s["statuses"]["denied"]["claims"]) if "statuses" in s else "0",
+            s["aging"]["total"] if "aging" in s else "0.00",
+            s.get("difference", "0.00"),
         )
     return table
 
