@@ -456,4 +456,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # run as ``python -m addin.cli``: the commands live on addin.cli's app, not __main__'s
+    from addin.cli import main as _main
+
+    _main()

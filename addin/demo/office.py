@@ -17,7 +17,8 @@ from typing import Any
 from addin.demo import data
 from addin.demo.generate import DemoData, DemoEncounter, npi
 from addin.demo.workbook import rows_for
-from addin.sheets import read_book
+from addin.sheets.reader import read_own_sheet
+from addin.sheets.source import Source
 from addin.sheets.typing import type_into
 
 ENCOUNTERS = "Encounters"
@@ -112,7 +113,11 @@ class Office:
         the encounters behind corrected claims get the missing data."""
         if not denials:
             return
-        sheet = read_book(self.ledger, own=("Denials",)).own.get("Denials")
+        source = Source(self.ledger)
+        try:
+            sheet = read_own_sheet(source, "Denials")
+        finally:
+            source.close()
         if sheet is None:
             return
         rows = {

@@ -56,6 +56,8 @@ def run_button(
     ``saved`` says the steps keep files beside the workbook, so it must have been saved."""
     try:
         home = _saved_path(excel) if saved else excel.path
+        # before anything is written (an 837P, a kept file): never take a user's sheet
+        excel.guard(runs.sheets_written(steps))
         with tempfile.TemporaryDirectory(prefix="claimbook-") as tmp:
             snapshot = excel.snapshot(Path(tmp))
             outcome = runs.run(

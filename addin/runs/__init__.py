@@ -39,10 +39,28 @@ from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
 from addin.runs.reconcile import reconcile_step
 from addin.runs.session import REGISTERS, Session, open_session
 from addin.sheets import CellValue, default_output, write_book
+from addin.sheets.guard import check_writable
 from addin.sheets.lock import open_elsewhere, workbook_lock
 from addin.x12.envelope import ControlNumberStore
 
 STEPS = ("acknowledge", "reconcile", "suggest", "claims", "check")
+# the sheets each step writes (checked before a step does anything: a user's sheet with one
+# of these names stops the run before an 837P is written or a file kept)
+STEP_SHEETS: dict[str, tuple[str, ...]] = {
+    "acknowledge": ("Acknowledgments", "Claim Register"),
+    "reconcile": ("Remittance Register", "Claim Register", "Remittance", "Reconciliation",
+                  "Denials", "Aging", "Dashboard"),
+    "suggest": ("Suggestions",),
+    "claims": ("Claims", "Claim Register"),
+    "check": ("Findings",),
+}  # fmt: skip
+
+
+def sheets_written(steps: Collection[str]) -> list[str]:
+    """Every sheet the steps write, once each."""
+    return list(dict.fromkeys(name for step in _order(steps) for name in STEP_SHEETS[step]))
+
+
 CYCLE = STEPS
 SUGGESTIONS_CARRY = Carry(key=("Encounter ID", "Phrase", "Rank"))
 CLAIMS_CARRY = Carry(key=("Claim ID", "Encounter ID", "Line"))
@@ -179,6 +197,8 @@ def run(
             )
     guard = workbook_lock(workbook, what=" + ".join(order)) if write and not csv else nullcontext()
     with guard:
+        if write and not csv:
+            check_writable(workbook, sheets_written(order))
         session = open_session(source or workbook, workbook if source else None, today, owned)
         outcome = _steps(session, order, inputs)
         if write:
@@ -315,5 +335,6 @@ __all__ = [
     "findings",
     "reconcile",
     "run",
+    "sheets_written",
     "suggest_missing",
 ]

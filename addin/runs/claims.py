@@ -311,6 +311,10 @@ def claims_step(
                 )
         elif fp == last.fingerprint:
             report.already += 1
+            if last.sent == session.today:
+                # sent earlier today: listed as this day's batch, so a rerun changes nothing
+                word = FREQUENCY_WORDS.get(last.frequency, last.frequency)
+                report.statuses[claim.claim_id] = ("Sent", f"{word} in {last.file}")
         else:
             report.findings.append(
                 _finding(

@@ -50,12 +50,26 @@ def _mapping_file(kept: Path) -> Path:
     return kept.with_name(kept.name + ".mapping.json")
 
 
+# Files read in this process, by (path, size, mtime, mapping): the demo and batch run many
+# times in one process over the same kept files; a changed file is read again.
+_READ: dict[tuple[str, int, int, str], list[Remittance]] = {}
+_READ_LIMIT = 2048
+
+
 def _read(path: Path, mapping: Mapping[str, str] | None) -> list[Remittance]:
     if mapping is None and path.suffix.lower() in SHEET_SUFFIXES:
         saved = _mapping_file(path)
         if saved.is_file():
             mapping = json.loads(saved.read_text(encoding="utf-8"))
-    return list(iter_file_remittances(path, mapping))
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, json.dumps(mapping or {}))
+    found = _READ.get(key)
+    if found is None:
+        found = list(iter_file_remittances(path, mapping))
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = found
+    return found
 
 
 def post(

@@ -10,6 +10,9 @@ and names it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
+from xml.etree import ElementTree
 
 from addin.errors import OutputError
 from addin.sheets.package import Package
@@ -119,3 +122,28 @@ def refuse(path: object, name: str, why: str) -> OutputError:
         f"writes its own {name} sheet on every run, so rename yours (e.g. '{name} (mine)') "
         "and run again; nothing was written"
     )
+
+
+def check_writable(path: Path, names: Iterable[str]) -> None:
+    """Stop before a run does anything (writes an 837P, keeps a file) when a sheet it would
+    write is the user's. Raises the same error the writer would."""
+    from addin.sheets.package import DOC_REL, MAIN_NS
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return
+    pkg = Package(path)
+    try:
+        wb_part = pkg.main_part()
+        rels = pkg.rels(wb_part)
+        root = ElementTree.fromstring(pkg.read(wb_part))
+        wanted = {n.casefold() for n in names}
+        for sheet in root.iter(f"{{{MAIN_NS}}}sheet"):
+            name = sheet.get("name", "")
+            if name.casefold() not in wanted:
+                continue
+            rel_type, part = rels.get(sheet.get(f"{{{DOC_REL}}}id", ""), ("", ""))
+            why = foreign_content(pkg, part, rel_type) if part in pkg else None
+            if why:
+                raise refuse(path, name, why)
+    finally:
+        pkg.close()

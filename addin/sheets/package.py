@@ -34,6 +34,8 @@ class _Entry:
     raw: bytes | None = None  # original compressed bytes, copied unchanged
     data: bytes | None = None  # new or replaced content
     original: bytes | None = None  # the original compressed bytes, once the part was edited
+    removed: bool = False  # taken out by this run (kept in place, so a part written again
+    # under the same name keeps its place in the zip)
 
 
 class Package:
@@ -43,6 +45,7 @@ class Package:
         self.path = path
         self._entries: dict[str, _Entry] = {}
         self._zip: zipfile.ZipFile | None = None
+        self._overrides: list[str] | None = None
         if path is not None:
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -60,10 +63,11 @@ class Package:
             self._entries[name] = _Entry(name, data=data)
 
     def names(self) -> list[str]:
-        return list(self._entries)
+        return [n for n, e in self._entries.items() if not e.removed]
 
     def __contains__(self, name: str) -> bool:
-        return name in self._entries
+        entry = self._entries.get(name)
+        return entry is not None and not entry.removed
 
     def read(self, name: str) -> bytes:
         entry = self._entries[name]
@@ -85,7 +89,13 @@ class Package:
         if entry is None:
             self._entries[name] = _Entry(name, data=blob)
             return
-        if entry.data == blob:
+        if entry.removed:
+            entry.removed = False
+            if entry.info is None:
+                entry.data = blob
+                return
+            entry.data = b"" if entry.data is None else entry.data
+        elif entry.data == blob:
             return
         if entry.info is not None and self._zip is not None:
             if entry.original is None:
@@ -97,10 +107,17 @@ class Package:
         entry.raw = None
 
     def remove(self, name: str) -> None:
-        self._entries.pop(name, None)
+        entry = self._entries.get(name)
+        if entry is not None:
+            entry.removed = True
 
     def changed(self) -> list[str]:
-        return [e.name for e in self._entries.values() if e.data is not None]
+        """Parts written, added or removed by this run (empty: the package is as it was)."""
+        return [
+            e.name for e in self._entries.values()
+            if (e.data is not None and not (e.removed and e.info is None))
+            or (e.removed and e.info is not None)
+        ]  # fmt: skip
 
     def close(self) -> None:
         if self._zip is not None:
@@ -112,6 +129,8 @@ class Package:
         central: list[bytes] = []
         offset = 0
         for entry in self._entries.values():
+            if entry.removed:
+                continue
             name = entry.name.encode("utf-8")
             if entry.raw is not None and entry.info is not None:
                 info = entry.info
@@ -241,11 +260,29 @@ class Package:
         return rid
 
     def add_override(self, part: str, content_type: str) -> None:
+        """List ``part``'s content type. A part the package listed when it was opened (and a
+        run removed, to write it again) goes back to its old place, so a rerun that writes
+        the same sheets gives the same [Content_Types].xml."""
         xml = self.text(CT_PATH)
         if f'PartName="/{part}"' in xml:
             return
         override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+        order = self._original_overrides()
+        if part in order:
+            for later in order[order.index(part) + 1 :]:
+                found = re.search(rf'<(\w+:)?Override\b[^>]*PartName="/{re.escape(later)}"', xml)
+                if found is not None:
+                    self.set(CT_PATH, xml[: found.start()] + override + xml[found.start() :])
+                    return
         self.set(CT_PATH, insert_before_close(xml, "Types", override))
+
+    def _original_overrides(self) -> list[str]:
+        if self._overrides is None:
+            self._overrides = []
+            if self._zip is not None and CT_PATH in self._entries:
+                text = self._zip.read(CT_PATH).decode("utf-8", "replace")
+                self._overrides = re.findall(r'<(?:\w+:)?Override\b[^>]*PartName="/([^"]+)"', text)
+        return self._overrides
 
     def remove_override(self, part: str) -> None:
         xml = self.text(CT_PATH)
@@ -289,7 +326,7 @@ class Package:
     def free_name(self, pattern: str) -> str:
         """The first unused part name ``pattern.format(n)`` for n = 1, 2, ..."""
         number = 1
-        lowered = {n.lower() for n in self._entries}
+        lowered = {n.lower() for n in self.names()}
         while pattern.format(number).lower() in lowered:
             number += 1
         return pattern.format(number)

@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import python_calamine as pc
+
 from addin.errors import OutputError
 from addin.models import Column
 from addin.sheets.marks import edit_cells
@@ -35,15 +37,25 @@ def _kind(value: Any) -> Kind:
     return "code"
 
 
-def _sheet_and_table(pkg: Package, editor: _Editor, sheet: str) -> tuple[str, str]:
+def _sheet_and_table(pkg: Package, editor: _Editor, sheet: str) -> tuple[str, str | None]:
     for name, _, rid in editor._sheets():
         if name.casefold() == sheet.casefold():
             part = editor.wb_rels[rid][1]
             for kind, target in pkg.rels(part).values():
                 if kind.endswith("/table") and target in pkg:
                     return part, target
-            raise OutputError(f"sheet {sheet!r} has no Excel Table to type into")
+            return part, None
     raise OutputError(f"no sheet {sheet!r}")
+
+
+def _plain_headers(path: Path, sheet: str) -> list[str]:
+    """Row 1 of a sheet without an Excel Table, as text."""
+    book = pc.CalamineWorkbook.from_path(str(path))
+    try:
+        rows = book.get_sheet_by_name(sheet).to_python(nrows=1)
+    finally:
+        book.close()
+    return [str(c) for c in rows[0]] if rows else []
 
 
 def type_into(
@@ -61,6 +73,8 @@ def type_into(
         styles = editor._sheet_styles([])
         for sheet, rows in (append or {}).items():
             part, table = _sheet_and_table(pkg, editor, sheet)
+            if table is None:
+                raise OutputError(f"sheet {sheet!r} has no Excel Table to add rows to")
             headers = table_headers(pkg, table)
             _, _, _, last = table_ref(pkg, table)
             columns = [Column(name=h, kind="code") for h in headers]
@@ -75,8 +89,11 @@ def type_into(
         by_sheet: dict[str, dict[tuple[int, int], tuple[Any, Column]]] = {}
         for sheet, number, header, value in cells:
             part, table = _sheet_and_table(pkg, editor, sheet)
-            names = [h.casefold() for h in table_headers(pkg, table)]
-            first, _, _, _ = table_ref(pkg, table)
+            if table is None:
+                names, first = [h.casefold() for h in _plain_headers(path, sheet)], 0
+            else:
+                names = [h.casefold() for h in table_headers(pkg, table)]
+                first = table_ref(pkg, table)[0]
             if header.casefold() not in names:
                 raise OutputError(f"sheet {sheet!r} has no column {header!r}")
             col = first + names.index(header.casefold())
