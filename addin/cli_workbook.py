@@ -53,10 +53,30 @@ def _today(value: str | None) -> date | None:
     return parse_date(value, "--today")
 
 
-def _report(outcome: runs.Outcome, as_json: bool) -> None:
-    """The summary lines and the first problems; or everything as JSON."""
+def _written(outcome: runs.Outcome) -> dict[str, object]:
+    return {
+        "written": str(outcome.written) if outcome.written else None,
+        "changed": outcome.changed,
+        "backup": str(outcome.backup) if outcome.backup else None,
+        "summary_lines": outcome.summary,
+    }
+
+
+def _report(outcome: runs.Outcome, as_json: bool, shape: str = "") -> None:
+    """The summary lines and the first problems; or everything as JSON (``shape`` picks the
+    command's own part of the outcome, as documented in the README)."""
     if as_json:
-        print_json(outcome.to_json())
+        data = outcome.to_json()
+        if shape == "check":
+            print_json(data["check"] | _written(outcome))
+        elif shape == "claims" and outcome.claims is not None:
+            claims = outcome.claims.to_json()
+            claims["findings"] = [f.model_dump(mode="json") for f in outcome.findings]
+            print_json(claims | _written(outcome))
+        elif shape == "acknowledgments" and "acknowledgments" in data:
+            print_json(data["acknowledgments"] | _written(outcome))
+        else:
+            print_json(data)
         return
     for line in outcome.summary:
         console.print(line, highlight=False, soft_wrap=True)
@@ -101,7 +121,7 @@ def check_command(
     any finding is an error.
     """
     outcome = runs.check(book, _today(today), out=_options(out, in_place), write=not dry_run)
-    _report(outcome, as_json)
+    _report(outcome, as_json, "check")
     _exit(outcome)
 
 
@@ -168,7 +188,7 @@ def claims_command(
         void=void or [], resend=resend or [],
     )  # fmt: skip
     outcome = runs.claims(book, inputs, today=_today(today))
-    _report(outcome, as_json)
+    _report(outcome, as_json, "claims")
     _exit(outcome)
 
 
@@ -184,7 +204,7 @@ def acknowledgments_command(
 ) -> None:
     """Read the clearinghouse's 999s and 277CAs: rejected claims go to the worklist."""
     outcome = runs.acknowledge(book, runs.Inputs(acknowledgments=files), today=_today(today))
-    _report(outcome, as_json)
+    _report(outcome, as_json, "acknowledgments")
 
 
 def _descriptions(codes: Path | None) -> dict[str, str] | None:
@@ -240,7 +260,18 @@ def reconcile_command(
         with collector_paused():
             result = reconcile_files(load_claims_json(book), remits or [], [], locality,
                                      column_map)  # fmt: skip
-            print_json(result.to_json())
+            if as_json:
+                print_json(result.to_json())
+                return
+        totals = result.totals()
+        shown = ", ".join(f"{k} {v}" for k, v in totals["statuses"].items() if v)
+        console.print(f"claims {shown or 'none'}", highlight=False)
+        console.print(
+            f"payments {totals['payments']}, claims paid {totals['claims_paid']}, unmatched "
+            f"{totals['unmatched_paid']}, provider adjustments {totals['provider_adjustments']}, "
+            f"difference {totals['difference']}",
+            highlight=False,
+        )
         return
     inputs = runs.Inputs(
         remittances=remits or [], mapping=column_map, descriptions=_descriptions(codes),
@@ -251,7 +282,10 @@ def reconcile_command(
         from addin.remit.load import collector_paused as paused
 
         with paused():  # a million small objects for 40,000 claims, none cyclic
-            print_json(outcome.to_json())
+            assert outcome.reconciliation is not None
+            data = outcome.reconciliation.to_json()
+            data["postings"] = outcome.data.get("postings", {})
+            print_json(data | _written(outcome))
         return
     _report(outcome, False)
 

@@ -23,25 +23,36 @@ Sub ImportRemittance()
     RunPython "import addin.excel.macros as m; m.import_remittance('" & files & "')"
 End Sub
 
+Sub ImportAcknowledgments()
+    Dim files As String
+    files = PickFiles("Import clearinghouse acknowledgments (999, 277CA)", _
+        "Acknowledgments (*.999;*.277;*.txt;*.edi;*.x12),*.999;*.277;*.txt;*.edi;*.x12")
+    If files = "" Then Exit Sub
+    RunPython "import addin.excel.macros as m; m.import_acknowledgments('" & files & "')"
+End Sub
+
 Sub Reconcile()
     RunPython "import addin.excel.macros as m; m.reconcile()"
 End Sub
 
+Private Function PickRemittances() As String
+    PickRemittances = PickFiles("Import remittance files", _
+        "Remittances (*.835;*.txt;*.edi;*.csv;*.xlsx),*.835;*.txt;*.edi;*.csv;*.xlsx")
+End Function
+
 ' Excel's own Open dialog (Windows and macOS); the chosen files joined by "|", each
 ' escaped for a Python string literal. Empty when the user cancels.
-Private Function PickRemittances() As String
+Private Function PickFiles(title As String, filter As String) As String
     Dim chosen As Variant, i As Long, joined As String
     #If Mac Then
-        chosen = Application.GetOpenFilename(, , "Import remittance files", , True)
+        chosen = Application.GetOpenFilename(, , title, , True)
     #Else
-        chosen = Application.GetOpenFilename( _
-            "Remittances (*.835;*.txt;*.edi;*.csv;*.xlsx),*.835;*.txt;*.edi;*.csv;*.xlsx", _
-            1, "Import remittance files", , True)
+        chosen = Application.GetOpenFilename(filter, 1, title, , True)
     #End If
     If Not IsArray(chosen) Then Exit Function
     For i = LBound(chosen) To UBound(chosen)
         If joined <> "" Then joined = joined & "|"
         joined = joined & Replace(Replace(CStr(chosen(i)), "\", "\\"), "'", "\'")
     Next i
-    PickRemittances = joined
+    PickFiles = joined
 End Function

@@ -56,6 +56,7 @@ BUTTONS = (
     ("Suggest codes", "SuggestMissingCodes"),
     ("Build claims", "BuildClaims"),
     ("Import remittance", "ImportRemittance"),
+    ("Import acknowledgments", "ImportAcknowledgments"),
     ("Reconcile", "Reconcile"),
 )
 

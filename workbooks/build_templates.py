@@ -3,8 +3,9 @@
     .venv/bin/python workbooks/build_templates.py [--encounters N]
 
 claimbook_template.xlsx: the clinic billing template, no patient data.
-claimbook_demo.xlsx: the same with a synthetic clinic and N synthetic encounters
-(``addin.sheets.demo.synthetic_encounters`` generates them; reuse it for larger demos).
+claimbook_demo.xlsx: the same with the demo clinic and N synthetic encounters, made by the
+demo's generator (``addin.demo.generate``; ``claimbook template --demo`` uses it too), seeded
+mistakes included so that Check encounters has something to find.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from addin.sheets.template import build_demo, build_workbook
+from addin.demo.workbook import build_demo_workbook
+from addin.sheets.template import build_workbook
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,7 +24,7 @@ def main() -> None:
     parser.add_argument("--encounters", type=int, default=200, help="demo encounters")
     args = parser.parse_args()
     print("wrote", build_workbook(HERE / "claimbook_template.xlsx"))
-    print("wrote", build_demo(HERE / "claimbook_demo.xlsx", encounters=args.encounters))
+    print("wrote", build_demo_workbook(HERE / "claimbook_demo.xlsx", encounters=args.encounters))
 
 
 if __name__ == "__main__":

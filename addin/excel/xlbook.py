@@ -242,6 +242,23 @@ class ExcelBook:
                 found.append((match.group(1).replace("''", "'"), match.group(2)))
         return found
 
+    def _own_table(self, sheet: Any, name: str, rows: int, width: int) -> None:
+        """Claimbook's Excel Table over the sheet's rows (how the next run knows the sheet
+        is Claimbook's): made when missing, stretched when rows were added."""
+        tables = getattr(sheet, "tables", None)
+        if tables is None:
+            return
+        area = sheet.range((1, 1), (max(rows, 2), max(width, 1)))
+        try:
+            for table in tables:
+                if str(table.name).casefold().startswith("cb"):
+                    table.resize(area)
+                    return
+            tables.add(source=area, name="cb" + re.sub(r"[^0-9A-Za-z_]", "", name),
+                       table_style_name="TableStyleMedium2")  # fmt: skip
+        except Exception:  # an Excel without Tables on this platform: the sheet still works
+            return
+
     def write_register(self, register: RegisterEdit) -> None:
         """Append the register's rows below it and update its own cells; create it when
         it is not there. Nothing else on the sheet changes."""
@@ -272,6 +289,7 @@ class ExcelBook:
             key = " ".join(update.column.split()).casefold()
             if key in position:
                 self._put(sheet, update.row, position[key], update.value, kinds.get(key, "text"))
+        self._own_table(sheet, register.sheet, last + len(register.append), len(position))
 
     def _put(self, sheet: Any, row: int, col: int, value: Any, kind: str) -> None:
         cell = sheet.range(f"{col_letter(col)}{row}")
@@ -304,6 +322,7 @@ class ExcelBook:
             kinds = [c.kind for c in table.columns]
             values = [[cell_value(v, kinds[i]) for i, v in enumerate(row)] for row in table.rows]
             sheet.range((2, 1)).value = values
+        self._own_table(sheet, table.sheet, len(table.rows) + 1, width)
         sheet.autofit()
 
     def alert(self, text: str, title: str = "Claimbook") -> None:

@@ -20,6 +20,7 @@ from addin.sheets.package import Package
 # The charts Claimbook draws are named so; a legacy file's dashboard used "Chart N".
 OUR_CHART = "Claimbook chart"
 _LEGACY_CHART = re.compile(r"Chart \d+")
+ADDED_NOTES = "comments or notes"
 # What the clinic template puts on an empty result sheet (workbooks/build_templates.py)
 PLACEHOLDER = re.compile(r"Claimbook writes the [\w ]+ sheet here on each run\.")
 _CELL_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)>")
@@ -47,7 +48,7 @@ def foreign_content(pkg: Package, sheet_part: str, rel_type: str) -> str | None:
         elif kind in ("hyperlink", "printerSettings"):
             continue  # links Claimbook writes are in-sheet; printer settings carry no data
         elif kind in ("comments", "threadedComment", "vmlDrawing"):
-            return "comments or notes"
+            return ADDED_NOTES
         elif kind in ("oleObject", "package", "control", "ctrlProp", "activeXControlBinary"):
             return "an embedded object or a form control"
         elif kind == "image":
@@ -117,6 +118,13 @@ def _foreign_drawing(pkg: Package, drawing: str) -> str | None:
 
 def refuse(path: object, name: str, why: str) -> OutputError:
     """The error for a user's sheet that carries a Claimbook sheet's name."""
+    if why == ADDED_NOTES:
+        return OutputError(
+            f"{path}: sheet {name!r} holds comments or notes, which a rebuild of the sheet "
+            "would lose; move what they say into the Notes column (or a sheet of your own) "
+            f"and delete them, or rename the sheet (e.g. '{name} (mine)'), then run again; "
+            "nothing was written"
+        )
     return OutputError(
         f"{path}: sheet {name!r} holds {why}, which Claimbook did not write; Claimbook "
         f"writes its own {name} sheet on every run, so rename yours (e.g. '{name} (mine)') "

@@ -59,45 +59,42 @@ def workbook(tmp_path: Path) -> Path:
 
 
 def test_claims_command_json(workbook: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out.xlsx"
     x12 = tmp_path / "x12"
-    result = CliRunner().invoke(
-        app, ["claims", str(workbook), "--out", str(out), "--x12-dir", str(x12), "--json"]
-    )
-    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(app, ["claims", str(workbook), "--x12-dir", str(x12), "--json"])
+    assert result.exit_code == 1, result.output  # V3 is held with an error
     data = json.loads(result.stdout)
     status = {c["encounter_id"]: c["status"] for c in data["claims"]}
-    assert status == {"V1": "Built", "V2": "Built", "V3": "Held"}
+    assert status == {"V1": "Sent", "V2": "Sent", "V3": "Held"}
     v1 = next(c for c in data["claims"] if c["encounter_id"] == "V1")
     assert v1["total"] == "137.50" and len(v1["lines"]) == 2
     v3 = next(c for c in data["claims"] if c["encounter_id"] == "V3")
     assert any("Nobody Insurance" in r for r in v3["reasons"])
+    assert [r["claim_id"] for r in data["register"]] == ["V1", "V2"]
     path = Path(data["x12"])
     assert path.parent == x12 and path.name == "clinic-000000001.837"
     doc = read_837p(path)
     assert check_837p(doc) == []
     text = path.read_text("ascii")
     assert "PAT*19~" in text and "CLM*V1*137.5***11:B:1" in text
-    sheet = openpyxl.load_workbook(out)["Claims"]
+    sheet = openpyxl.load_workbook(workbook)["Claims"]  # written into the workbook itself
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     header = [str(v) for v in values[0] if v is not None]
-    assert "Status" in header
     statuses = [row[header.index("Status")] for row in values[1:] if row[0]]
-    assert statuses.count("Built") == 3 and statuses.count("Held") == 1
-    # a second run never reuses the control numbers
-    again = CliRunner().invoke(
-        app, ["claims", str(workbook), "--out", str(out), "--x12-dir", str(x12), "--json"]
-    )
-    assert json.loads(again.stdout)["x12"].endswith("clinic-000000002.837")
+    assert statuses.count("Sent") == 3 and statuses.count("Held") == 1
+    # a second run bills nothing again and writes no 837P
+    again = json.loads(CliRunner().invoke(
+        app, ["claims", str(workbook), "--x12-dir", str(x12), "--json"]).stdout)  # fmt: skip
+    assert again["x12"] is None and again["already_sent"] == 2
+    assert sorted(p.name for p in x12.iterdir()) == ["clinic-000000001.837"]
 
 
 def test_claims_command_table_and_errors(workbook: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["claims", str(workbook), "--x12-dir", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    assert "837P:" in result.stdout and "Held" in result.stdout
-    both = runner.invoke(app, ["claims", str(workbook), "--out", "x.xlsx", "--in-place"])
-    assert both.exit_code != 0
+    assert result.exit_code == 1, result.output
+    assert "2 claim(s) sent, 1 held; 837P:" in result.stdout and "PAYER-UNKNOWN" in result.stdout
+    copy = runner.invoke(app, ["claims", str(workbook), "--out", "x.xlsx"])
+    assert copy.exit_code != 0
     missing = runner.invoke(app, ["claims", str(tmp_path / "nope.xlsx")])
     assert missing.exit_code == 2 and "Traceback" not in missing.output
 
@@ -107,23 +104,30 @@ def test_claims_command_exact_x12_path_and_no_check(workbook: Path, tmp_path: Pa
     result = CliRunner().invoke(
         app, ["claims", str(workbook), "--x12", str(target), "--no-check", "--json"]
     )
-    assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["x12"] == str(target) and target.is_file()
-    assert data["findings"] and all(f["rule"] != "ICD-BILLABLE" for f in data["findings"])
-    assert Path(data["written"]).name == "clinic.claimbook.xlsx"
+    findings = data["findings"]
+    assert findings and all(f["rule"] != "ICD-BILLABLE" for f in findings)
+    assert Path(data["written"]) == workbook
 
 
-def test_run_claims_keeps_an_unsendable_file_back(workbook: Path, tmp_path: Path) -> None:
-    from addin.claims import run_claims
-    from addin.sheets import read_book
+def test_claims_keep_an_unsendable_file_back(workbook: Path, tmp_path: Path) -> None:
+    import openpyxl as xl
 
-    book = read_book(workbook)
-    book.settings["Billing NPI"] = "1234567890"  # fails the NPI check digit
-    run = run_claims(book, x12_dir=tmp_path / "x12", scrub=False)
-    assert run.result.claims and run.write is None and run.to_json()["x12"] is None
-    assert any(f.rule == "X12-NPI" for f in run.findings)
+    from addin import runs
+
+    wb = xl.load_workbook(workbook)
+    settings = wb["Settings"]
+    for row in settings.iter_rows():
+        if row[0].value == "Billing NPI":
+            row[1].value = "1234567890"  # fails the NPI check digit
+    wb.save(workbook)
+    outcome = runs.claims(workbook, runs.Inputs(x12_dir=tmp_path / "x12", scrub=False))
+    assert outcome.claims is not None and outcome.claims.result.claims
+    assert outcome.claims.write is None and outcome.claims.to_json()["x12"] is None
+    assert any(f.rule == "X12-NPI" for f in outcome.findings)
     assert not (tmp_path / "x12").exists() or not any((tmp_path / "x12").iterdir())
+    assert outcome.claims.records == []  # nothing went out, so nothing is registered
 
 
 def test_check_837p_command(tmp_path: Path, shared: Path) -> None:

@@ -82,7 +82,10 @@ def build(path: Path) -> Path:
 
 def test_check_json_names_rows_and_columns_as_written(tmp_path: Path) -> None:
     book = build(tmp_path / "clinic.xlsx")
-    result = CliRunner().invoke(app, ["check", str(book), "--json", "--today", "2026-06-01"])
+    before = book.read_bytes()
+    result = CliRunner().invoke(
+        app, ["check", str(book), "--json", "--dry-run", "--today", "2026-06-01"]
+    )
     assert result.exit_code == 1, result.output  # errors present
     data = json.loads(result.stdout)
     found = {(f["rule"], f["sheet"], f["row"], f["column"]) for f in data["findings"]}
@@ -101,7 +104,7 @@ def test_check_json_names_rows_and_columns_as_written(tmp_path: Path) -> None:
     assert not [f for f in data["findings"] if f["row"] == 2]
     assert data["summary"]["rows"] == 6
     assert data["summary"]["errors"] == sum(f["severity"] == "error" for f in data["findings"])
-    assert not (tmp_path / "clinic.claimbook.xlsx").exists()  # --json alone writes nothing
+    assert book.read_bytes() == before and data["written"] is None  # a dry run writes nothing
 
 
 def test_check_writes_findings_sheet_and_marks(tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from addin.demo.batch import discover
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from addin.cli import app
 from addin.demo import DemoInputs, make_inputs
-from addin.demo.batch import discover
 
 runner = CliRunner()
 

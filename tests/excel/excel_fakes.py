@@ -97,12 +97,32 @@ class FakeRange:
                 self.sheet.colors[cell] = rgb
 
 
+class FakeTable:
+    """An Excel Table (ListObject) as xlwings shows it: a name and a range."""
+
+    def __init__(self, name: str, area: FakeRange) -> None:
+        self.name, self.range = name, area
+
+    def resize(self, area: FakeRange) -> None:
+        self.range = area
+
+
+class FakeTables(list):  # type: ignore[type-arg]
+    """``sheet.tables``: Excel Tables on a sheet; ``add`` makes one over a range."""
+
+    def add(self, source: FakeRange, name: str, **_: Any) -> FakeTable:
+        table = FakeTable(name, source)
+        self.append(table)
+        return table
+
+
 class FakeSheet:
     def __init__(self, book: FakeBook, name: str) -> None:
         self.book, self.name = book, name
         self.cells: dict[tuple[int, int], Any] = {}
         self.formats: dict[tuple[int, int], str] = {}
         self.colors: dict[tuple[int, int], Any] = {}
+        self.tables = FakeTables()
 
     def put(self, row: int, col: int, item: Any, *, typed: bool = True) -> None:
         """Store ``item`` as Excel would when it is typed or written (``typed``), or as a
@@ -144,9 +164,11 @@ class FakeSheet:
         return FakeRange(self, (min(rows), min(cols)), (max(rows), max(cols)))
 
     def clear(self) -> None:
+        """Like Excel's Clear on the whole sheet: values, formats and its Tables go."""
         self.cells.clear()
         self.formats.clear()
         self.colors.clear()
+        self.tables.clear()
 
     def autofit(self) -> None:
         pass
@@ -208,11 +230,20 @@ class FakeBook:
         self.fullname = str(fullname)
         self.sheets = FakeSheets(self)
         self.app = FakeApp()
+        self.saved = 0
+
+    def save(self) -> None:
+        """Excel saving the open workbook (the test counts it)."""
+        self.saved += 1
 
     @classmethod
     def open(cls, path: Path) -> FakeBook:
         book = cls(path)
-        workbook = pc.CalamineWorkbook.from_path(str(path))
+        workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+        tables: dict[str, list[tuple[str, Any]]] = {}
+        for table_name in workbook.table_names or ():
+            found = workbook.get_table_by_name(table_name)
+            tables.setdefault(found.sheet, []).append((table_name, found))
         for name in workbook.sheet_names:
             sheet = book.sheets.add(
                 name, after=book.sheets.items[-1] if book.sheets.items else None
@@ -222,4 +253,9 @@ class FakeBook:
                     if value != "":
                         sheet.formats[(r, c)] = "@" if isinstance(value, str) else "General"
                         sheet.put(r, c, value, typed=False)
+            for table_name, found in tables.get(name, []):
+                # calamine gives the first and last data cells, 0-based: the header is above
+                (r1, c1), (r2, c2) = found.start, found.end
+                area = FakeRange(sheet, (r1, c1 + 1), (r2 + 1, c2 + 1))
+                sheet.tables.add(area, table_name)
         return book

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,10 +16,12 @@ from excel_clinic import make_clinic
 from excel_fakes import FakeBook, Formula
 from typer.testing import CliRunner
 
+from addin import runs
 from addin.cli import app
-from addin.excel import macros, operations
+from addin.excel import macros
+from addin.excel.xlbook import ExcelBook
 from addin.models import CellMark
-from addin.sheets import CellValue
+from addin.sheets import CellValue, write_book
 from addin.x12.x837p.reader import read_837p
 
 RESULT_SHEETS = ("Remittance", "Reconciliation", "Denials", "Aging", "Dashboard")
@@ -84,7 +85,7 @@ def cli(*args: str) -> None:
 
 def test_check_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     expected = tmp_path / "cli.xlsx"
-    cli("check", str(clinic), "--out", str(expected))
+    cli("check", str(clinic), "--out", str(expected), "--today", date.today().isoformat())
     book = FakeBook.open(clinic)
     before = fake_sheet(book, "Encounters")
     outcome = macros.check_encounters(book=book)
@@ -97,8 +98,8 @@ def test_check_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     assert set(book.sheets["Encounters"].colors) == filled_cells(expected, "Encounters")
     assert book.sheets["Encounters"].colors
     assert fake_sheet(book, "Encounters") == before
-    assert book.app.alerts == [f"Check encounters: {outcome.summary}"]
-    assert "errors" in outcome.summary
+    assert book.app.alerts == [f"Check encounters: {outcome.message}"]
+    assert "errors" in outcome.message
 
 
 def test_checking_again_clears_the_fills_of_fixed_cells(clinic: Path) -> None:
@@ -120,16 +121,14 @@ def test_checking_again_clears_the_fills_of_fixed_cells(clinic: Path) -> None:
     assert not any("E11 is a category" in str(cell) for row in findings for cell in row)
 
 
-def test_operation_on_a_file_is_the_cli_byte_for_byte(clinic: Path, tmp_path: Path) -> None:
+def test_the_button_and_the_command_are_one_run(clinic: Path, tmp_path: Path) -> None:
+    """Both faces call addin.runs.run: on the same file, the same sheets come out."""
     expected = tmp_path / "cli.xlsx"
     cli("check", str(clinic), "--out", str(expected))
-    _, written = operations.run_on_file(
-        operations.check_encounters, clinic, out=tmp_path / "op.xlsx"
-    )
-    with zipfile.ZipFile(expected) as a, zipfile.ZipFile(written) as b:
-        assert a.namelist() == b.namelist()
-        for name in a.namelist():
-            assert a.read(name) == b.read(name), name
+    direct = runs.check(clinic, out=tmp_path / "run.xlsx")
+    assert direct.written is not None
+    for sheet in ("Findings", "Encounters"):
+        assert file_sheet(direct.written, sheet) == file_sheet(expected, sheet)
 
 
 def _with_uncodable_rows(clinic: Path) -> Path:
@@ -188,8 +187,8 @@ def test_suggest_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     assert encounters[1:5] == file_sheet(clinic, "Encounters")[1:5]
     assert set(book.sheets["Encounters"].colors) == {(6, 20), (6, 21)}
     assert filled_cells(expected, "Encounters") == {(6, 20), (6, 21)}
-    assert book.app.alerts == [f"Suggest codes: {outcome.summary}"]
-    assert "2 Dx cells filled" in outcome.summary
+    assert book.app.alerts == [f"Suggest codes: {outcome.message}"]
+    assert "2 Dx cells filled" in outcome.message
     # a second run finds V4 coded: nothing more is filled, nothing is overwritten
     again = tmp_path / "again.xlsx"
     cli("suggest-missing", str(expected), "--out", str(again))
@@ -202,45 +201,56 @@ def test_suggest_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
 def test_a_value_found_in_the_cell_is_never_overwritten(clinic: Path, tmp_path: Path) -> None:
     typed = CellValue("Encounters", 2, "Dx 1", "Z00.00")  # T2 holds E11.9
     empty = CellValue("Encounters", 6, "Dx 1", "Z23")
-
-    def operation(path: Path) -> operations.Outcome:
-        marks = [CellMark(sheet=v.sheet, row=v.row, column=v.column, severity="info")
-                 for v in (typed, empty)]  # fmt: skip
-        letters = {"Encounters": {"Dx 1": "T"}}
-        return operations.Outcome([], "done", marks, letters, values=[typed, empty])
-
-    outcome, written = operations.run_on_file(operation, clinic, out=tmp_path / "op.xlsx")
+    marks = [CellMark(sheet=v.sheet, row=v.row, column=v.column, severity="info")
+             for v in (typed, empty)]  # fmt: skip
+    done = write_book(clinic, [], out=tmp_path / "op.xlsx", marks=marks, values=[typed, empty])
+    written = done.path
+    outcome = runs.Outcome(
+        workbook=clinic, steps=("suggest",), tables=[], registers=[], marks=list(marks),
+        values=[typed, empty], letters={"Encounters": {"Dx 1": "T"}}, summary=["done"],
+    )  # fmt: skip
     book = FakeBook.open(clinic)
-    assert macros.run_button("Test", operation, macros.ExcelBook(book)) is not None
+    ExcelBook(book).write(outcome)
     for sheet, fills in (
         (file_sheet(written, "Encounters"), filled_cells(written, "Encounters")),
         (fake_sheet(book, "Encounters"), set(book.sheets["Encounters"].colors)),
     ):
         assert sheet[1][19] == "E11.9" and sheet[5][19] == "Z23"
         assert fills == {(6, 20)}
+    assert done.values.skipped == [(typed, "Encounters!T2 already holds a value")]
     assert outcome.skipped == [(typed, "Encounters!T2 already holds a value")]
-    assert outcome.summary == "done; 1 not written: Encounters!T2 already holds a value"
-    assert book.app.alerts == [f"Test: {outcome.summary}"]
+    assert outcome.message == "done; 1 not written: Encounters!T2 already holds a value"
 
 
 def test_claims_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
-    expected = tmp_path / "cli.xlsx"
+    other = make_clinic(tmp_path / "cli")  # the same clinic, billed by the command
     x12 = tmp_path / "x12"
-    cli("claims", str(clinic), "--out", str(expected), "--x12-dir", str(x12))
+    cli("claims", str(other), "--x12-dir", str(x12))
     book = FakeBook.open(clinic)
     outcome = macros.build_claims(book=book)
     assert outcome is not None
-    assert fake_sheet(book, "Claims") == file_sheet(expected, "Claims")
-    # the 837P goes beside the workbook, named after it, with the same claims
-    (written,) = outcome.files
-    assert written.parent == clinic.parent and written.name.startswith("clinic-")
+    def masked(rows: list[list[Any]]) -> list[list[Any]]:  # the 837P names differ (ISA13)
+        return [[v for i, v in enumerate(r) if i != 3] for r in rows]
+
+    assert masked(fake_sheet(book, "Claims")) == masked(file_sheet(other, "Claims"))
+    # the 837P goes into the folder beside the workbook, named after it, with the same claims
+    (written,) = [p for p in outcome.files if p.suffix == ".837"]
+    assert written.parent == clinic.parent / "clinic claims" and written.name.startswith("clinic-")
     (from_cli,) = x12.glob("*.837")
     ours, theirs = _segments(written, "CLM", "SV1", "HI"), _segments(from_cli, "CLM", "SV1", "HI")
     assert ours == theirs and any(s.startswith("CLM*V1*") for s in ours)
     assert read_837p(written).transactions()
-    assert "837P" in book.app.alerts[-1]
+    # the Claim Register is in the open workbook, and the workbook was saved to keep it
+    register = fake_sheet(book, "Claim Register")
+    assert [r[:13] for r in register] == [r[:13] for r in file_sheet(other, "Claim Register")]
+    assert [r[1] for r in register[1:]] == ["V1", "V2"] and book.saved == 1
+    assert "837P" in book.app.alerts[-1] and "saved" in book.app.alerts[-1]
     # V1 and V2 are billable; V3 has errors, V4 and V5 have no diagnosis yet
-    assert outcome.summary.startswith("2 claims built, 3 held; 837P: ")
+    assert outcome.message.startswith("2 claim(s) sent, 3 held; 837P: ")
+    # the button again: nothing is sent twice, the workbook is not saved again
+    again = macros.build_claims(book=book)
+    assert again is not None and again.claims is not None and not again.claims.sent
+    assert book.saved == 1 and len(list((clinic.parent / "clinic claims").glob("*.837"))) == 1
 
 
 def _segments(path: Path, *ids: str) -> list[str]:
@@ -249,23 +259,26 @@ def _segments(path: Path, *ids: str) -> list[str]:
 
 
 def test_remittance_buttons_match_the_cli(clinic: Path, era: Path, tmp_path: Path) -> None:
-    expected = tmp_path / "cli.xlsx"
-    cli("reconcile", str(clinic), str(era), "--out", str(expected))
+    other = make_clinic(tmp_path / "cli")
+    cli("claims", str(other))
+    cli("reconcile", str(other), str(era))
     book = FakeBook.open(clinic)
+    assert macros.build_claims(book=book) is not None
     assert macros.import_remittance(str(era), book=book) is not None
-    kept = operations.remittance_files(clinic)
+    kept = sorted((clinic.parent / "clinic remittances").iterdir())
     assert [p.name for p in kept] == [era.name] and kept[0].read_bytes() == era.read_bytes()
     for sheet in RESULT_SHEETS:
-        assert fake_sheet(book, sheet) == file_sheet(expected, sheet), sheet
-    # Reconcile again later: the kept files are read again, the sheets replaced, not added
-    again = FakeBook.open(clinic)
-    assert macros.reconcile(book=again) is not None
-    names = [s.name for s in again.sheets]
+        assert fake_sheet(book, sheet) == file_sheet(other, sheet), sheet
+    # Reconcile again later: the posted files are read again, the sheets replaced, not added;
+    # the payment is not posted twice
+    assert macros.reconcile(book=book) is not None
+    names = [s.name for s in book.sheets]
     assert sorted(n for n in names if n in RESULT_SHEETS) == sorted(RESULT_SHEETS)
     for sheet in RESULT_SHEETS:
-        assert fake_sheet(again, sheet) == file_sheet(expected, sheet), sheet
-    assert macros.reconcile(book=again) is not None
-    assert [s.name for s in again.sheets] == names
+        assert fake_sheet(book, sheet) == file_sheet(other, sheet), sheet
+    assert macros.import_remittance(str(era), book=book) is not None
+    assert [s.name for s in book.sheets] == names
+    assert len(fake_sheet(book, "Remittance Register")) == 2  # header and one posting
 
 
 def test_windows_dialog_when_the_vba_passes_no_files(
@@ -301,8 +314,8 @@ def test_unsaved_workbook_is_a_message(button: Any, message: str, clinic: Path) 
 
 def test_problems_are_messages_not_tracebacks(clinic: Path, tmp_path: Path) -> None:
     book = FakeBook.open(clinic)
-    assert macros.reconcile(book=book) is None
-    assert "no remittance imported yet" in book.app.alerts[-1]
+    assert macros.reconcile(book=book) is not None  # nothing sent, nothing posted: said so
+    assert "none sent yet" in book.app.alerts[-1]
     missing = FakeBook.open(clinic)
     assert macros.import_remittance(str(tmp_path / "nope.835"), book=missing) is None
     assert "no such file" in missing.app.alerts[-1]
@@ -313,8 +326,6 @@ def test_problems_are_messages_not_tracebacks(clinic: Path, tmp_path: Path) -> N
 
 
 def test_text_cells_never_become_formulas_or_lose_zeros(tmp_path: Path) -> None:
-    from addin.excel.operations import Outcome
-    from addin.excel.xlbook import ExcelBook
     from addin.models import Column, ResultTable
 
     book = FakeBook(tmp_path / "x.xlsx")
@@ -326,7 +337,9 @@ def test_text_cells_never_become_formulas_or_lose_zeros(tmp_path: Path) -> None:
         rows=[["0001A", "=HYPERLINK(\"http://x\")", Decimal("12.50"), date(2026, 3, 4)],
               ["00123", "+1 call", Decimal("0.10"), None]],
     )  # fmt: skip
-    ExcelBook(book).write(Outcome([table], "done"))
+    ExcelBook(book).write(runs.Outcome(
+        workbook=tmp_path / "x.xlsx", steps=(), tables=[table], registers=[], marks=None,
+        values=[], letters={}, summary=["done"]))  # fmt: skip
     assert fake_sheet(book, "Findings") == [
         ["Code", "Note", "Paid", "On"],
         ["0001A", '=HYPERLINK("http://x")', 12.5, date(2026, 3, 4)],
@@ -337,10 +350,10 @@ def test_text_cells_never_become_formulas_or_lose_zeros(tmp_path: Path) -> None:
 def test_an_unexpected_failure_is_a_message_and_a_log_line_without_values(
     clinic: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(path: Path) -> Any:
+    def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("Garcia, Maria")
 
-    monkeypatch.setattr(operations, "suggest_missing_codes", broken)
+    monkeypatch.setattr("addin.runs.plan_fill", broken)
     book = FakeBook.open(clinic)
     with caplog.at_level("INFO", logger="addin.excel"):
         assert macros.suggest_missing_codes(book=book) is None
@@ -354,7 +367,7 @@ def test_an_unexpected_failure_is_a_message_and_a_log_line_without_values(
 def test_suggest_missing_json_lists_the_filled_cells(clinic: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["suggest-missing", str(clinic), "--out", str(tmp_path / "o.xlsx"), "--json"]
-    )
+    )  # (into a copy: the workbook itself is the default)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["filled"] == [
@@ -367,7 +380,10 @@ def test_suggest_missing_json_lists_the_filled_cells(clinic: Path, tmp_path: Pat
 
 def test_button_writes_values_as_text(clinic: Path) -> None:
     values = [CellValue("Encounters", 6, "Dx 1", "=1+1"), CellValue("Encounters", 6, 21, "0123")]
-    outcome = operations.Outcome([], "done", [], {"Encounters": {"Dx 1": "T"}}, values=values)
+    outcome = runs.Outcome(
+        workbook=clinic, steps=("suggest",), tables=[], registers=[], marks=[], values=values,
+        letters={"Encounters": {"Dx 1": "T"}}, summary=["done"],
+    )  # fmt: skip
     book = FakeBook.open(clinic)
     macros.ExcelBook(book).write(outcome)
     sheet = book.sheets["Encounters"]

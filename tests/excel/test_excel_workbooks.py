@@ -70,7 +70,7 @@ def test_every_runpython_call_names_a_python_function_that_exists() -> None:
 def test_ribbon_callbacks_exist_in_the_ribbon_module() -> None:
     ui = (MACROS / "customUI.xml").read_text(encoding="utf-8")
     actions = re.findall(r'onAction="([^"]+)"', ui)
-    assert len(actions) == 5
+    assert len(actions) == 6
     callbacks = subs(MACROS / "ClaimbookRibbon.bas")
     for action in actions:
         assert callbacks.get(action) == "control As IRibbonControl", action
@@ -86,6 +86,7 @@ def test_template_buttons_run_macros_of_the_template_module() -> None:
         "Suggest codes",
         "Build claims",
         "Import remittance",
+        "Import acknowledgments",
         "Reconcile",
     ]
     template_subs = subs(MACROS / "ClinicTemplate.bas")

@@ -79,7 +79,8 @@ def test_result_tables_shapes_and_values() -> None:
     assert wo[names.index("Paid")] == Decimal("-30.00") and "recovering" in wo[13]
     rec_rows = tables["Reconciliation"].rows
     assert len(rec_rows) == 15 + 1  # every claim plus the unmatched one
-    assert rec_rows[-1][13] == "unmatched"
+    rec_names = [c.name for c in tables["Reconciliation"].columns]
+    assert rec_rows[-1][rec_names.index("Status")] == "unmatched"
     denials = tables["Denials"]
     dnames = [c.name for c in denials.columns]
     c4 = next(dict(zip(dnames, r, strict=True)) for r in denials.rows if r[0] == "E4")

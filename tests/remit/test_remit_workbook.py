@@ -1,4 +1,4 @@
-"""``claimbook reconcile BOOK.xlsx ERA.835``: claims built from the workbook, five sheets out."""
+"""``claimbook reconcile BOOK.xlsx ERA.835``: claims as sent (the register), five sheets out."""
 
 from __future__ import annotations
 
@@ -31,8 +31,12 @@ ROWS = [
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
+    """The clinic, its two visits billed on 2026-03-05 (reconcile matches what was sent)."""
     contracts = [("Aetna", "99213", 100), ("Aetna", "36415", 10)]
-    return write_clinic(tmp_path / "clinic.xlsx", HEADERS, ROWS, contracts=contracts)
+    book = write_clinic(tmp_path / "clinic.xlsx", HEADERS, ROWS, contracts=contracts)
+    sent = CliRunner().invoke(app, ["claims", str(book), "--no-check", "--today", "2026-03-05"])
+    assert sent.exit_code == 0, sent.output
+    return book
 
 
 def test_reconcile_workbook_writes_five_sheets(workbook: Path, tmp_path: Path) -> None:
@@ -57,7 +61,8 @@ def test_reconcile_workbook_writes_five_sheets(workbook: Path, tmp_path: Path) -
     aging = [[c.value for c in row] for row in book["Aging"].iter_rows()]
     header = [str(v) for v in aging[0]]
     first = dict(zip(header, aging[1], strict=False))
-    assert first["Payer"] == "Aetna" and float(first["91-120"]) == 150.0
+    # V2's 150.00 is aged from the day it was sent (56 days), not from its date of service
+    assert first["Payer"] == "Aetna" and float(first["31-60"]) == 150.0
     assert "Encounters" in book.sheetnames  # the user's sheets are kept
     with zipfile.ZipFile(out) as zf:
         charts = sorted(n for n in zf.namelist() if n.startswith("xl/charts/chart"))

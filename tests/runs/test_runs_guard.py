@@ -150,3 +150,18 @@ def test_the_writer_refuses_too(clinic: Path) -> None:
     table = ResultTable(sheet="Dashboard", columns=[Column(name="A")], rows=[["x"]])
     with pytest.raises(OutputError, match="'Dashboard' holds 1 cell"):
         write_tables(clinic, [table], in_place=True)
+
+
+def test_comments_on_claimbooks_own_sheet_stop_the_run(clinic: Path, era: Path) -> None:
+    """A note typed as a comment on the worklist would be lost when the sheet is rebuilt."""
+    from openpyxl.comments import Comment
+
+    runs.claims(clinic)
+    runs.reconcile(clinic, runs.Inputs(remittances=[era]))
+    wb = openpyxl.load_workbook(clinic)
+    wb["Denials"]["A2"].comment = Comment("called Aetna", "Dev")
+    wb.save(clinic)
+    before = clinic.read_bytes()
+    with pytest.raises(OutputError, match="'Denials' holds comments or notes.*Notes column"):
+        runs.reconcile(clinic, runs.Inputs())
+    assert clinic.read_bytes() == before

@@ -137,7 +137,7 @@ def test_killing_the_writer_mid_save_leaves_the_original_intact(tmp_path: Path, 
         child.wait(timeout=30)
     assert src.read_bytes() == original
     assert read_book(src).encounters == []  # still a complete, readable workbook
-    backups = list(tmp_path.glob("clinic.backup-*.xlsx"))
+    backups = list((tmp_path / "Claimbook backups").glob("clinic.backup-*.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == original
     leftovers = list(tmp_path.glob(".~clinic.xlsx.*"))
     assert len(leftovers) == 1  # the half-written temp file, never under the real name

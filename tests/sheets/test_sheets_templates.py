@@ -13,10 +13,13 @@ from typing import Any
 import openpyxl
 import pytest
 
+from addin.coding.rules.fields import npi_problem
+from addin.demo.data import contract_rate
+from addin.demo.generate import generate
+from addin.demo.workbook import build_demo_workbook
 from addin.models import SETTINGS_KEYS
 from addin.sheets import ENCOUNTER_HEADERS, RESULT_SHEETS, read_book
-from addin.sheets.demo import npi_check_digit, synthetic_encounters
-from addin.sheets.template import ENCOUNTER_COLUMNS, build_demo, build_workbook
+from addin.sheets.template import ENCOUNTER_COLUMNS, build_workbook
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
 TEMPLATE = WORKBOOKS / "claimbook_template.xlsx"
@@ -25,7 +28,7 @@ DEMO = WORKBOOKS / "claimbook_demo.xlsx"
 
 def test_committed_templates_are_what_the_script_builds(tmp_path: Path) -> None:
     assert build_workbook(tmp_path / "t.xlsx").read_bytes() == TEMPLATE.read_bytes()
-    assert build_demo(tmp_path / "d.xlsx").read_bytes() == DEMO.read_bytes()
+    assert build_demo_workbook(tmp_path / "d.xlsx").read_bytes() == DEMO.read_bytes()
 
 
 def test_template_layout_dropdowns_and_no_patient_data() -> None:
@@ -53,18 +56,30 @@ def test_template_layout_dropdowns_and_no_patient_data() -> None:
     assert len(book.rules) >= 3 and book.payers[0].payer == "Example Payer"
 
 
-def test_demo_reads_clean_with_synthetic_data() -> None:
+def test_demo_workbook_holds_the_generators_clinic() -> None:
     book = read_book(DEMO)
-    assert len(book.encounters) == 200 and not book.findings
+    demo = generate(200)
+    seeded = {e.encounter_id for e in demo.encounters if e.mistake}
+    assert len(book.encounters) == 200 and seeded
+    # reading finds only the seeded mistakes (a ZIP Excel made a number of, a bad unit...)
+    assert {f.encounter_id for f in book.findings if f.encounter_id} <= seeded
     zips = {e.patient.zip for e in book.encounters}
     assert any(z.startswith("0") for z in zips)  # leading zeros survived as text
-    npis = {line.rendering_npi for e in book.encounters for line in e.lines}
-    assert all(n and n[-1] == npi_check_digit(n[:9]) for n in npis)
+    typed = {e.encounter_id: e for e in demo.encounters}
+    for enc in book.encounters:
+        if enc.encounter_id in seeded:
+            continue
+        assert all(npi_problem(line.rendering_npi or enc.rendering_npi) is None
+                   for line in enc.lines)  # fmt: skip
+        assert [ln.procedure_code for ln in enc.lines] == [
+            ln.code for ln in typed[enc.encounter_id].lines]  # fmt: skip
     fees = {f.code: f.charge for f in book.fees}
     for enc in book.encounters:
         for line in enc.lines:
-            assert line.charge == fees[line.procedure_code] * line.units
-    assert synthetic_encounters(3, seed=7) == synthetic_encounters(3, seed=7)
+            if line.charge is not None and enc.encounter_id not in seeded:
+                assert line.charge == fees[line.procedure_code] * line.units
+    assert generate(3, seed=7).encounters[0].encounter_id == generate(3, seed=7).encounters[
+        0].encounter_id  # fmt: skip
 
 
 def _csv(folder: Path, stem: str, sheet: str) -> list[list[str]]:
@@ -93,7 +108,7 @@ def test_libreoffice_recalculates_the_formulas(libreoffice: Any, tmp_path: Path)
                                "Submission mode": "Test",
                                "Lines whose code is not on the Fees sheet": "0"},
         "claimbook_demo": {"Service lines entered": str(lines), "Total charges": f"{total:f}",
-                           "Payers configured": "4",
+                           "Payers configured": "5",
                            "Settings filled": f"{len(SETTINGS_KEYS)} of {len(SETTINGS_KEYS)}",
                            "Submission mode": "Test",
                            "Lines whose code is not on the Fees sheet": "0"},
@@ -110,8 +125,14 @@ def test_libreoffice_recalculates_the_formulas(libreoffice: Any, tmp_path: Path)
         assert {k: got.get(k) for k in want} == want, stem
     contracts = _csv(tmp_path / "csv", "claimbook_demo", "Contracts")
     share = {(r[0], r[1]): float(r[4].rstrip("%")) / 100 for r in contracts[1:]}
-    assert share[("Aetna", "99213")] == pytest.approx(0.82, abs=0.001)
-    assert share[("Medicare", "99214")] == pytest.approx(0.65, abs=0.001)
+    from addin.demo.data import FEES, PAYERS
+
+    granite = next(p for p in PAYERS if p.name == "Granite Health Insurance")
+    medicare = next(p for p in PAYERS if p.name == "Medicare Part B")
+    want = float(contract_rate(granite, "99213") / FEES["99213"][0])
+    assert share[("Granite Health Insurance", "99213")] == pytest.approx(want, abs=0.001)
+    want = float(contract_rate(medicare, "99214") / FEES["99214"][0])
+    assert share[("Medicare Part B", "99214")] == pytest.approx(want, abs=0.001)
 
 
 @pytest.mark.libreoffice

@@ -89,7 +89,8 @@ def test_new_sheet_leaves_every_other_part_identical(tmp_path: Path) -> None:
     assert list(ws.tables) == ["cbFindings"] and ws.tables["cbFindings"].ref == "A1:G4"
     assert ws.data_validations.dataValidation[0].formula1 == '"error,warning,info"'
     (severity_rules,) = list(ws.conditional_formatting)
-    assert str(severity_rules.sqref) == "C2:C4"
+    # the whole column: rows appended later (registers) get the highlight too
+    assert str(severity_rules.sqref) == "C2:C1048576"
     assert [r.formula for r in severity_rules.rules] == [['"error"'], ['"warning"']]
     assert ws.column_dimensions["A"].width > 10
 
@@ -118,7 +119,7 @@ def test_in_place_makes_a_backup_and_replaces(tmp_path: Path) -> None:
     src = _user_book(tmp_path / "clinic.xlsx")
     original = src.read_bytes()
     assert write_tables(src, [FINDINGS], in_place=True) == src
-    backups = list(tmp_path.glob("clinic.backup-*.xlsx"))
+    backups = list((tmp_path / "Claimbook backups").glob("clinic.backup-*.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == original
     assert "Findings" in pc.CalamineWorkbook.from_path(str(src)).sheet_names
     assert not list(tmp_path.glob(".~*"))  # no temp file left behind
@@ -251,14 +252,19 @@ def test_a_users_own_sheet_with_a_result_name_is_never_replaced(tmp_path: Path) 
     mine = wb.create_sheet("Findings")
     mine.append(["my notes", "keep"])
     mine.append(["call Aetna", "Tuesday"])
-    wb.create_sheet("Claims")["A1"] = "placeholder"  # an empty template sheet is fine
+    # the template's placeholder is Claimbook's to replace; any other single value is not
+    wb.create_sheet("Claims")["A1"] = "Claimbook writes the Claims sheet here on each run."
+    wb.create_sheet("Aging")["B2"] = "placeholder"
     wb.save(tmp_path / "own.xlsx")
-    with pytest.raises(OutputError, match="'Findings' holds data Claimbook did not write"):
+    with pytest.raises(OutputError, match="'Findings' holds 4 cells of data"):
         write_tables(tmp_path / "own.xlsx", [FINDINGS])
     assert not (tmp_path / "own.claimbook.xlsx").exists()
     claims = FINDINGS.model_copy(update={"sheet": "Claims"})
     out = write_tables(tmp_path / "own.xlsx", [claims])
     assert openpyxl.load_workbook(out)["Findings"]["A2"].value == "call Aetna"
+    aging = FINDINGS.model_copy(update={"sheet": "Aging"})
+    with pytest.raises(OutputError, match="'Aging' holds 1 cell of data"):
+        write_tables(tmp_path / "own.xlsx", [aging], out=tmp_path / "b.xlsx")
 
 
 def test_marks_are_replaced_run_to_run(tmp_path: Path) -> None:

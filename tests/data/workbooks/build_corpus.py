@@ -262,13 +262,13 @@ def sparklines_x14() -> dict[str, bytes]:
 
 
 def earlier_results() -> dict[str, bytes]:
-    """A workbook Claimbook wrote before, then the user edited: formulas, a comment, a chart."""
+    """A workbook Claimbook wrote before, then the user edited: a formula, a chart. (A comment
+    on a Claimbook sheet stops a run instead: tests/runs/test_runs_guard.py.)"""
     wb = base_book()
     findings = wb.create_sheet("Findings")
     findings.append(["Rule", "Row", "Message"])
     findings.append(["OLD-RULE", 2, "from last week"])
     findings["E1"] = "=COUNTA(A:A)-1"
-    findings["A2"].comment = Comment("worked on this", "Office manager")
     findings.add_table(Table(displayName="cbFindings", ref="A1:C2"))
     claims = wb.create_sheet("Claims")
     claims.append(["Claim", "Charge"])
