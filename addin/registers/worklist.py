@@ -141,7 +141,8 @@ def worklist_table(
         )  # fmt: skip
         rows.append(
             [record.claim_id, record.encounter_id, record.payer, record.first_service,
-             ack.kind, f"{ack.kind} {ack.file}", "", ack.when, record.status,
+             ack.kind, f"{ack.kind} {ack.file}", "", ack.when,
+             by_claim.get(record.claim_id.strip().upper(), record).status,
              record.billed, record.billed, ack.codes, ack.reason,
              "correct the fields named and build claims again (a new original claim)"
              if ack.claim_id else "nothing to fix on the claim: it is sent again with the "

@@ -4,12 +4,12 @@
 for in the billing cycle's order, and writes the workbook once:
 
     acknowledge  999s and 277CAs read, kept and registered; rejected claims found
-    reconcile    835s and payer exports posted once; everything posted reconciled against
-                 the Claim Register; Remittance, Reconciliation, Denials, Aging, Dashboard;
-                 every sent claim's status refreshed
     suggest      the one fill rule: empty Dx cells filled from the Diagnosis Text
     claims       what was never billed goes into one 837P, appended to the Claim Register;
                  changed, rejected, corrected and voided claims handled (see runs.claims)
+    reconcile    835s and payer exports posted once; everything posted reconciled against
+                 the Claim Register; Remittance, Reconciliation, Denials, Aging, Dashboard;
+                 every sent claim's status refreshed
     check        every rule over every encounter: the Findings sheet and cell fills
 
 The workbook is the practice's ledger: by default a run writes into it (a backup first,
@@ -43,7 +43,9 @@ from addin.sheets.guard import check_writable
 from addin.sheets.lock import open_elsewhere, workbook_lock
 from addin.x12.envelope import ControlNumberStore
 
-STEPS = ("acknowledge", "reconcile", "suggest", "claims", "check")
+# In this order: claims sent in a run are reconciled (pending) and aged in the same run, so
+# running it again changes nothing.
+STEPS = ("acknowledge", "suggest", "claims", "reconcile", "check")
 # the sheets each step writes (checked before a step does anything: a user's sheet with one
 # of these names stops the run before an 837P is written or a file kept)
 STEP_SHEETS: dict[str, tuple[str, ...]] = {
@@ -226,13 +228,8 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
     extra: list[Finding] = []
     if "acknowledge" in order:
         acks = acks_step(session, list(inputs.acknowledgments))
-    if "reconcile" in order:
-        rec = reconcile_step(
-            session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
-            mapping=inputs.mapping, descriptions=inputs.descriptions,
-        )  # fmt: skip
     if "suggest" in order:
-        plan = plan_fill(session.book, inputs.top)
+        plan = plan_fill(session.book, inputs.top, session.book.own.get("Suggestions"))
         apply_fill(session.book, plan)
         session.values.extend(plan.values)
         session.put(carry_over(plan.table(), session.book.own.get("Suggestions"),
@@ -257,6 +254,11 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         if report.x12_path:
             line += f"; 837P: {report.x12_path}"
         session.summary.append(line)
+    if "reconcile" in order:
+        rec = reconcile_step(
+            session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
+            mapping=inputs.mapping, descriptions=inputs.descriptions,
+        )  # fmt: skip
     if "check" in order:
         findings = check_step(session, [*extra, *rejection_findings(session)])
     else:

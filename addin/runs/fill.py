@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from addin.coding.suggest import FILL_MIN_SCORE, suggest
 from addin.errors import CodeSetNotLoaded
-from addin.models import Book, CellMark, Column, Finding, ResultTable
+from addin.models import Book, CellMark, Column, Finding, ResultTable, SheetRows
 from addin.sheets import CellValue
 
 SUGGESTIONS = "Suggestions"
@@ -39,6 +39,9 @@ class FillPlan:
     rows: list[list[object]] = field(default_factory=list)
     values: list[CellValue] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)  # the encounter of each value
+    # cells an earlier run filled that still hold the code: listed and marked again, not
+    # written (so running again changes nothing)
+    kept: list[tuple[str, CellValue]] = field(default_factory=list)
     wanting: int = 0
 
     def table(self) -> ResultTable:
@@ -49,7 +52,7 @@ class FillPlan:
     def marks(self) -> list[CellMark]:
         return [
             CellMark(sheet=v.sheet, row=v.row, column=v.column, severity="info")
-            for v in self.values
+            for v in [*self.values, *(v for _, v in self.kept)]
         ]
 
     @property
@@ -60,9 +63,28 @@ class FillPlan:
         )
 
 
-def plan_fill(book: Book, top: int = 3) -> FillPlan:
-    """Decide, for every encounter with a Diagnosis Text, what goes into which Dx cell."""
+def _earlier(old: SheetRows | None) -> dict[str, list[list[object]]]:
+    """The previous Suggestions sheet's rows, by encounter (when it is Claimbook's)."""
+    out: dict[str, list[list[object]]] = {}
+    if old is None or not old.ours:
+        return out
+    names = [c.name for c in SUGGESTION_COLUMNS]
+    kinds = [c.kind for c in SUGGESTION_COLUMNS]
+    for _, cells in old.records():
+        row = [cells.get(n) for n in names]
+        row = [int(v) if k == "int" and isinstance(v, float) and v.is_integer() else v
+               for v, k in zip(row, kinds, strict=True)]  # fmt: skip
+        out.setdefault(str(row[0] or ""), []).append(row)
+    return out
+
+
+def plan_fill(book: Book, top: int = 3, old: SheetRows | None = None) -> FillPlan:
+    """Decide, for every encounter with a Diagnosis Text, what goes into which Dx cell.
+
+    ``old`` is the Suggestions sheet as read: an encounter coded by an earlier run keeps its
+    rows (and its cells their info marks) while the cells still hold the codes filled."""
     plan = FillPlan()
+    earlier = _earlier(old)
     sheet = next((s for s, h in book.headers.items() if "Encounter ID" in h), None)
     headers = book.headers.get(sheet, {}) if sheet else {}
     letters = book.letters.get(sheet, {}) if sheet else {}
@@ -73,7 +95,9 @@ def plan_fill(book: Book, top: int = 3) -> FillPlan:
         text = enc.diagnosis_text.strip()
         phrases = [p.strip() for p in text.split(";") if p.strip()]
         if len(phrases) <= len(enc.diagnoses):
-            continue  # coded (as far as the text goes): nothing to suggest
+            _keep(plan, enc.encounter_id, enc.diagnoses, earlier.get(enc.encounter_id, []),
+                  sheet, headers)  # fmt: skip
+            continue  # coded (as far as the text goes): nothing more to suggest
         row = enc.rows[0] if enc.rows else None
         free: list[str] = []
         plan.wanting += not enc.diagnoses
@@ -120,6 +144,25 @@ def plan_fill(book: Book, top: int = 3) -> FillPlan:
     return plan
 
 
+def _keep(
+    plan: FillPlan,
+    encounter: str,
+    codes: list[str],
+    rows: list[list[object]],
+    sheet: str | None,
+    headers: dict[str, str],
+) -> None:
+    """An earlier run's fill, still in the cells: its rows and marks carry on."""
+    filled = [r for r in rows if str(r[8] or "").startswith("filled ")]
+    if not filled or sheet is None or not all(str(r[5]) in codes for r in filled):
+        return
+    plan.rows.extend(rows)
+    for r in filled:
+        header = str(r[8]).removeprefix("filled ").split(" (", 1)[0]
+        if isinstance(r[1], int | float) and header in headers.values():
+            plan.kept.append((encounter, CellValue(sheet, int(r[1]), header, str(r[5]))))
+
+
 def apply_fill(book: Book, plan: FillPlan, skipped: list[CellValue] | None = None) -> None:
     """Give the encounters the codes written into their cells (not those a write skipped),
     so claims built in the same run bill what the workbook now says."""
@@ -149,5 +192,5 @@ def filled_findings(plan: FillPlan) -> list[Finding]:
             fix="check the note; change the code if it is not what the provider meant",
             encounter_id=owner,
         )
-        for owner, value in zip(plan.owners, plan.values, strict=True)
+        for owner, value in [*zip(plan.owners, plan.values, strict=True), *plan.kept]
     ]

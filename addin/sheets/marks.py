@@ -27,9 +27,10 @@ def _with_style(tag: str, style: int) -> str:
         return re.sub(r'\ss="\d*"', "", tag, count=1)
     if re.search(r'\ss="\d*"', tag):
         return re.sub(r'(\s)s="\d*"', rf'\1s="{style}"', tag, count=1)
-    head = re.match(r"<\w+(:\w+)?", tag)
-    assert head is not None
-    return tag[: head.end()] + f' s="{style}"' + tag[head.end() :]
+    # last, before the tag closes: taking the mark off (above) then putting it back gives
+    # the same text, so a rerun leaves the part byte-identical
+    end = len(tag) - (2 if tag.endswith("/>") else 1)
+    return tag[:end].rstrip() + f' s="{style}"' + tag[end:]
 
 
 def apply_marks(

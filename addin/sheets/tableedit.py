@@ -85,6 +85,8 @@ def edit_table(
             added.append(column.name)
             cells[(header_row, last)] = (column.name, Column(name=column.name, kind="text"))
     by_name = {" ".join(c.name.split()).casefold(): c for c in rows.columns}
+    if rows.append and last_row == header_row + 1 and _blank_row(pkg.text(sheet_part), last_row):
+        last_row = header_row  # a new Table's one empty row: fill it rather than skip it
     new_last = last_row
     for offset, values in enumerate(rows.append, start=1):
         row = last_row + offset
@@ -164,3 +166,16 @@ def _add_table_columns(table: str, names: list[str]) -> str:
     table = table[: close.start()] + new + table[close.start() :]
     total = int(count.group(1)) + len(names)
     return table[: count.start(1)] + str(total) + table[count.end(1) :]
+
+
+def _blank_row(xml: str, number: int) -> bool:
+    """Whether row ``number`` of a sheet part holds no value (or is not there at all)."""
+    from addin.sheets.cellvalues import holds_value
+
+    found = re.search(rf'<(?:\w+:)?row\b[^>]*\sr="{number}"[^>]*?(/>|>(.*?)</(?:\w+:)?row>)', xml,
+                      re.S)  # fmt: skip
+    if found is None or found.group(1) == "/>":
+        return True
+    cells = re.findall(r"<(?:\w+:)?c\b[^>]*?/>|<(?:\w+:)?c\b[^>]*?>.*?</(?:\w+:)?c>",
+                       found.group(2) or "", re.S)  # fmt: skip
+    return not any(holds_value(cell) for cell in cells)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from addin.cli import app
 from addin.codesets import icd10cm
 from addin.coding.rules.fields import npi_problem
-from addin.demo import data, make_inputs
+from addin.demo import data, run_demo
 from addin.demo.generate import generate
 
 runner = CliRunner()
@@ -21,31 +21,34 @@ def test_demo_command_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     summary, intended = payload["summary"], payload["intended"]
-    assert summary["claims_built"] == intended["billable"]
-    assert summary["claims_held"] == len(intended["mistakes"])
-    assert summary["difference"] == "0.00"
+    assert summary["claims_sent"] == len(intended["submissions"])
+    assert summary["deposits"] == intended["deposits"] and summary["difference"] == "0.00"
     assert Path(summary["output"]).is_file()
-    assert Path(summary["x12"]).is_file()
+    assert all(Path(p).is_file() for p in summary["x12"]) and summary["x12"]
+    assert summary["weeks"] == len(data.RUN_DAYS)
     assert (tmp_path / "inputs" / "answer-key.json").is_file()
 
 
 def test_demo_command_prints_the_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--encounters", "60"])
     assert result.exit_code == 0, result.output
-    for words in ("claims built", "claims held", "denied", "A/R by age", "deposits (BPR02)",
-                  "Findings by rule", "ICD-VINTAGE", "code sets: icd10cm FY2026"):  # fmt: skip
+    for words in ("claims sent", "encounters held", "denied", "A/R by age", "deposits (BPR02)",
+                  "Findings by rule", "ICD-VINTAGE", "code sets: icd10cm FY2026",
+                  "payments posted / duplicates"):  # fmt: skip
         assert words in result.stdout
 
 
 def test_same_seed_same_files_other_seed_other_files(tmp_path: Path) -> None:
-    a = make_inputs(tmp_path / "a", 120, seed=7)
-    b = make_inputs(tmp_path / "b", 120, seed=7)
-    c = make_inputs(tmp_path / "c", 120, seed=8)
+    a = run_demo(tmp_path / "a", encounters=80, seed=7)
+    b = run_demo(tmp_path / "b", encounters=80, seed=7)
+    c = run_demo(tmp_path / "c", encounters=80, seed=8)
     assert a.answer_key() == b.answer_key()
-    texts_a = [p.read_bytes() for p in a.remittances if p.suffix == ".835"]
-    texts_b = [p.read_bytes() for p in b.remittances if p.suffix == ".835"]
-    assert texts_a == texts_b
-    assert a.answer_key()["intent"] != c.answer_key()["intent"]
+
+    def eras(out: Path) -> list[bytes]:
+        return [p.read_bytes() for p in sorted((out / "inputs").glob("week-*/*.835"))]
+
+    assert eras(tmp_path / "a") == eras(tmp_path / "b")
+    assert a.answer_key()["final"] != c.answer_key()["final"]
 
 
 def test_generated_data_is_plausible() -> None:
@@ -66,6 +69,8 @@ def test_generated_data_is_plausible() -> None:
     assert {"25", "59", "95", "RT", "LT"} <= modifiers
     share = sum(1 for e in demo.encounters if e.mistake) / len(demo.encounters)
     assert 0.04 <= share <= 0.06
+    # every seeded mistake the biller fixes knows how (the cells to type)
+    assert all(e.fix_cells for e in demo.encounters if e.fix)
 
 
 def test_demo_never_removes_a_folder_it_did_not_make(tmp_path: Path) -> None:
@@ -76,10 +81,18 @@ def test_demo_never_removes_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "not an earlier demo's inputs" in result.output
     assert keep.read_text() == "not the demo's\n"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / data.WORKBOOK_NAME).write_bytes(b"the clinic's own workbook")
+    refused = runner.invoke(app, ["demo", "--out", str(other), "--encounters", "40"])
+    assert refused.exit_code == 2 and "not made by an earlier demo" in refused.output
+    assert (other / data.WORKBOOK_NAME).read_bytes() == b"the clinic's own workbook"
 
 
 def test_demo_reruns_into_the_same_folder(tmp_path: Path) -> None:
+    counts = []
     for _ in range(2):
         result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--encounters", "40"])
         assert result.exit_code == 0, result.output
-    assert len(list((tmp_path / "x12").glob("*.837"))) == 1
+        counts.append(len(list(tmp_path.glob("* claims/*.837"))))
+    assert counts[0] == counts[1] > 0  # the earlier run's files went first

@@ -229,6 +229,7 @@ def test_claims_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     book = FakeBook.open(clinic)
     outcome = macros.build_claims(book=book)
     assert outcome is not None
+
     def masked(rows: list[list[Any]]) -> list[list[Any]]:  # the 837P names differ (ISA13)
         return [[v for i, v in enumerate(r) if i != 3] for r in rows]
 
