@@ -20,10 +20,11 @@ from pathlib import Path
 
 def timed_run(folder: Path, encounters: int) -> tuple[list[tuple[str, float]], float]:
     """(stage, seconds) for one demo run, and the seconds read_book takes on its workbook."""
+    from addin.demo.pipeline import run_clinic
+
     from addin.demo import data
     from addin.demo.era import adjudicate, write_remits
     from addin.demo.generate import generate
-    from addin.demo.pipeline import run_clinic
     from addin.demo.workbook import write_workbook
     from addin.sheets import read_book
 

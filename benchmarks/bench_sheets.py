@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
+from addin.sheets.demo import synthetic_encounters
 from openpyxl import Workbook
 
 from addin.models import Column, ResultTable
 from addin.sheets import read_book, write_tables
-from addin.sheets.demo import synthetic_encounters
 from addin.sheets.template import ENCOUNTER_COLUMNS
 
 
