@@ -77,12 +77,23 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 @app.command()
 @friendly
 def lookup(
-    code: Annotated[str, typer.Argument(help="An ICD-10-CM code, e.g. E11.9, e119 or E11 .9.")],
+    code: Annotated[
+        str,
+        typer.Argument(
+            help="An ICD-10-CM code (E11.9, e119, E11 .9) or a HCPCS Level II code (G0439)."
+        ),
+    ],
     on: OnOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Look a code up as of a date of service: description, billable, vintage, notes."""
-    result = codesets.lookup(code, parse_date(on), with_notes=True)
+    """Look a code up as of a date of service: description, billable, vintage, notes.
+
+    A letter and four digits is answered from the imported HCPCS Level II file when it is in
+    it (G0439); a dot always means ICD-10-CM.
+    """
+    from addin.codesets.anycode import lookup_code
+
+    result = lookup_code(code, parse_date(on), with_notes=True)
     if as_json:
         print_json(result.to_json())
     else:
@@ -91,7 +102,7 @@ def lookup(
         for kind in ("excludes1", "excludes2", "code_first", "use_additional_code", "code_also"):
             for note in result.notes.get(kind, []):
                 console.print(f"  {kind} ({note['at']}): {note['text']}", highlight=False)
-    if result.status in ("not_found", "outside_vintage"):
+    if result.status in ("not_found", "outside_vintage", "not_imported"):
         raise typer.Exit(1)
 
 
@@ -103,10 +114,10 @@ def codesets_info(as_json: JsonOption = False) -> None:
 
     rows = codesets.info()
     loaded = {row["system"] for row in rows}
-    kinds = {
-        kind: {"loaded": kind in loaded or (kind == "pfs" and "gpci" in loaded), "what": what}
-        for kind, what in KIND_HELP.items()
-    }
+    # pricing needs both files of the PFS release: the RVU file (pfs) and the GPCI file
+    if "gpci" not in loaded:
+        loaded.discard("pfs")
+    kinds = {kind: {"loaded": kind in loaded, "what": what} for kind, what in KIND_HELP.items()}
     if as_json:
         print_json({"vintages": rows, "kinds": kinds})
         return
@@ -125,6 +136,9 @@ def codesets_info(as_json: JsonOption = False) -> None:
             "shipped" if row["shipped"] else row["path"],
         )
     console.print(table)
+    for row in rows:
+        if row["note"]:
+            console.print(f"{row['system']} {row['vintage']}: {row['note']}", highlight=False)
     missing = [k for k, v in kinds.items() if not v["loaded"]]
     if missing:
         console.print(
@@ -267,6 +281,7 @@ def remit_command(
     as_json: JsonOption = False,
 ) -> None:
     """Read an 835 remittance: payments, claims, and balancing at three levels."""
+    from addin.remit.notes import status_meaning
     from addin.x12.x835 import read_remittances
     from addin.x12.x835_models import check_balance
 
@@ -277,6 +292,8 @@ def remit_command(
         out = []
         for txn in txns:
             data = txn.model_dump(mode="json", serialize_as_any=True)
+            for claim in data.get("claims", []):
+                claim["status_meaning"] = status_meaning(claim.get("status") or "")
             report = check_balance(txn)
             data["balanced"] = report.balanced
             data["balance_messages"] = report.messages
@@ -294,7 +311,7 @@ def remit_command(
         for c in txn.claims:
             table.add_row(
                 c.patient_control_number,
-                c.status,
+                f"{c.status} {status_meaning(c.status)}",
                 f"{c.billed:.2f}",
                 f"{c.paid:.2f}",
                 f"{c.patient_responsibility or 0:.2f}",

@@ -16,10 +16,11 @@ from typing import IO, Any, Generic, TypeVar
 
 from addin.codesets.store import (
     VintageInfo,
-    commit_vintage,
+    finish_vintage,
     list_vintages,
     sha256_file,
     stage_vintage,
+    swap_in_all,
     user_root,
 )
 from addin.errors import CodeSetImportError
@@ -100,7 +101,10 @@ def members(path: Path) -> list[Member]:
     with path.open("rb") as handle:
         magic = handle.read(4)
     if magic == b"PK\x03\x04" and not zipfile.is_zipfile(path):
-        raise CodeSetImportError(f"{path}: damaged zip file (truncated?); download it again")
+        raise CodeSetImportError(
+            f"{path}: the zip is damaged or incomplete (an interrupted download leaves it "
+            "so); download it again from the CMS page"
+        )
     # a workbook is a zip too, but it is one file of the distribution
     if path.suffix.lower() in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
         return [Member(path.name, path.stat().st_size, lambda: path.open("rb"))]
@@ -122,7 +126,10 @@ def members(path: Path) -> list[Member]:
         with zipfile.ZipFile(path) as archive:
             walk(archive, ())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise CodeSetImportError(f"{path}: damaged zip file ({exc}); download it again") from None
+        raise CodeSetImportError(
+            f"{path}: the zip is damaged or incomplete ({exc}); an interrupted download "
+            "leaves it so: download it again from the CMS page"
+        ) from None
     return found
 
 
@@ -149,10 +156,16 @@ def layout_error(where: str, line: int | None, expected: str, got: object) -> Co
     """The one message shape for a file that is not in the official layout."""
     at = f"{where}, line {line}" if line is not None else where
     shown = repr(got) if not isinstance(got, str) else repr(got[:120])
-    return CodeSetImportError(
-        f"{at}: expected {expected}, found {shown}; check that this is the official file, "
-        "unchanged (download it again if it was edited or truncated)"
-    )
+    return CodeSetImportError(f"{at}: expected {expected}, found {shown}; {AS_PUBLISHED}")
+
+
+# What to do about a file that is not in the layout: an official file is not fixed by
+# downloading it again, but a copy re-saved in Excel or cut short is, by taking the original.
+AS_PUBLISHED = (
+    "Claimbook reads the file as CMS publishes it: if this copy was opened and saved in "
+    "Excel, edited or cut short, import the original file from the CMS download; if it is "
+    "the original, CMS has changed the layout (tell us the file name and this line)"
+)
 
 
 def parse_date(value: str, where: str, line: int | None, what: str) -> date:
@@ -193,6 +206,17 @@ def unchanged_import(system: str, digest: str) -> ImportResult | None:
     return ImportResult(system, info.name, info.path, True, info.manifest)
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A vintage built in a temp folder with its manifest, waiting to be swapped in."""
+
+    system: str
+    name: str
+    tmp: Path
+    dest: Path
+    manifest: dict[str, Any]
+
+
 def save_vintage(
     system: str,
     name: str,
@@ -210,6 +234,24 @@ def save_vintage(
     the new build writes a file of the same name (the NCCI parts). ``total`` = (count name,
     file suffix) adds the rows of every such file, old and new, as one count.
     """
+    staged = stage(
+        system, name, effective, build, source, merge_parts=merge_parts, extra=extra, total=total
+    )
+    return commit_all([staged])[0]
+
+
+def stage(
+    system: str,
+    name: str,
+    effective: tuple[date, date],
+    build: Callable[[Path], dict[str, int]],
+    source: dict[str, Any],
+    *,
+    merge_parts: bool = False,
+    extra: dict[str, Any] | None = None,
+    total: tuple[str, str] | None = None,
+) -> Staged:
+    """The first half of ``save_vintage``: the vintage built and hashed, not yet in place."""
     dest = user_root() / system / name.lower()
     tmp = stage_vintage(dest)
     sources: list[dict[str, Any]] = []
@@ -244,10 +286,25 @@ def save_vintage(
         "imported": datetime.now(UTC).isoformat(timespec="seconds"),
         **(extra or {}),
     }
+    full = finish_vintage(tmp, manifest, counts)
+    return Staged(system, name, tmp, dest, full)
+
+
+def commit_all(staged: list[Staged]) -> list[ImportResult]:
+    """Swap staged vintages in, all of them or none (a release of several files, such as
+    the PFS RVU and GPCI files, is never left half-imported)."""
     reload_all()  # close open files first: Windows cannot rename a folder holding them
-    full = commit_vintage(tmp, dest, manifest, counts)
-    reload_all()
-    return ImportResult(system, name, dest, False, full)
+    try:
+        swap_in_all([(s.tmp, s.dest) for s in staged])
+    finally:
+        reload_all()
+    return [ImportResult(s.system, s.name, s.dest, False, s.manifest) for s in staged]
+
+
+def discard(staged: list[Staged]) -> None:
+    """Throw staged vintages away (a later file of the same release failed)."""
+    for item in staged:
+        shutil.rmtree(item.tmp, ignore_errors=True)
 
 
 def read_existing(dest: Path) -> dict[str, Any]:
@@ -326,6 +383,15 @@ class SetCache(Generic[T]):
                     loaded = self._loader(info)
                     self._loaded[info.path] = loaded
         return loaded
+
+    def outdated(self, on: date) -> VintageInfo | None:
+        """The vintage that answers for ``on`` when none covers it (older or newer than the
+        date), else None; nothing is loaded."""
+        available = self.vintages()
+        if not available or any(v.covers(on) for v in available):
+            return None
+        earlier = [v for v in available if v.effective_from <= on]
+        return earlier[-1] if earlier else available[0]
 
     def choose(self, on: date | None) -> tuple[T, VintageInfo, bool] | None:
         """The vintage for ``on``: the newest covering it, else the nearest (covers=False).

@@ -78,6 +78,12 @@ def is_loaded() -> bool:
     return _cache.is_loaded()
 
 
+def outdated(on: date) -> VintageInfo | None:
+    """The imported CPT file that answers for ``on`` without covering it (a quarter or year
+    before or after the date of service), or None when one covers it or none is imported."""
+    return _cache.outdated(on)
+
+
 def lookup(code: str, on: date | None = None) -> CptEntry | None:
     """The licensed descriptor entry of ``code``; None if unknown or nothing imported."""
     chosen = _cache.choose(on)

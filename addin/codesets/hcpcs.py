@@ -147,6 +147,18 @@ def is_loaded() -> bool:
     return _cache.is_loaded()
 
 
+def vintage_info(on: date | None = None) -> VintageInfo | None:
+    """The imported HCPCS file that answers for ``on`` (see ``lookup``); None if none is."""
+    chosen = _cache.choose(on)
+    return chosen[1] if chosen else None
+
+
+def outdated(on: date) -> VintageInfo | None:
+    """The imported HCPCS file that answers for ``on`` without covering it (a quarter or year
+    before or after the date of service), or None when one covers it or none is imported."""
+    return _cache.outdated(on)
+
+
 def status_on(row: Row, on: date | None) -> Status:
     """valid / terminated (after the termination date) / not_effective (before added)."""
     if on is None:

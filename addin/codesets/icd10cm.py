@@ -18,7 +18,8 @@ SYSTEM = "icd10cm"
 # What users type repeats (a column of the same few codes); normalising once per spelling
 # keeps a recalculating sheet fast.
 _normalize = lru_cache(maxsize=1 << 16)(normalize_icd10)
-Status = Literal["ok", "not_billable", "not_found", "outside_vintage"]
+# not_imported: a HCPCS-shaped code and no HCPCS file to answer it (``anycode``)
+Status = Literal["ok", "not_billable", "not_found", "outside_vintage", "not_imported"]
 
 
 def fiscal_year(on: date) -> int:
@@ -262,6 +263,16 @@ def vintage_for(on: date | None) -> Icd10cmVintage | None:
     return load(chosen) if chosen is not None else None
 
 
+def import_advice(year: int) -> str:
+    """What to download for a fiscal year and how to import it: the zips CMS and the CDC
+    publish (either holds the tabular XML)."""
+    return (
+        f"Download the FY{year} ICD-10-CM code files (CMS: {year}-code-tables-tabular-index.zip"
+        f", or the CDC's icd10cm-table-and-index-{year}.zip) and run `claimbook codesets "
+        f"import {year}-code-tables-tabular-index.zip`"
+    )
+
+
 def _outside(raw: str, code: str, on: date) -> CodeLookup:
     year = fiscal_year(on)
     start, end = fiscal_year_range(year)
@@ -275,8 +286,7 @@ def _outside(raw: str, code: str, on: date) -> CodeLookup:
         description=entry[2] if entry else None,
         message=(
             f"date of service {on} falls in FY{year} (ICD-10-CM effective {start} to {end}), "
-            f"which is not loaded; loaded: {loaded}. Download the CMS FY{year} ICD-10-CM "
-            f"files and run `claimbook codesets import icd10cm-table-index-{year}.zip`"
+            f"which is not loaded; loaded: {loaded}. {import_advice(year)}"
         ),
     )
 
@@ -302,6 +312,16 @@ def _not_found(raw: str, code: str, vintage: Icd10cmVintage) -> CodeLookup:
         if other.path == vintage.info.path:
             continue
         if code in load(other).codes:
+            if other.name == vintage.name:
+                # an imported file of the same year stands in front of the other one
+                hints.append(
+                    f"it is a code in the {'shipped' if other.shipped else 'other'} "
+                    f"{other.name} set, which your imported {vintage.name} "
+                    f"({vintage.info.manifest.get('source', {}).get('file', 'file')}) "
+                    f"replaces; `claimbook codesets remove icd10cm {vintage.name}` goes back"
+                    " to it"
+                )
+                continue
             hints.append(
                 f"it is a code in {other.name} ({other.effective_from} to {other.effective_to})"
             )

@@ -179,6 +179,16 @@ def parse_order_file(lines: Iterable[str], name: str = "") -> Tabular:
                 f"{label} line {number}: {line[:40]!r} does not have the order-file layout "
                 "(5-digit order number, code in columns 7-13, 0/1 flag in column 15)"
             )
+        order = int(match.group(1))
+        if order != len(tab.codes) + 1:
+            # CMS numbers the lines 00001, 00002, ... in tabular order: a gap is a cut file
+            raise CodeSetImportError(
+                f"{label} line {number}: order number {match.group(1)} follows "
+                f"{len(tab.codes):05d}: the lines between are missing (the CMS order file "
+                "numbers every code in sequence), so this is an excerpt or a file cut short. "
+                "Nothing was imported; import the complete icd10cm_order_YYYY.txt from the "
+                "CMS release"
+            )
         compact = match.group(2).strip()
         code = _with_dot(compact)
         # The file lists codes in tabular order, so a code's parent is the nearest earlier
@@ -191,6 +201,46 @@ def parse_order_file(lines: Iterable[str], name: str = "") -> Tabular:
     if not tab.codes:
         raise CodeSetImportError(f"{label}: no codes found")
     return tab
+
+
+# Every ICD-10-CM release has codes in every chapter, A00 (cholera) to Z99 plus the U codes
+# of chapter 22 (FY2021 on): one missing first letter means the file stops short.
+ALL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# A new fiscal year adds and deletes hundreds of codes (a few thousand in the largest years);
+# a release with under this share of the codes of the set in force is not a whole release.
+WHOLE_SHARE = 0.9
+
+
+def check_complete(tab: Tabular, label: str, year: int, loaded: list[tuple[str, int]]) -> None:
+    """Refuse an excerpt or a cut file: a whole release lists every chapter, and holds about
+    as many codes as the vintages already loaded (``loaded``: (vintage, code count))."""
+    count = len(tab.codes)
+    letters = {row.code[0] for row in tab.codes}
+    missing = sorted(ALL_LETTERS - letters - {"U"})  # releases before FY2021 have no U
+    largest = max(loaded, key=lambda item: item[1]) if loaded else None
+    short = largest is not None and count < WHOLE_SHARE * largest[1]
+    if not missing and not short:
+        return
+    first, last = tab.codes[0].code, tab.codes[-1].code
+    why = []
+    if missing:
+        shown = "".join(missing) if len(missing) <= 8 else f"{''.join(missing[:8])}..."
+        why.append(f"no codes starting with {shown}")
+    if largest is not None and short:
+        why.append(f"Claimbook's {largest[0]} holds {largest[1]:,}")
+    if any(name == f"FY{year}" for name, _ in loaded):
+        todo = f"Claimbook already has FY{year} complete: there is nothing to import for it"
+    else:
+        todo = (
+            f"import the complete tabular XML or order file of the FY{year} release (CMS: "
+            f"{year}-code-tables-tabular-index.zip; CDC: icd10cm-table-and-index-{year}.zip)"
+        )
+    raise CodeSetImportError(
+        f"{label}: holds {count:,} ICD-10-CM codes ({first} to {last}; {'; '.join(why)}), "
+        "while a complete release lists every chapter from A00 to Z99: this is an excerpt "
+        f"or a file cut short, and would leave FY{year} with a fraction of its codes. "
+        f"Nothing was imported; {todo}"
+    )
 
 
 def iter_tsv(rows: Iterable[tuple[str, ...]]) -> Iterator[str]:

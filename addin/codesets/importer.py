@@ -19,6 +19,7 @@ from addin.codesets import carc, cpt, hcpcs, icd10cm, mce, mue, ncci, pfs
 from addin.codesets._common import ImportOptions, ImportResult, members, unchanged_import
 from addin.codesets.icd10cm_source import (
     Tabular,
+    check_complete,
     parse_order_file,
     parse_tabular_xml,
     vintage_counts,
@@ -82,6 +83,11 @@ def _read_icd10cm(path: Path) -> tuple[Tabular, str]:
     )
 
 
+def _loaded_counts() -> list[tuple[str, int]]:
+    """(vintage, codes) of every ICD-10-CM vintage loaded, shipped or imported."""
+    return [(v.name, int(v.manifest.get("counts", {}).get("codes", 0))) for v in icd10cm.vintages()]
+
+
 def import_icd10cm(
     path: Path,
     fiscal_year: int | None = None,
@@ -107,6 +113,9 @@ def import_icd10cm(
     again = unchanged_import("icd10cm", digest)
     if again is not None and again.vintage == name:
         return again
+    # an excerpt must never replace (or stand in for) a whole year
+    label = path.name if member == path.name else f"{path.name} ({member})"
+    check_complete(tab, label, year, _loaded_counts())
     manifest = {
         "system": "icd10cm",
         "vintage": name,

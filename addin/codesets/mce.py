@@ -43,6 +43,9 @@ AGE_LISTS = {"NEWBORN": "newborn", "PEDIATRIC": "pediatric", "MATERNITY": "mater
 DEFAULT_AGES = {"newborn": (0, 0), "pediatric": (0, 17), "maternity": (9, 64), "adult": (15, 124)}
 LISTS = ("newborn", "pediatric", "maternity", "adult", "female", "male", "manifestation",
          "unacceptable_principal")  # fmt: skip
+CHAPTER = re.compile(r"^\s*Chapter\s+\d+\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
+DEACTIVATED = re.compile(r"\(?deactivated[^)]*\)?", re.IGNORECASE)
+PAGE = re.compile(r"\t\s*\d+\s*$")  # a table-of-contents line ends with its page
 _VERSION = re.compile(r"(?:\bversion\s*|(?<![A-Za-z])v_?)(\d{2})(?:[._](\d))?", re.IGNORECASE)
 _FY = re.compile(r"\bFY\s*(20\d\d)\b", re.IGNORECASE)
 
@@ -148,10 +151,26 @@ def _section_kind(title: str) -> str | None:
     return None
 
 
-def parse(
-    member: Member,
-) -> tuple[dict[str, list[str]], dict[str, tuple[int, int]], str, str]:
-    """The diagnosis lists, the age ranges the text states, the title and the opening lines."""
+@dataclass(slots=True)
+class Parsed:
+    """What one MCE definitions file holds."""
+
+    lists: dict[str, list[str]]
+    ages: dict[str, tuple[int, int]]
+    title: str
+    opening: str
+    # "deactivated as of 10/01/2024" when the file says the sex edit no longer applies
+    sex_edit: str = ""
+
+
+def parse(member: Member) -> Parsed:
+    """The diagnosis lists, the age ranges the text states, the title and the opening lines.
+
+    Only the edit lists count: the closing "Code list changes" chapter repeats codes that
+    were removed from a list, which must not be read as members of it. From v42
+    (2024-10-01) CMS publishes "5. Sex conflict (deactivated as of 10/01/2024)" with no
+    lists; the file is then complete without them.
+    """
     where = member.name
     lists: dict[str, list[str]] = {k: [] for k in LISTS}
     ages = dict(DEFAULT_AGES)
@@ -159,6 +178,7 @@ def parse(
     opening: list[str] = []  # the first lines, where the version and fiscal year are named
     section: str | None = None
     current: str | None = None
+    sex_edit = ""
     last = 0
     for n, raw in enumerate(member.lines("cp1252"), start=1):
         last = n
@@ -173,6 +193,9 @@ def parse(
                     where, n, f"the title '{TITLE.title()}' in the first 50 lines", ""
                 )
             continue
+        chapter = CHAPTER.match(line)
+        if chapter and "CHANGES" in chapter.group(1).upper() and not PAGE.search(line):
+            break  # the summary of changes (removed codes), not the lists themselves
         code = CODE_LINE.match(line)
         if code is None:  # a heading or text; a code line's title never starts a list
             head = SECTION.match(line)
@@ -181,6 +204,9 @@ def parse(
                 section = _section_kind(head.group(2))
                 keep = section in ("manifestation", "unacceptable_principal")
                 current = section if keep else None
+                off = DEACTIVATED.search(head.group(2))
+                if section == "sex" and off and not PAGE.search(line):
+                    sex_edit = off.group(0).strip("()")
             elif section == "age":
                 category = next((v for k, v in AGE_LISTS.items() if k in upper), None)
                 span = AGE_RANGE.search(line)
@@ -200,16 +226,18 @@ def parse(
         lists[current].append(value)
     if not title:
         raise layout_error(where, last, f"the title '{TITLE.title()}'", "end of file")
-    empty = [k for k in LISTS if not lists[k]]
+    optional = ("female", "male") if sex_edit else ()
+    empty = [k for k in LISTS if not lists[k] and k not in optional]
     if empty:
         raise layout_error(
             where,
             last,
-            "the sections Age conflict, Sex conflict, Manifestation code as principal diagnosis"
-            f" and Unacceptable principal diagnosis with their codes (no codes for {empty})",
+            "the sections Age conflict, Sex conflict (unless it says it is deactivated), "
+            "Manifestation code as principal diagnosis and Unacceptable principal diagnosis "
+            f"with their codes (no codes for {empty}; the file may be cut short)",
             "end of file",
         )
-    return lists, ages, title, " ".join(opening)
+    return Parsed(lists, ages, title, " ".join(opening), sex_edit)
 
 
 def find_member(path: Path) -> Member | None:
@@ -252,12 +280,18 @@ def import_mce(path: Path, options: ImportOptions | None = None) -> ImportResult
     source = source_info(path, member.name, "mce-definitions-txt", part="mce")
     if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
         return again
-    lists, ages, title, opening = parse(member)
-    name, start, end = _period(f"{opening} {Path(member.name).name}", options)
+    parsed = parse(member)
+    name, start, end = _period(f"{parsed.opening} {Path(member.name).name}", options)
 
     def build(tmp: Path) -> dict[str, int]:
-        data = {"lists": {k: sorted(set(v)) for k, v in lists.items()}, "ages": ages}
+        data = {
+            "lists": {k: sorted(set(v)) for k, v in parsed.lists.items()},
+            "ages": parsed.ages,
+        }
         (tmp / "lists.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        return {k: len(set(v)) for k, v in lists.items()}
+        return {k: len(set(v)) for k, v in parsed.lists.items()}
 
-    return save_vintage(SYSTEM, name, (start, end), build, source, extra={"title": title})
+    extra: dict[str, str] = {"title": parsed.title}
+    if parsed.sex_edit:
+        extra["sex_edit"] = parsed.sex_edit
+    return save_vintage(SYSTEM, name, (start, end), build, source, extra=extra)

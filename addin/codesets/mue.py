@@ -87,6 +87,12 @@ def is_loaded() -> bool:
     return _cache.is_loaded()
 
 
+def outdated(on: date) -> VintageInfo | None:
+    """The imported MUE file that answers for ``on`` without covering it (a quarter or year
+    before or after the date of service), or None when one covers it or none is imported."""
+    return _cache.outdated(on)
+
+
 def limit(code: str, on: date | None = None) -> MueEdit | None:
     """The practitioner MUE of ``code`` for ``on``; None when the code has none or no MUE
     file is imported (tell them apart with ``is_loaded``)."""
@@ -123,6 +129,26 @@ def find_member(path: Path) -> Member | None:
     return found
 
 
+def _other_table(where: str, line: int, found: str, table: str) -> str:
+    """Why an MUE table other than the practitioner one is refused, and what to take."""
+    name = Path(where).name
+    eff = _EFF.search(name)
+    sibling = f"MCR_MUE_PractitionerServices_{eff.group(0)}.csv" if eff else (
+        "MCR_MUE_PractitionerServices_Eff_MM-DD-YYYY.csv")  # fmt: skip
+    if "HOSPITAL" in table:
+        whose = "hospital outpatient claims (the 837I a hospital sends)"
+    elif "DME" in table:
+        whose = "claims DME suppliers send to the DME MACs"
+    else:
+        whose = "another kind of claim"
+    return (
+        f"{where}, line {line}: this is the CMS {found!r} table, which CMS applies to "
+        f"{whose}; Claimbook checks a practice's professional claims (837P), which CMS edits "
+        f"with the Practitioner Services table. Nothing was imported; import {sibling} from "
+        "the same CMS MUE release instead"
+    )
+
+
 def parse(member: Member) -> list[str]:
     """The rows of the MUE CSV as ``code<TAB>value<TAB>mai<TAB>rationale`` lines."""
     where = member.name
@@ -136,12 +162,10 @@ def parse(member: Member) -> list[str]:
             "Indicator, MUE Rationale' in the first 60 lines",
             "none",
         )
-    if "PRACTITIONER" not in norm(header[1][1]):
+    table = norm(header[1][1])
+    if "PRACTITIONER" not in table:
         # the DME supplier and outpatient hospital tables share the layout, not the limits
-        raise layout_error(
-            where, header[0], "the practitioner services table ('Practitioner Services MUE "
-            "Values'); Claimbook checks professional claims", header[1][1],
-        )  # fmt: skip
+        raise CodeSetImportError(_other_table(where, header[0], header[1][1], table))
     out: list[str] = []
     seen: set[str] = set()
     for line, row in rows:

@@ -277,6 +277,12 @@ def is_loaded() -> bool:
     return _cache.is_loaded()
 
 
+def outdated(on: date) -> VintageInfo | None:
+    """The imported NCCI PTP edits that answers for ``on`` without covering it (a quarter or year
+    before or after the date of service), or None when one covers it or none is imported."""
+    return _cache.outdated(on)
+
+
 def table(on: date | None = None, *, preload: bool = False) -> NcciTable | None:
     """The PTP table for ``on`` (nearest vintage when none covers it); None if not imported."""
     chosen = _cache.choose(on)

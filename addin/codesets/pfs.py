@@ -23,13 +23,16 @@ from addin.codesets._common import (
     ImportResult,
     Member,
     SetCache,
+    Staged,
+    commit_all,
     csv_rows,
+    discard,
     find_header,
     layout_error,
     members,
     norm,
-    save_vintage,
     source_info,
+    stage,
     unchanged_import,
 )
 from addin.codesets.store import VintageInfo
@@ -63,6 +66,10 @@ RVU_COLUMNS: dict[str, Callable[[Tokens], bool]] = {
 }
 RVU_NAMES = {"work": "WORK RVU", "nf_pe": "NON-FAC PE RVU", "f_pe": "FACILITY PE RVU",
              "mp": "MP RVU", "cf": "CONV FACTOR"}  # fmt: skip
+RVU_TITLES = {"code": "HCPCS", "mod": "MOD", "status": "STATUS CODE", "work": "WORK RVU",
+              "nf_pe": "NON-FAC PE RVU", "nf_na": "NON-FAC NA INDICATOR",
+              "f_pe": "FACILITY PE RVU", "f_na": "FACILITY NA INDICATOR", "mp": "MP RVU",
+              "pctc": "PCTC IND", "glob": "GLOB DAYS", "cf": "CONV FACTOR"}  # fmt: skip
 MONTHS = {"JAN": 1, "APR": 4, "JUL": 7, "OCT": 10}
 _CODE = re.compile(r"^[0-9A-Z]{5}$")
 
@@ -202,13 +209,24 @@ def _dec(value: str, where: str, line: int, what: str) -> str:
         raise layout_error(where, line, f"a number for {what}", value) from None
 
 
+def _fragment(row: list[str]) -> bool:
+    """A row that holds parts of column names: empty first cell, two or more words placed."""
+    return bool(row) and not row[0] and sum(1 for c in row if c) >= 2
+
+
 def parse_rvu(member: Member) -> tuple[list[str], str, Decimal]:
-    """RVU rows as TSV lines (no descriptions), the title, and the main conversion factor."""
+    """RVU rows as TSV lines (no descriptions), the title, and the main conversion factor.
+
+    CMS spreads each column name over the rows above the ``HCPCS, MOD, ...`` row (the 2025
+    files use four: ``NON-FAC`` / ``NA`` / ``INDICATOR`` stacked, with ``NON-FACILITY`` on
+    the top row) or over one row below it (older files); every such row is joined, column by
+    column, into one name.
+    """
     where = member.name
     rows = csv_rows(member)
     title = ""
     header: list[str] | None = None
-    above: list[str] = []
+    above: list[list[str]] = []
     header_line = 0
     for line, row in rows:
         first = norm(row[0]) if row else ""
@@ -217,20 +235,17 @@ def parse_rvu(member: Member) -> tuple[list[str], str, Decimal]:
         if first == "HCPCS" and len(row) > 2 and norm(row[1]) == "MOD":
             header, header_line = row, line
             break
-        above = row
+        # the rows of column-name parts sit right above the HCPCS row
+        above = [*above, row] if _fragment(row) else []
         if line >= 30:
             break
     if header is None:
         raise layout_error(where, None, "the RVU header 'HCPCS, MOD, DESCRIPTION, ...'", "none")
-    # The column names are split over two rows (NON-FAC / PE RVU); the other row sits
-    # above the HCPCS row or below it, with an empty first cell.
     span = len(header)
-    parts = [list(header)]
-    if above and not above[0] and any(above):
-        parts.insert(0, (above + [""] * span)[:span])
+    parts = [(r + [""] * span)[:span] for r in above] + [list(header)]
     second = next(rows, None)
     data_first: tuple[int, list[str]] | None = None
-    if second is not None and second[1] and not second[1][0]:
+    if second is not None and _fragment(second[1]) and not _CODE.match(second[1][0].upper()):
         parts.append((second[1] + [""] * span)[:span])
     else:
         data_first = second
@@ -238,8 +253,11 @@ def parse_rvu(member: Member) -> tuple[list[str], str, Decimal]:
     col: dict[str, int] = {}
     for key, test in RVU_COLUMNS.items():
         hits = [i for i, n in enumerate(names) if "OPPS" not in n and test(set(n.split()))]
-        if not hits:
-            raise layout_error(where, header_line, f"an RVU column for {key}", names)
+        if len(hits) != 1:
+            what = "no column" if not hits else f"{len(hits)} columns"
+            raise layout_error(
+                where, header_line, f"one RVU column for {RVU_TITLES[key]} ({what} found)", names
+            )
         col[key] = hits[0]
     out: list[str] = []
     factors: dict[str, int] = {}
@@ -357,7 +375,11 @@ def _rvu_period(name: str, title: str, options: ImportOptions) -> tuple[str, dat
 
 
 def import_pfs(path: Path, options: ImportOptions | None = None) -> ImportResult:
-    """Import the PFS RVU CSV and/or GPCI CSV (or the CMS RVU zip that holds both)."""
+    """Import the PFS RVU CSV and/or GPCI CSV (or the CMS RVU zip that holds both).
+
+    Both files are read and checked before either is stored, and the two vintages are
+    swapped in together: a zip whose RVU file fails leaves no GPCI import behind.
+    """
     options = options or ImportOptions()
     path = Path(path)
     found = find_members(path)
@@ -365,31 +387,41 @@ def import_pfs(path: Path, options: ImportOptions | None = None) -> ImportResult
         raise layout_error(
             str(path), None, "a PFS RVU CSV (PPRRVU...) or a GPCI CSV (GPCIyyyy.csv)", path.name
         )
-    result: ImportResult | None = None
-    if "gpci" in found:
-        result = _import_gpci(path, found["gpci"], options)
-    if "rvu" in found:
-        result = _import_rvu(path, found["rvu"], options)
-    assert result is not None
-    return result
+    staged: list[Staged] = []
+    again: list[ImportResult] = []
+    try:
+        for kind, stager in (("gpci", _stage_gpci), ("rvu", _stage_rvu)):
+            if kind in found:
+                done = stager(path, found[kind], options)
+                if isinstance(done, Staged):
+                    staged.append(done)
+                else:
+                    again.append(done)
+    except BaseException:
+        discard(staged)
+        raise
+    results = [*again, *commit_all(staged)]
+    # the RVU vintage is the answer when the zip held both (it names the PFS period)
+    return next((r for r in results if r.system == SYSTEM), results[0])
 
 
-def _import_rvu(path: Path, member: Member, options: ImportOptions) -> ImportResult:
+def _stage_rvu(path: Path, member: Member, options: ImportOptions) -> Staged | ImportResult:
     source = source_info(path, member.name, "pfs-rvu-csv", part="rvu")
     if (again := unchanged_import(SYSTEM, source["sha256"])) is not None:
         return again
     lines, title, cf = parse_rvu(member)
     name, start, end = _rvu_period(member.name, title, options)
+    codes = len({line.split("\t", 1)[0] for line in lines})
 
     def build(tmp: Path) -> dict[str, int]:
         (tmp / "rvu.tsv").write_text("".join(lines), encoding="utf-8")
-        return {"codes": len(lines), "rvu.tsv": len(lines)}
+        return {"rows": len(lines), "codes": codes, "rvu.tsv": len(lines)}
 
     extra = {"conversion_factor": str(cf), "title": title}
-    return save_vintage(SYSTEM, name, (start, end), build, source, extra=extra)
+    return stage(SYSTEM, name, (start, end), build, source, extra=extra)
 
 
-def _import_gpci(path: Path, member: Member, options: ImportOptions) -> ImportResult:
+def _stage_gpci(path: Path, member: Member, options: ImportOptions) -> Staged | ImportResult:
     source = source_info(path, member.name, "pfs-gpci-csv", part="gpci")
     if (again := unchanged_import(GPCI_SYSTEM, source["sha256"])) is not None:
         return again
@@ -408,4 +440,4 @@ def _import_gpci(path: Path, member: Member, options: ImportOptions) -> ImportRe
         (tmp / "gpci.tsv").write_text("".join(lines), encoding="utf-8")
         return {"localities": len(lines), "gpci.tsv": len(lines)}
 
-    return save_vintage(GPCI_SYSTEM, f"CY{start.year}", (start, end), build, source)
+    return stage(GPCI_SYSTEM, f"CY{start.year}", (start, end), build, source)

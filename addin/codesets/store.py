@@ -131,28 +131,58 @@ def write_vintage(
 
 
 def _swap_in(tmp: Path, dest: Path) -> None:
-    """Put the finished folder ``tmp`` in place of ``dest``: the old one is moved aside
-    first and removed only once the new one is in, so a failure never leaves neither."""
-    if dest.exists():
-        old = dest.with_name(f".{dest.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        dest.rename(old)
-        tmp.rename(dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(dest)
+    """Put the finished folder ``tmp`` in place of ``dest`` (see ``swap_in_all``)."""
+    swap_in_all([(tmp, dest)])
+
+
+def swap_in_all(moves: list[tuple[Path, Path]]) -> None:
+    """Put each finished folder ``tmp`` in place of its ``dest``, all of them or none.
+
+    Each old folder is moved aside first and removed only once every new one is in, so a
+    failure part-way (a PFS RVU folder after its GPCI folder) puts every old one back and
+    never leaves a half-imported release behind.
+    """
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for tmp, dest in moves:
+            old = None
+            if dest.exists():
+                old = dest.with_name(f".{dest.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                dest.rename(old)
+            done.append((dest, old))
+            tmp.rename(dest)
+    except BaseException:
+        for dest, old in reversed(done):
+            if dest.exists():  # the new folder (the failing one never got there)
+                shutil.rmtree(dest, ignore_errors=True)
+            if old is not None and old.exists():
+                old.rename(dest)
+        for tmp, _ in moves:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for _, old in done:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def remove_vintage(system: str, name: str) -> Path:
-    """Delete an imported vintage from the user store; shipped vintages cannot be removed."""
-    for info in list_vintages(system):
-        if info.name.lower() == name.lower():
-            if info.shipped:
-                raise CodeSetError(
-                    f"{system} {info.name} ships with Claimbook; it cannot be removed"
-                )
+    """Delete an imported vintage from the user store; shipped vintages cannot be removed.
+
+    An imported vintage that has the name of a shipped one (a user's own FY2026 file) is
+    the one removed, so the shipped set answers again.
+    """
+    found = [v for v in list_vintages(system) if v.name.lower() == name.lower()]
+    imported = [v for v in found if not v.shipped]
+    if imported:
+        for info in imported:
             shutil.rmtree(info.path)
-            return info.path
+        return imported[0].path
+    if found:
+        raise CodeSetError(
+            f"{system} {found[0].name} ships with Claimbook; it cannot be removed (only a "
+            "vintage you imported can)"
+        )
     raise CodeSetError(
         f"no imported {system} vintage named {name!r}; see `claimbook codesets info`"
     )
@@ -174,6 +204,13 @@ def commit_vintage(
     Unlike ``write_vintage`` the files may be binary (an SQLite index) and written by the
     caller; row counts per file come from ``counts`` keys named ``<file>`` when present.
     """
+    full = finish_vintage(tmp, manifest, counts)
+    _swap_in(tmp, dest)
+    return full
+
+
+def finish_vintage(tmp: Path, manifest: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """Hash the files of a staged vintage and write its manifest (the folder stays staged)."""
     try:
         listing: dict[str, dict[str, Any]] = {}
         for target in sorted(tmp.iterdir()):
@@ -186,7 +223,6 @@ def commit_vintage(
         shown = {k: v for k, v in counts.items() if k not in listing}
         full = {**manifest, "counts": shown, "files": listing}
         (tmp / MANIFEST).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
-        _swap_in(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -96,6 +96,7 @@ def write_workbook(demo: DemoData, path: Path, *, visits: bool = True) -> Path:
                     p.name,
                     p.payer_id,
                     p.filing,
+                    None,  # Apply NCCI/MUE: the default
                     "sends 835 files" if p.era else "portal export only",
                     data.FILING_LIMITS.get(p.filing),
                 ]

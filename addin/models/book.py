@@ -59,6 +59,8 @@ class PayerRow(BaseModel):
     payer: str
     payer_id: str = ""
     claim_filing_indicator: str = ""
+    # Apply NCCI/MUE: "Yes", "No" or "" (the default by filing indicator and name)
+    ncci_mue: str = ""
     row: int | None = None
     extra: dict[str, str] = Field(default_factory=dict)
 

@@ -12,6 +12,28 @@ from pathlib import Path
 
 from addin.errors import InputError
 
+# CLP02 claim status code -> what it means, in our words (835 5010 code list)
+CLAIM_STATUS: dict[str, str] = {
+    "1": "processed as primary",
+    "2": "processed as secondary",
+    "3": "processed as tertiary",
+    "4": "denied",
+    "19": "processed as primary, forwarded to another payer",
+    "20": "processed as secondary, forwarded to another payer",
+    "21": "processed as tertiary, forwarded to another payer",
+    "22": "reversal of an earlier payment",
+    "23": "not this payer's claim, forwarded to another payer",
+    "25": "priced only (predetermination), no payment",
+}
+
+
+def status_meaning(code: str) -> str:
+    """What a CLP02 claim status code means ("" for an empty code; unknown codes say so)."""
+    if not code:
+        return ""
+    return CLAIM_STATUS.get(code, "not a CLP02 status code in the 835 5010 list")
+
+
 # CARC -> (what it means for us, what to do next)
 CARC_NOTES: dict[str, tuple[str, str]] = {
     "1": ("Patient's deductible: the patient owes this part", "Bill the patient"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from addin.models.remittance import Adjustment, Remittance
 from addin.models.table import Column
-from addin.remit.notes import PLB_NOTES
+from addin.remit.notes import PLB_NOTES, status_meaning
 from addin.x12.x835_lean import CasReading, LeanClaim
 
 REMITTANCE_COLUMNS = [
@@ -18,6 +18,7 @@ REMITTANCE_COLUMNS = [
     Column(name="Claim ID", kind="code"),
     Column(name="Payer Claim Number", kind="code"),
     Column(name="Claim Status", kind="code"),
+    Column(name="Status Meaning"),
     Column(name="Patient"),
     Column(name="Date of Service", kind="date"),
     Column(name="Procedure", kind="code"),
@@ -76,9 +77,10 @@ def remittance_rows(rem: Remittance) -> list[list[object]]:
         text: Callable[[Any], str] = _lean_text if type(claim) is LeanClaim else _adj_text
         last, first = claim.patient_last_name, claim.patient_first_name
         patient = f"{last}, {first}" if last and first else last or first
+        status = claim.status
         head = (
             trace, paid_on, payer, claim.patient_control_number,
-            claim.payer_claim_number or "", claim.status, patient,
+            claim.payer_claim_number or "", status, status_meaning(status), patient,
         )  # fmt: skip
         claim_adj = text(claim.adjustments)
         claim_codes = claim.remark_codes
@@ -102,7 +104,8 @@ def remittance_rows(rem: Remittance) -> list[list[object]]:
         note = PLB_NOTES.get(plb.reason, "provider-level adjustment")
         rows.append(
             [rem.trace_number, paid_on, rem.payer_name or rem.payer_id,
-             "(provider adjustment)", plb.reference, "PLB", "", plb.fiscal_period_end, "", "",
+             "(provider adjustment)", plb.reference, "PLB", "provider-level adjustment", "",
+             plb.fiscal_period_end, "", "",
              None, None, -plb.amount, f"PLB {plb.reason} {plb.amount:.2f}: {note}", ""]
         )  # fmt: skip
     return rows

@@ -138,6 +138,16 @@ PAYER_HEADERS: dict[str, tuple[str, ...]] = {
     "Payer": ("Payer Name", "Payor", "Insurance", "Name"),
     "Payer ID": ("Payor ID", "Electronic Payer ID", "EDI Payer ID", "Payer Code"),
     "Claim Filing Indicator": ("Filing Indicator", "CFI", "Claim Filing Indicator Code"),
+    "Apply NCCI/MUE": (
+        "NCCI/MUE",
+        "NCCI and MUE",
+        "Apply NCCI",
+        "NCCI",
+        "MUE",
+        "NCCI Edits",
+        "CMS Edits",
+        "Apply CMS Edits",
+    ),  # fmt: skip
 }
 FEE_HEADERS: dict[str, tuple[str, ...]] = {
     "Code": ("Procedure Code", "CPT", "HCPCS", "CPT/HCPCS", "Proc"),

@@ -207,6 +207,7 @@ def _read_payers(source: Source, book: Book) -> None:
                 payer=name,
                 payer_id=r.text(t.get(cells, "Payer ID")),
                 claim_filing_indicator=r.text(t.get(cells, "Claim Filing Indicator")).upper(),
+                ncci_mue=r.text(t.get(cells, "Apply NCCI/MUE")),
                 row=row,
                 extra={h: r.text(cells[c]) for h, c in t.other.items() if c < len(cells)},
             )

@@ -86,6 +86,15 @@ FILING_INDICATORS = (("11", "Other non-federal program"), ("12", "PPO"), ("13", 
                      ("MB", "Medicare Part B"), ("MC", "Medicaid"), ("OF", "Other federal"),
                      ("TV", "Title V"), ("VA", "Veterans Affairs plan"),
                      ("WC", "Workers' compensation"), ("ZZ", "Mutually defined"))  # fmt: skip
+PAYER_COLUMNS = ("Payer", "Payer ID", "Claim Filing Indicator", "Apply NCCI/MUE", "Notes")
+# The template's payers: the ones its example rules name, with placeholder payer IDs.
+TEMPLATE_PAYERS = (
+    ("Medicare", "00000", "MB", "", "example: your Medicare contractor's payer ID; NCCI/MUE on "
+     "by default (Medicare)"),
+    ("Medicaid", "00000", "MC", "", "example: your state Medicaid's payer ID; NCCI/MUE on by "
+     "default (Medicaid)"),
+    ("Aetna", "00000", "CI", "", "example: a commercial plan; NCCI/MUE off unless you type Yes"),
+)  # fmt: skip
 REQUIREMENT_CHOICES = ("Require Modifier", "Forbid Modifier", "Require Prior Auth",
                        "Require Referring NPI", "Max Units", "Require NDC",
                        "Require Diagnosis")  # fmt: skip
@@ -108,7 +117,9 @@ INSTRUCTIONS = (
     "Claimbook clinic workbook",
     "",
     "1. Settings: fill in the billing provider, submitter and receiver (your clearinghouse).",
-    "2. Payers: one row per payer with its electronic Payer ID and Claim Filing Indicator.",
+    "2. Payers: one row per payer with its electronic Payer ID and Claim Filing Indicator. "
+    "Apply NCCI/MUE: Yes or No; empty means on for Medicare (MA, MB), Medicare Advantage (16) "
+    "and Medicaid (MC), off for other payers.",
     "3. Fees: your charge for each code (and modifier); Contracts: what each payer allows.",
     "4. Rules: payer rules as rows. Empty conditions match everything; Active = No turns a "
     "row off.",
@@ -304,17 +315,18 @@ def _settings(ws: Worksheet, values: dict[str, str]) -> None:
 
 
 def _payers(ws: Worksheet, demo: bool) -> None:
-    _header(ws, ("Payer", "Payer ID", "Claim Filing Indicator", "Notes"), {"Notes": 40})
-    rows = [(p, pid, cfi, "") for p, pid, cfi, _ in EXAMPLE_PAYERS]
+    _header(ws, PAYER_COLUMNS, {"Notes": 60, "Apply NCCI/MUE": 16})
+    rows = [(p, pid, cfi, "", "") for p, pid, cfi, _ in EXAMPLE_PAYERS]
     if not demo:
-        rows = [("Example Payer", "00000", "CI", "replace with your payers")]
+        rows = list(TEMPLATE_PAYERS)
     for row in rows:
         ws.append(list(row))
     for r in range(2, ws.max_row + 1):
         ws.cell(row=r, column=2).number_format = "@"
     ws.column_dimensions["B"].number_format = "@"
-    _table(ws, "Payers", 4, len(rows), "TableStyleMedium4")
+    _table(ws, "Payers", len(PAYER_COLUMNS), len(rows), "TableStyleMedium4")
     _validate(ws, "CFIList", 3, "pick a claim filing indicator", last=500)
+    _validate(ws, '"Yes,No"', 4, "Yes, No, or empty for the default", last=500)
 
 
 def _fees(ws: Worksheet, demo: bool) -> None:

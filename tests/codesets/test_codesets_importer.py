@@ -50,7 +50,9 @@ def test_damaged_zip_and_unknown_file(tmp_path: Path) -> None:
         archive.write(DATA / "codesets/ncci/ccipra-v261r0-f1.txt", "ccipra-v261r0-f1.txt")
     broken = tmp_path / "ccipra-v261r0-f1.zip"
     broken.write_bytes(good.read_bytes()[:-30])
-    with pytest.raises(CodeSetImportError, match="ccipra-v261r0-f1.zip: damaged zip file"):
+    with pytest.raises(
+        CodeSetImportError, match="ccipra-v261r0-f1.zip: the zip is damaged or incomplete"
+    ):
         import_path(broken)
     unknown = tmp_path / "notes.csv"
     unknown.write_text("a,b\n1,2\n")

@@ -77,4 +77,6 @@ def test_dme_table_is_refused(tmp_path: Path) -> None:
     assert detect_kind(dme) == "mue"
     with pytest.raises(CodeSetImportError) as caught:
         import_path(dme)
-    assert "line 4: expected the practitioner services table" in str(caught.value)
+    message = str(caught.value)
+    assert "line 4: this is the CMS 'DME Supplier Services MUE Values' table" in message
+    assert "import MCR_MUE_PractitionerServices_Eff_04-01-2020.csv" in message

@@ -218,7 +218,8 @@ def clean_book() -> Book:
             "Billing ZIP": "12207-1234",
         },
         payers=[
-            PayerRow(payer="Aetna", payer_id="60054", row=2),
+            # Aetna's contract follows the CMS edits: NCCI and MUE apply (off by default)
+            PayerRow(payer="Aetna", payer_id="60054", ncci_mue="Yes", row=2),
             PayerRow(payer="Medicare", payer_id="13282", row=3),
             PayerRow(payer="Medicaid NY", payer_id="MCDNY", row=4),
         ],

@@ -31,8 +31,16 @@ def test_imported_hcpcs_ncci_and_mue_are_used() -> None:
     assert ("NCCI-PTP", 30) in got  # indicator 0: never bypassed
     assert ("NCCI-PTP", 31) not in got  # indicator 1, XS on the column-one line is distinct
     assert ("MUE-UNITS", 3) in got
-    # The 2020 HCPCS excerpt lacks J3301 and G0439: reported, not passed.
+    # The 2020 HCPCS excerpt lacks J3301 and G0439: reported, not passed (as warnings: a
+    # 2020 file cannot know codes added by 2026, and it says so).
     assert ("PROC-NOT-FOUND", 4) in got and ("PROC-NOT-FOUND", 9) in got
+    outdated = {f.value: f for f in findings if f.rule == "PROC-SET-OUTDATED"}
+    assert set(outdated) == {
+        "CY2020, 2020-01-01 to 2020-12-31",
+        "MUE-2020-04-01, 2020-04-01 to 2020-06-30",
+        "PTP-v261r0, 2020-04-01 to 2020-06-30",
+    }
+    assert all(f.severity == "warning" for f in outdated.values())
     assert ("PROC-NOT-FOUND", 10) not in got  # G0008 is in it
     not_verified = {f.value for f in findings if f.rule == "PROC-NOT-VERIFIED"}
     assert not_verified == {"CPT"}

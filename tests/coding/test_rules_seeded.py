@@ -147,6 +147,18 @@ CLEAN_PTP = MemoryPtp(
 )
 MUE = MemoryMue([("J3301", 2, 1), ("90700", 1, 3)])
 
+
+class QuarterMue(MemoryMue):
+    """MUE rows from a file whose quarter ends on ``end`` (as the imported store reports)."""
+
+    def __init__(self, rows: list[tuple[str, int, int]], end: date) -> None:
+        super().__init__(rows)
+        self.end = end
+
+    def outdated(self, on: date) -> str | None:
+        return f"MUE-Q1, 2026-01-01 to {self.end}" if on > self.end else None
+
+
 SEEDS: list[Seed] = [
     # required fields
     Seed("member id", "FIELD-REQUIRED", setattr_("E1", "member_id", ""), 2, "Member ID"),
@@ -365,6 +377,22 @@ SEEDS: list[Seed] = [
         sources=Sources(ptp=PTP),
     ),
     Seed("ptp indicator 0", "NCCI-PTP", lambda b: None, 6, "CPT", sources=Sources(ptp=PTP)),
+    Seed(
+        "payer edits value",
+        "PAYERS-NCCI-MUE",
+        lambda b: setattr(b.payers[0], "ncci_mue", "sometimes"),
+        2,
+        "Apply NCCI/MUE",
+        "Payers",
+    ),
+    Seed(
+        "set outdated",
+        "PROC-SET-OUTDATED",
+        lambda b: None,
+        None,
+        "DOS",
+        sources=Sources(mue=QuarterMue([("G0008", 1, 2)], date(2026, 3, 31))),
+    ),
     # modifiers
     Seed("mod format", "MOD-FORMAT", setattr_("E2", "lines[0].modifiers", ["9"]), 5, "Mod 1"),
     Seed("mod unknown", "MOD-UNKNOWN", setattr_("E1", "lines[2].modifiers", ["ZZ"]), 4, "Mod 1"),

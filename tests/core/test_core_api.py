@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from icd10cm_release import fy2027_release
 from typer.testing import CliRunner
 
 import addin
@@ -93,8 +94,13 @@ def test_codesets_info_json_reports_74719() -> None:
     assert (fy2026["effective_from"], fy2026["effective_to"]) == ("2025-10-01", "2026-09-30")
 
 
-def test_codesets_import_then_lookup_through_the_cli() -> None:
-    result = runner.invoke(app, ["codesets", "import", str(DATA / "icd10cm-table-index-2027.zip")])
+def test_codesets_import_then_lookup_through_the_cli(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    excerpt = runner.invoke(app, ["codesets", "import", str(DATA / "icd10cm-table-index-2027.zip")])
+    assert excerpt.exit_code == 2 and "excerpt" in excerpt.output
+    release = fy2027_release(tmp_path_factory.getbasetemp() / "fy2027")
+    result = runner.invoke(app, ["codesets", "import", str(release["order"])])
     assert result.exit_code == 0, result.output
     assert "FY2027" in result.output
     data = json.loads(runner.invoke(app, ["lookup", "I10", "--on", "2026-11-03", "--json"]).output)

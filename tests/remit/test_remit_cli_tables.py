@@ -76,7 +76,10 @@ def test_result_tables_shapes_and_values() -> None:
     paid = sum((r[names.index("Paid")] for r in remit.rows), Decimal("0.00"))
     assert paid == Decimal("970.25")
     wo = next(r for r in remit.rows if r[names.index("Payer Claim Number")] == "OLD123")
-    assert wo[names.index("Paid")] == Decimal("-30.00") and "recovering" in wo[13]
+    assert (
+        wo[names.index("Paid")] == Decimal("-30.00")
+        and "recovering" in wo[names.index("Adjustments")]
+    )
     rec_rows = tables["Reconciliation"].rows
     assert len(rec_rows) == 15 + 1  # every claim plus the unmatched one
     rec_names = [c.name for c in tables["Reconciliation"].columns]

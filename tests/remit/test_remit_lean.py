@@ -25,8 +25,18 @@ from addin.x12.x835_lean import LeanUnsupported, read_remittances_lean
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "x12"
 CORPUS = ROOT.parent / "shared" / "corpus" / "x12" / "835"
-FILES = sorted(CORPUS.glob("*")) if CORPUS.is_dir() else []
-FILES += sorted(DATA.glob("*.835"))
+
+
+def _corpus_files() -> list[Path]:
+    """The corpus 835s its MANIFEST.tsv lists (a stray file beside them is not one)."""
+    manifest = CORPUS.parent / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return []
+    listed = [line.split("\t", 1)[0] for line in manifest.read_text().splitlines()[1:]]
+    return sorted(CORPUS.parent / name for name in listed if name.startswith("835/"))
+
+
+FILES = _corpus_files() + sorted(DATA.glob("*.835"))
 AS_OF = date(2024, 6, 30)
 
 
@@ -238,7 +248,11 @@ def test_one_payment_summary_equals_the_accumulator() -> None:
                         assert repr(fast) == repr(slow), path.name
                         compared += 1
                         priced += expected is not None
-    assert compared > 200 and priced > 40
+    # the repository's own 835s give 76 comparisons, 36 priced; the public corpus (when
+    # ../shared is beside the clone) adds several hundred
+    assert compared >= 76 and priced >= 36
+    if CORPUS.is_dir():
+        assert compared > 200 and priced > 40
 
 
 def test_lean_rows_wait_until_asked_and_equal_the_models(tmp_path: Path) -> None:

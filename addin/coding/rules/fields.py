@@ -9,7 +9,7 @@ from decimal import Decimal
 from addin.coding.rules.registry import Context, row_of, rule
 from addin.coding.rules.tables import RELATIONSHIPS, STATES, places_of_service
 from addin.models import Encounter, Person
-from addin.models.types import normalize_digits
+from addin.models.types import Severity, normalize_digits
 
 SETTINGS = "Settings"
 
@@ -98,9 +98,17 @@ def check_settings(ctx: Context) -> None:
 
     rows = {" ".join(k.split()).casefold(): r for k, r in ctx.book.settings_rows.items()}
 
+    # A workbook with no encounter rows yet (a fresh template) holds no claim that missing
+    # settings would stop: the empty ones are its to-do list (info), not errors.
+    todo: Severity | None = "info" if not ctx.book.encounters else None
+
     def add(rule_id: str, key: str, value: str, problem: str, fix: str) -> None:
         # the row of the key when the sheet has it, so the finding points at the cell
-        ctx.add(rule_id, rows.get(key.casefold()), key, value, problem, fix, sheet=SETTINGS)
+        severity = todo if rule_id == SETTINGS_REQUIRED else None
+        ctx.add(
+            rule_id, rows.get(key.casefold()), key, value, problem, fix, sheet=SETTINGS,
+            severity=severity,
+        )  # fmt: skip
 
     if not settings:  # one finding for a missing sheet, not one per key
         ctx.add(

@@ -57,11 +57,16 @@ def _edits(vintage: Icd10cmVintage, code: str, mce: Any) -> CodeEdits:
     if mce is None:
         return derived
     basis = f"CMS MCE {mce.info.name}"
-    sex = mce.sex_edit(code)
     age = mce.age_edit(code)
     compact = code.replace(".", "")
+    if mce.info.manifest.get("sex_edit"):
+        # CMS stopped publishing the sex lists (v42, 2024-10-01): the derived edit stays
+        sex_edit = derived.sex
+    else:
+        sex = mce.sex_edit(code)
+        sex_edit = Edit(sex, "error", basis) if sex else None
     return CodeEdits(
-        sex=Edit(sex, "error", basis) if sex else None,
+        sex=sex_edit,
         ages=(
             (
                 age.low,

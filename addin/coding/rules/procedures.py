@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
+from addin.coding.rules.payer_edits import PayerEdits
 from addin.coding.rules.registry import Context, rule
+from addin.coding.rules.sources import outdated
 from addin.coding.rules.tables import (
     DISTINCT_MODIFIERS,
     EM_RANGES,
@@ -22,12 +25,32 @@ NOT_FOUND = rule("PROC-NOT-FOUND", "error", "procedure", "the code is in the imp
 NOT_ON_DOS = rule("PROC-NOT-VALID-ON-DOS", "error", "procedure", "the code is valid on the DOS")
 MUE = rule("MUE-UNITS", "error", "procedure", "units above the Medically Unlikely Edit")
 PTP = rule("NCCI-PTP", "error", "procedure", "an NCCI procedure-to-procedure pair, same DOS")
+OUTDATED = rule(
+    "PROC-SET-OUTDATED", "warning", "procedure", "the imported set covers the dates of service"
+)
+# what to import, per set, for a finding that says a set is missing or does not cover a date
+SET_FILES = {
+    "CPT": "a licensed CPT file",
+    "HCPCS": "the CMS HCPCS Level II file",
+    "NCCI PTP": "the CMS NCCI practitioner PTP files",
+    "MUE": "the CMS practitioner MUE file",
+}
 
 # CPT: five digits (Category I), or four digits and F (Category II), T (Category III),
 # U (proprietary lab analyses); A (vaccine products/administration) and M (multianalyte
 # assays) are CPT codes in the same shape.
 _CPT_RE = re.compile(r"^[0-9]{4}[0-9FTUAM]$")
 _HCPCS_RE = re.compile(r"^[A-Z][0-9]{4}$")
+
+
+@dataclass(slots=True)
+class _Span:
+    """Lines checked against a file that does not cover their dates of service."""
+
+    lines: int
+    first: date
+    last: date
+
 
 # (kind, is E/M, makes a same-day E/M need 25)
 CodeKind = tuple[str, bool, bool]
@@ -40,6 +63,10 @@ class ProcedureRules:
         self.ctx = ctx
         self.kinds: dict[str, CodeKind] = {}
         self.unverified: dict[str, int] = {"CPT": 0, "HCPCS": 0, "NCCI PTP": 0, "MUE": 0}
+        self.edits = PayerEdits(ctx)
+        # set -> the file that answered for dates it does not cover -> those lines' dates
+        self.outdated: dict[str, dict[str, _Span]] = {}
+        self._outdated: dict[tuple[str, date], str | None] = {}
         self._bypass = ncci_bypass_modifiers()
         self._distinct = self._bypass - anatomic_modifiers()
         sources = ctx.sources
@@ -69,7 +96,8 @@ class ProcedureRules:
         unverified = self.unverified
         kinds = self.kinds
         lines = enc.lines
-        mue = sources.mue
+        policy = self.edits(enc.payer)
+        mue = sources.mue if policy.apply else None
         mue_limit = mue.limit if mue is not None else None
         validity = self._validity
         several = len(lines) > 1
@@ -111,7 +139,21 @@ class ProcedureRules:
                 unverified[kind] += 1
             else:
                 answer = valid_on(code, dos)
-                if answer is None:
+                stale = self._stale(kind, dos)
+                if answer is None and stale is not None:
+                    # a file that ends before the DOS cannot know the codes added since
+                    ctx.add(
+                        NOT_FOUND,
+                        line.row,
+                        "Procedure Code",
+                        code,
+                        f"{code} is not in the imported {kind} set ({stale}), which does not "
+                        f"cover {dos}",
+                        f"import {SET_FILES[kind]} for {dos:%Y}, then check again",
+                        severity="warning",
+                        encounter_id=eid,
+                    )
+                elif answer is None:
                     ctx.add(
                         NOT_FOUND,
                         line.row,
@@ -137,6 +179,9 @@ class ProcedureRules:
             if limit is None:
                 continue
             value, mai = limit
+            if value == 0 and not policy.medicare:
+                continue  # Medicare's "not paid" says nothing about this payer
+            self._stale("MUE", dos)
             if mai == 1 or not several:  # one line: its units are the day's units
                 if line.units > value:
                     where = "on this line" if mai == 1 else f"on {dos}"
@@ -148,6 +193,8 @@ class ProcedureRules:
                 key = (code, dos)
                 before = totals.get(key)
                 totals[key] = (value, mai, units + (before[2] if before else 0), line)
+        if not policy.apply:
+            return  # NCCI and MUE are not this payer's edits (Payers sheet, or the default)
         if mue is None:
             unverified["MUE"] += len(lines)
         elif totals:
@@ -160,9 +207,45 @@ class ProcedureRules:
             else:
                 self._ptp(enc, simple)
 
+    def _stale(self, kind: str, dos: date, lines: int = 1) -> str | None:
+        """The file of set ``kind`` that answers for ``dos`` without covering it (counted
+        for one warning per file at the end), or None."""
+        key = (kind, dos)
+        try:
+            found = self._outdated[key]
+        except KeyError:
+            sources = self.ctx.sources
+            source = {"CPT": sources.cpt, "HCPCS": sources.hcpcs, "MUE": sources.mue,
+                      "NCCI PTP": sources.ptp}[kind]  # fmt: skip
+            found = self._outdated[key] = outdated(source, dos) if source else None
+        if found is not None:
+            span = self.outdated.setdefault(kind, {}).get(found)
+            if span is None:
+                self.outdated[kind][found] = _Span(lines, dos, dos)
+            else:
+                span.lines += lines
+                span.first = min(span.first, dos)
+                span.last = max(span.last, dos)
+        return found
+
     def _mue_finding(
         self, enc: Encounter, line: ServiceLine, units: int, value: int, mai: int, where: str
     ) -> None:
+        code = line.procedure_code
+        if value == 0:
+            # an MUE of 0 is no unit limit: Medicare does not pay the code in this setting
+            self.ctx.add(
+                MUE,
+                line.row,
+                "Procedure Code",
+                code,
+                f"Medicare does not pay {code} (its practitioner MUE is 0 on "
+                f"{line_dos(line, enc)})",
+                "no modifier or split makes Medicare pay it: remove the line, or bill the "
+                "patient where Medicare allows it (for example with a signed ABN)",
+                encounter_id=enc.encounter_id,
+            )
+            return
         kinds = {1: "line edit", 2: "per-day policy edit", 3: "per-day clinical edit"}
         fix = (
             "bill the units documented; units above an MAI 2 limit are never paid"
@@ -175,7 +258,7 @@ class ProcedureRules:
             line.row,
             "Units",
             units,
-            f"{units} units of {line.procedure_code} "
+            f"{units} units of {code} "
             f"{where} exceed the MUE of {value} (MAI {mai}, {kinds.get(mai, '')})",
             fix,
             severity="warning" if mai == 3 else "error",
@@ -198,6 +281,7 @@ class ProcedureRules:
                     by_key.setdefault((dos, npi), []).append(line)
             groups = [(dos, lines) for (dos, _npi), lines in by_key.items() if len(lines) > 1]
         for dos, lines in groups:
+            self._stale("NCCI PTP", dos, len(lines))
             codes = [line.procedure_code for line in lines]
             hits = ptp.among(codes, dos)
             if hits:
@@ -246,13 +330,8 @@ class ProcedureRules:
                 )
 
     def finish(self) -> None:
-        """One info finding per code set that was not imported, with the line count."""
-        names = {
-            "CPT": "a licensed CPT file",
-            "HCPCS": "the CMS HCPCS Level II file",
-            "NCCI PTP": "the CMS NCCI practitioner PTP files",
-            "MUE": "the CMS practitioner MUE file",
-        }
+        """One info finding per code set that was not imported, with the line count, and
+        one warning per imported file that answered for dates it does not cover."""
         for what, count in self.unverified.items():
             if count:
                 self.ctx.add(
@@ -261,5 +340,25 @@ class ProcedureRules:
                     "Procedure Code",
                     what,
                     f"not verified: {what} not imported ({count} lines checked by format only)",
-                    f"download {names[what]} and run `claimbook codesets import FILE`",
+                    f"download {SET_FILES[what]} and run `claimbook codesets import FILE`",
                 )
+        for what, files in self.outdated.items():
+            for file, span in files.items():
+                dates = (
+                    f"{span.first}" if span.first == span.last else f"{span.first} to {span.last}"
+                )
+                self.ctx.add(
+                    OUTDATED,
+                    None,
+                    "Date of Service",
+                    file,
+                    f"the imported {what} set ({file}) does not cover dates of service "
+                    f"{dates}; {span.lines} lines were checked against it anyway",
+                    f"import {SET_FILES[what]} in force on those dates "
+                    "(`claimbook codesets import FILE`), then check again",
+                )
+
+
+def line_dos(line: ServiceLine, enc: Encounter) -> date | None:
+    """The line's date of service, else the encounter's."""
+    return line.date_of_service or enc.date_of_service

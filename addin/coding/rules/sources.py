@@ -45,6 +45,27 @@ class MueLimits(Protocol):
         ...
 
 
+class Dated(Protocol):
+    """An imported set that knows the dates its file covers (the stores below)."""
+
+    def outdated(self, on: date) -> str | None:
+        """None when the set in force covers ``on``; else the file that answers anyway,
+        with its dates ("MUE-2026-04-01, 2026-04-01 to 2026-06-30")."""
+        ...
+
+
+def outdated(source: object, on: date) -> str | None:
+    """What ``Dated.outdated`` says, or None for a set without dates (in-memory tables)."""
+    method = getattr(source, "outdated", None)
+    return None if method is None else method(on)
+
+
+def _describe(info: Any) -> str | None:
+    if info is None:
+        return None
+    return f"{info.name}, {info.effective_from} to {info.effective_to}"
+
+
 @dataclass(slots=True)
 class Sources:
     """The imported sets the procedure rules use; None means "not imported"."""
@@ -153,6 +174,11 @@ class MemoryMue:
 class HcpcsStore:
     """The imported HCPCS Level II file (``addin.codesets.hcpcs``) as a CodeValidity."""
 
+    def outdated(self, on: date) -> str | None:
+        from addin.codesets import hcpcs
+
+        return _describe(hcpcs.outdated(on))
+
     def validity(self, code: str, on: date) -> str | None:
         from addin.codesets import hcpcs
 
@@ -172,6 +198,9 @@ class CptStore:
     def __init__(self, module: Any) -> None:
         self._module = module
 
+    def outdated(self, on: date) -> str | None:
+        return _describe(self._module.outdated(on))
+
     def validity(self, code: str, on: date) -> str | None:
         # The licensed file has no effective dates: the vintage in force answers.
         return "ok" if self._module.lookup(code, on) is not None else None
@@ -182,6 +211,11 @@ class NcciStore:
 
     def __init__(self) -> None:
         self._tables: dict[date, Any] = {}
+
+    def outdated(self, on: date) -> str | None:
+        from addin.codesets import ncci
+
+        return _describe(ncci.outdated(on))
 
     def indicator(self, column1: str, column2: str, on: date) -> int | None:
         from addin.codesets import ncci
@@ -208,6 +242,9 @@ class MueStore:
 
     def __init__(self, module: Any) -> None:
         self._module = module
+
+    def outdated(self, on: date) -> str | None:
+        return _describe(self._module.outdated(on))
 
     def limit(self, code: str, on: date) -> tuple[int, int] | None:
         found = self._module.limit(code, on)

@@ -1,12 +1,12 @@
 """Write the FY2027-labelled ICD-10-CM excerpts used by the import tests.
 
 The elements are cut verbatim from the CDC FY2026 tabular XML bundled in simple-icd-10-cm
-(chapters 4, 9 and 19: categories E11, I10 and S80), relabelled ``<version>2027</version>``
-so the import path for a newer fiscal year can be tested with the real CMS layout. E11.A
-(and its children) is left out on purpose, to test a code that a newer year no longer has.
-The order file is written in the CMS fixed-width layout from the same excerpt (short
-descriptions are the long ones cut to 60 characters: CMS's own abbreviations are not in
-the XML). Run: .venv/bin/python tests/data/icd10cm/make_fixtures.py
+(chapters 4, 9 and 19: categories E11, I10 and S80), relabelled ``<version>2027</version>``,
+in the real CMS layout, without E11.A. They are excerpts, so the importer must refuse them
+(a whole release lists every chapter); the tests import a whole release made by
+``tests/icd10cm_release.py``. The order file is written in the CMS fixed-width layout
+from the same excerpt (short descriptions are the long ones cut to 60 characters: CMS's
+own abbreviations are not in the XML). Run: .venv/bin/python tests/data/icd10cm/make_fixtures.py
 """
 
 from __future__ import annotations
