@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from addin.models import Finding
+from addin.x12.audit import EnvelopeAudit, EnvelopeProblem
 from addin.x12.x837p.loops import (
     Interchange,
     Loop,
@@ -332,34 +333,24 @@ def zip_check(ctx: _Context, level: Loop2000A) -> None:
         )
 
 
-def _check_counts(ctx: _Context) -> None:
-    trailer = ctx.txn.trailer[0] if ctx.txn.trailer else None
-    count = ctx.txn.segment_count()
-    if trailer is not None and trailer[1] != str(count):
+def _check_claims_present(ctx: _Context) -> None:
+    """A transaction set with no claim is a header sent by mistake, not a clean file."""
+    if next(ctx.txn.claims(), None) is None:
+        st = ctx.txn.segments[0]
         ctx.add(
-            "X12-SE01",
+            "X12-NO-CLAIMS",
             None,
-            trailer,
-            f"SE01 says {trailer[1]} segments; the transaction has {count} (ST to SE)",
-            "let the writer count the segments; do not edit the file by hand",
-            trailer[1],
-        )
-    st = ctx.txn.segments[0]
-    if trailer is not None and trailer[2] != st[2]:
-        ctx.add(
-            "X12-SE02",
-            None,
-            trailer,
-            f"SE02 {trailer[2]!r} does not match ST02 {st[2]!r}",
-            "the trailer must repeat the transaction control number",
-            trailer[2],
+            st,
+            "holds no claim (no CLM segment under a subscriber or patient level): a payer "
+            "receives nothing to pay",
+            "build the file again from encounters that have claims, or do not send it",
         )
 
 
 def check_transaction(txn: Transaction837P, component: str = ":") -> list[Finding]:
     """Every check on one ST..SE."""
     ctx = _Context(txn, component)
-    _check_counts(ctx)
+    _check_claims_present(ctx)
     _check_hl(ctx)
     _check_relationships(ctx)
     _check_npis(ctx)
@@ -368,36 +359,46 @@ def check_transaction(txn: Transaction837P, component: str = ":") -> list[Findin
     return ctx.findings
 
 
-def check_interchange(interchange: Interchange) -> list[Finding]:
-    """Checks on every transaction plus the GE/IEA counts and control numbers."""
-    findings: list[Finding] = []
+def check_envelope(interchange: Interchange, first: int = 1) -> list[Finding]:
+    """The envelope checks of :mod:`addin.x12.audit` (ISA/IEA, GS/GE, ST/SE presence, counts,
+    control numbers) over an interchange as read or built; ``first`` numbers its ISA."""
+    audit = EnvelopeAudit()
+    for n, seg in enumerate(interchange.walk(), first):
+        sid = seg.seg_id
+        audit.feed(sid, seg.elements(), f"segment {n} ({sid})")
+    return [_envelope_finding(p) for p in audit.finish()]
+
+
+def _envelope_finding(problem: EnvelopeProblem) -> Finding:
+    return Finding(
+        rule=problem.rule,
+        severity="error",
+        message=str(problem),
+        value=problem.value or None,
+        fix=ENVELOPE_FIXES.get(problem.rule, ENVELOPE_FIXES["X12-ENVELOPE"]),
+    )
+
+
+#: What to do about each envelope rule (the message says what is wrong).
+ENVELOPE_FIXES: dict[str, str] = {
+    "X12-SE": "ask the sender for the whole file; a transaction set must end with its SE",
+    "X12-SE01": "let the writer count the segments; do not edit the file by hand",
+    "X12-SE02": "the trailer must repeat the transaction control number (ST02)",
+    "X12-ST02": "give each transaction set of a group its own control number",
+    "X12-GE": "the group trailer must count the group's transaction sets and repeat GS06",
+    "X12-GS06": "give each functional group of an interchange its own control number",
+    "X12-IEA": "the interchange trailer must count its groups and repeat ISA13",
+    "X12-ENVELOPE": "ask the sender for the file as their system wrote it",
+}
+
+
+def check_interchange(interchange: Interchange, first: int = 1) -> list[Finding]:
+    """Checks on every transaction plus the envelope (counts, control numbers, trailers)."""
+    findings = check_envelope(interchange, first)
     comp = interchange.delimiters.component
     for group in interchange.groups:
         for txn in group.transactions:
             findings.extend(check_transaction(txn, comp))
-        ge = group.ge
-        if ge is not None and (ge[1] != str(len(group.transactions)) or ge[2] != group.gs[6]):
-            findings.append(
-                Finding(
-                    rule="X12-GE",
-                    severity="error",
-                    message=f"GE {ge[1]}*{ge[2]}: the group has {len(group.transactions)} "
-                    f"transactions and GS06 {group.gs[6]}",
-                    value=ge[1],
-                )
-            )
-    iea = interchange.iea
-    isa = interchange.isa
-    if iea is not None and (iea[1] != str(len(interchange.groups)) or iea[2] != isa[13]):
-        findings.append(
-            Finding(
-                rule="X12-IEA",
-                severity="error",
-                message=f"IEA {iea[1]}*{iea[2]}: the interchange has {len(interchange.groups)} "
-                f"groups and ISA13 {isa[13]}",
-                value=iea[2],
-            )
-        )
     return findings
 
 
@@ -405,7 +406,13 @@ def check_837p(document: Document837P | Interchange) -> list[Finding]:
     """All semantic checks on a document read by :func:`read_837p` or built by the writer."""
     if isinstance(document, Interchange):
         return check_interchange(document)
-    return [f for ic in document.interchanges for f in check_interchange(ic)]
+    findings: list[Finding] = []
+    first = 1
+    for ic in document.interchanges:
+        findings.extend(check_interchange(ic, first))
+        first += sum(1 for _ in ic.walk())
+    findings.extend(_envelope_finding(p) for p in document.stray)
+    return findings
 
 
-__all__ = ["check_837p", "check_interchange", "check_transaction", "npi_valid"]
+__all__ = ["check_837p", "check_envelope", "check_interchange", "check_transaction", "npi_valid"]
