@@ -1,4 +1,5 @@
-"""Checks on an 837P that pyx12 does not make: balancing, counts, HL tree, NPIs, ZIPs, pointers.
+"""Checks on an 837P: envelope, every element against the guide's table, and what pyx12 does
+not check (balancing, HL tree, NPIs, ZIP+4, pointers, ICD-9/10 qualifiers by date).
 
 Each problem is a Finding (rule ``X12-...``) whose message names the claim and the segment,
 so the same checks serve files we write and files a user brings.
@@ -6,12 +7,13 @@ so the same checks serve files we write and files a user brings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from addin.models import Finding
+from addin.models import Claim, Finding
 from addin.x12.audit import EnvelopeAudit, EnvelopeProblem
+from addin.x12.x837p.elements import ElementProblem, element_problems
 from addin.x12.x837p.loops import (
     Interchange,
     Loop,
@@ -24,6 +26,7 @@ from addin.x12.x837p.loops import (
 )
 from addin.x12.x837p.reader import Document837P
 from addin.x12.x837p.segs import DTP, HL, NM1, SV1, Seg, every, first
+from addin.x12.x837p.sources import source_cell
 
 ICD10_START_D8 = "20151001"  # first date of service coded in ICD-10-CM
 ICD10_QUALIFIERS = {"ABK", "ABF", "ABJ", "ABN"}
@@ -392,9 +395,103 @@ ENVELOPE_FIXES: dict[str, str] = {
 }
 
 
-def check_interchange(interchange: Interchange, first: int = 1) -> list[Finding]:
-    """Checks on every transaction plus the envelope (counts, control numbers, trailers)."""
+def element_findings(
+    interchange: Interchange, first: int = 1, claims: Mapping[str, Claim] | None = None
+) -> list[Finding]:
+    """The element table's checks (:mod:`addin.x12.x837p.elements`) as findings naming the
+    claim, the element, its loop and the segment's position in the file.
+
+    With ``claims`` (the Claims the interchange was built from, by claim ID) a problem with a
+    value Claimbook wrote from the workbook is a finding on that cell, one per encounter
+    (a subscriber's name sent once for several claims is a finding on each)."""
+    problems = element_problems(interchange)
+    if not problems:
+        return []
+    position = {id(seg): n for n, seg in enumerate(interchange.walk(), first)}
+    findings: list[Finding] = []
+    for p in problems:
+        line = f", line {p.line}" if p.line else ""
+        where = f"{p.seg.seg_id} in loop {p.element.loop}{line}, segment {position[id(p.seg)]}"
+        qualifier = p.seg.elements()[0] if p.seg.seg_id == "REF" else ""
+        fix = element_fix(p)
+        targets: list[Claim | None] = [
+            claims.get(c.claim_id) if claims is not None else None for c in p.claims
+        ] or [None]
+        for loop, model in zip(p.claims or (None,), targets, strict=True):
+            claim_id = loop.claim_id if loop is not None else None
+            cell = (
+                source_cell(
+                    p.element.loop,
+                    p.element.ref,
+                    model,
+                    p.line,
+                    self_subscriber=p.self_subscriber,
+                    qualifier=qualifier,
+                )
+                if claims is not None
+                else None
+            )
+            sheet, column, row = cell if cell else (None, None, None)
+            who = f"claim {claim_id}: " if claim_id else ""
+            what = f"{column}: " if column else ""
+            findings.append(
+                Finding(
+                    rule=p.rule,
+                    severity="error",
+                    message=f"{who}{what}{p.message} ({where})",
+                    sheet=sheet,
+                    row=row,
+                    column=column,
+                    value=p.value or None,
+                    fix=fix,
+                    encounter_id=model.encounter_id if model is not None else claim_id,
+                )
+            )
+    return findings
+
+
+#: What to do about each element rule (the message says what is wrong and what is allowed).
+ELEMENT_FIXES: dict[str, str] = {
+    "X12-LENGTH": "shorten or complete the value where it was typed",
+    "X12-CHARACTERS": "type it with letters A-Z, digits and the punctuation X12 allows",
+    "X12-CODE": "use one of the codes the message lists",
+    "X12-VALUE": "check the amount or units where they were typed",
+    "X12-FORMAT": "the value is damaged; correct it where it was typed",
+    "X12-REQUIRED": "fill in the value the guide requires",
+    "X12-NOT-USED": "leave the element empty: the sending system filled one the guide does not use",
+}
+#: Advice for particular elements, where the general fix would not say enough.
+ELEMENT_ADVICE: dict[str, str] = {
+    "DMG03": "005010X222A1 allows F (female), M (male) or U (unknown) only: it has no code for "
+    "X or another gender. Send the sex the payer has on file for the member (the card or the "
+    "eligibility response), and U only when it is not known",
+    "N402": "use the two-letter USPS code of the state (or the Canada Post code of a province)",
+    "N401": "use the city name as the post office writes it; 30 characters at most "
+    "(abbreviate as USPS does: FORT -> FT, SAINT -> ST)",
+    "SV104": "units are at most 8 digits with up to 3 decimals, and more than zero; check the "
+    "Units cell (a date or an amount typed there?)",
+    "SV102": "a line charge is at most 99,999,999.99 and not negative; check the Charge cell",
+    "CLM02": "a claim total is at most 99,999,999.99: check the Charge cells of its lines",
+}
+
+
+def element_fix(problem: ElementProblem) -> str:
+    """The fix for an element problem: the element's own advice, else the rule's."""
+    ref = problem.element.ref
+    if problem.rule in ("X12-CODE", "X12-VALUE", "X12-LENGTH") and ref in ELEMENT_ADVICE:
+        return ELEMENT_ADVICE[ref]
+    if problem.rule == "X12-LENGTH" and len(problem.value) > problem.element.max:
+        return f"shorten it to {problem.element.max} characters where it was typed"
+    return ELEMENT_FIXES[problem.rule]
+
+
+def check_interchange(
+    interchange: Interchange, first: int = 1, claims: Mapping[str, Claim] | None = None
+) -> list[Finding]:
+    """Checks on every transaction plus the envelope (counts, control numbers, trailers)
+    and every element against the guide's table (on workbook cells, given ``claims``)."""
     findings = check_envelope(interchange, first)
+    findings.extend(element_findings(interchange, first, claims))
     comp = interchange.delimiters.component
     for group in interchange.groups:
         for txn in group.transactions:
@@ -402,10 +499,14 @@ def check_interchange(interchange: Interchange, first: int = 1) -> list[Finding]
     return findings
 
 
-def check_837p(document: Document837P | Interchange) -> list[Finding]:
-    """All semantic checks on a document read by :func:`read_837p` or built by the writer."""
+def check_837p(
+    document: Document837P | Interchange, claims: Mapping[str, Claim] | None = None
+) -> list[Finding]:
+    """All checks on a document read by :func:`read_837p` or built by the writer; with the
+    ``claims`` it was built from (by claim ID), element problems are findings on the
+    workbook cells the values came from."""
     if isinstance(document, Interchange):
-        return check_interchange(document)
+        return check_interchange(document, 1, claims)
     findings: list[Finding] = []
     first = 1
     for ic in document.interchanges:
@@ -415,4 +516,11 @@ def check_837p(document: Document837P | Interchange) -> list[Finding]:
     return findings
 
 
-__all__ = ["check_837p", "check_envelope", "check_interchange", "check_transaction", "npi_valid"]
+__all__ = [
+    "check_837p",
+    "check_envelope",
+    "check_interchange",
+    "check_transaction",
+    "element_findings",
+    "npi_valid",
+]
