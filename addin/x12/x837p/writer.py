@@ -13,6 +13,7 @@ from typing import TextIO
 from addin.collector import collector_paused
 from addin.errors import OutputError, SettingsError
 from addin.models import Claim, ClaimLine, Finding, Person, Provider
+from addin.models.types import Severity
 from addin.x12.envelope import (
     WRITE_DELIMITERS,
     ControlNumbers,
@@ -65,7 +66,8 @@ from addin.x12.x837p.segs import (
     RawSegment,
     Seg,
 )
-from addin.x12.x837p.text import amount, clean, cleaned, d8, icd, parse_ndc, quantity
+from addin.x12.x837p.sources import source_cell
+from addin.x12.x837p.text import amount, clean, d8, icd, name_text, parse_ndc, quantity
 
 VERSION = "005010X222A1"
 #: Claims per ST..SE: the 837P guide advises at most 5000 CLM per transaction set, and
@@ -102,47 +104,134 @@ class WriteResult:
         return sum(1 for _ in self.interchange.walk())
 
 
+#: Unicode's script words that read badly title-cased, as a biller would name the script.
+SCRIPT_NAMES = {"CJK": "Chinese (Han)", "HANGUL": "Korean (Hangul)", "HIRAGANA": "Japanese"}
+#: Where a value sits in the 837P: (loop, element), for messages and for the cell it came from.
+At = tuple[str, str]
+
+
 class _Names:
-    """Cleans names and addresses, recording a finding when cleaning drops characters."""
+    """Cleans names, addresses and identifiers for X12, with a finding on the cell whenever
+    the value sent differs from the value typed: accented Latin spelled in A-Z and other
+    characters left out are warnings; letters of another script, which have no safe spelling
+    in A-Z, are errors (the claim is held, never sent with the name cut down or empty)."""
 
     def __init__(self) -> None:
         self.findings: list[Finding] = []
 
-    def __call__(self, text: str, what: str, claim: str | None = None) -> str:
-        out, changed = cleaned(text)
-        if changed:
-            self.findings.append(
-                Finding(
-                    rule="X12-NAME-CHARS",
-                    severity="warning",
-                    message=(
-                        f"{'claim ' + claim + ': ' if claim else ''}{what} {text!r} is sent "
-                        f"as {out!r}: X12 names allow only letters, digits, spaces and & ' - . "
-                        ", / #"
-                    ),
-                    value=text,
-                    fix="check the name on the payer's card; remove the other characters",
-                    encounter_id=claim,
-                )
+    def _add(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        fix: str,
+        text: str,
+        at: At,
+        claim: Claim | None,
+        self_subscriber: bool,
+    ) -> None:
+        cell = source_cell(*at, claim, self_subscriber=self_subscriber)
+        sheet, column, row = cell if cell else (None, None, None)
+        where = f"{column} ({at[1]})" if column else at[1]
+        self.findings.append(
+            Finding(
+                rule=rule,
+                severity=severity,
+                message=f"{'claim ' + claim.claim_id + ': ' if claim else ''}{where} {message}",
+                sheet=sheet,
+                row=row,
+                column=column,
+                value=text,
+                fix=fix,
+                encounter_id=claim.encounter_id if claim else None,
             )
-        return out
+        )
 
-    def ident(self, text: str, what: str, claim: str | None = None) -> str:
+    def __call__(
+        self, text: str, at: At, claim: Claim | None = None, *, self_subscriber: bool = False
+    ) -> str:
+        result = name_text(text)
+        if result.foreign:
+            scripts = " and ".join(SCRIPT_NAMES.get(s, s.title()) for s in result.scripts)
+            sent = f"as {result.text!r}" if result.text else "empty"
+            self._add(
+                "X12-NAME-SCRIPT",
+                "error",
+                f"{text!r} is written in {scripts} letters, which X12 cannot carry (its "
+                f"character set has only the Latin alphabet); the 837P would send it {sent}",
+                "type the name in Latin letters as the payer has it (the member's card or the "
+                "eligibility response shows it)",
+                text,
+                at,
+                claim,
+                self_subscriber,
+            )
+        elif result.changed:
+            how = "spelled in A-Z" if result.folded else ""
+            if result.dropped:
+                left_out = "".join(dict.fromkeys(result.dropped))
+                how += (" and " if how else "") + f"without {left_out!r}"
+            self._add(
+                "X12-NAME-CHARS",
+                "warning",
+                f"{text!r} is sent as {result.text!r} ({how}): X12 names allow only letters "
+                "A-Z, digits, spaces and & ' - . , / #",
+                "check the name on the payer's card; payers spell accented letters this way",
+                text,
+                at,
+                claim,
+                self_subscriber,
+            )
+        return result.text
+
+    def unknown_sex(self, at: At, claim: Claim, *, self_subscriber: bool) -> None:
+        """DMG03 is required: an empty Sex cell is sent as U (unknown), and said."""
+        self._add(
+            "X12-SEX-UNKNOWN",
+            "warning",
+            "is empty; the 837P sends U (unknown), the only other code 005010X222A1 has "
+            "besides F and M",
+            "fill in F or M as the payer has the member on file; payers deny sex-specific "
+            "services billed with U",
+            "",
+            at,
+            claim,
+            self_subscriber,
+        )
+
+    def spread(self, start: int, claims: Sequence[Claim]) -> None:
+        """The findings since ``start`` (about a subscriber's or patient's values, sent once
+        for several claims) repeated for every other claim that carries the same values."""
+        for finding in list(self.findings[start:]):
+            for claim in claims:
+                if claim.encounter_id == finding.encounter_id:
+                    continue
+                cell = source_cell("2300", "CLM01", claim)
+                row = cell[2] if cell and finding.sheet == "Encounters" else finding.row
+                self.findings.append(
+                    finding.model_copy(
+                        update={
+                            "encounter_id": claim.encounter_id,
+                            "row": row,
+                            "message": f"claim {claim.claim_id}: "
+                            + finding.message.partition(": ")[2],
+                        }
+                    )
+                )
+
+    def ident(self, text: str, at: At, claim: Claim | None = None) -> str:
         """An identifier (member ID, authorization, ...) without X12 delimiters."""
         out = text.translate(_FORBIDDEN_IN_IDS).strip()
         if out != text.strip():
-            self.findings.append(
-                Finding(
-                    rule="X12-ID-CHARS",
-                    severity="warning",
-                    message=(
-                        f"{'claim ' + claim + ': ' if claim else ''}{what} {text!r} is sent as "
-                        f"{out!r}: the characters * : ^ ~ separate X12 elements"
-                    ),
-                    value=text,
-                    fix="check the number against the card or the payer's letter",
-                    encounter_id=claim,
-                )
+            self._add(
+                "X12-ID-CHARS",
+                "warning",
+                f"{text!r} is sent as {out!r}: the characters * : ^ ~ separate X12 elements",
+                "check the number against the card or the payer's letter",
+                text,
+                at,
+                claim,
+                False,
             )
         return out
 
@@ -160,23 +249,28 @@ def require_settings(settings: dict[str, str]) -> None:
 
 
 def _person_segments(
-    person: Person, names: _Names, claim: str, who: str, with_demographics: bool
+    person: Person, names: _Names, claim: Claim, loop: str, with_demographics: bool
 ) -> list[Seg]:
     out: list[Seg] = []
     if not with_demographics:
         return out
+    own = loop == "2010BA"  # the subscriber's demographics are sent only for their own claims
     if person.address:
-        out.append(N3(names(person.address, f"{who} address", claim)))
+        out.append(N3(names(person.address, (loop, "N301"), claim, self_subscriber=own)))
     if person.city or person.state or person.zip:
-        out.append(N4(names(person.city, f"{who} city", claim), person.state.upper(), person.zip))
+        city = names(person.city, (loop, "N401"), claim, self_subscriber=own)
+        out.append(N4(city, person.state.upper(), person.zip))
     if person.dob is not None:
+        if person.sex is None:
+            names.unknown_sex((loop, "DMG03"), claim, self_subscriber=own)
         out.append(DMG("D8", d8(person.dob), person.sex or "U"))
     return out
 
 
-def _provider_loop(kind: str, provider: Provider, names: _Names, claim: str) -> Loop:
-    last = names(provider.last_name or provider.name, f"{kind} provider name", claim)
-    first = names(provider.first_name, f"{kind} provider first name", claim)
+def _provider_loop(kind: str, provider: Provider, names: _Names, claim: Claim) -> Loop:
+    loop = "2310A" if kind == "referring" else "2310B"
+    last = names(provider.last_name or provider.name, (loop, "NM103"), claim)
+    first = names(provider.first_name, (loop, "NM104"), claim)
     if kind == "referring":
         return Loop2310A(segments=[NM1("DN", "1", last, first, "", "", "", "XX", provider.npi)])
     segs: list[Seg] = [NM1("82", "1", last, first, "", "", "", "XX", provider.npi)]
@@ -217,22 +311,23 @@ def _line_loop(
 
 def claim_loop(claim: Claim, names: _Names) -> Loop2300:
     """Loop 2300 with its provider loops and service lines for one claim."""
-    cid = claim.claim_id
     facility = f"{claim.place_of_service}:B:{claim.frequency}"
-    cid = names.ident(cid, "claim ID (CLM01)", cid)
+    cid = names.ident(claim.claim_id, ("2300", "CLM01"), claim)
     segs: list[Seg] = [CLM(cid, amount(claim.total_charge), "", "", facility, "Y", "A", "Y", "Y")]
     if claim.prior_authorization:
-        segs.append(REF("G1", names.ident(claim.prior_authorization, "prior authorization", cid)))
+        g1 = names.ident(claim.prior_authorization, ("2300", "REF02:G1"), claim)
+        segs.append(REF("G1", g1))
     if claim.frequency in ("7", "8") and claim.payer_claim_number:
-        segs.append(REF("F8", names.ident(claim.payer_claim_number, "payer claim number", cid)))
+        original = names.ident(claim.payer_claim_number, ("2300", "REF02:F8"), claim)
+        segs.append(REF("F8", original))
     codes = [f"{'ABK' if i == 0 else 'ABF'}:{icd(code)}" for i, code in enumerate(claim.diagnoses)]
     segs.append(HI(rest=tuple(codes)))
     loops: list[Loop] = []
     if claim.referring_provider and claim.referring_provider.npi:
-        loops.append(_provider_loop("referring", claim.referring_provider, names, cid))
+        loops.append(_provider_loop("referring", claim.referring_provider, names, claim))
     rendering = claim.rendering_provider
     if rendering and rendering.npi and rendering.npi != claim.billing_provider.npi:
-        loops.append(_provider_loop("rendering", rendering, names, cid))
+        loops.append(_provider_loop("rendering", rendering, names, claim))
     pos, auth = claim.place_of_service, claim.prior_authorization
     lines = [_line_loop(line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
     return Loop2300(segments=segs, loops=loops, lines=lines)
@@ -263,7 +358,7 @@ def build_transaction(
             NM1(
                 "41",
                 "2",
-                names(settings["Submitter Name"], "submitter name"),
+                names(settings["Submitter Name"], ("1000A", "NM103")),
                 "",
                 "",
                 "",
@@ -273,7 +368,10 @@ def build_transaction(
             ),
             PER(
                 "IC",
-                names(settings.get("Submitter Contact") or settings["Submitter Name"], "contact"),
+                names(
+                    settings.get("Submitter Contact") or settings["Submitter Name"],
+                    ("1000A", "PER02"),
+                ),
                 "TE",
                 "".join(ch for ch in settings["Submitter Phone"] if ch.isdigit()),
             ),
@@ -284,7 +382,7 @@ def build_transaction(
             NM1(
                 "40",
                 "2",
-                names(settings["Receiver Name"], "receiver name"),
+                names(settings["Receiver Name"], ("1000B", "NM103")),
                 "",
                 "",
                 "",
@@ -311,7 +409,7 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
             NM1(
                 "85",
                 "2",
-                names(settings["Billing Provider Name"], "billing provider name"),
+                names(settings["Billing Provider Name"], ("2010AA", "NM103")),
                 "",
                 "",
                 "",
@@ -319,9 +417,9 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                 "XX",
                 settings["Billing NPI"].strip(),
             ),
-            N3(names(settings["Billing Address"], "billing address")),
+            N3(names(settings["Billing Address"], ("2010AA", "N301"))),
             N4(
-                names(settings["Billing City"], "billing city"),
+                names(settings["Billing City"], ("2010AA", "N401")),
                 settings["Billing State"].strip().upper(),
                 digits,
             ),
@@ -344,11 +442,11 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                 key = (c.patient.last_name.upper(), c.patient.first_name.upper(), c.relationship)
                 dependents.setdefault(key, []).append(c)
         is_self = bool(sub_claims)
-        cid = lead.claim_id
+        start = len(names.findings)
         sbr = SBR(
             "P",
             "18" if is_self else "",
-            names.ident(lead.group_number, "group number", cid),
+            names.ident(lead.group_number, ("2000B", "SBR03"), lead),
             "",
             "",
             "",
@@ -357,20 +455,21 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
             lead.claim_filing_indicator,
         )
         subscriber = lead.subscriber
+        at_last, at_first = ("2010BA", "NM103"), ("2010BA", "NM104")
         sub_name = Loop2010BA(
             segments=[
                 NM1(
                     "IL",
                     "1",
-                    names(subscriber.last_name, "subscriber last name", cid),
-                    names(subscriber.first_name, "subscriber first name", cid),
+                    names(subscriber.last_name, at_last, lead, self_subscriber=is_self),
+                    names(subscriber.first_name, at_first, lead, self_subscriber=is_self),
                     "",
                     "",
                     "",
                     "MI",
-                    names.ident(lead.member_id, "member ID", cid),
+                    names.ident(lead.member_id, ("2010BA", "NM109"), lead),
                 ),
-                *_person_segments(subscriber, names, cid, "subscriber", is_self),
+                *_person_segments(subscriber, names, lead, "2010BA", is_self),
             ]
         )
         payer = Loop2010BB(
@@ -378,16 +477,17 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                 NM1(
                     "PR",
                     "2",
-                    names(lead.payer, "payer name", cid),
+                    names(lead.payer, ("2010BB", "NM103"), lead),
                     "",
                     "",
                     "",
                     "",
                     "PI",
-                    names.ident(lead.payer_id, "payer ID", cid),
+                    names.ident(lead.payer_id, ("2010BB", "NM109"), lead),
                 )
             ]
         )
+        names.spread(start, group)
         sub_level = Loop2000B(
             segments=[HL(str(sub_id), "1", "22", "1" if dependents else "0"), sbr],
             loops=[sub_name, payer],
@@ -396,18 +496,19 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
         for (_, _, relationship), dep_claims in dependents.items():
             hl += 1
             patient = dep_claims[0].patient
-            pid = dep_claims[0].claim_id
+            dep_start = len(names.findings)
             pat_name = Loop2010CA(
                 segments=[
                     NM1(
                         "QC",
                         "1",
-                        names(patient.last_name, "patient last name", pid),
-                        names(patient.first_name, "patient first name", pid),
+                        names(patient.last_name, ("2010CA", "NM103"), dep_claims[0]),
+                        names(patient.first_name, ("2010CA", "NM104"), dep_claims[0]),
                     ),
-                    *_person_segments(patient, names, pid, "patient", True),
+                    *_person_segments(patient, names, dep_claims[0], "2010CA", True),
                 ]
             )
+            names.spread(dep_start, dep_claims)
             sub_level.patients.append(
                 Loop2000C(
                     segments=[HL(str(hl), str(sub_id), "23", "0"), PAT(relationship)],
@@ -456,6 +557,60 @@ def build_837p(
     return interchange, list(dict.fromkeys(names.findings))
 
 
+@dataclass
+class Accepted:
+    """What :func:`build_accepted` made: the interchange (None when a problem outside any
+    claim, such as a Settings value, keeps every claim out), the claims in it, the findings,
+    and the encounters held back with the findings that held them."""
+
+    interchange: Interchange | None
+    claims: list[Claim]
+    findings: list[Finding]
+    held: dict[str, list[Finding]] = field(default_factory=dict)
+
+
+def build_accepted(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    *,
+    created: datetime,
+    numbers: ControlNumbers,
+) -> Accepted:
+    """The interchange for ``claims`` without the encounters it would be rejected for.
+
+    Every value goes through the checks (:func:`check_837p`, element table included); an
+    encounter with an error (a name in Arabic letters, a 35-character city, units of 10^15)
+    is held with its findings, on its cells, and the rest is built again without it. An
+    error outside any claim (the billing provider's city on the Settings sheet) holds the
+    whole file: ``interchange`` is None.
+    """
+    remaining = list(claims)
+    carried: list[Finding] = []  # findings about encounters held in an earlier round
+    held: dict[str, list[Finding]] = {}
+    while remaining:
+        interchange, written = build_837p(remaining, settings, created=created, numbers=numbers)
+        checked = check_837p(interchange, {c.claim_id: c for c in remaining})
+        # a cell the writer already faulted (a name in Arabic letters, sent empty) gets that
+        # finding, not a second one for the empty element it leads to
+        faulted = {(f.encounter_id, f.row, f.column) for f in written if f.blocking}
+        found = [
+            *written,
+            *(f for f in checked if (f.encounter_id, f.row, f.column) not in faulted),
+        ]
+        ours = {c.encounter_id for c in remaining}
+        blocking = [f for f in found if f.blocking]
+        if any(f.encounter_id not in ours for f in blocking):
+            return Accepted(None, remaining, [*carried, *found], held)
+        stopped = {f.encounter_id for f in blocking if f.encounter_id is not None}
+        if not stopped:
+            return Accepted(interchange, remaining, [*carried, *found], held)
+        for finding in blocking:
+            held.setdefault(str(finding.encounter_id), []).append(finding)
+        carried += [f for f in found if f.encounter_id in stopped]
+        remaining = [c for c in remaining if c.encounter_id not in stopped]
+    return Accepted(None, [], carried, held)
+
+
 def transactions_needed(claims: int) -> int:
     """How many ST..SE transaction sets ``claims`` claims take."""
     return max(1, -(-claims // MAX_CLAIMS_PER_ST))
@@ -485,7 +640,8 @@ def write_837p(
     when = created or datetime.now().replace(microsecond=0)
     with collector_paused():  # one pause for build, check and render: each resume costs a full pass
         interchange, findings = build_837p(claims, settings, created=when, numbers=numbers)
-        problems = [f for f in check_837p(interchange) if f.blocking]
+        checked = check_837p(interchange, {c.claim_id: c for c in claims})
+        problems = [f for f in [*findings, *checked] if f.blocking]
         if not problems:
             return save_837p(interchange, target, findings)
     shown = "; ".join(f.message for f in problems[:5])
