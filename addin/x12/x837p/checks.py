@@ -52,8 +52,9 @@ def npi_valid(npi: str) -> bool:
 class _Context:
     """Findings for one transaction, with segment positions for messages."""
 
-    def __init__(self, txn: Transaction837P, component: str) -> None:
+    def __init__(self, txn: Transaction837P, component: str, first: int = 1) -> None:
         self.txn = txn
+        self.first = first
         self.component = component
         self._position: dict[int, int] | None = None
         st = txn.segments[0]
@@ -61,9 +62,12 @@ class _Context:
         self.findings: list[Finding] = []
 
     def where(self, seg: Seg) -> str:
+        """``CLM, segment 21``: counted in the file when the transaction's first segment
+        number is known (as the readers and the element checks count), else from its ST."""
         if self._position is None:  # only when something is wrong: clean files skip this
-            self._position = {id(s): n for n, s in enumerate(self.txn.walk(), 1)}
-        return f"{seg.seg_id}, segment {self._position.get(id(seg), '?')} of {self.st}"
+            self._position = {id(s): n for n, s in enumerate(self.txn.walk(), self.first)}
+        n = self._position.get(id(seg), "?")
+        return f"{seg.seg_id}, segment {n}" + ("" if self.first > 1 else f" of {self.st}")
 
     def add(
         self, rule: str, claim: str | None, seg: Seg, message: str, fix: str, value: str = ""
@@ -350,9 +354,9 @@ def _check_claims_present(ctx: _Context) -> None:
         )
 
 
-def check_transaction(txn: Transaction837P, component: str = ":") -> list[Finding]:
-    """Every check on one ST..SE."""
-    ctx = _Context(txn, component)
+def check_transaction(txn: Transaction837P, component: str = ":", first: int = 1) -> list[Finding]:
+    """Every check on one ST..SE; ``first`` is its ST's segment number in the file."""
+    ctx = _Context(txn, component, first)
     _check_claims_present(ctx)
     _check_hl(ctx)
     _check_relationships(ctx)
@@ -493,9 +497,13 @@ def check_interchange(
     findings = check_envelope(interchange, first)
     findings.extend(element_findings(interchange, first, claims))
     comp = interchange.delimiters.component
+    at = first + 1  # the ISA
     for group in interchange.groups:
+        at += 1  # the GS
         for txn in group.transactions:
-            findings.extend(check_transaction(txn, comp))
+            findings.extend(check_transaction(txn, comp, at))
+            at += txn.segment_count()
+        at += 1 if group.ge is not None else 0
     return findings
 
 
