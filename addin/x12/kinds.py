@@ -78,10 +78,12 @@ ADVICE: dict[str, str] = {
     "in 2012, and Claimbook has no command for it; ask the sender for the 5010 file, or have "
     "your clearinghouse convert it",
     "4010-835": "read it with `claimbook remit FILE`: 4010 835s are read with a warning",
-    "999": "it acknowledges a file you sent; Claimbook has no command for acknowledgments yet, "
-    "your clearinghouse's portal shows what it accepted or rejected",
-    "277": "it reports the status of claims you sent; Claimbook has no command for it yet, your "
-    "clearinghouse's portal shows it",
+    "999": "it acknowledges a claim file you sent: read it with "
+    "`claimbook acknowledgments BOOK FILE`",
+    "277CA": "it acknowledges the claims you sent: read it with "
+    "`claimbook acknowledgments BOOK FILE`",
+    "277": "it reports the status of claims you sent; Claimbook reads the 277CA "
+    "acknowledgment (005010X214) only, and has no command for this one",
 }
 _NO_COMMAND = "Claimbook has no command for this kind of file"
 
@@ -131,6 +133,8 @@ def advice(txn_type: str, version: str = "") -> str:
         return ADVICE["837P"]
     if st01 == "835":
         return ADVICE["4010-835"] if old else ADVICE["835"]
+    if st01 == "277" and "X214" in version:
+        return ADVICE["277CA"]
     return ADVICE.get(st01, _NO_COMMAND)
 
 

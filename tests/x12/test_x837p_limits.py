@@ -8,7 +8,7 @@ and their neighbours, run through a workbook as a biller would.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,9 @@ import pytest
 from clinic_sample import SETTINGS, write_clinic
 from x837p_pyx12 import pyx12_errors
 
-from addin.claims import ClaimsRun, run_claims
+from addin import runs
 from addin.errors import OutputError
-from addin.sheets.reader import read_book
+from addin.runs.claims import ClaimsReport, claims_table_for
 from addin.x12.envelope import ControlNumbers
 from addin.x12.x837p.writer import write_837p
 
@@ -45,21 +45,28 @@ def row(encounter: str, **cells: Any) -> list[Any]:
     return [values.get(h, "") for h in HEADERS]
 
 
-def run(tmp_path: Path, rows: list[list[Any]], settings: dict[str, str] = SETTINGS) -> ClaimsRun:
-    book = read_book(write_clinic(tmp_path / "clinic.xlsx", HEADERS, rows, settings))
-    return run_claims(book, x12_dir=tmp_path, scrub=False, created=datetime(2026, 3, 10, 9, 0))
+def run(tmp_path: Path, rows: list[list[Any]], settings: dict[str, str] = SETTINGS) -> ClaimsReport:
+    book = write_clinic(tmp_path / "clinic.xlsx", HEADERS, rows, settings)
+    inputs = runs.Inputs(x12_dir=tmp_path, scrub=False, created=datetime(2026, 3, 10, 9, 0))
+    outcome = runs.claims(book, inputs, today=date(2026, 3, 10))
+    assert outcome.claims is not None
+    return outcome.claims
 
 
-def written(result: ClaimsRun) -> str:
+def written(result: ClaimsReport) -> str:
     assert result.x12_path is not None, [f.message for f in result.findings if f.blocking]
     text = result.x12_path.read_text("ascii")
     assert pyx12_errors(text) == [], "every 837P Claimbook writes passes pyx12"
     return text
 
 
-def status(result: ClaimsRun) -> dict[str, str]:
-    built = {c.encounter_id: "built" for c in result.result.claims}
-    return built | {h.encounter_id: "held" for h in result.result.held}
+def status(result: ClaimsReport) -> dict[str, str]:
+    """Encounter ID -> built (in the 837P) or held (by the scrubber or the 837P checks)."""
+    sent = {c.encounter_id for c in result.sent}
+    out = {
+        c.encounter_id: "built" if c.encounter_id in sent else "held" for c in result.result.claims
+    }
+    return out | {h.encounter_id: "held" for h in result.result.held}
 
 
 @pytest.mark.parametrize(
@@ -124,8 +131,8 @@ def test_huge_units_or_charge_never_reach_the_file(tmp_path: Path, column: str, 
 
 def test_every_reason_reaches_the_claims_table(tmp_path: Path) -> None:
     result = run(tmp_path, [row("A1"), row("A2", City="X" * 31)])
-    rows = [r for r in result.table.rows if "A2" in [str(v) for v in r]]
-    assert rows and any("Held" in [str(v) for v in r] for r in rows)
+    rows = [r for r in claims_table_for(result).rows if "A2" in [str(v) for v in r]]
+    assert rows and any("Not sent" in [str(v) for v in r] for r in rows)
     assert any("N401" in str(v) for r in rows for v in r)
 
 
