@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
+ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +74,20 @@ class EnvelopeAudit:
     def _add(self, rule: str, where: str, message: str, value: str = "") -> None:
         self.problems.append(EnvelopeProblem(rule, where, message, value))
 
+    def inside(self) -> bool:
+        """Count one segment that is not an envelope segment, when a transaction set is open
+        (False when none is: then :meth:`feed` it, to be reported). Lets a caller that walks
+        loop models skip building each segment's elements and position text."""
+        st = self._st
+        if st is None:
+            return False
+        st.count += 1
+        return True
+
     def feed(self, sid: str, elements: Sequence[str], where: str) -> None:
         """One segment: its id, its elements (XX01 first) and ``segment N (XX)`` for messages."""
         st = self._st
-        if st is not None and sid not in _ENVELOPE:
+        if st is not None and sid not in ENVELOPE:
             st.count += 1
             return
         e = [*elements[:16], *[""] * (16 - min(len(elements), 16))]

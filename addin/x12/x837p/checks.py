@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from addin.models import Claim, Finding
-from addin.x12.audit import EnvelopeAudit, EnvelopeProblem
+from addin.x12.audit import ENVELOPE, EnvelopeAudit, EnvelopeProblem
 from addin.x12.x837p.elements import ElementProblem, element_problems
 from addin.x12.x837p.loops import (
     Interchange,
@@ -372,7 +372,8 @@ def check_envelope(interchange: Interchange, first: int = 1) -> list[Finding]:
     audit = EnvelopeAudit()
     for n, seg in enumerate(interchange.walk(), first):
         sid = seg.seg_id
-        audit.feed(sid, seg.elements(), f"segment {n} ({sid})")
+        if sid in ENVELOPE or not audit.inside():
+            audit.feed(sid, seg.elements(), f"segment {n} ({sid})")
     return [_envelope_finding(p) for p in audit.finish()]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -65,7 +65,7 @@ LIMITS: dict[str, Limit] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # one object per table row: identity is enough
 class Element:
     """One row of ``elements.tsv``: where the element sits and what the guide allows."""
 
@@ -243,43 +243,138 @@ class ElementProblem:
     self_subscriber: bool = False  # in 2010BA of a subscriber who is the patient
 
 
+CACHE_LIMIT = 4096  # segment texts whose findings each plan keeps
+
+
+class _Plan:
+    """One segment of one loop as the checks walk it: its simple elements by position, its
+    composites by position (components by number, and the components a sent composite
+    must have), the elements it must not leave empty, and the findings of segment texts
+    already seen (a file repeats its LX, DTP and SV1 segments claim after claim)."""
+
+    __slots__ = ("simple", "composites", "required", "seen")
+
+    def __init__(self, elements: tuple[Element, ...]) -> None:
+        self.simple: dict[int, Element] = {}
+        self.composites: dict[int, tuple[dict[int, Element], list[Element]]] = {}
+        for element in elements:
+            if element.component:
+                parts, needed = self.composites.setdefault(element.position, ({}, []))
+                parts[element.component] = element
+                if element.usage == "R" and (element.component > 1 or element.composite == "R"):
+                    needed.append(element)
+            else:
+                self.simple[element.position] = element
+        self.required = [e for e in elements if _required(e, "")]
+        self.seen: dict[tuple[str, ...], list[tuple[Element, str, tuple[str, str]]]] = {}
+
+    def check(self, values: list[str], comp: str) -> list[tuple[Element, str, tuple[str, str]]]:
+        """(element, value, (rule, message)) for each problem of a segment's ``values``."""
+        key = tuple(values)
+        known = self.seen.get(key)
+        if known is not None:
+            return known
+        found: list[tuple[Element, str, tuple[str, str]]] = []
+        for position, raw in enumerate(values, 1):
+            if not raw:
+                continue
+            element = self.simple.get(position)
+            if element is not None:
+                reading = _problem(element, raw)
+                if reading is not None:
+                    found.append((element, raw, reading))
+                continue
+            composite = self.composites.get(position)
+            if composite is None:
+                continue
+            components, needed = composite
+            parts = raw.split(comp)
+            for k, value in enumerate(parts, 1):
+                part = components.get(k)
+                if part is not None and value:
+                    reading = _problem(part, value)
+                    if reading is not None:
+                        found.append((part, value, reading))
+            for part in needed:
+                if part.component > len(parts) or not parts[part.component - 1]:
+                    found.append((part, "", _missing(part)))
+        for element in self.required:
+            p = element.position
+            if p > len(values) or not values[p - 1]:
+                found.append((element, "", _missing(element)))
+        if len(self.seen) < CACHE_LIMIT:
+            self.seen[key] = found
+        return found
+
+
+@functools.cache
+def _plan(loop: str, seg: str) -> _Plan | None:
+    elements = table().get((loop, seg))
+    return _Plan(elements) if elements is not None else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _problem(element: Element, value: str) -> tuple[str, str] | None:
+    """What is wrong with a sent value (one reading per element and value)."""
+    if element.usage == "N":
+        return (
+            "X12-NOT-USED",
+            f"{element.ref} {value[:40]!r} is an element {GUIDE} does not use in loop "
+            f"{element.loop}",
+        )
+    return value_problem(element, value)
+
+
+def _missing(element: Element) -> tuple[str, str]:
+    return "X12-REQUIRED", f"{element.ref} is empty; {GUIDE} requires it in loop {element.loop}"
+
+
 def element_problems(interchange: Interchange) -> list[ElementProblem]:
     """Every element of ``interchange`` against the table: lengths, characters, codes,
     the guide's value limits, required elements present and unused ones empty."""
-    specs = table()
     comp = interchange.delimiters.component
     problems: list[ElementProblem] = []
-    for loop_id, seg, claims, line, self_sub in _segments(interchange):
-        elements = specs.get((loop_id, seg.seg_id))
-        if elements is None:
-            continue  # a loop or segment outside the guide's map: the reader said so
-        values = seg.elements()
-        for element in elements:
-            raw = values[element.position - 1] if element.position <= len(values) else ""
-            value = raw
-            if element.component and raw:
-                parts = raw.split(comp)
-                value = parts[element.component - 1] if element.component <= len(parts) else ""
-            if value:
-                if element.usage == "N":
-                    found: tuple[str, str] | None = (
-                        "X12-NOT-USED",
-                        f"{element.ref} {value[:40]!r} is an element {GUIDE} does not use in "
-                        f"loop {element.loop}",
-                    )
-                else:
-                    found = value_problem(element, value)
-            elif _required(element, raw):
-                found = (
-                    "X12-REQUIRED",
-                    f"{element.ref} is empty; {GUIDE} requires it in loop {element.loop}",
-                )
-            else:
-                found = None
-            if found is not None:
+
+    def check(loop_id: str, segs: Iterable[Seg], claims: tuple[Loop2300, ...],
+              line: int | None, self_sub: bool) -> None:  # fmt: skip
+        for seg in segs:
+            plan = _plan(loop_id, seg.seg_id)
+            if plan is None:
+                continue  # a loop or segment outside the guide's map: the reader said so
+            for element, value, (rule, message) in plan.check(seg.elements(), comp):
                 problems.append(
-                    ElementProblem(found[0], element, value, found[1], seg, claims, line, self_sub)
+                    ElementProblem(rule, element, value, message, seg, claims, line, self_sub)
                 )
+
+    def visit(loop: Loop, claims: tuple[Loop2300, ...], line: int | None, self_sub: bool) -> None:
+        # A plain recursion, not generators: this walk runs over every segment of every
+        # file Claimbook writes.
+        if isinstance(loop, Loop2300):
+            claims = (loop,)
+        elif isinstance(loop, Loop2000B):
+            self_sub = bool(loop.claims)
+            claims = (*loop.claims, *(c for p in loop.patients for c in p.claims))
+        elif isinstance(loop, Loop2000C):
+            claims = tuple(loop.claims)
+        loop_id = loop.loop_id
+        check(loop_id, loop.segments, claims, line, self_sub and loop_id == "2010BA")
+        for sub in loop.loops:
+            visit(sub, claims, line, self_sub)
+        if isinstance(loop, Loop2300):
+            for number, service in enumerate(loop.lines, 1):
+                visit(service, claims, number, self_sub)
+        elif not isinstance(loop, Loop2400):
+            for child in loop.children():
+                visit(child, claims, line, self_sub)
+
+    check("ISA", [interchange.isa], (), None, False)
+    for group in interchange.groups:
+        check("GS", [group.gs], (), None, False)
+        for txn in group.transactions:
+            visit(txn, (), None, False)
+            check("ST", txn.trailer, (), None, False)
+        check("GS", [group.ge] if group.ge is not None else [], (), None, False)
+    check("ISA", [interchange.iea] if interchange.iea is not None else [], (), None, False)
     return problems
 
 
@@ -292,45 +387,3 @@ def _required(element: Element, raw: str) -> bool:
     if raw:
         return element.usage == "R" and (element.component > 1 or element.composite == "R")
     return element.component == 1 and element.composite == "R" and element.usage == "R"
-
-
-Placed = tuple[str, Seg, tuple[Loop2300, ...], int | None, bool]
-
-
-def _segments(interchange: Interchange) -> Iterator[Placed]:
-    """(loop id, segment, its claims, line number, in a self subscriber's 2010BA), in order."""
-    yield "ISA", interchange.isa, (), None, False
-    for group in interchange.groups:
-        yield "GS", group.gs, (), None, False
-        for txn in group.transactions:
-            yield from _loop(txn, (), None, False)
-            for seg in txn.trailer:
-                yield "ST", seg, (), None, False
-        if group.ge is not None:
-            yield "GS", group.ge, (), None, False
-    if interchange.iea is not None:
-        yield "ISA", interchange.iea, (), None, False
-
-
-def _loop(
-    loop: Loop, claims: tuple[Loop2300, ...], line: int | None, self_sub: bool
-) -> Iterator[Placed]:
-    loop_id = loop.loop_id
-    if isinstance(loop, Loop2300):
-        claims = (loop,)
-    elif isinstance(loop, Loop2000B):
-        self_sub = bool(loop.claims)
-        claims = (*loop.claims, *(c for p in loop.patients for c in p.claims))
-    elif isinstance(loop, Loop2000C):
-        claims = tuple(loop.claims)
-    own_sub = self_sub and loop_id == "2010BA"
-    for seg in loop.segments:
-        yield loop_id, seg, claims, line, own_sub
-    for sub in loop.loops:
-        yield from _loop(sub, claims, line, self_sub)
-    if isinstance(loop, Loop2300):
-        for number, service in enumerate(loop.lines, 1):
-            yield from _loop(service, claims, number, self_sub)
-    elif not isinstance(loop, Loop2400):
-        for child in loop.children():
-            yield from _loop(child, claims, line, self_sub)
