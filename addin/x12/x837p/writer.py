@@ -13,7 +13,6 @@ from typing import TextIO
 from addin.collector import collector_paused
 from addin.errors import OutputError, SettingsError
 from addin.models import Claim, ClaimLine, Finding, Person, Provider
-from addin.models.types import Severity
 from addin.x12.envelope import (
     WRITE_DELIMITERS,
     ControlNumbers,
@@ -43,6 +42,7 @@ from addin.x12.x837p.loops import (
     Loop2410,
     Transaction837P,
 )
+from addin.x12.x837p.names import FORBIDDEN_IN_IDS, Names
 from addin.x12.x837p.segs import (
     BHT,
     CLM,
@@ -66,8 +66,7 @@ from addin.x12.x837p.segs import (
     RawSegment,
     Seg,
 )
-from addin.x12.x837p.sources import source_cell
-from addin.x12.x837p.text import amount, clean, d8, icd, name_text, parse_ndc, quantity
+from addin.x12.x837p.text import amount, clean, d8, icd, parse_ndc, quantity
 
 VERSION = "005010X222A1"
 #: Claims per ST..SE: the 837P guide advises at most 5000 CLM per transaction set, and
@@ -104,141 +103,6 @@ class WriteResult:
         return sum(1 for _ in self.interchange.walk())
 
 
-#: Unicode's script words that read badly title-cased, as a biller would name the script.
-SCRIPT_NAMES = {"CJK": "Chinese (Han)", "HANGUL": "Korean (Hangul)", "HIRAGANA": "Japanese"}
-#: Where a value sits in the 837P: (loop, element), for messages and for the cell it came from.
-At = tuple[str, str]
-
-
-class _Names:
-    """Cleans names, addresses and identifiers for X12, with a finding on the cell whenever
-    the value sent differs from the value typed: accented Latin spelled in A-Z and other
-    characters left out are warnings; letters of another script, which have no safe spelling
-    in A-Z, are errors (the claim is held, never sent with the name cut down or empty)."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-
-    def _add(
-        self,
-        rule: str,
-        severity: Severity,
-        message: str,
-        fix: str,
-        text: str,
-        at: At,
-        claim: Claim | None,
-        self_subscriber: bool,
-    ) -> None:
-        cell = source_cell(*at, claim, self_subscriber=self_subscriber)
-        sheet, column, row = cell if cell else (None, None, None)
-        where = f"{column} ({at[1]})" if column else at[1]
-        self.findings.append(
-            Finding(
-                rule=rule,
-                severity=severity,
-                message=f"{'claim ' + claim.claim_id + ': ' if claim else ''}{where} {message}",
-                sheet=sheet,
-                row=row,
-                column=column,
-                value=text,
-                fix=fix,
-                encounter_id=claim.encounter_id if claim else None,
-            )
-        )
-
-    def __call__(
-        self, text: str, at: At, claim: Claim | None = None, *, self_subscriber: bool = False
-    ) -> str:
-        result = name_text(text)
-        if result.foreign:
-            scripts = " and ".join(SCRIPT_NAMES.get(s, s.title()) for s in result.scripts)
-            sent = f"as {result.text!r}" if result.text else "empty"
-            self._add(
-                "X12-NAME-SCRIPT",
-                "error",
-                f"{text!r} is written in {scripts} letters, which X12 cannot carry (its "
-                f"character set has only the Latin alphabet); the 837P would send it {sent}",
-                "type the name in Latin letters as the payer has it (the member's card or the "
-                "eligibility response shows it)",
-                text,
-                at,
-                claim,
-                self_subscriber,
-            )
-        elif result.changed:
-            how = "spelled in A-Z" if result.folded else ""
-            if result.dropped:
-                left_out = "".join(dict.fromkeys(result.dropped))
-                how += (" and " if how else "") + f"without {left_out!r}"
-            self._add(
-                "X12-NAME-CHARS",
-                "warning",
-                f"{text!r} is sent as {result.text!r} ({how}): X12 names allow only letters "
-                "A-Z, digits, spaces and & ' - . , / #",
-                "check the name on the payer's card; payers spell accented letters this way",
-                text,
-                at,
-                claim,
-                self_subscriber,
-            )
-        return result.text
-
-    def unknown_sex(self, at: At, claim: Claim, *, self_subscriber: bool) -> None:
-        """DMG03 is required: an empty Sex cell is sent as U (unknown), and said."""
-        self._add(
-            "X12-SEX-UNKNOWN",
-            "warning",
-            "is empty; the 837P sends U (unknown), the only other code 005010X222A1 has "
-            "besides F and M",
-            "fill in F or M as the payer has the member on file; payers deny sex-specific "
-            "services billed with U",
-            "",
-            at,
-            claim,
-            self_subscriber,
-        )
-
-    def spread(self, start: int, claims: Sequence[Claim]) -> None:
-        """The findings since ``start`` (about a subscriber's or patient's values, sent once
-        for several claims) repeated for every other claim that carries the same values."""
-        for finding in list(self.findings[start:]):
-            for claim in claims:
-                if claim.encounter_id == finding.encounter_id:
-                    continue
-                cell = source_cell("2300", "CLM01", claim)
-                row = cell[2] if cell and finding.sheet == "Encounters" else finding.row
-                self.findings.append(
-                    finding.model_copy(
-                        update={
-                            "encounter_id": claim.encounter_id,
-                            "row": row,
-                            "message": f"claim {claim.claim_id}: "
-                            + finding.message.partition(": ")[2],
-                        }
-                    )
-                )
-
-    def ident(self, text: str, at: At, claim: Claim | None = None) -> str:
-        """An identifier (member ID, authorization, ...) without X12 delimiters."""
-        out = text.translate(_FORBIDDEN_IN_IDS).strip()
-        if out != text.strip():
-            self._add(
-                "X12-ID-CHARS",
-                "warning",
-                f"{text!r} is sent as {out!r}: the characters * : ^ ~ separate X12 elements",
-                "check the number against the card or the payer's letter",
-                text,
-                at,
-                claim,
-                False,
-            )
-        return out
-
-
-_FORBIDDEN_IN_IDS = str.maketrans("", "", "*:^~\r\n\t")
-
-
 def require_settings(settings: dict[str, str]) -> None:
     missing = [key for key in REQUIRED_SETTINGS if not settings.get(key, "").strip()]
     if missing:
@@ -249,7 +113,7 @@ def require_settings(settings: dict[str, str]) -> None:
 
 
 def _person_segments(
-    person: Person, names: _Names, claim: Claim, loop: str, with_demographics: bool
+    person: Person, names: Names, claim: Claim, loop: str, with_demographics: bool
 ) -> list[Seg]:
     out: list[Seg] = []
     if not with_demographics:
@@ -267,7 +131,7 @@ def _person_segments(
     return out
 
 
-def _provider_loop(kind: str, provider: Provider, names: _Names, claim: Claim) -> Loop:
+def _provider_loop(kind: str, provider: Provider, names: Names, claim: Claim) -> Loop:
     loop = "2310A" if kind == "referring" else "2310B"
     last = names(provider.last_name or provider.name, (loop, "NM103"), claim)
     first = names(provider.first_name, (loop, "NM104"), claim)
@@ -295,7 +159,7 @@ def _line_loop(
     )
     segs: list[Seg] = [LX(str(number)), sv1, DTP("472", "D8", d8(line.date_of_service))]
     if line.prior_authorization and line.prior_authorization != claim_auth:
-        segs.append(REF("G1", line.prior_authorization.translate(_FORBIDDEN_IN_IDS).strip()))
+        segs.append(REF("G1", line.prior_authorization.translate(FORBIDDEN_IN_IDS).strip()))
     if line.note:
         segs.append(NTE("ADD", clean(line.note)[:80]))
     loops: list[Loop] = []
@@ -309,7 +173,7 @@ def _line_loop(
     return Loop2400(segments=segs, loops=loops)
 
 
-def claim_loop(claim: Claim, names: _Names) -> Loop2300:
+def claim_loop(claim: Claim, names: Names) -> Loop2300:
     """Loop 2300 with its provider loops and service lines for one claim."""
     facility = f"{claim.place_of_service}:B:{claim.frequency}"
     cid = names.ident(claim.claim_id, ("2300", "CLM01"), claim)
@@ -346,7 +210,7 @@ def build_transaction(
     settings: dict[str, str],
     control: int,
     created: datetime,
-    names: _Names,
+    names: Names,
 ) -> Transaction837P:
     """One ST..SE holding every claim, billing provider from Settings."""
     header: list[Seg] = [
@@ -398,7 +262,7 @@ def build_transaction(
     )
 
 
-def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Names) -> Loop2000A:
+def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Names) -> Loop2000A:
     provider_segs: list[Seg] = [HL("1", "", "20", "1")]
     taxonomy = settings.get("Taxonomy Code", "").strip()
     if taxonomy:
@@ -531,7 +395,7 @@ def build_837p(
     if not claims:
         raise OutputError("no claims to write: every encounter was held; see the Findings")
     require_settings(settings)
-    names = _Names()
+    names = Names()
     envelope = Envelope.for_submitter(settings, created, numbers)
     txns: list[Transaction837P] = []
     with collector_paused():
