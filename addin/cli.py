@@ -280,7 +280,13 @@ def remit_command(
     file: Annotated[Path, typer.Argument(help="An 835 remittance (ERA) file.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Read an 835 remittance: payments, claims, and balancing at three levels."""
+    """Read an 835 remittance: payments, claims, and balancing at three levels.
+
+    Exit code 0: read, every transaction balances and nothing is wrong; 1: read, but a
+    transaction does not balance or the reader has a warning (envelope counts or control
+    numbers, a missing SE/GE/IEA, another kind of transaction set in the file, a damaged
+    value); 2: the file cannot be read (not X12, not an 835), with the reason.
+    """
     from addin.remit.notes import status_meaning
     from addin.x12.x835 import read_remittances
     from addin.x12.x835_models import check_balance
@@ -288,20 +294,22 @@ def remit_command(
     if not file.is_file():
         raise ClaimbookError(f"{file}: no such file; check the path")
     txns = list(read_remittances(file))
+    reports = [check_balance(txn) for txn in txns]
+    clean = all(r.balanced and not t.warnings for t, r in zip(txns, reports, strict=True))
     if as_json:
         out = []
-        for txn in txns:
+        for txn, report in zip(txns, reports, strict=True):
             data = txn.model_dump(mode="json", serialize_as_any=True)
             for claim in data.get("claims", []):
                 claim["status_meaning"] = status_meaning(claim.get("status") or "")
-            report = check_balance(txn)
             data["balanced"] = report.balanced
             data["balance_messages"] = report.messages
             out.append(data)
         print_json({"transactions": out})
+        if not clean:
+            raise typer.Exit(1)
         return
-    for txn in txns:
-        report = check_balance(txn)
+    for txn, report in zip(txns, reports, strict=True):
         table = Table(
             title=f"{txn.payer_name or txn.payer_id} check/EFT {txn.trace_number}: "
             f"{txn.payment_amount:.2f} on {txn.payment_date or txn.production_date or '?'}"
@@ -321,6 +329,8 @@ def remit_command(
         console.print("balanced" if report.balanced else "[bold red]not balanced[/]")
         for message in [*report.messages, *txn.warnings]:
             console.print(f"  {message}", highlight=False, soft_wrap=True)
+    if not clean:
+        raise typer.Exit(1)
 
 
 @app.command("suggest")
@@ -428,8 +438,13 @@ def check_837p_command(
     file: Annotated[Path, typer.Argument(help="An 837P claim file (005010X222A1).")],
     as_json: JsonOption = False,
 ) -> None:
-    """Read an 837P and run Claimbook's checks on it: what pyx12 does not check, and why a
-    file cannot be read (X222A2 label, no ISA, not an 837P)."""
+    """Read an 837P and check it: envelope counts and control numbers, element lengths,
+    characters and code values, balancing, HL tree, NPIs, pointers.
+
+    Exit code 0: no error found; 1: at least one error (each with the claim and the
+    segment); 2: the file cannot be read at all (not X12, an X222A2 or base X222 label, no
+    ISA envelope, another kind of transaction), with the reason.
+    """
     from addin.x12.x837p import check_837p, claims_from_837p, read_837p
 
     if not file.is_file():

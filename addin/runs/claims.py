@@ -38,11 +38,11 @@ from addin.runs.acks import ack_events
 from addin.runs.check import findings_of
 from addin.runs.session import X12_FOLDER, Session
 from addin.x12.envelope import ControlNumberStore
-from addin.x12.x837p.checks import check_837p
+from addin.x12.x837p.sources import place_findings
 from addin.x12.x837p.writer import (
     MAX_CLAIMS_PER_ST,
     WriteResult,
-    build_837p,
+    build_accepted,
     require_settings,
     save_837p,
     transactions_needed,
@@ -354,18 +354,26 @@ def _send(
     folder = x12_dir or session.folder(X12_FOLDER)
     path = x12_path or folder / f"{session.home.stem}-{numbers.interchange:09d}.837"
     when = created or datetime.combine(session.today, datetime.now().time()).replace(microsecond=0)
-    interchange, written = build_837p(claims, settings, created=when, numbers=numbers)
-    report.findings.extend(written)
-    problems = check_837p(interchange)
-    report.findings.extend(problems)
-    if any(f.blocking for f in problems):
+    # Every value is checked against the 837P guide first: an encounter with one a payer
+    # would reject (a name X12 cannot carry, a city over 30 characters) is held with findings
+    # on its cells and the file goes out without it; a problem outside any encounter (a
+    # Settings value) keeps the whole file back.
+    accepted = build_accepted(claims, settings, created=when, numbers=numbers)
+    book = session.book
+    report.findings.extend(place_findings(accepted.findings, book, session.encounters_sheet()))
+    for claim in claims:
+        if claim.encounter_id in accepted.held:
+            reason = accepted.held[claim.encounter_id][0]
+            report.statuses[claim.claim_id] = ("Not sent", f"{reason.rule}: {reason.message}")
+    if accepted.interchange is None:
         for claim in claims:
-            report.statuses[claim.claim_id] = (
-                "Not sent",
-                "the 837P failed its checks (X12-... findings); nothing was written",
+            report.statuses.setdefault(
+                claim.claim_id,
+                ("Not sent", "the 837P failed its checks (X12-... findings); nothing was written"),
             )
         return
-    report.write = save_837p(interchange, path, written)
+    claims = accepted.claims
+    report.write = save_837p(accepted.interchange, path, accepted.findings)
     session.files.append(path)
     report.sent = claims
     records = session.claim_records

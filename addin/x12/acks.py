@@ -17,7 +17,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from addin.errors import X12Error
-from addin.x12.segments import Segment, Transaction, describe, iter_transactions, read_segments
+from addin.x12.segments import (
+    Segment,
+    Transaction,
+    describe,
+    iter_transactions,
+    read_segments,
+    x12_source,
+)
 
 ACCEPTED_SETS = frozenset({"A", "E"})  # IK501: accepted, accepted with errors noted
 ACCEPTED_GROUPS = frozenset({"A", "E"})  # AK901 (P = some sets accepted)
@@ -287,18 +294,19 @@ def _read_277(txn: Transaction, source: str) -> Ack277:
 
 
 def read_acknowledgments(path: Path | str) -> list[Acknowledgment]:
-    """Every 999 and 277CA transaction set in the file at ``path``, in file order.
+    """Every 999 and 277CA transaction set in the file at ``path`` (or in X12 text, by the
+    readers' one path-or-text rule: :func:`~addin.x12.segments.x12_source`), in file order.
 
     A file with none is refused saying what it holds (an 835, an 837P, a 277 that is not
     the 005010X214 claim acknowledgment...).
     """
-    path = Path(os.fspath(path))
-    if not path.is_file():
+    if isinstance(path, os.PathLike) and not Path(path).is_file():
         raise X12Error(f"{path}: no such file; check the path")
-    name = path.name
+    source = x12_source(path)
+    name = Path(source).name if isinstance(source, os.PathLike) else ""
     found: list[Acknowledgment] = []
     others: list[str] = []
-    for txn in iter_transactions(read_segments(path, name), name):
+    for txn in iter_transactions(read_segments(source, name), name):
         kind, version = txn.type, txn.version
         if kind == "999":
             found.append(_read_999(txn, name))
@@ -313,7 +321,8 @@ def read_acknowledgments(path: Path | str) -> list[Acknowledgment]:
     if not found:
         what = ", ".join(others) if others else "no transaction set"
         raise X12Error(
-            f"{name}: holds {what}, not a 999 or 277CA acknowledgment; acknowledgments are "
+            f"{name + ': ' if name else ''}holds {what}, not a 999 or 277CA acknowledgment; "
+            "acknowledgments are "
             "the files the clearinghouse sends back after a claim batch (import 835 "
             "remittances with reconcile)"
         )

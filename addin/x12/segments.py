@@ -15,7 +15,13 @@ What it copes with: delimiters read from each ISA (element separator at ISA posi
 component separator ISA16, segment terminator after it); an ISA whose fields are not padded
 to fixed width; a UTF-8 byte-order mark; line breaks or indentation after terminators; files
 with no ISA (delimiters guessed from the first segment, with a warning); several ISA/GS/ST in
-one file. Bytes that are not UTF-8 are replaced, never fatal.
+one file. Bytes that are not UTF-8 are replaced, never fatal. A file whose segment ids are in
+lower case is refused saying so (a tool has changed it).
+
+One rule tells a path from X12 text, for every reader (:func:`x12_source`): a ``Path`` (any
+``os.PathLike``), or a ``str`` naming an existing file, is a path; a ``str`` that starts
+(after a byte-order mark and white space) like X12 (``ISA*``, ``ST*`` ...) is the content;
+any other ``str`` is refused with a message. ``bytes`` and binary files are content.
 """
 
 from __future__ import annotations
@@ -25,31 +31,71 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from addin.errors import X12Error
+from addin.x12.audit import EnvelopeAudit
+from addin.x12.kinds import TRANSACTION_NAMES, describe
+
+__all__ = [
+    "TRANSACTION_NAMES",
+    "Delimiters",
+    "Segment",
+    "SegmentReader",
+    "Transaction",
+    "X12Input",
+    "describe",
+    "iter_transactions",
+    "read_segments",
+    "source_name",
+    "x12_source",
+]
 
 CHUNK_SIZE = 1 << 20
 MAX_SEGMENT = 1 << 20  # longer than any real segment (NTE and MSG hold 264 characters)
 _STRIP = " \t\r\n\x00"
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
-#: Human names for transaction sets, used to tell a user what a file is.
-TRANSACTION_NAMES: dict[str, str] = {
-    "835": "835 claim payment/remittance advice",
-    "837": "837 health care claim",
-    "999": "999 implementation acknowledgment",
-    "997": "997 functional acknowledgment",
-    "277": "277 claim status response",
-    "276": "276 claim status request",
-    "270": "270 eligibility inquiry",
-    "271": "271 eligibility response",
-    "834": "834 benefit enrollment",
-    "820": "820 premium payment",
-    "278": "278 services review",
-    "TA1": "TA1 interchange acknowledgment",
-}
-
 X12Input = bytes | str | os.PathLike[str] | BinaryIO
+# How X12 text starts: a segment id, then an element separator (not a letter, digit or space).
+_X12_START = re.compile(r"(?:ISA|isa|[A-Za-z][A-Za-z0-9]{1,2}[^A-Za-z0-9\s])")
+# A file lower-cased by some tool: its first segment id is a lower-case ISA, GS, ST or BPR.
+_LOWER_START = re.compile(r"(?:isa|gs|st|bpr|bht)[^A-Za-z0-9\s]")
+
+
+def x12_source(source: X12Input) -> X12Input:
+    """The one rule for every reader: a path, or X12 content (see the module docstring).
+
+    A ``str`` naming an existing file becomes a ``Path``; a ``str`` that starts like X12 (or
+    is empty, which the tokenizer reports as an empty file) stays content; any other
+    ``str`` raises :class:`X12Error` saying it is neither.
+    """
+    if not isinstance(source, str):
+        return source
+    if len(source) < 4096 and "\n" not in source and "\x00" not in source and source.strip():
+        try:
+            if Path(source).is_file():
+                return Path(source)
+        except (OSError, ValueError):  # a name too long for the file system, say
+            pass
+    head = source.lstrip("\ufeff \t\r\n\x00")
+    if not head or _X12_START.match(head[:4]):
+        return source
+    shown = source if len(source) <= 60 else source[:57] + "..."
+    if "\n" not in source and len(source) < 260:
+        hint = "no file has that name; check the path"
+    else:
+        hint = "X12 text starts with a segment id such as ISA or ST"
+    raise X12Error(f"{shown!r} does not look like X12 and is not an existing file ({hint})")
+
+
+def source_name(source: X12Input, name: str = "") -> str:
+    """The label messages use for ``source``: ``name``, else a path's file name, else ``""``."""
+    if name:
+        return name
+    if isinstance(source, os.PathLike):
+        return os.path.basename(os.fspath(source))
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +286,7 @@ class SegmentReader:
     """An iterator of :class:`Segment` over one X12 source; see :func:`read_segments`."""
 
     def __init__(self, source: X12Input, name: str = "") -> None:
+        source = x12_source(source)
         self.name = name or (str(source) if isinstance(source, os.PathLike) else "")
         self.delimiters: Delimiters | None = None
         self.warnings: list[str] = []
@@ -278,6 +325,14 @@ class SegmentReader:
                     if index == 0:
                         raise X12Error(f"{self._prefix()}the file is empty")
                     return
+                if index == 0 and _LOWER_START.match(buf[:4]):
+                    raise X12Error(
+                        f"{self._prefix()}the segment ids are in lower case (the file starts "
+                        f"{buf[:12]!r}); X12 segment ids are upper case (ISA, GS, ST ...), so "
+                        "a program or editor has changed the file. Get the original file from "
+                        "the sender: changing the case back by hand would also change names "
+                        "and IDs inside it"
+                    )
                 if buf.startswith("ISA"):
                     delims = Delimiters.from_isa(
                         buf[:4096], f"{self._prefix()}segment {index + 1} "
@@ -394,63 +449,64 @@ class Transaction:
         return self.gs[1] if self.gs else ""
 
 
-def describe(txn_type: str, version: str = "") -> str:
-    """``837P health care claim (005010X222A1)``: a phrase saying what a transaction is."""
-    name = TRANSACTION_NAMES.get(txn_type, f"{txn_type or 'unknown'} transaction")
-    if txn_type == "837" and version:
-        kind = {
-            "X222": "837P professional",
-            "X223": "837I institutional",
-            "X224": "837D dental",
-            "X096": "837I institutional",
-            "X098": "837P professional",
-        }
-        for key, label in kind.items():
-            if key in version:
-                name = f"{label} health care claim"
-    return f"{name} ({version})" if version else name
-
-
 def iter_transactions(segments: Iterable[Segment], name: str = "") -> Iterator[Transaction]:
-    """Group a segment stream into transaction sets; holds one ST..SE at a time.
+    """Group a segment stream into transaction sets; holds one ST..SE at a time (and the one
+    before it, until the next ST or the end of the file).
 
-    Segments outside any ST (ISA, GS, GE, IEA) set the envelope; a missing SE is reported in
-    the transaction's warnings rather than raised, so a cut-short file still yields its data.
+    Segments outside any ST (ISA, GS, GE, IEA) set the envelope. Envelope problems
+    (:mod:`addin.x12.audit`: a missing SE, GE or IEA, wrong counts or control numbers,
+    duplicate ST02, data after the IEA) are warnings on the transaction they concern, or on
+    the last one read before them, rather than raised, so a cut-short file still yields its
+    data.
     """
     prefix = f"{name}: " if name else ""
+    audit = EnvelopeAudit()
+    reported = 0
     isa: Segment | None = None
     gs: Segment | None = None
-    current: list[Segment] | None = None
+    current: Transaction | None = None
+    ready: Transaction | None = None  # finished, held so problems after its SE reach it
+    early: list[str] = []  # problems before the first transaction set
+
+    def route(target: Transaction | None, starting: Segment | None = None) -> list[str]:
+        """Problems not yet routed go to ``target``; those about ``starting`` (a new ST) are
+        returned for the set it opens."""
+        nonlocal reported
+        mine: list[str] = []
+        for problem in audit.problems[reported:]:
+            text = f"{prefix}{problem}"
+            if starting is not None and problem.where == starting.where:
+                mine.append(text)
+            else:
+                (target.warnings if target is not None else early).append(text)
+        reported = len(audit.problems)
+        return mine
+
     for seg in segments:
         sid = seg.id
+        audit.feed(sid, seg.elements, seg.where)
         if sid == "ST":
+            own = route(current or ready, seg)  # a missing SE is the previous set's problem
             if current is not None:
-                yield Transaction(
-                    current,
-                    isa,
-                    gs,
-                    [f"{prefix}transaction {current[0][2]} has no SE before {seg.where}"],
-                )
-            current = [seg]
+                ready = current
+            if ready is not None:
+                yield ready
+                ready = None
+            current = Transaction([seg], isa, gs, [*early, *own])
+            early = []
         elif current is not None:
-            current.append(seg)
+            current.segments.append(seg)
             if sid == "SE":
-                txn = Transaction(current, isa, gs)
-                count = seg[1]
-                if count.isdigit() and int(count) != len(current):
-                    txn.warnings.append(
-                        f"{prefix}{seg.where}: SE01 says {count} segments, counted {len(current)}"
-                    )
-                yield txn
-                current = None
-        elif sid == "ISA":
-            isa, gs = seg, None
-        elif sid == "GS":
-            gs = seg
-    if current is not None:
-        yield Transaction(
-            current,
-            isa,
-            gs,
-            [f"{prefix}transaction {current[0][2]} has no SE; the file may be cut short"],
-        )
+                route(current)
+                ready, current = current, None
+        else:
+            if sid == "ISA":
+                isa, gs = seg, None
+            elif sid == "GS":
+                gs = seg
+            route(ready)
+    audit.finish()
+    route(current or ready)
+    last = current or ready
+    if last is not None:
+        yield last

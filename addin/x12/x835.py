@@ -9,12 +9,10 @@ a 4010 file is read with a warning; amounts that do not balance are read and rep
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -22,7 +20,9 @@ from pydantic import BaseModel
 from addin.errors import X12Error
 from addin.models.remittance import ZERO, Adjustment, ProviderAdjustment, Remittance
 from addin.models.types import AdjustmentGroup
-from addin.x12.segments import Segment, X12Input, describe, read_segments
+from addin.x12.audit import EnvelopeAudit
+from addin.x12.kinds import advice, article, describe
+from addin.x12.segments import Segment, X12Input, read_segments, source_name, x12_source
 from addin.x12.x835_models import Loop2000, Loop2100, Loop2110, Transaction835
 
 CENT = Decimal("0.01")
@@ -462,13 +462,9 @@ class _Parser:
                 )
             )
 
-    def finish(self, se: Segment | None) -> Transaction835:
-        if se is not None:
-            count = se[1]
-            if count.isdigit() and int(count) != self.count + 1:
-                self.warn(f"{se.where}: SE01 says {count} segments, counted {self.count + 1}")
-        else:
-            self.warn(f"transaction {self.txn.control_number}: no SE; the file may be cut short")
+    def finish(self) -> Transaction835:
+        """The transaction, its TS3 claim counts filled in (envelope problems, a missing SE
+        included, are the audit's: see :func:`read_remittances`)."""
         # Counted once: some payers send one LX per claim, so a per-header scan is quadratic.
         counts = Counter(c.header_number for c in self.txn.claims if isinstance(c, Loop2100))
         for header in self.txn.header_numbers:
@@ -478,65 +474,108 @@ class _Parser:
 
 
 def read_remittances(source: X12Input, name: str = "") -> Iterator[Transaction835]:
-    """Stream the 835 transaction sets of ``source`` (bytes, text, path or binary file).
+    """Stream the 835 transaction sets of ``source`` (a path, X12 text, bytes or a binary file;
+    see :func:`~addin.x12.segments.x12_source` for how a ``str`` is told apart).
 
-    Non-835 transaction sets in a file that also holds 835s are skipped with a warning on
-    the next 835; a file with no 835 at all raises :class:`X12Error` saying what it is.
+    Every transaction set is accounted for: one of another kind (an 837 sent in the same
+    file, a 999) is not read, and a warning on the 835 before it (or, at the start of the
+    file, the one after it) names it and says what to do with it. Envelope problems (a
+    missing SE, GE or IEA, wrong counts or control numbers, data after the IEA; see
+    :mod:`addin.x12.audit`) are warnings on the transaction they concern, or on the last one
+    read before them: each transaction is held until the next 835 starts or the file ends,
+    so memory stays bounded by two transaction sets. A file with no 835 at all raises
+    :class:`X12Error` saying what it is.
     """
-    label = name or (os.path.basename(os.fspath(source)) if isinstance(source, os.PathLike) else "")
+    source = x12_source(source)
+    label = source_name(source, name)
+    prefix = f"{label}: " if label else ""
     reader = read_segments(source, label)
+    audit = EnvelopeAudit()
+    routed = 0
+    notes = 0  # the tokenizer's warnings passed on so far
     isa: Segment | None = None
     gs: Segment | None = None
     parser: _Parser | None = None
-    skipping: Segment | None = None
-    others: list[str] = []
+    ready: Transaction835 | None = None  # finished, held until the next 835 or the end
+    others: list[tuple[str, str]] = []  # (what it is, what to do with it)
+    pending: list[str] = []  # for the first 835, when something comes before it
     found = 0
-    pending_warnings: list[str] = []
+
+    def route(target: list[str], starting: Segment | None = None) -> list[str]:
+        """Problems not yet routed go to ``target``; those about ``starting`` are returned."""
+        nonlocal routed, notes
+        own: list[str] = []
+        if len(reader.warnings) > notes:
+            target.extend(reader.warnings[notes:])
+            notes = len(reader.warnings)
+        for problem in audit.problems[routed:]:
+            text = f"{prefix}{problem}"
+            (own if starting is not None and problem.where == starting.where else target).append(
+                text
+            )
+        routed = len(audit.problems)
+        return own
+
     for seg in reader:
         sid = seg.id
+        audit.feed(sid, seg.elements, seg.where)
         if sid == "ST":
+            before = parser.warnings if parser else ready.warnings if ready else pending
+            own = route(before, seg)
             if parser is not None:
-                parser.warn(f"no SE before {seg.where}")
+                ready = parser.finish()
                 found += 1
-                yield parser.finish(None)
-            parser = None
-            skipping = None
+                parser = None
             if seg[1] == "835":
+                if ready is not None:
+                    yield ready
+                    ready = None
                 parser = _Parser(label, seg, isa, gs)
-                if found == 0:
-                    parser.warnings[:0] = reader.warnings
-                parser.warnings.extend(pending_warnings)
-                pending_warnings = []
+                parser.warnings[:0] = [*pending, *own]
+                pending = []
             else:
-                skipping = seg
-                what = describe(seg[1], seg[3] or (gs[8] if gs else ""))
-                others.append(what)
-                pending_warnings.append(f"{label}: {seg.where}: skipped a {what}")
+                version = seg[3] or (gs[8] if gs else "")
+                what = describe(seg[1], version)
+                todo = advice(seg[1], version)
+                others.append((what, todo))
+                note = (
+                    f"{prefix}{seg.where}: {article(what)} {what} transaction set "
+                    f"{seg[2]!r} is in this file; it is not an 835, so it was not read "
+                    f"({todo})"
+                )
+                (ready.warnings if ready is not None else pending).extend([note, *own])
         elif parser is not None:
             if sid == "SE":
+                route(parser.warnings)
+                ready = parser.finish()
                 found += 1
-                yield parser.finish(seg)
                 parser = None
             else:
                 parser.feed(seg)
-        elif skipping is not None:
-            if sid == "SE":
-                skipping = None
-        elif sid == "ISA":
-            isa, gs = seg, None
-        elif sid == "GS":
-            gs = seg
+        else:
+            if sid == "ISA":
+                isa, gs = seg, None
+            elif sid == "GS":
+                gs = seg
+            route(ready.warnings if ready is not None else pending)
+    audit.finish()
     if parser is not None:
+        route(parser.warnings)
+        ready = parser.finish()
         found += 1
-        yield parser.finish(None)
+    elif ready is not None:
+        route(ready.warnings)
+    if ready is not None:
+        ready.warnings.extend(pending)
+        yield ready
     if found == 0:
-        prefix = f"{label}: " if label else ""
         if others:
-            kinds = ", ".join(dict.fromkeys(others))
-            article = "an" if kinds[:1] in "8AEIOU" else "a"
+            kinds = ", ".join(dict.fromkeys(what for what, _ in others))
+            todo = others[0][1]
             raise X12Error(
-                f"{prefix}this is {article} {kinds} file, not an 835 remittance; "
-                "give the 835 (ERA) file your payer or clearinghouse sent"
+                f"{prefix}this is {article(kinds)} {kinds} file, not an 835 remittance: "
+                f"{todo}. For remittances, give the 835 (ERA) file your payer or "
+                "clearinghouse sent"
             )
         raise X12Error(f"{prefix}no transaction set (ST) found; this is not an 835 remittance")
 
@@ -547,9 +586,5 @@ def read_remittance(path: X12Input) -> Remittance | list[Remittance]:
     Each item is a :class:`Transaction835` (a ``Remittance``); use
     :func:`read_remittances` to stream large files one transaction at a time.
     """
-    if isinstance(path, str) and not path.lstrip("\ufeff \r\n").startswith(("ISA", "ST", "GS")):
-        source: X12Input = Path(path)
-    else:
-        source = path
-    items: list[Remittance] = list(read_remittances(source))
+    items: list[Remittance] = list(read_remittances(path))
     return items[0] if len(items) == 1 else items

@@ -20,7 +20,6 @@ is not kept. ``benchmarks/bench_835.py`` measures it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -29,7 +28,14 @@ from typing import Any
 
 from addin.errors import X12Error
 from addin.models.remittance import ZERO, Adjustment, ClaimPayment, ProviderAdjustment
-from addin.x12.segments import MAX_SEGMENT, Delimiters, X12Input, _decode_chunks
+from addin.x12.segments import (
+    MAX_SEGMENT,
+    Delimiters,
+    X12Input,
+    _decode_chunks,
+    source_name,
+    x12_source,
+)
 from addin.x12.x835 import CAS_GROUPS, model_builder, parse_amount, parse_date
 from addin.x12.x835_models import Transaction835
 
@@ -381,7 +387,8 @@ def _other_isa(e: list[str]) -> bool:
 
 def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transaction835]:
     """Stream the 835 transactions of ``source`` as lean claims (see the module docstring)."""
-    label = name or (os.path.basename(os.fspath(source)) if isinstance(source, os.PathLike) else "")
+    source = x12_source(source)
+    label = source_name(source, name)
     txn: Any = None
     found = 0
     claim: LeanClaim | None = None
@@ -402,14 +409,51 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
     # Outside a transaction set only ST (and a change of separators) matters; inside, the
     # loop below runs over the same segments until SE, with no check for that per segment.
     segments = chain.from_iterable(batches)
+    # The envelope (addin.x12.audit's rules), checked as cheaply as it can be: anything
+    # unusual declines, and the model reader reports it.
+    isa13: str | None = None
+    gs06: str | None = None
+    groups = sets = 0
+    st02s: set[str] = set()
     for s in segments:
         e = s.split(el)
         if _other_isa(e):
             raise LeanUnsupported("separators change")
-        if e[0] != "ST":
+        sid = e[0]
+        if sid != "ST":
+            if not sid:
+                continue
+            e.extend(pad)
+            if sid == "GS":
+                if gs06 is not None or isa13 is None:
+                    raise LeanUnsupported("GS without GE, or outside an interchange")
+                gs06, sets, st02s = e[6], 0, set()
+                groups += 1
+            elif sid == "GE":
+                if gs06 is None or e[1] != str(sets) or not _same(e[2], gs06):
+                    raise LeanUnsupported("GE count or control number")
+                gs06 = None
+            elif sid == "ISA":
+                if isa13 is not None:
+                    raise LeanUnsupported("ISA without IEA")
+                isa13, groups = e[13].strip(), 0
+            elif sid == "IEA":
+                if isa13 is None or gs06 is not None:
+                    raise LeanUnsupported("IEA without ISA, or GS without GE")
+                if e[1] != str(groups) or not _same(e[2], isa13):
+                    raise LeanUnsupported("IEA count or control number")
+                isa13 = None
+            else:
+                raise LeanUnsupported("segment outside any transaction set")
             continue
         if e[1:2] != ["835"]:
             raise LeanUnsupported("not an 835 transaction set")
+        st02 = e[2] if len(e) > 2 else ""
+        if gs06 is None or st02 in st02s:
+            raise LeanUnsupported("ST outside a group, or ST02 used twice")
+        st02s.add(st02)
+        sets += 1
+        count = 1
         claims, plbs = [], []
         txn = _new_txn(
             source=label, control_number=e[2] if len(e) > 2 else "",
@@ -418,6 +462,7 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
         claim = line = None
         header, entity = False, ""
         for s in segments:
+            count += 1  # for SE01 (an empty text, from a doubled terminator, declines there)
             p = s[:4]  # the hot segments, most frequent first
             if p == DTM:
                 if line is not None:
@@ -512,6 +557,8 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
                 claim = line = None
                 header = True
             elif sid == "SE":
+                if e[1:3] != [str(count), st02]:
+                    raise LeanUnsupported("SE01 count or SE02 control number")
                 found += 1
                 yield txn
                 txn = None
@@ -572,8 +619,15 @@ def read_remittances_lean(source: X12Input, name: str = "") -> Iterator[Transact
             # A bare CAS, DTM, REF, AMT or NM1 carries nothing; QTY, TS3 and others are unused.
     if txn is not None:
         raise LeanUnsupported("no SE at the end")
+    if isa13 is not None or gs06 is not None:
+        raise LeanUnsupported("no GE or IEA at the end")
     if found == 0:
         raise LeanUnsupported("no 835 transaction set")
+
+
+def _same(a: str, b: str) -> bool:
+    """Control numbers as the audit compares them: ``000000101`` is ``101``."""
+    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
 
 
 def _claim(e: list[str], amount: Any) -> LeanClaim:

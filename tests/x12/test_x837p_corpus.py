@@ -68,6 +68,11 @@ OTHER_FILES = sorted(p.name for p in OTHER.iterdir()) if OTHER.is_dir() else []
 
 @pytest.mark.parametrize("name", OTHER_FILES)
 def test_other_transactions_are_refused_saying_what_they_are(name: str, shared: Path) -> None:
+    if name == "oopf__UnicodeExample.txt":
+        # A UTF-16 837 cut short after its ST: read, and every missing trailer is an error.
+        rules = [f.rule for f in check_837p(read_837p(OTHER / name))]
+        assert rules[:3] == ["X12-SE", "X12-GE", "X12-IEA"] and "X12-NO-CLAIMS" in rules, rules
+        return
     with pytest.raises(X12Error) as info:
         read_837p(OTHER / name)
     message = str(info.value)

@@ -1,4 +1,5 @@
-"""Checks on an 837P that pyx12 does not make: balancing, counts, HL tree, NPIs, ZIPs, pointers.
+"""Checks on an 837P: envelope, every element against the guide's table, and what pyx12 does
+not check (balancing, HL tree, NPIs, ZIP+4, pointers, ICD-9/10 qualifiers by date).
 
 Each problem is a Finding (rule ``X12-...``) whose message names the claim and the segment,
 so the same checks serve files we write and files a user brings.
@@ -6,11 +7,13 @@ so the same checks serve files we write and files a user brings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from addin.models import Finding
+from addin.models import Claim, Finding
+from addin.x12.audit import ENVELOPE, EnvelopeAudit, EnvelopeProblem
+from addin.x12.x837p.elements import ElementProblem, element_problems
 from addin.x12.x837p.loops import (
     Interchange,
     Loop,
@@ -23,6 +26,7 @@ from addin.x12.x837p.loops import (
 )
 from addin.x12.x837p.reader import Document837P
 from addin.x12.x837p.segs import DTP, HL, NM1, SV1, Seg, every, first
+from addin.x12.x837p.sources import source_cell
 
 ICD10_START_D8 = "20151001"  # first date of service coded in ICD-10-CM
 ICD10_QUALIFIERS = {"ABK", "ABF", "ABJ", "ABN"}
@@ -48,8 +52,9 @@ def npi_valid(npi: str) -> bool:
 class _Context:
     """Findings for one transaction, with segment positions for messages."""
 
-    def __init__(self, txn: Transaction837P, component: str) -> None:
+    def __init__(self, txn: Transaction837P, component: str, first: int = 1) -> None:
         self.txn = txn
+        self.first = first
         self.component = component
         self._position: dict[int, int] | None = None
         st = txn.segments[0]
@@ -57,9 +62,12 @@ class _Context:
         self.findings: list[Finding] = []
 
     def where(self, seg: Seg) -> str:
+        """``CLM, segment 21``: counted in the file when the transaction's first segment
+        number is known (as the readers and the element checks count), else from its ST."""
         if self._position is None:  # only when something is wrong: clean files skip this
-            self._position = {id(s): n for n, s in enumerate(self.txn.walk(), 1)}
-        return f"{seg.seg_id}, segment {self._position.get(id(seg), '?')} of {self.st}"
+            self._position = {id(s): n for n, s in enumerate(self.txn.walk(), self.first)}
+        n = self._position.get(id(seg), "?")
+        return f"{seg.seg_id}, segment {n}" + ("" if self.first > 1 else f" of {self.st}")
 
     def add(
         self, rule: str, claim: str | None, seg: Seg, message: str, fix: str, value: str = ""
@@ -332,34 +340,24 @@ def zip_check(ctx: _Context, level: Loop2000A) -> None:
         )
 
 
-def _check_counts(ctx: _Context) -> None:
-    trailer = ctx.txn.trailer[0] if ctx.txn.trailer else None
-    count = ctx.txn.segment_count()
-    if trailer is not None and trailer[1] != str(count):
+def _check_claims_present(ctx: _Context) -> None:
+    """A transaction set with no claim is a header sent by mistake, not a clean file."""
+    if next(ctx.txn.claims(), None) is None:
+        st = ctx.txn.segments[0]
         ctx.add(
-            "X12-SE01",
+            "X12-NO-CLAIMS",
             None,
-            trailer,
-            f"SE01 says {trailer[1]} segments; the transaction has {count} (ST to SE)",
-            "let the writer count the segments; do not edit the file by hand",
-            trailer[1],
-        )
-    st = ctx.txn.segments[0]
-    if trailer is not None and trailer[2] != st[2]:
-        ctx.add(
-            "X12-SE02",
-            None,
-            trailer,
-            f"SE02 {trailer[2]!r} does not match ST02 {st[2]!r}",
-            "the trailer must repeat the transaction control number",
-            trailer[2],
+            st,
+            "holds no claim (no CLM segment under a subscriber or patient level): a payer "
+            "receives nothing to pay",
+            "build the file again from encounters that have claims, or do not send it",
         )
 
 
-def check_transaction(txn: Transaction837P, component: str = ":") -> list[Finding]:
-    """Every check on one ST..SE."""
-    ctx = _Context(txn, component)
-    _check_counts(ctx)
+def check_transaction(txn: Transaction837P, component: str = ":", first: int = 1) -> list[Finding]:
+    """Every check on one ST..SE; ``first`` is its ST's segment number in the file."""
+    ctx = _Context(txn, component, first)
+    _check_claims_present(ctx)
     _check_hl(ctx)
     _check_relationships(ctx)
     _check_npis(ctx)
@@ -368,44 +366,170 @@ def check_transaction(txn: Transaction837P, component: str = ":") -> list[Findin
     return ctx.findings
 
 
-def check_interchange(interchange: Interchange) -> list[Finding]:
-    """Checks on every transaction plus the GE/IEA counts and control numbers."""
+def check_envelope(interchange: Interchange, first: int = 1) -> list[Finding]:
+    """The envelope checks of :mod:`addin.x12.audit` (ISA/IEA, GS/GE, ST/SE presence, counts,
+    control numbers) over an interchange as read or built; ``first`` numbers its ISA."""
+    audit = EnvelopeAudit()
+    for n, seg in enumerate(interchange.walk(), first):
+        sid = seg.seg_id
+        if sid in ENVELOPE or not audit.inside():
+            audit.feed(sid, seg.elements(), f"segment {n} ({sid})")
+    return [_envelope_finding(p) for p in audit.finish()]
+
+
+def _envelope_finding(problem: EnvelopeProblem) -> Finding:
+    return Finding(
+        rule=problem.rule,
+        severity="error",
+        message=str(problem),
+        value=problem.value or None,
+        fix=ENVELOPE_FIXES.get(problem.rule, ENVELOPE_FIXES["X12-ENVELOPE"]),
+    )
+
+
+#: What to do about each envelope rule (the message says what is wrong).
+ENVELOPE_FIXES: dict[str, str] = {
+    "X12-SE": "ask the sender for the whole file; a transaction set must end with its SE",
+    "X12-SE01": "let the writer count the segments; do not edit the file by hand",
+    "X12-SE02": "the trailer must repeat the transaction control number (ST02)",
+    "X12-ST02": "give each transaction set of a group its own control number",
+    "X12-GE": "the group trailer must count the group's transaction sets and repeat GS06",
+    "X12-GS06": "give each functional group of an interchange its own control number",
+    "X12-IEA": "the interchange trailer must count its groups and repeat ISA13",
+    "X12-ENVELOPE": "ask the sender for the file as their system wrote it",
+}
+
+
+def element_findings(
+    interchange: Interchange, first: int = 1, claims: Mapping[str, Claim] | None = None
+) -> list[Finding]:
+    """The element table's checks (:mod:`addin.x12.x837p.elements`) as findings naming the
+    claim, the element, its loop and the segment's position in the file.
+
+    With ``claims`` (the Claims the interchange was built from, by claim ID) a problem with a
+    value Claimbook wrote from the workbook is a finding on that cell, one per encounter
+    (a subscriber's name sent once for several claims is a finding on each)."""
+    problems = element_problems(interchange)
+    if not problems:
+        return []
+    position = {id(seg): n for n, seg in enumerate(interchange.walk(), first)}
     findings: list[Finding] = []
-    comp = interchange.delimiters.component
-    for group in interchange.groups:
-        for txn in group.transactions:
-            findings.extend(check_transaction(txn, comp))
-        ge = group.ge
-        if ge is not None and (ge[1] != str(len(group.transactions)) or ge[2] != group.gs[6]):
+    for p in problems:
+        line = f", line {p.line}" if p.line else ""
+        where = f"{p.seg.seg_id} in loop {p.element.loop}{line}, segment {position[id(p.seg)]}"
+        qualifier = p.seg.elements()[0] if p.seg.seg_id == "REF" else ""
+        fix = element_fix(p)
+        targets: list[Claim | None] = [
+            claims.get(c.claim_id) if claims is not None else None for c in p.claims
+        ] or [None]
+        for loop, model in zip(p.claims or (None,), targets, strict=True):
+            claim_id = loop.claim_id if loop is not None else None
+            cell = (
+                source_cell(
+                    p.element.loop,
+                    p.element.ref,
+                    model,
+                    p.line,
+                    self_subscriber=p.self_subscriber,
+                    qualifier=qualifier,
+                )
+                if claims is not None
+                else None
+            )
+            sheet, column, row = cell if cell else (None, None, None)
+            who = f"claim {claim_id}: " if claim_id else ""
+            what = f"{column}: " if column else ""
             findings.append(
                 Finding(
-                    rule="X12-GE",
+                    rule=p.rule,
                     severity="error",
-                    message=f"GE {ge[1]}*{ge[2]}: the group has {len(group.transactions)} "
-                    f"transactions and GS06 {group.gs[6]}",
-                    value=ge[1],
+                    message=f"{who}{what}{p.message} ({where})",
+                    sheet=sheet,
+                    row=row,
+                    column=column,
+                    value=p.value or None,
+                    fix=fix,
+                    encounter_id=model.encounter_id if model is not None else claim_id,
                 )
             )
-    iea = interchange.iea
-    isa = interchange.isa
-    if iea is not None and (iea[1] != str(len(interchange.groups)) or iea[2] != isa[13]):
-        findings.append(
-            Finding(
-                rule="X12-IEA",
-                severity="error",
-                message=f"IEA {iea[1]}*{iea[2]}: the interchange has {len(interchange.groups)} "
-                f"groups and ISA13 {isa[13]}",
-                value=iea[2],
-            )
-        )
     return findings
 
 
-def check_837p(document: Document837P | Interchange) -> list[Finding]:
-    """All semantic checks on a document read by :func:`read_837p` or built by the writer."""
+#: What to do about each element rule (the message says what is wrong and what is allowed).
+ELEMENT_FIXES: dict[str, str] = {
+    "X12-LENGTH": "shorten or complete the value where it was typed",
+    "X12-CHARACTERS": "type it with letters A-Z, digits and the punctuation X12 allows",
+    "X12-CODE": "use one of the codes the message lists",
+    "X12-VALUE": "check the amount or units where they were typed",
+    "X12-FORMAT": "the value is damaged; correct it where it was typed",
+    "X12-REQUIRED": "fill in the value the guide requires",
+    "X12-NOT-USED": "leave the element empty: the sending system filled one the guide does not use",
+}
+#: Advice for particular elements, where the general fix would not say enough.
+ELEMENT_ADVICE: dict[str, str] = {
+    "DMG03": "005010X222A1 allows F (female), M (male) or U (unknown) only: it has no code for "
+    "X or another gender. Send the sex the payer has on file for the member (the card or the "
+    "eligibility response), and U only when it is not known",
+    "N402": "use the two-letter USPS code of the state (or the Canada Post code of a province)",
+    "N401": "use the city name as the post office writes it; 30 characters at most "
+    "(abbreviate as USPS does: FORT -> FT, SAINT -> ST)",
+    "SV104": "units are at most 8 digits with up to 3 decimals, and more than zero; check the "
+    "Units cell (a date or an amount typed there?)",
+    "SV102": "a line charge is at most 99,999,999.99 and not negative; check the Charge cell",
+    "CLM02": "a claim total is at most 99,999,999.99: check the Charge cells of its lines",
+}
+
+
+def element_fix(problem: ElementProblem) -> str:
+    """The fix for an element problem: the element's own advice, else the rule's."""
+    ref = problem.element.ref
+    if problem.rule in ("X12-CODE", "X12-VALUE", "X12-LENGTH") and ref in ELEMENT_ADVICE:
+        return ELEMENT_ADVICE[ref]
+    if problem.rule == "X12-LENGTH" and len(problem.value) > problem.element.max:
+        return f"shorten it to {problem.element.max} characters where it was typed"
+    return ELEMENT_FIXES[problem.rule]
+
+
+def check_interchange(
+    interchange: Interchange, first: int = 1, claims: Mapping[str, Claim] | None = None
+) -> list[Finding]:
+    """Checks on every transaction plus the envelope (counts, control numbers, trailers)
+    and every element against the guide's table (on workbook cells, given ``claims``)."""
+    findings = check_envelope(interchange, first)
+    findings.extend(element_findings(interchange, first, claims))
+    comp = interchange.delimiters.component
+    at = first + 1  # the ISA
+    for group in interchange.groups:
+        at += 1  # the GS
+        for txn in group.transactions:
+            findings.extend(check_transaction(txn, comp, at))
+            at += txn.segment_count()
+        at += 1 if group.ge is not None else 0
+    return findings
+
+
+def check_837p(
+    document: Document837P | Interchange, claims: Mapping[str, Claim] | None = None
+) -> list[Finding]:
+    """All checks on a document read by :func:`read_837p` or built by the writer; with the
+    ``claims`` it was built from (by claim ID), element problems are findings on the
+    workbook cells the values came from."""
     if isinstance(document, Interchange):
-        return check_interchange(document)
-    return [f for ic in document.interchanges for f in check_interchange(ic)]
+        return check_interchange(document, 1, claims)
+    findings: list[Finding] = []
+    first = 1
+    for ic in document.interchanges:
+        findings.extend(check_interchange(ic, first))
+        first += sum(1 for _ in ic.walk())
+    findings.extend(_envelope_finding(p) for p in document.stray)
+    return findings
 
 
-__all__ = ["check_837p", "check_interchange", "check_transaction", "npi_valid"]
+__all__ = [
+    "check_837p",
+    "check_envelope",
+    "check_interchange",
+    "check_transaction",
+    "element_findings",
+    "npi_valid",
+]

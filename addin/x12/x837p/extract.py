@@ -27,6 +27,49 @@ from addin.x12.x837p.reader import Document837P
 from addin.x12.x837p.segs import CTP, DMG, LIN, N3, N4, NM1, NTE, PAT, PRV, first
 
 DIAGNOSIS_QUALIFIERS = {"ABK", "ABF", "BK", "BF"}
+#: Claim model fields -> the 837P elements they are read from, so a message about a value
+#: names the element a user can find in the file, not a field of our models.
+ELEMENTS: dict[str, str] = {
+    "claim_id": "CLM01",
+    "total_charge": "CLM02",
+    "place_of_service": "CLM05-1",
+    "frequency": "CLM05-3",
+    "payer_claim_number": "REF*F8",
+    "diagnoses": "HI",
+    "lines": "LX/SV1",
+    "line_number": "LX01",
+    "procedure_code": "SV101-2",
+    "modifiers": "SV101-3..6",
+    "charge": "SV102",
+    "units": "SV104",
+    "dx_pointers": "SV107",
+    "date_of_service": "DTP*472",
+    "member_id": "NM109 (2010BA)",
+    "patient": "2010CA",
+    "subscriber": "2010BA",
+}
+
+
+def _problems(exc: ValidationError) -> str:
+    """A pydantic error as '<element> <value>: <what is wrong>', without our field names."""
+    parts = []
+    for error in exc.errors():
+        where = [ELEMENTS.get(str(x), str(x)) for x in error["loc"] if not isinstance(x, int)]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        value = error.get("input")
+        shown = f" {str(value)[:40]!r}" if isinstance(value, str | int | float | Decimal) else ""
+        parts.append(f"{' '.join(where) or 'claim'}{shown}: {message}")
+    return "; ".join(parts)
+
+
+def _units(text: str) -> Decimal:
+    try:
+        value = Decimal(text or "1")
+    except InvalidOperation:
+        raise ValueError(f"SV104 {text[:40]!r} is not a number of units") from None
+    if not value.is_finite():
+        raise ValueError(f"SV104 {text[:40]!r} is not a number of units")
+    return value
 
 
 def _date(text: str) -> date | None:
@@ -115,10 +158,7 @@ def _line(loop: Loop2400, number: int, comp: str, pos: str) -> ClaimLine:
             line_auth,
         )
     except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ValueError(f"line {number} ({sv1.procedure}): {details}") from None
+        raise ValueError(f"line {number} ({sv1.procedure}): {_problems(exc)}") from None
 
 
 def _claim_line(
@@ -138,7 +178,7 @@ def _claim_line(
         line_number=number,
         procedure_code=proc[1] if len(proc) > 1 else "",
         modifiers=[m for m in proc[2:6] if m],
-        units=Decimal(quantity or "1"),
+        units=_units(quantity),
         charge=charge,
         dx_pointers=[int(p) for p in pointers.split(comp) if p.isdigit()],
         date_of_service=day,
@@ -217,15 +257,8 @@ def transaction_claims(
             for pat, loop in pairs:
                 try:
                     claims.append(_claim(sub, pat, loop, billing, component))
-                except (ValidationError, ValueError, InvalidOperation) as exc:
-                    detail = (
-                        "; ".join(
-                            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
-                            for e in exc.errors()
-                        )
-                        if isinstance(exc, ValidationError)
-                        else str(exc)
-                    )
+                except (ValidationError, ValueError) as exc:
+                    detail = _problems(exc) if isinstance(exc, ValidationError) else str(exc)
                     findings.append(
                         Finding(
                             rule="X12-CLAIM-UNREADABLE",

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from addin.collector import collector_paused
 from addin.errors import X12Error
-from addin.x12.segments import Delimiters, Segment, X12Input, describe, read_segments
+from addin.x12.audit import EnvelopeProblem
+from addin.x12.kinds import FUNCTIONAL_GROUPS, advice, article, describe, describe_group, guide_kind
+from addin.x12.segments import Delimiters, Segment, X12Input, read_segments, x12_source
 from addin.x12.x837p.loops import (
     Group,
     Interchange,
@@ -87,6 +89,9 @@ class Document837P:
     name: str = ""
     warnings: list[str] = field(default_factory=list)
     had_bom: bool = False
+    #: Segments the loop models cannot hold (after the IEA, between an SE and the next ST):
+    #: reported by :func:`~addin.x12.x837p.checks.check_837p` with the envelope checks.
+    stray: list[EnvelopeProblem] = field(default_factory=list)
 
     def transactions(self) -> list[Transaction837P]:
         return [t for ic in self.interchanges for t in ic.transactions()]
@@ -124,6 +129,8 @@ class _Builder:
         self.line: Loop2400 | None = None
         self.in_2320 = False
         self.current: Loop | None = None
+        self.closed = False  # an IEA was read and no ISA followed yet
+        self.stray: list[EnvelopeProblem] = []
 
     def fail(self, seg: Segment, message: str) -> X12Error:
         return X12Error(f"{self.prefix}{seg.where}: {message}")
@@ -132,23 +139,35 @@ class _Builder:
         sid = seg.id
         record = parse_segment(sid, seg.elements, seg.where)
         if sid == "ISA":
+            self.txn = self.group = None
+            self.closed = False
             self.interchanges.append(Interchange(isa=record, delimiters=seg.delimiters))
+        elif self.closed:
+            self._stray(seg, "after the IEA that closed the interchange: the file has data after "
+                        "its end (a second file pasted on, or padding); ask the sender for a "
+                        "clean file")  # fmt: skip
         elif sid == "IEA":
+            # A missing SE or GE before it stays missing in the loops: the audit reports it.
+            self.txn = self.group = None
+            self.closed = True
             self._interchange(seg).iea = record
         elif sid == "GS":
-            if seg[1] == "HC":  # claims group: other kinds are named by their ST below
-                self._check_version(seg, seg[8], "GS08")
+            self._check_group(seg)
+            self.txn = None
             self.group = Group(gs=record)
             self._interchange(seg).groups.append(self.group)
         elif sid == "GE":
+            self.txn = None
             if self.group is None:
-                raise self.fail(seg, "GE without a GS; the file is damaged")
+                self._stray(seg, "GE without a GS before it; the file is damaged")
+                return
             self.group.ge = record
             self.group = None
         elif sid == "ST":
             self._start_transaction(seg, record)
         elif self.txn is None:
-            raise self.fail(seg, f"{sid} outside a transaction set (ST..SE); the file is damaged")
+            self._stray(seg, "outside any transaction set (between an SE and the next ST or "
+                        "GE); the file is damaged")  # fmt: skip
         elif sid == "SE":
             self.txn.trailer.append(record)
             self.txn = None
@@ -173,10 +192,37 @@ class _Builder:
             target = self.current if self.current is not None else self.txn
             target.segments.append(record)
 
+    def _stray(self, seg: Segment, message: str) -> None:
+        # One message is enough: what follows is the same damage.
+        if not self.stray:
+            self.stray.append(EnvelopeProblem("X12-ENVELOPE", seg.where, f"{seg.id} {message}"))
+
     def _interchange(self, seg: Segment) -> Interchange:
         if not self.interchanges:
             raise self.fail(seg, f"{seg.id} before any ISA")
         return self.interchanges[-1]
+
+    def _check_group(self, seg: Segment) -> None:
+        """Refuse a group that is not 837P claims: by its guide (GS08), else by GS01."""
+        gs01, version = seg[1], seg[8]
+        kind = guide_kind(version)
+        if kind is None and gs01 in ("HC", ""):
+            return  # a claims group with an unknown guide: ST03 or the loops will say
+        if kind is not None and version.startswith("005010X222"):
+            self._check_version(seg, version, "GS08")
+            return
+        what = describe_group(gs01, version)
+        said = FUNCTIONAL_GROUPS.get(gs01)
+        note = ""
+        if gs01 == "HC" and kind is not None and kind[0] != "837":
+            note = f": GS01 says HC, the code for claims, but GS08 names the {kind[1]} guide"
+        elif said is not None and kind is None and said != "837":
+            note = f" (GS01 {gs01})"
+        raise self.fail(
+            seg,
+            f"this is {article(what)} {what}, not an 837P claim file{note}; "
+            f"{advice(kind[0] if kind else said or '', version)}",
+        )
 
     def _check_version(self, seg: Segment, version: str, element: str) -> None:
         if version and version != VERSION:
@@ -194,18 +240,19 @@ class _Builder:
                     f"{VERSION} (the X222A2 errata was never adopted, and clearinghouses and "
                     f"pyx12 have no map for it); ask the sender to label the file {VERSION}",
                 )
+            what = describe("837", version)
             raise self.fail(
                 seg,
-                f"{element} is {version!r}: this is a {describe('837', version)}, not an "
-                f"837P {VERSION}; use the command for that kind of file",
+                f"{element} is {version!r}: this is {article(what)} {what}, not an 837P "
+                f"{VERSION}; {advice('837', version)}",
             )
 
     def _start_transaction(self, seg: Segment, record: Seg) -> None:
         if seg[1] != "837":
+            what = describe(seg[1], seg[3])
             raise self.fail(
                 seg,
-                f"this is a {describe(seg[1], seg[3])}, not an 837P claim file; "
-                "use the command for that kind of file",
+                f"this is {article(what)} {what}, not an 837P claim file; {advice(seg[1], seg[3])}",
             )
         self._check_version(seg, seg[3], "ST03")
         if self.group is None:
@@ -296,19 +343,14 @@ class _Builder:
 
 
 def read_837p(source: X12Input | Path, name: str = "") -> Document837P:
-    """Read an 837P file (path, bytes or text) into loop models; X12Error says why not.
+    """Read an 837P file (a path, X12 text, bytes or a binary file; see
+    :func:`~addin.x12.segments.x12_source` for how a ``str`` is told apart) into loop
+    models; X12Error says why not.
 
-    A short one-line ``str`` naming an existing file is read as that file's path; any other
-    ``str`` is the X12 content itself.
+    Envelope damage (a missing SE, GE or IEA, wrong counts, data after the IEA) does not stop
+    the reading: :func:`~addin.x12.x837p.checks.check_837p` reports it.
     """
-    if (
-        isinstance(source, str)
-        and len(source) < 1024
-        and "\n" not in source
-        and "~" not in source
-        and Path(source).is_file()
-    ):
-        source = Path(source)
+    source = x12_source(source)
     label = name or (str(source) if isinstance(source, os.PathLike) else "")
     reader = read_segments(source, label)
     prefix = f"{label}: " if label else ""
@@ -322,12 +364,10 @@ def read_837p(source: X12Input | Path, name: str = "") -> Document837P:
                     "complete file"
                 )
             builder.add(seg)
-    if builder.txn is not None:
-        raise X12Error(f"{prefix}transaction set has no SE; the file is cut short")
     if not any(ic.groups for ic in builder.interchanges):
         raise X12Error(f"{prefix}no GS/ST inside the interchange: there is no claim to read")
     warnings = list(reader.warnings)
     bom = _has_bom(source)
     if bom:
         warnings.append(f"{prefix}a UTF-8 byte-order mark before ISA was removed")
-    return Document837P(builder.interchanges, label, warnings, bom)
+    return Document837P(builder.interchanges, label, warnings, bom, builder.stray)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -12,6 +13,17 @@ from functools import lru_cache
 # addresses keep only the conservative subset clearinghouses accept.
 _NAME_OK = re.compile(r"[^A-Z0-9 &'\-.,/#]")
 _SPACES = re.compile(r"\s+")
+#: Latin letters and typography that Unicode decomposition does not reduce to ASCII, with
+#: the spelling payers' systems use (Ø -> O, ß -> SS, Æ -> AE, curly apostrophe -> ').
+_LATIN = str.maketrans(
+    {
+        "Æ": "AE", "Œ": "OE", "Ø": "O", "Ł": "L", "Đ": "D", "Ð": "D", "Þ": "TH", "Ħ": "H",
+        "Ŧ": "T", "Ŋ": "NG", "ẞ": "SS", "ß": "SS", "ı": "I", "ĸ": "K", "ſ": "S",
+        "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ",
+    }
+)  # fmt: skip
 
 
 @lru_cache(maxsize=4096)
@@ -28,20 +40,80 @@ def quantity(value: Decimal) -> str:
     return amount(value)
 
 
-def clean(text: str) -> str:
-    """Upper-case, accents folded to ASCII, forbidden characters dropped, spaces collapsed."""
-    if text.isascii():
-        folded = text
-    else:
-        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _SPACES.sub(" ", _NAME_OK.sub("", folded.upper())).strip()
+@dataclass(frozen=True, slots=True)
+class NameText:
+    """A name or address as X12 carries it, and what changed on the way.
+
+    ``folded``: accented or special Latin letters spelled in A-Z (Núñez -> NUNEZ), which
+    payers do themselves; ``dropped``: other characters left out (brackets, symbols);
+    ``foreign``: letters of another script (Arabic, Hebrew, Han ...) that have no safe
+    spelling in A-Z and were left out: the name cannot be sent as typed.
+    """
+
+    text: str
+    folded: bool = False
+    dropped: str = ""
+    foreign: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.folded or bool(self.dropped or self.foreign)
+
+    @property
+    def scripts(self) -> list[str]:
+        """The scripts of the foreign letters, as Unicode names them (ARABIC, HEBREW, CJK)."""
+        names = (unicodedata.name(ch, "OTHER").split()[0] for ch in self.foreign)
+        return list(dict.fromkeys(names))
 
 
 @lru_cache(maxsize=8192)
+def name_text(text: str) -> NameText:
+    """``text`` upper-cased for X12, accented Latin spelled in A-Z, the rest left out and
+    said (see :class:`NameText`)."""
+    upper = _SPACES.sub(" ", text.upper()).strip()
+    if upper.isascii() and not _NAME_OK.search(upper):
+        return NameText(upper)
+    out: list[str] = []
+    folded = False
+    dropped: list[str] = []
+    foreign: list[str] = []
+    for ch in upper:
+        if ch.isascii():
+            if _NAME_OK.match(ch) is None:
+                out.append(ch)
+            elif ch.isspace():
+                out.append(" ")
+            else:
+                dropped.append(ch)
+            continue
+        spelled = ch.translate(_LATIN)
+        if spelled == ch:
+            base = "".join(
+                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
+            ).upper()
+            spelled = base if base.isascii() and base and not _NAME_OK.search(base) else ""
+        if spelled:
+            out.append(spelled)
+            folded = True
+        elif unicodedata.category(ch).startswith("L"):
+            foreign.append(ch)
+        elif ch.isspace():
+            out.append(" ")
+        else:
+            dropped.append(ch)
+    clean_text = _SPACES.sub(" ", "".join(out)).strip()
+    return NameText(clean_text, folded, "".join(dropped), "".join(foreign))
+
+
+def clean(text: str) -> str:
+    """Upper-case, accents folded to ASCII, forbidden characters dropped, spaces collapsed."""
+    return name_text(text).text
+
+
 def cleaned(text: str) -> tuple[str, bool]:
     """``clean(text)`` and whether that changed more than letter case and spacing."""
-    out = clean(text)
-    return out, out != _SPACES.sub(" ", text.upper()).strip()
+    result = name_text(text)
+    return result.text, result.changed
 
 
 @lru_cache(maxsize=4096)

@@ -42,6 +42,7 @@ from addin.x12.x837p.loops import (
     Loop2410,
     Transaction837P,
 )
+from addin.x12.x837p.names import FORBIDDEN_IN_IDS, Names
 from addin.x12.x837p.segs import (
     BHT,
     CLM,
@@ -65,7 +66,7 @@ from addin.x12.x837p.segs import (
     RawSegment,
     Seg,
 )
-from addin.x12.x837p.text import amount, clean, cleaned, d8, icd, parse_ndc, quantity
+from addin.x12.x837p.text import amount, clean, d8, icd, parse_ndc, quantity
 
 VERSION = "005010X222A1"
 #: Claims per ST..SE: the 837P guide advises at most 5000 CLM per transaction set, and
@@ -102,54 +103,6 @@ class WriteResult:
         return sum(1 for _ in self.interchange.walk())
 
 
-class _Names:
-    """Cleans names and addresses, recording a finding when cleaning drops characters."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-
-    def __call__(self, text: str, what: str, claim: str | None = None) -> str:
-        out, changed = cleaned(text)
-        if changed:
-            self.findings.append(
-                Finding(
-                    rule="X12-NAME-CHARS",
-                    severity="warning",
-                    message=(
-                        f"{'claim ' + claim + ': ' if claim else ''}{what} {text!r} is sent "
-                        f"as {out!r}: X12 names allow only letters, digits, spaces and & ' - . "
-                        ", / #"
-                    ),
-                    value=text,
-                    fix="check the name on the payer's card; remove the other characters",
-                    encounter_id=claim,
-                )
-            )
-        return out
-
-    def ident(self, text: str, what: str, claim: str | None = None) -> str:
-        """An identifier (member ID, authorization, ...) without X12 delimiters."""
-        out = text.translate(_FORBIDDEN_IN_IDS).strip()
-        if out != text.strip():
-            self.findings.append(
-                Finding(
-                    rule="X12-ID-CHARS",
-                    severity="warning",
-                    message=(
-                        f"{'claim ' + claim + ': ' if claim else ''}{what} {text!r} is sent as "
-                        f"{out!r}: the characters * : ^ ~ separate X12 elements"
-                    ),
-                    value=text,
-                    fix="check the number against the card or the payer's letter",
-                    encounter_id=claim,
-                )
-            )
-        return out
-
-
-_FORBIDDEN_IN_IDS = str.maketrans("", "", "*:^~\r\n\t")
-
-
 def require_settings(settings: dict[str, str]) -> None:
     missing = [key for key in REQUIRED_SETTINGS if not settings.get(key, "").strip()]
     if missing:
@@ -160,23 +113,28 @@ def require_settings(settings: dict[str, str]) -> None:
 
 
 def _person_segments(
-    person: Person, names: _Names, claim: str, who: str, with_demographics: bool
+    person: Person, names: Names, claim: Claim, loop: str, with_demographics: bool
 ) -> list[Seg]:
     out: list[Seg] = []
     if not with_demographics:
         return out
+    own = loop == "2010BA"  # the subscriber's demographics are sent only for their own claims
     if person.address:
-        out.append(N3(names(person.address, f"{who} address", claim)))
+        out.append(N3(names(person.address, (loop, "N301"), claim, self_subscriber=own)))
     if person.city or person.state or person.zip:
-        out.append(N4(names(person.city, f"{who} city", claim), person.state.upper(), person.zip))
+        city = names(person.city, (loop, "N401"), claim, self_subscriber=own)
+        out.append(N4(city, person.state.upper(), person.zip))
     if person.dob is not None:
+        if person.sex is None:
+            names.unknown_sex((loop, "DMG03"), claim, self_subscriber=own)
         out.append(DMG("D8", d8(person.dob), person.sex or "U"))
     return out
 
 
-def _provider_loop(kind: str, provider: Provider, names: _Names, claim: str) -> Loop:
-    last = names(provider.last_name or provider.name, f"{kind} provider name", claim)
-    first = names(provider.first_name, f"{kind} provider first name", claim)
+def _provider_loop(kind: str, provider: Provider, names: Names, claim: Claim) -> Loop:
+    loop = "2310A" if kind == "referring" else "2310B"
+    last = names(provider.last_name or provider.name, (loop, "NM103"), claim)
+    first = names(provider.first_name, (loop, "NM104"), claim)
     if kind == "referring":
         return Loop2310A(segments=[NM1("DN", "1", last, first, "", "", "", "XX", provider.npi)])
     segs: list[Seg] = [NM1("82", "1", last, first, "", "", "", "XX", provider.npi)]
@@ -201,7 +159,7 @@ def _line_loop(
     )
     segs: list[Seg] = [LX(str(number)), sv1, DTP("472", "D8", d8(line.date_of_service))]
     if line.prior_authorization and line.prior_authorization != claim_auth:
-        segs.append(REF("G1", line.prior_authorization.translate(_FORBIDDEN_IN_IDS).strip()))
+        segs.append(REF("G1", line.prior_authorization.translate(FORBIDDEN_IN_IDS).strip()))
     if line.note:
         segs.append(NTE("ADD", clean(line.note)[:80]))
     loops: list[Loop] = []
@@ -215,24 +173,25 @@ def _line_loop(
     return Loop2400(segments=segs, loops=loops)
 
 
-def claim_loop(claim: Claim, names: _Names) -> Loop2300:
+def claim_loop(claim: Claim, names: Names) -> Loop2300:
     """Loop 2300 with its provider loops and service lines for one claim."""
-    cid = claim.claim_id
     facility = f"{claim.place_of_service}:B:{claim.frequency}"
-    cid = names.ident(cid, "claim ID (CLM01)", cid)
+    cid = names.ident(claim.claim_id, ("2300", "CLM01"), claim)
     segs: list[Seg] = [CLM(cid, amount(claim.total_charge), "", "", facility, "Y", "A", "Y", "Y")]
     if claim.prior_authorization:
-        segs.append(REF("G1", names.ident(claim.prior_authorization, "prior authorization", cid)))
+        g1 = names.ident(claim.prior_authorization, ("2300", "REF02:G1"), claim)
+        segs.append(REF("G1", g1))
     if claim.frequency in ("7", "8") and claim.payer_claim_number:
-        segs.append(REF("F8", names.ident(claim.payer_claim_number, "payer claim number", cid)))
+        original = names.ident(claim.payer_claim_number, ("2300", "REF02:F8"), claim)
+        segs.append(REF("F8", original))
     codes = [f"{'ABK' if i == 0 else 'ABF'}:{icd(code)}" for i, code in enumerate(claim.diagnoses)]
     segs.append(HI(rest=tuple(codes)))
     loops: list[Loop] = []
     if claim.referring_provider and claim.referring_provider.npi:
-        loops.append(_provider_loop("referring", claim.referring_provider, names, cid))
+        loops.append(_provider_loop("referring", claim.referring_provider, names, claim))
     rendering = claim.rendering_provider
     if rendering and rendering.npi and rendering.npi != claim.billing_provider.npi:
-        loops.append(_provider_loop("rendering", rendering, names, cid))
+        loops.append(_provider_loop("rendering", rendering, names, claim))
     pos, auth = claim.place_of_service, claim.prior_authorization
     lines = [_line_loop(line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
     return Loop2300(segments=segs, loops=loops, lines=lines)
@@ -251,7 +210,7 @@ def build_transaction(
     settings: dict[str, str],
     control: int,
     created: datetime,
-    names: _Names,
+    names: Names,
 ) -> Transaction837P:
     """One ST..SE holding every claim, billing provider from Settings."""
     header: list[Seg] = [
@@ -263,7 +222,7 @@ def build_transaction(
             NM1(
                 "41",
                 "2",
-                names(settings["Submitter Name"], "submitter name"),
+                names(settings["Submitter Name"], ("1000A", "NM103")),
                 "",
                 "",
                 "",
@@ -273,7 +232,10 @@ def build_transaction(
             ),
             PER(
                 "IC",
-                names(settings.get("Submitter Contact") or settings["Submitter Name"], "contact"),
+                names(
+                    settings.get("Submitter Contact") or settings["Submitter Name"],
+                    ("1000A", "PER02"),
+                ),
                 "TE",
                 "".join(ch for ch in settings["Submitter Phone"] if ch.isdigit()),
             ),
@@ -284,7 +246,7 @@ def build_transaction(
             NM1(
                 "40",
                 "2",
-                names(settings["Receiver Name"], "receiver name"),
+                names(settings["Receiver Name"], ("1000B", "NM103")),
                 "",
                 "",
                 "",
@@ -300,7 +262,7 @@ def build_transaction(
     )
 
 
-def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Names) -> Loop2000A:
+def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Names) -> Loop2000A:
     provider_segs: list[Seg] = [HL("1", "", "20", "1")]
     taxonomy = settings.get("Taxonomy Code", "").strip()
     if taxonomy:
@@ -311,7 +273,7 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
             NM1(
                 "85",
                 "2",
-                names(settings["Billing Provider Name"], "billing provider name"),
+                names(settings["Billing Provider Name"], ("2010AA", "NM103")),
                 "",
                 "",
                 "",
@@ -319,9 +281,9 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                 "XX",
                 settings["Billing NPI"].strip(),
             ),
-            N3(names(settings["Billing Address"], "billing address")),
+            N3(names(settings["Billing Address"], ("2010AA", "N301"))),
             N4(
-                names(settings["Billing City"], "billing city"),
+                names(settings["Billing City"], ("2010AA", "N401")),
                 settings["Billing State"].strip().upper(),
                 digits,
             ),
@@ -344,11 +306,11 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                 key = (c.patient.last_name.upper(), c.patient.first_name.upper(), c.relationship)
                 dependents.setdefault(key, []).append(c)
         is_self = bool(sub_claims)
-        cid = lead.claim_id
+        start = len(names.findings)
         sbr = SBR(
             "P",
             "18" if is_self else "",
-            names.ident(lead.group_number, "group number", cid),
+            names.ident(lead.group_number, ("2000B", "SBR03"), lead),
             "",
             "",
             "",
@@ -357,20 +319,21 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
             lead.claim_filing_indicator,
         )
         subscriber = lead.subscriber
+        at_last, at_first = ("2010BA", "NM103"), ("2010BA", "NM104")
         sub_name = Loop2010BA(
             segments=[
                 NM1(
                     "IL",
                     "1",
-                    names(subscriber.last_name, "subscriber last name", cid),
-                    names(subscriber.first_name, "subscriber first name", cid),
+                    names(subscriber.last_name, at_last, lead, self_subscriber=is_self),
+                    names(subscriber.first_name, at_first, lead, self_subscriber=is_self),
                     "",
                     "",
                     "",
                     "MI",
-                    names.ident(lead.member_id, "member ID", cid),
+                    names.ident(lead.member_id, ("2010BA", "NM109"), lead),
                 ),
-                *_person_segments(subscriber, names, cid, "subscriber", is_self),
+                *_person_segments(subscriber, names, lead, "2010BA", is_self),
             ]
         )
         payer = Loop2010BB(
@@ -378,16 +341,17 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
                 NM1(
                     "PR",
                     "2",
-                    names(lead.payer, "payer name", cid),
+                    names(lead.payer, ("2010BB", "NM103"), lead),
                     "",
                     "",
                     "",
                     "",
                     "PI",
-                    names.ident(lead.payer_id, "payer ID", cid),
+                    names.ident(lead.payer_id, ("2010BB", "NM109"), lead),
                 )
             ]
         )
+        names.spread(start, group)
         sub_level = Loop2000B(
             segments=[HL(str(sub_id), "1", "22", "1" if dependents else "0"), sbr],
             loops=[sub_name, payer],
@@ -396,18 +360,19 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: _Na
         for (_, _, relationship), dep_claims in dependents.items():
             hl += 1
             patient = dep_claims[0].patient
-            pid = dep_claims[0].claim_id
+            dep_start = len(names.findings)
             pat_name = Loop2010CA(
                 segments=[
                     NM1(
                         "QC",
                         "1",
-                        names(patient.last_name, "patient last name", pid),
-                        names(patient.first_name, "patient first name", pid),
+                        names(patient.last_name, ("2010CA", "NM103"), dep_claims[0]),
+                        names(patient.first_name, ("2010CA", "NM104"), dep_claims[0]),
                     ),
-                    *_person_segments(patient, names, pid, "patient", True),
+                    *_person_segments(patient, names, dep_claims[0], "2010CA", True),
                 ]
             )
+            names.spread(dep_start, dep_claims)
             sub_level.patients.append(
                 Loop2000C(
                     segments=[HL(str(hl), str(sub_id), "23", "0"), PAT(relationship)],
@@ -430,7 +395,7 @@ def build_837p(
     if not claims:
         raise OutputError("no claims to write: every encounter was held; see the Findings")
     require_settings(settings)
-    names = _Names()
+    names = Names()
     envelope = Envelope.for_submitter(settings, created, numbers)
     txns: list[Transaction837P] = []
     with collector_paused():
@@ -454,6 +419,60 @@ def build_837p(
     )
     # one finding per cleaned value, even when Settings names repeat in every ST
     return interchange, list(dict.fromkeys(names.findings))
+
+
+@dataclass
+class Accepted:
+    """What :func:`build_accepted` made: the interchange (None when a problem outside any
+    claim, such as a Settings value, keeps every claim out), the claims in it, the findings,
+    and the encounters held back with the findings that held them."""
+
+    interchange: Interchange | None
+    claims: list[Claim]
+    findings: list[Finding]
+    held: dict[str, list[Finding]] = field(default_factory=dict)
+
+
+def build_accepted(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    *,
+    created: datetime,
+    numbers: ControlNumbers,
+) -> Accepted:
+    """The interchange for ``claims`` without the encounters it would be rejected for.
+
+    Every value goes through the checks (:func:`check_837p`, element table included); an
+    encounter with an error (a name in Arabic letters, a 35-character city, units of 10^15)
+    is held with its findings, on its cells, and the rest is built again without it. An
+    error outside any claim (the billing provider's city on the Settings sheet) holds the
+    whole file: ``interchange`` is None.
+    """
+    remaining = list(claims)
+    carried: list[Finding] = []  # findings about encounters held in an earlier round
+    held: dict[str, list[Finding]] = {}
+    while remaining:
+        interchange, written = build_837p(remaining, settings, created=created, numbers=numbers)
+        checked = check_837p(interchange, {c.claim_id: c for c in remaining})
+        # a cell the writer already faulted (a name in Arabic letters, sent empty) gets that
+        # finding, not a second one for the empty element it leads to
+        faulted = {(f.encounter_id, f.row, f.column) for f in written if f.blocking}
+        found = [
+            *written,
+            *(f for f in checked if (f.encounter_id, f.row, f.column) not in faulted),
+        ]
+        ours = {c.encounter_id for c in remaining}
+        blocking = [f for f in found if f.blocking]
+        if any(f.encounter_id not in ours for f in blocking):
+            return Accepted(None, remaining, [*carried, *found], held)
+        stopped = {f.encounter_id for f in blocking if f.encounter_id is not None}
+        if not stopped:
+            return Accepted(interchange, remaining, [*carried, *found], held)
+        for finding in blocking:
+            held.setdefault(str(finding.encounter_id), []).append(finding)
+        carried += [f for f in found if f.encounter_id in stopped]
+        remaining = [c for c in remaining if c.encounter_id not in stopped]
+    return Accepted(None, [], carried, held)
 
 
 def transactions_needed(claims: int) -> int:
@@ -485,7 +504,8 @@ def write_837p(
     when = created or datetime.now().replace(microsecond=0)
     with collector_paused():  # one pause for build, check and render: each resume costs a full pass
         interchange, findings = build_837p(claims, settings, created=when, numbers=numbers)
-        problems = [f for f in check_837p(interchange) if f.blocking]
+        checked = check_837p(interchange, {c.claim_id: c for c in claims})
+        problems = [f for f in [*findings, *checked] if f.blocking]
         if not problems:
             return save_837p(interchange, target, findings)
     shown = "; ".join(f.message for f in problems[:5])
