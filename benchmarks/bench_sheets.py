@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
-from addin.sheets.demo import synthetic_encounters
 from openpyxl import Workbook
 
+from addin.demo.generate import generate
+from addin.demo.workbook import rows_for
 from addin.models import Column, ResultTable
 from addin.sheets import read_book, write_tables
 from addin.sheets.template import ENCOUNTER_COLUMNS
@@ -36,7 +37,7 @@ def build_workbook(path: Path, lines: int) -> None:
     n = 0
     while len(rows) < lines:
         n += 1000
-        rows = synthetic_encounters(n, seed=11)
+        rows = [row for enc in generate(n, seed=11).encounters for row in rows_for(enc)]
     rows = rows[:lines]
     headers = list(ENCOUNTER_COLUMNS)
     wb = Workbook(write_only=True)
