@@ -74,7 +74,7 @@ def test_batch_runs_the_cycle_in_each_clinic_and_posts_nothing_twice(
     files = book.get_sheet_by_name("Files").to_python()
     assert any("skipped" in str(r[1]) for r in files[1:])
     table = runner.invoke(app, ["batch", str(root), "--out", str(out), "--today", "2026-10-30"])
-    assert table.exit_code == 0 and "Clinics" in table.stdout and "batch-summ" in table.stdout
+    assert table.exit_code == 0 and "Clinics" in table.stdout and "wrote" in table.stdout
 
 
 def test_batch_on_a_missing_folder_is_a_clean_error(tmp_path: Path) -> None:

@@ -189,13 +189,22 @@ def test_suggest_button_matches_the_cli(clinic: Path, tmp_path: Path) -> None:
     assert filled_cells(expected, "Encounters") == {(6, 20), (6, 21)}
     assert book.app.alerts == [f"Suggest codes: {outcome.message}"]
     assert "2 Dx cells filled" in outcome.message
-    # a second run finds V4 coded: nothing more is filled, nothing is overwritten
+    # a second run finds V4 coded: nothing more is filled, nothing is overwritten, and the
+    # sheet is what the first run wrote (V4's rows say what was filled while the cells hold it)
     again = tmp_path / "again.xlsx"
     cli("suggest-missing", str(expected), "--out", str(again))
     assert file_sheet(again, "Encounters") == encounters
-    assert not any(str(r[filled:]).startswith("['filled") for r in file_sheet(again, "Suggestions"))
-    # V4 now has a code for each phrase: left out; V7 (one code, two phrases) still listed
-    assert {r[0] for r in file_sheet(again, "Suggestions")[1:]} == {"V5", "V6", "V7"}
+    assert file_sheet(again, "Suggestions") == file_sheet(expected, "Suggestions")
+    assert filled_cells(again, "Encounters") == {(6, 20), (6, 21)}
+    # once the biller changes a filled cell, the earlier fill is no longer claimed
+    import openpyxl as xl
+
+    wb = xl.load_workbook(again)
+    wb["Encounters"].cell(row=6, column=20).value = "Z00.00"
+    wb.save(again)
+    third = tmp_path / "third.xlsx"
+    cli("suggest-missing", str(again), "--out", str(third))
+    assert {r[0] for r in file_sheet(third, "Suggestions")[1:]} == {"V5", "V6", "V7"}
 
 
 def test_a_value_found_in_the_cell_is_never_overwritten(clinic: Path, tmp_path: Path) -> None:
