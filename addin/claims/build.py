@@ -20,7 +20,7 @@ from addin.models import (
     Provider,
     ServiceLine,
 )
-from addin.models.types import Severity
+from addin.models.types import Severity, charge_problem, units_problem
 from addin.x12.x837p.text import parse_ndc
 
 MAX_LINES = 50
@@ -389,6 +389,18 @@ def _build_one(
     dates: list[date] = []
     for line in enc.lines:
         charge = line.charge
+        # a line no 837P can carry holds the encounter (the sheet's reading says so too)
+        bad_units = units_problem(line.units)
+        if bad_units is not None:
+            state.problem("CLAIM-UNITS", f"line {line.procedure_code}: {bad_units}",
+                          column="Units", row=line.row, value=str(line.units),
+                          fix="enter the number of units billed, e.g. 1")  # fmt: skip
+        bad_charge = charge_problem(charge) if charge is not None else None
+        if bad_charge is not None:
+            state.problem("CLAIM-CHARGE", f"line {line.procedure_code}: {bad_charge}",
+                          column="Charge", row=line.row, value=str(charge),
+                          fix="enter the line's charge in dollars and cents")  # fmt: skip
+            charge = Decimal("0.00")
         if charge is None:
             fee = _fee(fees, line)
             if fee is None:
@@ -401,7 +413,7 @@ def _build_one(
                     fix="type the charge or add the code to the Fees sheet",
                 )
                 fee = Decimal("0.00")
-            charge = (fee * line.units).quantize(Decimal("0.01"))
+            charge = (fee * line.units).quantize(Decimal("0.01")) if not bad_units else fee
         charges.append(charge)
         day = line.date_of_service or enc.date_of_service
         if day is None:
@@ -467,26 +479,26 @@ def _build_one(
             wanted = {p for _, ptrs in chunk for p in ptrs}
             dx = [code for i, code in enumerate(diagnoses, 1) if i in wanted]
         remap = {diagnoses.index(code) + 1: j for j, code in enumerate(dx, 1)}
-        lines = []
-        for number, (line, ptrs) in enumerate(chunk, 1):
-            i = index[id(line)]
-            lines.append(
-                ClaimLine(
-                    line_number=number,
-                    procedure_code=line.procedure_code,
-                    modifiers=[m for m in line.modifiers if m],
-                    units=line.units,
-                    charge=charges[i],
-                    dx_pointers=[remap[p] for p in ptrs],
-                    date_of_service=dates[i],
-                    place_of_service=line.place_of_service or pos,
-                    rendering_npi=line.rendering_npi or None,
-                    ndc=line.ndc or None,
-                    source_row=line.row,
-                )
-            )
         claim_id = enc.encounter_id if n == 1 else f"{enc.encounter_id}-{n}"
         try:
+            lines = []
+            for number, (line, ptrs) in enumerate(chunk, 1):
+                i = index[id(line)]
+                lines.append(
+                    ClaimLine(
+                        line_number=number,
+                        procedure_code=line.procedure_code,
+                        modifiers=[m for m in line.modifiers if m],
+                        units=line.units,
+                        charge=charges[i],
+                        dx_pointers=[remap[p] for p in ptrs],
+                        date_of_service=dates[i],
+                        place_of_service=line.place_of_service or pos,
+                        rendering_npi=line.rendering_npi or None,
+                        ndc=line.ndc or None,
+                        source_row=line.row,
+                    )
+                )
             claims.append(
                 Claim(
                     claim_id=claim_id,

@@ -9,7 +9,6 @@ validate by format elsewhere.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +29,7 @@ from addin.codesets._common import (
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
+from addin.files.workbook import open_calamine
 
 SYSTEM = "cpt"
 # Category I (5 digits), II (4 digits + F), III (+T), PLA (+U), and the vaccine M codes.
@@ -116,11 +116,12 @@ def all_codes(on: date | None = None) -> list[CptEntry]:
 def _rows(member: Member) -> list[tuple[int, list[str]]]:
     low = member.name.lower()
     if low.endswith(".xlsx"):
-        from python_calamine import CalamineWorkbook
-
         try:
-            book = CalamineWorkbook.from_filelike(io.BytesIO(member.read()))
+            # checked first: a lying count in the package would abort calamine
+            book, _ = open_calamine(Path(member.name), member.read(), CodeSetImportError)
             sheet = book.get_sheet_by_index(0).to_python()
+        except CodeSetImportError:
+            raise
         except Exception as exc:  # calamine's own error types for broken workbooks
             raise CodeSetImportError(f"{member.name}: cannot read this workbook ({exc})") from None
         out = []

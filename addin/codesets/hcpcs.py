@@ -31,6 +31,7 @@ from addin.codesets._common import (
 )
 from addin.codesets.store import VintageInfo
 from addin.errors import CodeSetError, CodeSetImportError
+from addin.files.workbook import open_calamine
 
 SYSTEM = "hcpcs"
 Status = Literal["valid", "terminated", "not_effective"]
@@ -320,12 +321,13 @@ def parse_anweb(member: Member) -> tuple[Parsed, Parsed]:
 
 def parse_xlsx(member: Member) -> tuple[Parsed, Parsed]:
     """The xlsx variant: a disclaimer, then a header row HCPC, SEQNUM, RECID, ... ACTION CD."""
-    from python_calamine import CalamineWorkbook
-
     where = member.name
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(member.read()))
+        # checked first: a lying count in the package would abort calamine
+        book, _ = open_calamine(Path(member.name), member.read(), CodeSetImportError)
         rows = book.get_sheet_by_index(0).to_python()
+    except CodeSetImportError:
+        raise
     except Exception as exc:  # calamine raises its own error types for broken workbooks
         raise CodeSetImportError(f"{where}: cannot read this workbook ({exc})") from None
     header_at = next(

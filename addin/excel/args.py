@@ -94,7 +94,8 @@ def text(value: Any, what: str, *, required: bool = True) -> str | None:
 
 
 def when(value: Any, what: str = "date") -> date | None:
-    """A date of service: an Excel date (datetime), a serial number, or ISO/US text."""
+    """A date of service: an Excel date (datetime), a serial number, or text whose order is
+    clear (2026-03-02, 03/22/2026); text that reads two ways (03/02/2026) is not a date."""
     if isinstance(value, datetime):  # the common cases first: a column recalculates
         return value.date()
     if type(value) is float and _SERIAL_MIN <= value <= _SERIAL_MAX:

@@ -9,11 +9,59 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, PlainSerializer
 
 CENT = Decimal("0.01")
+# Claimbook's limits for a service line, well inside the 837P's elements (SV102 charge is
+# R 1/18, SV104 units R 1/15; X12 leaves tighter limits to each business): a line charge of
+# ten million dollars or more, or a unit count of a hundred million or more, is a typo or a
+# pasted number, not a service. Units carry at most three decimals, the 837P guide's rule
+# for SV104.
+MAX_CHARGE = Decimal("9999999.99")
+MAX_UNITS = Decimal("99999999.999")
+UNIT_PLACES = 3
+
+
+def shown(number: Decimal) -> str:
+    """A number for a message: 1,234.5 as typed, 1.00E+308 rather than 309 digits."""
+    if number.is_finite() and number.adjusted() > 15:
+        return f"{number:.2E}"
+    return f"{number:,f}" if number.is_finite() else str(number)
+
+
+def units_problem(units: Decimal | int | float) -> str | None:
+    """Why ``units`` cannot go on a claim line, or None when it can."""
+    units = units if isinstance(units, Decimal) else Decimal(repr(units))
+    if not units.is_finite():
+        return f"{units} is not a number of units"
+    if units <= 0:
+        return f"units {shown(units)} is not a positive number"
+    if units > MAX_UNITS:
+        return f"units {shown(units)} is over the limit of {MAX_UNITS:,} units on one line"
+    exponent = units.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > UNIT_PLACES:
+        return (
+            f"units {units} has more than {UNIT_PLACES} decimal places, more than an 837P carries"
+        )
+    return None
+
+
+def charge_problem(charge: Decimal | int | float) -> str | None:
+    """Why ``charge`` cannot be a line's charge, or None when it can."""
+    charge = charge if isinstance(charge, Decimal) else Decimal(repr(charge))
+    if not charge.is_finite():
+        return f"{charge} is not an amount"
+    if charge < 0:
+        return f"charge {shown(charge)} is negative"
+    if charge > MAX_CHARGE:
+        return f"charge {shown(charge)} is over the limit of {MAX_CHARGE:,} for one line"
+    return None
+
 
 Sex = Literal["M", "F", "U"]
 Severity = Literal["error", "warning", "info"]
 AdjustmentGroup = Literal["CO", "PR", "OA", "PI", "CR"]
 ClaimFrequency = Literal["1", "7", "8"]
+
+
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -27,9 +75,17 @@ def to_decimal(value: Any) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("$", "").replace("\u00a0", "")
+        text = value.strip().replace("$", "").replace("\u00a0", "")
         if text.startswith("(") and text.endswith(")"):  # accounting negative
             text = "-" + text[1:-1]
+        if "," in text:
+            # thousands separators only: '125,50' is a decimal comma, never 12550
+            if not _THOUSANDS.fullmatch(text):
+                raise ValueError(
+                    f"{value!r} is not an amount: use a decimal point (125.50) and commas only "
+                    "between thousands (1,250.00)"
+                )
+            text = text.replace(",", "")
         try:
             return Decimal(text)
         except InvalidOperation:
@@ -41,9 +97,12 @@ def _money(value: Any) -> Decimal:
     amount = to_decimal(value)
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise ValueError(f"{value!r} has more than two decimal places")
-    return amount.quantize(CENT)
+    try:
+        if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+            raise ValueError(f"{value!r} has more than two decimal places")
+        return amount.quantize(CENT)
+    except ArithmeticError:  # more digits than any amount (1E+308): quantize overflows
+        raise ValueError(f"{shown(amount)} is too large to be an amount") from None
 
 
 def money(value: Any) -> Decimal:

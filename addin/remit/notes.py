@@ -7,10 +7,10 @@ the user imports them (:func:`load_descriptions`), because that text is licensed
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from addin.errors import InputError
+from addin.files.text import read_delimited
 
 # CLP02 claim status code -> what it means, in our words (835 5010 code list)
 CLAIM_STATUS: dict[str, str] = {
@@ -202,13 +202,10 @@ def load_descriptions(path: Path) -> dict[str, str]:
     The first row is a header; the columns are found by name (``code`` and
     ``description``), else the first two columns are used.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the code list ({exc.strerror})") from None
-    first = text.splitlines()[0] if text.strip() else ""
-    dialect = "excel-tab" if "\t" in first else "excel"
-    rows = list(csv.reader(text.splitlines(), dialect=dialect))
+    if path.is_dir() or not path.exists():
+        raise InputError(f"{path}: {'a folder' if path.is_dir() else 'no such file'}; give the "
+                         "CSV file of your CARC/RARC list")  # fmt: skip
+    rows = [r for r in read_delimited(path).rows if any(c.strip() for c in r)]
     if not rows:
         raise InputError(f"{path}: the code list is empty; give a CSV with code,description")
     header = [h.strip().lower() for h in rows[0]]

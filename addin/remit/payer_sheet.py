@@ -9,7 +9,6 @@ column header the payer uses; it comes from a dict, a two-column CSV/TSV file
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from addin.errors import InputError
+from addin.files.text import read_delimited
 from addin.models.remittance import (
     ZERO,
     Adjustment,
@@ -73,12 +73,7 @@ def load_mapping(path: Path) -> dict[str, str]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         rows = [["" if c is None else str(c) for c in r] for r in _rows(path, MAPPING_SHEET)]
     else:
-        try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read the column mapping ({exc})") from None
-        dialect = "excel-tab" if lines and "\t" in lines[0] else "excel"
-        rows = list(csv.reader(lines, dialect=dialect))
+        rows = read_delimited(path).rows
     mapping: dict[str, str] = {}
     for number, row in enumerate(rows, start=1):
         if not row or not any(cell.strip() for cell in row):
@@ -111,13 +106,7 @@ def _rows(path: Path, sheet_name: str = "") -> list[list[Any]]:
             return [list(r) for r in sheet.iter_rows(values_only=True)]
         finally:
             book.close()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read as CSV text ({exc})") from None
-    lines = text.splitlines()
-    dialect = "excel-tab" if lines and "\t" in lines[0] else "excel"
-    return [list(r) for r in csv.reader(lines, dialect=dialect)]
+    return [list(r) for r in read_delimited(path).rows]
 
 
 def _date(value: Any, where: str) -> date | None:

@@ -14,8 +14,6 @@ from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree
 
-import python_calamine as pc
-
 from addin.models import CellMark
 from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
 from addin.sheets.marks import apply_marks
@@ -152,14 +150,11 @@ def resolve_columns(path: Path, sheet: str, marks: list[CellMark]) -> dict[str |
             result[m.column] = m.column - 1
     if not wanted:
         return result
-    if path.suffix.lower() == ".csv":
-        grid = Source(path).grid(CSV_SHEET)[:20]
-    else:
-        book = pc.CalamineWorkbook.from_path(str(path))
-        try:
-            grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=20)
-        finally:
-            book.close()
+    source = Source(path)  # the same checks and fixes as every read (no calamine abort)
+    try:
+        grid = source.head(CSV_SHEET if source.is_csv else sheet, 20)
+    finally:
+        source.close()
     aliases = alias_index(ENCOUNTER_HEADERS)
     best: dict[str | int, int] = {}
     for cells in grid:

@@ -31,6 +31,7 @@ ENCOUNTER_LEVEL = (
     "Claim Frequency", "Payer Claim Number", "Diagnosis Text",
     *(f"Dx {n}" for n in range(1, 13)),
 )  # fmt: skip
+DATE_COLUMNS = ("Date of Service", "Patient DOB", "Subscriber DOB")
 # person columns in the order _person unpacks them
 _PERSON_FIELDS = {"Last Name": "last_name", "First Name": "first_name", "DOB": "dob",
                   "Sex": "sex", "Address": "address", "City": "city", "State": "state",
@@ -99,7 +100,7 @@ def _person(r: CellReader, idx: list[int], row: int, cells: list[Any], prefix: s
         {
             "last_name": last_name,
             "first_name": first_name,
-            "dob": get["date"](cells[dob], row, f"{prefix} DOB"),
+            "dob": r.date_getter(f"{prefix} DOB")(cells[dob], row, f"{prefix} DOB"),
             "sex": get["sex"](cells[sex], row, f"{prefix} Sex"),
             "address": text(cells[address]),
             "city": text(cells[city]),
@@ -112,8 +113,9 @@ def _person(r: CellReader, idx: list[int], row: int, cells: list[Any], prefix: s
 def _line_reader(r: CellReader, c: _Columns) -> Callable[[int, list[Any]], ServiceLine]:
     """A function reading one row's service line, with the getters and indexes bound."""
     get = r.getters
-    proc, mod, number, money = get["procedure"], get["modifier"], get["number"], get["money"]
-    pointers, date_, pos, digits = get["pointers"], get["date"], get["pos"], get["digits"]
+    proc, mod, number, money = get["procedure"], get["modifier"], get["units"], get["charge"]
+    pointers, pos, digits = get["pointers"], get["pos"], get["digits"]
+    date_ = r.date_getter("Date of Service")
     i_proc, i_units, i_charge, i_ptr = c.proc, c.units, c.charge, c.pointer
     i_dos, i_pos, i_npi, i_ndc, mods = c.dos, c.pos, c.npi, c.ndc, c.mods
 
@@ -226,9 +228,47 @@ def _fill_later(enc: Encounter, again: Encounter, col: str) -> None:
         setattr(enc, attr, getattr(again, attr))
 
 
+def _ragged_rows(r: CellReader, table: SheetTable) -> None:
+    """CSV rows with fewer or more values than the header: each a finding naming the row.
+
+    Fewer: the missing values are read as empty (a warning: Excel and practice systems
+    leave trailing empty values out). More: a value held an unquoted delimiter or a quote was
+    not closed, so the values after it are in the wrong columns (an error; the row's
+    encounter is held).
+    """
+    if not table.ragged:
+        return
+    named = {i: table.headers[c] for c, i in table.columns.items()}
+    named.update({i: written for written, i in table.other.items()})
+    data_rows = dict(table.rows)
+    where = table.path.name
+    for row, count in table.ragged:
+        if row not in data_rows:
+            continue
+        if count < table.width:
+            missing = [named[i] for i in range(count, table.width) if i in named]
+            r.finding("READ-SHORT-ROW", "warning", row, None, None,
+                      f"{table.sheet} row {row} of {where}: {count} values where the header "
+                      f"has {table.width}; {', '.join(missing)} read as empty",
+                      "check the row in the file: a value may be missing in the middle, "
+                      "which moves the ones after it")  # fmt: skip
+        else:
+            extra = [clean_text(v) for v in data_rows[row][table.width :]]
+            r.finding("READ-LONG-ROW", "error", row, None, " | ".join(extra),
+                      f"{table.sheet} row {row} of {where}: {count} values where the header "
+                      f"has {table.width}; a value holds an unquoted delimiter or a quote is "
+                      "not closed, so the values after it are in the wrong columns",
+                      'put quotes around a value that holds a comma ("Doe, Jane") and write '
+                      'a quote inside a value twice ("knee pain, ""sharp""")')  # fmt: skip
+
+
 def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounter]:
     """Group the table's rows by Encounter ID into Encounters with ServiceLines."""
     r = CellReader(table.sheet, table.headers, table.date1904)
+    for column in DATE_COLUMNS:
+        index = table.columns.get(column)
+        if index is not None:
+            r.order_dates(column, [(row, cells[index]) for row, cells in table.rows])
     cols = _Columns(table)
     read_line = _line_reader(r, cols)
     by_id: dict[str, Encounter] = {}
@@ -252,6 +292,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
                   f"{table.sheet} row {table.header_row}: {written!r} and {used!r} both mean "
                   f"{canonical}; {used!r} is read and {written!r} is ignored",
                   f"delete or rename one of the two {canonical} columns")  # fmt: skip
+    _ragged_rows(r, table)
     id_header = table.headers["Encounter ID"]
     for row, cells in table.rows:
         cells.append("")  # what an absent column (index -1) reads

@@ -25,6 +25,10 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 CT_PATH = "[Content_Types].xml"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # new parts get a fixed stamp: reproducible output
 _LIMIT = 0xFFFFFFFF
+_DEFAULT_TYPES = {
+    "rels": "application/vnd.openxmlformats-package.relationships+xml",
+    "xml": "application/xml",
+}
 
 
 @dataclass
@@ -51,9 +55,10 @@ class Package:
                 self._zip = zipfile.ZipFile(path)
                 with open(path, "rb") as fh:
                     for info in self._zip.infolist():
-                        self._entries[info.filename] = _Entry(
-                            info.filename, info, _raw_bytes(fh, info)
-                        )
+                        # some writers store 'xl\\workbook.xml'; OPC part names use '/', and
+                        # that is how every part is found and written back
+                        name = info.filename.replace("\\", "/")
+                        self._entries[name] = _Entry(name, info, _raw_bytes(fh, info))
             except (zipfile.BadZipFile, OSError, struct.error) as exc:
                 raise OutputError(
                     f"{path}: not a readable xlsx/xlsm package ({exc}); open it in Excel and "
@@ -73,8 +78,8 @@ class Package:
         entry = self._entries[name]
         if entry.data is not None:
             return entry.data
-        assert self._zip is not None
-        return self._zip.read(name)
+        assert self._zip is not None and entry.info is not None
+        return self._zip.read(entry.info)
 
     def text(self, name: str) -> str:
         return self.read(name).decode("utf-8")
@@ -283,6 +288,38 @@ class Package:
                 text = self._zip.read(CT_PATH).decode("utf-8", "replace")
                 self._overrides = re.findall(r'<(?:\w+:)?Override\b[^>]*PartName="/([^"]+)"', text)
         return self._overrides
+
+    def complete_content_types(self) -> None:
+        """Give every part a content type: Excel repairs a package where one has none.
+
+        Older LibreOffice lists each part by Override and declares no Default for ``.rels``
+        or ``.xml``; parts added since (a new sheet's relationships) then have no type. A
+        missing Default for those two extensions is added; other parts carry Overrides.
+        """
+        xml = self.text(CT_PATH)
+        defaults = {
+            d.lower() for d in re.findall(r'<(?:\w+:)?Default\b[^>]*\sExtension="([^"]*)"', xml)
+        }
+        overrides = {
+            o.lower() for o in re.findall(r'<(?:\w+:)?Override\b[^>]*\sPartName="([^"]*)"', xml)
+        }
+        prefix = root_prefix(xml, "Types")
+        added = []
+        for name in self.names():
+            if name == CT_PATH or name.endswith("/") or f"/{name}".lower() in overrides:
+                continue
+            base = posixpath.basename(name)
+            ext = base.rsplit(".", 1)[-1].lower() if "." in base else ""
+            if ext in defaults or ext not in _DEFAULT_TYPES:
+                continue
+            defaults.add(ext)
+            added.append(
+                f'<{prefix}Default Extension="{ext}" ContentType="{_DEFAULT_TYPES[ext]}"/>'
+            )
+        if added:
+            head = re.search(r"<(\w+:)?Types\b[^>]*>", xml)
+            assert head is not None  # text() of a [Content_Types].xml the package was read with
+            self.set(CT_PATH, xml[: head.end()] + "".join(added) + xml[head.end() :])
 
     def remove_override(self, part: str) -> None:
         xml = self.text(CT_PATH)

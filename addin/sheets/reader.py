@@ -56,6 +56,7 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
         table = _encounters_table(source)
         book.headers[table.sheet] = dict(table.headers)
         _letters(book, table)
+        _how_read(source, book)
         book.encounters = read_encounters(table, book.findings)
         if not source.is_csv:
             _read_settings(source, book)
@@ -96,6 +97,52 @@ def read_own_sheet(source: Source, name: str) -> SheetRows | None:
         if any(not is_blank(c) for c in cells[: len(headers)])
     ]
     return SheetRows(name=sheet, headers=headers, rows=rows, ours=ours)
+
+
+_ENCODING_NOTES = {
+    "Windows-1252": "Excel's 'CSV (Comma delimited)' on Windows",
+    "UTF-16 LE": "Excel's 'Unicode Text'",
+    "UTF-16 BE": "UTF-16 big-endian",
+}
+
+
+def _how_read(source: Source, book: Book) -> None:
+    """Info findings for what a user may want to know about how the file was read: a CSV's
+    encoding when it is not UTF-8, sheets left unread, a package's odd declarations."""
+    name = source.path.name
+    if source.encoding is not None and not source.encoding.startswith("UTF-8"):
+        known = _ENCODING_NOTES.get(source.encoding)
+        book.findings.append(
+            Finding(
+                rule="READ-ENCODING",
+                severity="info",
+                sheet=ENCOUNTERS,
+                message=f"{name} was read as {source.encoding} text"
+                + (f" ({known})" if known else "")
+                + f", {'tab' if source.delimiter == chr(9) else repr(source.delimiter)}-separated",
+                fix="nothing to do; 'CSV UTF-8' keeps every character if you save it again",
+            )
+        )
+    for sheet, what in source.skipped.items():
+        book.findings.append(
+            Finding(
+                rule="READ-SHEET-SKIPPED",
+                severity="info",
+                sheet=sheet,
+                message=f"{name}: sheet {sheet!r} is {what}; Claimbook does not read it and "
+                "keeps it in the workbook as it is",
+                fix="nothing to do",
+            )
+        )
+    for note in source.notes:
+        book.findings.append(
+            Finding(
+                rule="READ-PACKAGE",
+                severity="info",
+                message=f"{name}: {note}",
+                fix="nothing to do; saving the workbook in Excel writes a true count",
+            )
+        )
 
 
 def _encounters_table(source: Source) -> SheetTable:

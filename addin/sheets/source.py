@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,11 +10,14 @@ from typing import Any
 import python_calamine as pc
 
 from addin.errors import WorkbookError
+from addin.files.text import read_delimited
+from addin.files.workbook import open_calamine, refuse_misnamed, save_advice
 from addin.sheets.headers import alias_index, header_key
 from addin.sheets.values import is_blank
 
 HEADER_SCAN_ROWS = 20
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 CSV_SHEET = "Encounters"  # a CSV file is read as (and written back as) the Encounters sheet
 Row = list[Any]
 
@@ -36,41 +35,59 @@ class TableSpot:
 
 
 class Source:
-    """Read access to one workbook (python-calamine) or CSV file (as a single sheet)."""
+    """Read access to one workbook (python-calamine) or CSV file (as a single sheet).
+
+    ``encoding`` and ``delimiter`` say how a CSV was read; ``skipped`` names sheets that are
+    not read (an Excel 4 macro sheet: kept in the file, never read or changed); ``notes``
+    what was odd about the package and how it was handled.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._grids: dict[str, list[Row]] = {}
         self.tables: list[TableSpot] = []
         self._book: pc.CalamineWorkbook | None = None
+        self.encoding: str | None = None
+        self.delimiter: str | None = None
+        self.skipped: dict[str, str] = {}
+        self.notes: list[str] = []
         suffix = self.path.suffix.lower()
         if not self.path.is_file():
-            raise WorkbookError(f"{self.path}: no such file; check the path")
-        if suffix == ".csv" or suffix == ".txt":
+            what = "a folder, not a file" if self.path.is_dir() else "no such file"
+            raise WorkbookError(f"{self.path}: {what}; check the path")
+        if suffix in TEXT_SUFFIXES:
             self.sheet_names = [CSV_SHEET]
-            self._grids[CSV_SHEET] = _read_csv(self.path)
+            text = read_delimited(self.path, WorkbookError)
+            self.encoding, self.delimiter = text.encoding, text.delimiter
+            self._grids[CSV_SHEET] = list(text.rows)
             return
         if suffix not in EXCEL_SUFFIXES:
             raise WorkbookError(
                 f"{self.path}: {suffix or 'no extension'} is not a workbook; "
                 "use .xlsx, .xlsm, .xls or .csv"
             )
-        try:
-            self._book = pc.CalamineWorkbook.from_path(
-                str(self.path), load_tables=suffix in {".xlsx", ".xlsm"}
-            )
-        except pc.PasswordError:
-            raise WorkbookError(
-                f"{self.path}: the workbook is password-protected; save an unprotected copy"
-            ) from None
-        except (pc.CalamineError, OSError, ValueError) as exc:
-            raise WorkbookError(
-                f"{self.path}: cannot be read as a workbook ({exc}); open it in Excel and "
-                "save it again as .xlsx"
-            ) from None
+        tables = suffix in {".xlsx", ".xlsm"}
+        if tables:
+            self._book, checked = open_calamine(self.path)
+            self.skipped, self.notes = checked.skipped, checked.notes
+            self.date1904 = checked.date1904
+        else:
+            try:
+                with open(self.path, "rb") as fh:
+                    refuse_misnamed(self.path, fh.read(4096))
+                self._book = pc.CalamineWorkbook.from_path(str(self.path))
+            except OSError as exc:
+                raise WorkbookError(f"{self.path}: cannot be read ({exc.strerror})") from None
+            except pc.PasswordError:
+                raise WorkbookError(
+                    f"{self.path}: the workbook is password-protected; save an unprotected copy"
+                ) from None
+            except (pc.CalamineError, ValueError) as exc:
+                raise WorkbookError(
+                    f"{self.path}: cannot be read as a workbook ({exc}); {save_advice(self.path)}"
+                ) from None
         self.sheet_names = list(self._book.sheet_names)
-        self.date1904 = suffix in {".xlsx", ".xlsm"} and _is_date1904(self.path)
-        if suffix in {".xlsx", ".xlsm"}:
+        if tables:
             for name in self._book.table_names or ():
                 table = self._book.get_table_by_name(name)
                 start, end = table.start, table.end
@@ -97,32 +114,28 @@ class Source:
     def grid(self, sheet: str) -> list[Row]:
         """The sheet's cells from A1 (row index + 1 = Excel row number); blanks are ''."""
         if sheet not in self._grids:
-            assert self._book is not None
-            try:
-                found = self._book.get_sheet_by_name(sheet)
-                grid = found.to_python(skip_empty_area=False)
-                _fill_merged(grid, found.merged_cell_ranges or [])
-                self._grids[sheet] = grid
-            except pc.CalamineError as exc:
-                raise WorkbookError(
-                    f"{self.path}: sheet {sheet!r} cannot be read ({exc})"
-                ) from None
+            self._grids[sheet] = self._read(sheet, None)
         return self._grids[sheet]
+
+    def head(self, sheet: str, rows: int) -> list[Row]:
+        """The first ``rows`` rows of the sheet (what a header search needs)."""
+        if sheet in self._grids:
+            return self._grids[sheet][:rows]
+        return self._read(sheet, rows)
+
+    def _read(self, sheet: str, rows: int | None) -> list[Row]:
+        assert self._book is not None
+        try:
+            found = self._book.get_sheet_by_name(sheet)
+            grid: list[Row] = found.to_python(skip_empty_area=False, nrows=rows)
+            _fill_merged(grid, found.merged_cell_ranges or [])
+            return grid
+        except pc.CalamineError as exc:
+            raise WorkbookError(f"{self.path}: sheet {sheet!r} cannot be read ({exc})") from None
 
     def close(self) -> None:
         if self._book is not None:
             self._book.close()
-
-
-def _is_date1904(path: Path) -> bool:
-    """A Mac workbook on the 1904 date system (plain serial numbers count from 1904)."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if re.fullmatch(r"xl/workbook\d*\.xml", n)]
-            head = z.read(names[0])[:4096] if names else b""
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return False
-    return re.search(rb'date1904="(1|true)"', head) is not None
 
 
 def _fill_merged(grid: list[Row], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
@@ -138,32 +151,16 @@ def _fill_merged(grid: list[Row], ranges: list[tuple[tuple[int, int], tuple[int,
                 row[c] = value
 
 
-def _read_csv(path: Path) -> list[Row]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise WorkbookError(f"{path}: not UTF-8 or Windows-1252 text; save it as CSV UTF-8")
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-
-
 @dataclass
 class SheetTable:
     """A table found by its headers: where it is and its non-empty data rows.
 
     ``columns`` maps canonical names to 0-based column indexes; ``headers`` maps them to the
     header text as written; ``other`` keeps unrecognised headers (text -> index).
-    ``rows`` holds (Excel row number, cells) for each non-empty row; ``gaps`` the runs of
-    empty rows between data rows (first, last Excel row).
+    ``rows`` holds (Excel row number, cells) for each non-empty row, every row at least as
+    wide as the header row; ``gaps`` the runs of empty rows between data rows (first, last
+    Excel row). In a CSV file ``ragged`` lists the rows with fewer or more values than the
+    header (row number, values in the row); ``width`` is the header's.
     """
 
     path: Path
@@ -176,6 +173,8 @@ class SheetTable:
     gaps: list[tuple[int, int]] = field(default_factory=list)
     table_name: str | None = None
     date1904: bool = False
+    width: int = 0
+    ragged: list[tuple[int, int]] = field(default_factory=list)
 
     def duplicates(self, headers: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
         """Other columns that mean a recognised one: header as written -> canonical."""
@@ -260,9 +259,20 @@ def find_table(
     )
     last_row = spot.last_row if spot else len(grid) - 1
     used = sorted(set(columns.values()) | set(other.values()))
+    header_cells = grid[header_index]
+    width = len(header_cells)
+    while width and is_blank(header_cells[width - 1]):
+        width -= 1
+    table.width = width = max(width, used[-1] + 1)
     gap_start: int | None = None
     for row_index in range(header_index + 1, min(last_row + 1, len(grid))):
         cells = grid[row_index]
+        if len(cells) < width:
+            if source.is_csv and cells:
+                table.ragged.append((row_index + 1, len(cells)))
+            cells.extend([""] * (width - len(cells)))
+        elif source.is_csv and len(cells) > width and any(not is_blank(c) for c in cells[width:]):
+            table.ragged.append((row_index + 1, len(cells)))
         if all(is_blank(cells[c]) for c in used if c < len(cells)):
             if gap_start is None:
                 gap_start = row_index + 1

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
 
 from addin.models import Finding
 from addin.models.types import (
     CENT,
+    MAX_CHARGE,
+    MAX_UNITS,
     Severity,
     Sex,
     normalize_digits,
     normalize_icd10,
     normalize_modifier,
     normalize_procedure,
+    shown,
     to_decimal,
 )
 
@@ -25,21 +29,30 @@ MAC_OFFSET = 1462  # days from the 1900 to the 1904 date system
 # Serial numbers that can be a date a biller types (1900-01-01 .. 9999-12-31).
 _SERIAL_MIN, _SERIAL_MAX = 1, 2958465
 _WS = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
+# Text dates whose order is in the text itself: year first, or the month as a word.
 _TEXT_DATE_FORMATS = (
     "%Y-%m-%d",
-    "%m/%d/%Y",
-    "%m-%d-%Y",
     "%Y/%m/%d",
-    "%m/%d/%y",
-    "%m-%d-%y",
+    "%Y.%m.%d",
     "%Y%m%d",
     "%b %d, %Y",
     "%B %d, %Y",
     "%d-%b-%Y",
     "%d %b %Y",
     "%b %d %Y",
-    "%m.%d.%Y",
+    "%d-%b-%y",
 )
+# Two numbers and a year (01/07/2026, 13.07.2026, 7-1-26): day or month first cannot be
+# told from one value when both numbers are 12 or less.
+_DAY_MONTH = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})")
+DateOrder = Literal["MDY", "DMY"]
+_ORDER_TEXT = {"MDY": "month first (MM{0}DD{0}YYYY)", "DMY": "day first (DD{0}MM{0}YYYY)"}
+
+
+def _spoken(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 SEX_CODES: dict[str, Sex] = {
     "m": "M",
     "male": "M",
@@ -118,7 +131,38 @@ def _text(value: Value) -> Converted:
     return clean_text(value), None
 
 
-def _date(value: Value) -> Converted:
+def day_month(text: str) -> tuple[int, int, int, str] | None:
+    """'01.07.2026' -> (1, 7, 2026, '.'): the two leading numbers, the year (two digits
+    become 19xx/20xx as strptime reads them) and the separator; None for other text."""
+    found = _DAY_MONTH.fullmatch(text)
+    if found is None:
+        return None
+    first, sep, second, year = found.groups()
+    full = int(year) if len(year) == 4 else datetime.strptime(year, "%y").year
+    return int(first), int(second), full, sep
+
+
+def _from_parts(month: int, day: int, year: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _date_with(order: DateOrder | None, mac: bool = False) -> Any:
+    """The date converter for a column whose day/month order is ``order`` (None: unknown,
+    so a text date that reads both ways is a finding, never a guess)."""
+
+    def convert(value: Value) -> Converted:
+        if mac and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if 0 <= value <= _SERIAL_MAX - MAC_OFFSET:
+                return serial_to_date(float(value) + MAC_OFFSET), None
+        return _date(value, order)
+
+    return convert
+
+
+def _date(value: Value, order: DateOrder | None = None) -> Converted:
     if isinstance(value, datetime):
         return value.date(), None
     if isinstance(value, date):
@@ -136,6 +180,9 @@ def _date(value: Value) -> Converted:
                 return serial_to_date(number), None
         head = text.split(" ")[0] if re.match(r"\d{4}-\d\d-\d\dT?", text) else text
         head = head.split("T")[0]
+        parts = day_month(head)
+        if parts is not None:
+            return _day_month_date(text, parts, order)
         for fmt in _TEXT_DATE_FORMATS:
             try:
                 return datetime.strptime(head, fmt).date(), None
@@ -149,12 +196,87 @@ def _date(value: Value) -> Converted:
     )
 
 
-def _date1904(value: Value) -> Converted:
-    """Dates in a workbook on the Mac 1904 system: serial numbers count from 1904-01-01."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 0 <= value <= _SERIAL_MAX - MAC_OFFSET:
-            return serial_to_date(float(value) + MAC_OFFSET), None
-    return _date(value)
+def _day_month_date(
+    text: str, parts: tuple[int, int, int, str], order: DateOrder | None
+) -> Converted:
+    first, second, year, _ = parts
+    as_mdy, as_dmy = _from_parts(first, second, year), _from_parts(second, first, year)
+    if as_mdy is None and as_dmy is None:
+        return None, ("READ-DATE", "error", f"{text!r} is not a date",
+                      "use YYYY-MM-DD, MM/DD/YYYY or an Excel date")  # fmt: skip
+    if as_mdy is None or as_dmy is None or as_mdy == as_dmy:
+        return as_mdy or as_dmy, None
+    if order == "MDY":
+        return as_mdy, None
+    if order == "DMY":
+        return as_dmy, None
+    return None, (
+        "READ-DATE-AMBIGUOUS",
+        "error",
+        f"{text!r} can be {_spoken(as_mdy)} (month first) or {_spoken(as_dmy)} (day first)",
+        "type the date as YYYY-MM-DD (e.g. " + as_mdy.isoformat() + ") or enter it as an "
+        "Excel date",
+    )
+
+
+@dataclass
+class ColumnDates:
+    """How a column's text dates are ordered, from the values that show it (13/07 can only
+    be day first): ``order`` is None when no value shows it or values disagree."""
+
+    order: DateOrder | None = None
+    evidence: dict[DateOrder, tuple[int, str]] = field(default_factory=dict)  # -> row, text
+    ambiguous: list[tuple[int, str]] = field(default_factory=list)
+
+    def statement(self, sheet: str, header: str) -> Problem | None:
+        """An info (or a warning when values disagree) saying how the column is read."""
+        if len(self.evidence) == 2:
+            (r1, t1), (r2, t2) = self.evidence["MDY"], self.evidence["DMY"]
+            return ("READ-DATE-ORDER", "warning",
+                    f"({header}) mixes month-first dates ({t1!r}, row {r1}) and day-first dates "
+                    f"({t2!r}, row {r2}); dates that read both ways are not used",
+                    "type the dates as YYYY-MM-DD or enter them as Excel dates")  # fmt: skip
+        if self.order is None or (self.order == "MDY" and not self.ambiguous):
+            return None
+        row, text = self.evidence[self.order]
+        parts = day_month(text.split(" ")[0])
+        how = _ORDER_TEXT[self.order].format(parts[3] if parts else "/")
+        message = f"({header}): dates typed as text are read {how}, as {text!r} on row {row} shows"
+        if self.ambiguous:
+            arow, atext = self.ambiguous[0]
+            parts = day_month(atext.split(" ")[0])
+            assert parts is not None
+            read, _ = _day_month_date(atext, parts, self.order)
+            message += (
+                f"; {len(self.ambiguous)} date(s) that could be read either way were read so, "
+                f"e.g. {atext!r} on row {arow} as {_spoken(read)}"
+            )
+        return ("READ-DATE-ORDER", "info", message,
+                "check the dates; YYYY-MM-DD or Excel dates leave no doubt")  # fmt: skip
+
+
+def column_dates(values: list[tuple[int, Value]]) -> ColumnDates:
+    """Scan one column's (row, raw value) pairs for text dates that show their order."""
+    found = ColumnDates()
+    seen: set[str] = set()
+    for row, value in values:
+        if value.__class__ is not str or value in seen:
+            continue
+        seen.add(value)
+        parts = day_month(clean_text(value).split(" ")[0])
+        if parts is None:
+            continue
+        first, second, year, _ = parts
+        mdy, dmy = _from_parts(first, second, year), _from_parts(second, first, year)
+        if mdy is not None and dmy is None:
+            found.evidence.setdefault("MDY", (row, clean_text(value)))
+        elif dmy is not None and mdy is None:
+            found.evidence.setdefault("DMY", (row, clean_text(value)))
+        elif mdy is not None and dmy is not None and mdy != dmy:
+            found.ambiguous.append((row, clean_text(value)))
+    if len(found.evidence) == 1:
+        found.order = next(iter(found.evidence))
+    return found
 
 
 def _code_with(normalize: Any) -> Any:
@@ -216,36 +338,65 @@ def _sex(value: Value) -> Converted:
     return None, ("READ-SEX", "error", f"{text!r} is not a sex code", "use M, F or U")
 
 
+# Beyond this no cell is an amount or a count (and quantize would overflow the context).
+_HUGE = 15
+
+
 def _money(value: Value) -> Converted:
     """Amounts to the cent; a formula's float noise (110.00000000000001) is rounded."""
     try:
+        if isinstance(value, str) and not clean_text(value):
+            return None, None
+        amount = Decimal(repr(value)) if isinstance(value, float) else to_decimal(value)
+        if not amount.is_finite():
+            raise ValueError(value)
+        if amount.adjusted() >= _HUGE:
+            return amount, (
+                "READ-MONEY-SIZE",
+                "error",
+                f"{shown(amount)} is too large to be an amount",
+                "type the amount in dollars and cents, e.g. 125.00",
+            )
+        rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
         if isinstance(value, float):
-            amount = Decimal(repr(value))
-            rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
             if abs(amount - rounded) < Decimal("0.000001"):
                 return rounded, None
-        else:
-            if isinstance(value, str) and not clean_text(value):
-                return None, None
-            amount = to_decimal(value)
-            if not amount.is_finite():
-                raise ValueError(value)
-            rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-            if rounded == amount:
-                return rounded, None
+        elif rounded == amount:
+            return rounded, None
         return rounded, (
             "READ-MONEY-CENTS",
             "warning",
             f"{clean_text(value)!r} has fractions of a cent; read as {rounded}",
             "round the amount to cents in the workbook",
         )
-    except (ValueError, InvalidOperation):
+    except (ValueError, ArithmeticError):
         return None, (
             "READ-MONEY",
             "error",
             f"{clean_text(value)!r} is not an amount",
             "type a number such as 125.00",
         )
+
+
+def _amount(value: Value) -> Converted:
+    """An amount that is not a line charge (Fees, Contracts): a huge one is unusable."""
+    amount, problem = _money(value)
+    if problem is not None and problem[0] == "READ-MONEY-SIZE":
+        return None, problem
+    return amount, problem
+
+
+def _charge(value: Value) -> Converted:
+    """A line's charge: over MAX_CHARGE is an error (kept, so the claim is held)."""
+    amount, problem = _money(value)
+    if problem is None and amount is not None and amount > MAX_CHARGE:
+        return amount, (
+            "READ-CHARGE",
+            "error",
+            f"{shown(amount)} is over the limit of {MAX_CHARGE:,} for one line",
+            "type the line's charge in dollars and cents (a charge this large is a typo)",
+        )
+    return amount, problem
 
 
 def _number(value: Value) -> Converted:
@@ -255,14 +406,30 @@ def _number(value: Value) -> Converted:
         number = Decimal(repr(value)) if isinstance(value, float) else to_decimal(value)
         if not number.is_finite():
             raise ValueError(value)
+        if number.adjusted() >= _HUGE:
+            return number, None
         return (number.normalize() if number == number.to_integral() else number), None
-    except (ValueError, InvalidOperation):
+    except (ValueError, ArithmeticError):
         return None, (
             "READ-NUMBER",
             "error",
             f"{clean_text(value)!r} is not a number",
             "type a number such as 1",
         )
+
+
+def _units(value: Value) -> Converted:
+    """Units of service: a number up to MAX_UNITS. Zero, negative and fractional units are
+    the scrubber's to report (UNITS); here only what no claim line can carry."""
+    number, problem = _number(value)
+    if problem is None and number is not None and number > MAX_UNITS:
+        return number, (
+            "READ-UNITS",
+            "error",
+            f"{shown(number)} is over the limit of {MAX_UNITS:,} units on one line",
+            "type the number of units billed on the line, e.g. 1",
+        )
+    return number, problem
 
 
 def _pointers(value: Value) -> Converted:
@@ -303,8 +470,8 @@ def _pos(value: Value) -> Converted:
 # kind -> (converter, value for a blank cell)
 KINDS: dict[str, tuple[Any, Any]] = {
     "text": (_text, ""),
-    "date": (_date, None),
-    "date1904": (_date1904, None),
+    "date": (_date_with(None), None),
+    "date1904": (_date_with(None, mac=True), None),
     "procedure": (_code_with(normalize_procedure), ""),
     "modifier": (_code_with(normalize_modifier), ""),
     "icd": (_code_with(normalize_icd10), ""),
@@ -313,8 +480,10 @@ KINDS: dict[str, tuple[Any, Any]] = {
     "zip": (_digits_with(5, "ZIP"), ""),
     "taxid": (_digits_with(9, "Tax ID"), ""),
     "sex": (_sex, None),
-    "money": (_money, None),
+    "money": (_amount, None),
+    "charge": (_charge, None),
     "number": (_number, None),
+    "units": (_units, None),
     "pointers": (_pointers, ()),
     "pos": (_pos, ""),
 }
@@ -332,13 +501,29 @@ class CellReader:
         self.sheet = sheet
         self.headers = headers
         self.findings: list[Finding] = []
-        self.getters: dict[str, Any] = {kind: self._getter(kind) for kind in KINDS}
+        self.getters: dict[str, Any] = {kind: self._getter(*KINDS[kind]) for kind in KINDS}
+        self.date1904 = date1904
         if date1904:
             self.getters["date"] = self.getters["date1904"]
+        self._dated: dict[str, Any] = {}
 
-    def _getter(self, kind: str) -> Any:
+    def order_dates(self, canonical: str, values: list[tuple[int, Value]]) -> None:
+        """Learn the day/month order of one column's text dates from the column itself (a
+        value such as 13/07/2026 shows it), and say how the column is read."""
+        found = column_dates(values)
+        if found.order is not None:
+            self._dated[canonical] = self._getter(_date_with(found.order, self.date1904), None)
+        statement = found.statement(self.sheet, self.headers.get(canonical, canonical))
+        if statement is not None:
+            rule, severity, message, fix = statement
+            self.finding(rule, severity, None, canonical, None, f"{self.sheet} {message}", fix)
+
+    def date_getter(self, canonical: str) -> Any:
+        """The date converter for one column (its learnt day/month order, if any)."""
+        return self._dated.get(canonical) or self.getters["date"]
+
+    def _getter(self, convert: Any, blank: Any) -> Any:
         """A converter for one kind with its own cache, as a closure: this runs per cell."""
-        convert, blank = KINDS[kind]
         cache: dict[Any, Converted] = {}
         emit = self._emit
 
@@ -400,7 +585,7 @@ class CellReader:
         return clean_text(value)
 
     def date(self, value: Value, row: int, canonical: str) -> date | None:
-        result: date | None = self.get("date", value, row, canonical)
+        result: date | None = self.date_getter(canonical)(value, row, canonical)
         return result
 
     def code(self, value: Value, row: int, canonical: str, kind: str = "procedure") -> str:

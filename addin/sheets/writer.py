@@ -156,6 +156,7 @@ def write_book(
         )  # fmt: skip
         if in_place and not package.changed():
             return BookWritten(target, done, changed=False)
+        package.complete_content_types()
         if expect is not None and FileState.of(path) != expect:
             raise OutputError(
                 f"{path}: changed on disk while Claimbook was working (saved in Excel?); "

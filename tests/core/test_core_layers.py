@@ -11,6 +11,7 @@ ADDIN = Path(__file__).resolve().parents[2] / "addin"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "collector": 0,
+    "files": 0,
     "models": 1,
     "codesets": 2,
     "coding": 3,

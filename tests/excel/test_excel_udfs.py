@@ -49,7 +49,7 @@ def fresh_answers() -> Any:
         (("E11.9", FY2026_SERIAL), True),
         (("E11.9", int(FY2026_SERIAL)), True),
         (("E11.9", "2026-03-02"), True),
-        (("E11.9", "03/02/2026"), True),
+        (("E11.9", "03/22/2026"), True),  # text whose day/month order is clear
         (("E11.9", None, None, None), True),
         (("E11.9", "", "", ""), True),
         ((99213.0,), True),  # CPT typed as a number: shape only without a CPT file

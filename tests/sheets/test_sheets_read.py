@@ -64,7 +64,7 @@ ROWS: list[list[object]] = [
      None, "1234567893", "11", "A", None, None],
     [None] * 17,
     ["", "0001A", 1002, "2026-13-01", "Z23", None, "Q", "12345", "abc", "Medicare", "Roe",
-     None, None, "11", "9x", "two", "1/2/1990"],
+     None, None, "11", "9x", "two", "1/22/1990"],
 ]  # fmt: skip
 
 
@@ -83,7 +83,13 @@ def test_reads_table_anywhere_with_aliases_and_groups_rows(tmp_path: Path) -> No
     assert e1.lines[0].dx_pointers == [1, 2] and e1.lines[1].dx_pointers == [1]
     assert e1.place_of_service == "02"  # Excel turned 02 into 2: read back, with a note
     assert e1.rendering_npi == "1234567893"
-    assert e2.patient.dob == date(1990, 1, 2)
+    assert e2.patient.dob == date(1990, 1, 22)  # text, month first: 22 cannot be a month
+    # '01/05/2026' reads as 5 January or 1 May: a finding, never a guess
+    assert e1.lines[0].date_of_service is None
+    assert any(
+        f.rule == "READ-DATE-AMBIGUOUS" and f.row == 5 and f.value == "01/05/2026"
+        for f in book.findings
+    )
     assert book.headers["Jan Visits"]["Procedure Code"] == "CPT"
     assert book.headers["Jan Visits"]["Dx 2"] == "dx 2"
     # built without validation for speed: validating what we built must change nothing
@@ -142,14 +148,14 @@ def test_csv_is_the_encounters_sheet(tmp_path: Path) -> None:
     path = tmp_path / "visits.csv"
     path.write_text(
         "Encounter ID;Procedure Code;Patient ZIP;Date of Service\n"
-        "A1;0001A;02134;2026-01-05\nA1;99213;02134;01/06/2026\n",
+        "A1;0001A;02134;2026-01-05\nA1;99213;02134;01/16/2026\n",
         encoding="utf-8",
     )
     book = read_book(path)
     (enc,) = book.encounters
     assert enc.patient.zip == "02134"
     assert [line.procedure_code for line in enc.lines] == ["0001A", "99213"]
-    assert enc.lines[1].date_of_service == date(2026, 1, 6)
+    assert enc.lines[1].date_of_service == date(2026, 1, 16)
     assert not book.findings
 
 

@@ -1,0 +1,372 @@
+"""Look inside a workbook package before python-calamine reads it, so no writer's file aborts it.
+
+calamine trusts what a package declares: it reserves memory for the shared-strings count
+(a count of 999,999,999 reserves 24 GB and aborts the process, which no ``except`` can
+catch), allocates the rectangle from A1 to the farthest cell of a sheet, and refuses a
+workbook that lists an Excel 4 macro sheet or a dialog sheet. Each is found here from the
+package itself: a lying count is checked against the part's size and dropped (the counts are
+optional), a sheet calamine cannot read is left out of the copy it reads (the file is never
+changed: the writer keeps every part), and a sheet too large to hold is refused by name.
+The fixed copy lives in memory only, never on disk (it holds patient data).
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from addin.errors import ClaimbookError, WorkbookError
+from addin.files.text import looks_like
+
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# Every <si> takes at least this many bytes ("<si/>"), so a part of N bytes holds <= N/5.
+_MIN_SI_BYTES = 5
+# calamine holds a sheet as a rectangle of cells (32 bytes each) before Python sees a row.
+MAX_CELLS = 30_000_000
+_READABLE_SHEETS = ("/worksheet", "/chartsheet")
+_SHEET_KIND = {
+    "xlMacrosheet": "an Excel 4 macro sheet",
+    "xlIntlMacrosheet": "an international macro sheet",
+    "dialogsheet": "a dialog sheet",
+}
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
+# below this many bytes a sheet is measured cell by cell (a few milliseconds)
+SCAN_BYTES = 4_000_000
+_LETTER = bytes(range(ord("A"), ord("Z") + 1))
+_DIGIT = b"0123456789"
+
+
+@dataclass
+class Checked:
+    """What was found: the bytes calamine should read (None: the file as it is), sheets left
+    out (name -> what it is), and whether the workbook counts dates from 1904."""
+
+    fixed: bytes | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+    date1904: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def save_advice(path: Path) -> str:
+    """How to re-save a workbook without losing what it holds (macros stay in .xlsm)."""
+    if path.suffix.lower() == ".xlsm":
+        return "open it in Excel and save it again as .xlsm (Excel Macro-Enabled Workbook)"
+    return "open it in Excel and save it again as .xlsx"
+
+
+def refuse_misnamed(path: Path, head: bytes, error: type[ClaimbookError] = WorkbookError) -> None:
+    """A file whose bytes are not what its extension says, refused with what it is."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods") and head.startswith(b"PK"):
+        return
+    if suffix == ".xls" and head.startswith(b"\xd0\xcf\x11\xe0"):
+        return
+    what = looks_like(head)
+    if what is None:
+        text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \r\n\t").lower()
+        if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")):
+            what = "an HTML page (many portals save their 'Excel' export this way)"
+        elif not head.strip(b"\x00 \r\n\t"):
+            what = "empty" if not head else "blank"
+            raise error(
+                f"{path}: the file is {what}; it holds no workbook (was it saved or copied "
+                "completely?)"
+            )
+        elif b"\x00" not in head[:512] or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            what = "text (CSV or tab-separated)"
+    if what is None:
+        raise error(
+            f"{path}: is not a workbook (its first bytes are not a {suffix} file's); "
+            f"{save_advice(path)}"
+        )
+    if what.startswith("a zip") and suffix == ".xls":
+        raise error(f"{path}: is an .xlsx/.xlsm package named .xls; rename it to .xlsx")
+    if what.startswith("an old binary") and suffix in (".xlsx", ".xlsm"):
+        raise error(
+            f"{path}: is an old binary Excel file (.xls) named {suffix}; rename it to .xls, or "
+            f"{save_advice(path)}"
+        )
+    hint = "rename it to .csv" if what.startswith("text") else "save it from Excel as .xlsx"
+    raise error(f"{path}: is {what}, not a {suffix} workbook; {hint}")
+
+
+def check_package(
+    path: Path, data: bytes | None = None, error: type[ClaimbookError] = WorkbookError
+) -> Checked:
+    """Inspect an .xlsx/.xlsm package (the file at ``path``, or ``data`` named ``path``, such
+    as a member of a zip); see the module docstring. Raises ``error``."""
+    try:
+        if data is None:
+            with open(path, "rb") as fh:
+                head = fh.read(4096)
+        else:
+            head = data[:4096]
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    refuse_misnamed(path, head, error)
+    try:
+        zf = zipfile.ZipFile(path if data is None else io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise error(
+            f"{path}: the workbook's zip package is damaged or cut off ({exc}); copy it again, "
+            f"or {save_advice(path)}"
+        ) from None
+    with zf:
+        return _Inspector(path, zf, error).run()
+
+
+def open_calamine(
+    path: Path, data: bytes | None = None, error: type[ClaimbookError] = WorkbookError
+) -> tuple[Any, Checked]:
+    """A python-calamine workbook for an .xlsx/.xlsm (file or bytes) after check_package;
+    the checks' findings come with it. Raises ``error``, never lets calamine abort."""
+    import python_calamine as pc
+
+    checked = check_package(path, data, error)
+    source = checked.fixed if checked.fixed is not None else data
+    try:
+        if source is not None:
+            return pc.CalamineWorkbook.from_filelike(io.BytesIO(source), load_tables=True), checked
+        return pc.CalamineWorkbook.from_path(str(path), load_tables=True), checked
+    except pc.PasswordError:
+        raise error(
+            f"{path}: the workbook is password-protected; save an unprotected copy"
+        ) from None
+    except (pc.CalamineError, OSError, ValueError) as exc:
+        raise error(f"{path}: cannot be read as a workbook ({exc}); {save_advice(path)}") from None
+
+
+class _Inspector:
+    def __init__(self, path: Path, zf: zipfile.ZipFile, error: type[ClaimbookError]) -> None:
+        self.path = path
+        self.zf = zf
+        self.error = error
+        # member names as written (some writers use backslashes) by their OPC name
+        self.names = {i.filename.replace("\\", "/").lstrip("/"): i for i in zf.infolist()}
+        self.lower = {n.lower(): n for n in self.names}
+        self.patches: dict[str, bytes] = {}
+        self.result = Checked()
+
+    def read(self, name: str, limit: int = -1) -> bytes:
+        info = self.names[self.lower[name.lower()]]
+        try:
+            with self.zf.open(info) as fh:
+                return fh.read(limit)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise self.error(
+                f"{self.path}: part {name} of the workbook cannot be unpacked ({exc}); the file "
+                f"is damaged or cut off: copy it again, or {save_advice(self.path)}"
+            ) from None
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self.lower
+
+    def rels(self, part: str) -> dict[str, tuple[str, str]]:
+        folder, base = posixpath.split(part)
+        rels_name = posixpath.join(folder, "_rels", base + ".rels") if part else "_rels/.rels"
+        if not self.has(rels_name):
+            return {}
+        try:
+            root = ElementTree.fromstring(self.read(rels_name))
+        except ElementTree.ParseError as exc:
+            raise self.error(
+                f"{self.path}: part {rels_name} is not well-formed XML ({exc}); "
+                f"{save_advice(self.path)}"
+            ) from None
+        found: dict[str, tuple[str, str]] = {}
+        for rel in root.iter(f"{{{REL_NS}}}Relationship"):
+            target = rel.get("Target", "").replace("\\", "/")
+            if rel.get("TargetMode") == "External":
+                continue
+            name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join(folder, target))  # fmt: skip
+            found[rel.get("Id", "")] = (rel.get("Type", ""), name)
+        return found
+
+    def run(self) -> Checked:
+        main = next((t for ty, t in self.rels("").values() if ty.endswith("/officeDocument")), None)
+        if main is None or not self.has(main):
+            if self.has("xl/workbook.xml"):
+                main = "xl/workbook.xml"
+            else:
+                raise self.error(
+                    f"{self.path}: the package holds no workbook part (not an Excel file, or "
+                    f"damaged); {save_advice(self.path)}"
+                )
+        wb_rels = self.rels(main)
+        self._sheets(main, wb_rels)
+        self._shared_strings(main, wb_rels)
+        if self.patches:
+            self.result.fixed = self._copy()
+        return self.result
+
+    def _sheets(self, main: str, wb_rels: dict[str, tuple[str, str]]) -> None:
+        xml = self.read(main)
+        self.result.date1904 = re.search(rb'date1904="(1|true)"', xml[:8192]) is not None
+        drop: list[bytes] = []
+        for match in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*?/>", xml):
+            element = match.group(0)
+            rid = re.search(rb'\s\w+:id="([^"]*)"', element)
+            name = re.search(rb'\sname="([^"]*)"', element)
+            shown = _unescape(name.group(1)) if name else "?"
+            rel_type, target = wb_rels.get(rid.group(1).decode() if rid else "", ("", ""))
+            if rel_type.endswith(_READABLE_SHEETS):
+                if rel_type.endswith("/worksheet") and self.has(target):
+                    self._sheet_size(shown, target)
+                continue
+            kind = rel_type.rsplit("/", 1)[-1]
+            self.result.skipped[shown] = _SHEET_KIND.get(kind, f"a sheet of type {kind!r}")
+            drop.append(element)
+        if drop:
+            for element in drop:
+                xml = xml.replace(element, b"", 1)
+            self.patches[main] = xml
+
+    def _sheet_size(self, sheet: str, part: str) -> None:
+        """Refuse a sheet whose farthest cell would make calamine allocate gigabytes.
+
+        The sheet's own <dimension> is trusted for parts over SCAN_BYTES (Excel, LibreOffice
+        and openpyxl write it); smaller parts, and any without one or with a huge one, are
+        measured from their cell references.
+        """
+        info = self.names[self.lower[part.lower()]]
+        head = self.read(part, 16384)
+        found = _DIMENSION.search(head)
+        if found is not None and found.group(3) and info.file_size > SCAN_BYTES:
+            if int(found.group(4)) * _col_number(found.group(3)) <= MAX_CELLS:
+                return
+        data = head if info.file_size <= len(head) else self.read(part)
+        rows, far = _extent(data)
+        if far is not None:
+            letters, row = far
+            raise self.error(
+                f"{self.path}: sheet {sheet!r} has a value in cell {letters}{row}, so the sheet "
+                f"spans {max(rows, row):,} rows x {_col_number(letters):,} columns, too large "
+                "to read; a stray value far from the data does this: press Ctrl+End in Excel "
+                "to find it, delete the rows and columns after your data, and save"
+            )
+
+    def _shared_strings(self, main: str, wb_rels: dict[str, tuple[str, str]]) -> None:
+        part = next((t for ty, t in wb_rels.values() if ty.endswith("/sharedStrings")), None)
+        if part is None or not self.has(part):
+            part = "xl/sharedStrings.xml" if self.has("xl/sharedStrings.xml") else None
+        if part is None:
+            return
+        info = self.names[self.lower[part.lower()]]
+        head = self.read(part, 4096)
+        sst = re.search(rb"<(?:\w+:)?sst\b[^>]*>", head)
+        if sst is None:
+            return
+        declared = [int(n) for n in re.findall(rb'\s(?:uniqueCount|count)="(\d+)"', sst.group(0))]
+        if not declared or max(declared) <= info.file_size // _MIN_SI_BYTES + 16:
+            return
+        # the counts are optional: without them calamine reserves nothing in advance
+        element = re.sub(rb'\s(?:uniqueCount|count)="\d+"', b"", sst.group(0))
+        self.patches[part] = head.replace(sst.group(0), element, 1) + self.read(part)[len(head) :]
+        self.result.notes.append(
+            f"the shared-strings part declares {max(declared):,} strings but its "
+            f"{info.file_size:,} bytes hold at most {info.file_size // _MIN_SI_BYTES:,}; the "
+            "count was ignored"
+        )
+
+    def _copy(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+            for name in self.names:
+                patched = next(
+                    (data for part, data in self.patches.items() if part.lower() == name.lower()),
+                    None,
+                )
+                out.writestr(name, patched if patched is not None else self.read(name))
+        return buffer.getvalue()
+
+
+def _markers() -> bytes:
+    table = bytearray(range(256))
+    for ch in _LETTER:
+        table[ch] = ord("L")
+    for ch in _DIGIT:
+        table[ch] = ord("D")
+    return bytes(table)
+
+
+_MARKERS = _markers()
+
+
+def _cell_at(data: bytes, start: int) -> tuple[str, int, int] | None:
+    """The reference (letters, row) at ``data[start:]`` (`` r="A1"``) and where it ends, if it
+    is a cell holding something; a self-closing cell (``<c r="X9" s="1"/>``) is formatting
+    only, which calamine does not allocate for."""
+    end = start + 4
+    while end < len(data) and data[end] in _LETTER:
+        end += 1
+    digits = end
+    while digits < len(data) and data[digits] in _DIGIT:
+        digits += 1
+    if digits == end or end - start - 4 > 3:
+        return None
+    close = data.find(b">", digits)
+    if close < 0 or data[close - 1] == ord("/"):
+        return None
+    return data[start + 4 : end].decode(), int(data[end:digits]), digits
+
+
+def _extent(data: bytes) -> tuple[int, tuple[str, int] | None]:
+    """The last row holding a value, and a value cell too far right for that many rows.
+
+    Letters and digits are mapped to marker bytes (bytes.translate, then bytes.find: C
+    speed), so only references whose column has as many letters as a too-far one are read.
+    Rows are in order in every writer's sheets, so the last value cell gives the row count.
+    """
+    marked = data.translate(_MARKERS)
+    rows = 0
+    pos = marked.rfind(b' r="L')
+    while pos >= 0:
+        cell = _cell_at(data, pos)
+        if cell is not None:
+            rows = cell[1]
+            break
+        pos = marked.rfind(b' r="L', 0, pos)
+    allowed = MAX_CELLS // max(rows, 1)
+    if allowed >= 16384:
+        return rows, None
+    needle = b' r="' + b"L" * (1 if allowed < 26 else 2 if allowed < 702 else 3)
+    pos = marked.find(needle)
+    while pos >= 0:
+        cell = _cell_at(data, pos)
+        if cell is not None and _col_number(cell[0]) > allowed:
+            return rows, (cell[0], cell[1])
+        pos = marked.find(needle, pos + 4)
+    return rows, None
+
+
+def _col_number(letters: bytes | str) -> int:
+    number = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _unescape(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
+        text = text.replace(entity, char)
+    return text.replace("&amp;", "&")
+
+
+__all__ = [
+    "MAX_CELLS",
+    "Checked",
+    "check_package",
+    "open_calamine",
+    "refuse_misnamed",
+    "save_advice",
+]
