@@ -107,6 +107,8 @@ def clear_earlier_run(out: Path) -> None:
 
     ``out/inputs`` goes only when it holds the answer key; then the workbook and its folders.
     """
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: is a file; --out takes a folder for the demo's files")
     inputs = out / INPUTS
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: is a file; give --out a folder for the demo")

@@ -542,11 +542,22 @@ def _numbers(interchange: Interchange) -> ControlNumbers:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Temp file beside ``path``, then rename; the temp file (patient data) never survives."""
+    if path.is_dir():
+        raise OutputError(
+            f"{path}: is a folder; give the 837P a file name (--x12 {path / 'claims.837'}) "
+            "or put it in the folder with --x12-dir"
+        )
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="ascii", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
+        tmp = None
     except (OSError, UnicodeEncodeError) as exc:
         raise OutputError(f"{path}: cannot write the 837P ({exc})") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
