@@ -169,7 +169,10 @@ class _Encounter:
         severity: Severity = "error",
     ) -> None:
         where = row if row is not None else (self.enc.rows[0] if self.enc.rows else None)
-        text = f"encounter {self.enc.encounter_id}: {message}"
+        # the message says where, as the sheet's own findings do (the CLI prints messages)
+        cell = f"{SHEET} row {where}" if where is not None else SHEET
+        cell += f" ({column})" if column else ""
+        text = f"{cell}, encounter {self.enc.encounter_id}: {message}"
         self.findings.append(
             Finding(
                 rule=rule,

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from addin.errors import InputError
 from addin.files.text import read_delimited
+from addin.files.workbook import open_calamine
 from addin.models.remittance import (
     ZERO,
     Adjustment,
@@ -93,19 +94,20 @@ def load_mapping(path: Path) -> dict[str, str]:
 def _rows(path: Path, sheet_name: str = "") -> list[list[Any]]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
+        if not path.is_file():
+            raise InputError(f"{path}: {'a folder' if path.is_dir() else 'no such file'}")
+        # checked before calamine reads it (a lying count would abort the process)
+        book, _ = open_calamine(path, error=InputError)
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise InputError(f"{path}: cannot open as a workbook ({exc})") from None
-        try:
-            names = {n.strip().lower(): n for n in book.sheetnames}
+            names = {n.strip().lower(): n for n in book.sheet_names}
             wanted = names.get(sheet_name.lower()) if sheet_name else None
-            sheet = book[wanted] if wanted else book.worksheets[0]
-            return [list(r) for r in sheet.iter_rows(values_only=True)]
+            sheet = book.get_sheet_by_name(wanted or book.sheet_names[0])
+            rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+        except (IndexError, ValueError) as exc:
+            raise InputError(f"{path}: cannot read its first sheet ({exc})") from None
         finally:
             book.close()
+        return [[None if c == "" else c for c in row] for row in rows]
     return [list(r) for r in read_delimited(path).rows]
 
 

@@ -387,8 +387,9 @@ def _amount(value: Value) -> Converted:
 
 
 def _charge(value: Value) -> Converted:
-    """A line's charge: over MAX_CHARGE is an error (kept, so the claim is held)."""
-    amount, problem = _money(value)
+    """A line's charge: over MAX_CHARGE is an error (kept, so the claim is held); beyond any
+    amount (1e308) the cell is unusable, as for other amounts."""
+    amount, problem = _amount(value)
     if problem is None and amount is not None and amount > MAX_CHARGE:
         return amount, (
             "READ-CHARGE",
