@@ -102,12 +102,13 @@ def decode_bytes(raw: bytes, name: str, error: type[InputError] = InputError) ->
         text = raw.decode("utf-8")
         label = "UTF-8"
     except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and exc.start >= len(raw) - 3:
+        utf8_before = _UTF8_MULTIBYTE.search(raw, 0, exc.start) is not None
+        if exc.reason == "unexpected end of data" and exc.start >= len(raw) - 3 and utf8_before:
             raise error(
                 f"{name}: ends in the middle of a character (byte {exc.start + 1}); the file "
                 "looks cut off: copy or export it again"
             ) from None
-        if _UTF8_MULTIBYTE.search(raw):
+        if utf8_before or _UTF8_MULTIBYTE.search(raw, exc.end):
             line = raw.count(b"\n", 0, exc.start) + 1
             raise error(
                 f"{name}: mixes encodings: it has UTF-8 characters, but line {line} holds byte "

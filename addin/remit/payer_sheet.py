@@ -65,6 +65,14 @@ def _norm(text: object) -> str:
 MAPPING_SHEET = "Remit Mapping"
 
 
+class ColumnMapping(dict[str, str]):
+    """A column mapping that remembers the file it came from, for messages."""
+
+    def __init__(self, source: Path) -> None:
+        super().__init__()
+        self.source = source
+
+
 def load_mapping(path: Path) -> dict[str, str]:
     """A column mapping: rows of ``field,column``; the header row is optional.
 
@@ -75,7 +83,7 @@ def load_mapping(path: Path) -> dict[str, str]:
         rows = [["" if c is None else str(c) for c in r] for r in _rows(path, MAPPING_SHEET)]
     else:
         rows = read_delimited(path).rows
-    mapping: dict[str, str] = {}
+    mapping = ColumnMapping(path)
     for number, row in enumerate(rows, start=1):
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -165,7 +173,8 @@ def read_payer_sheet(
         raise InputError(f"{path}: the sheet is empty")
     header = [_norm(h) for h in rows[0]]
     columns: dict[str, int] = {}
-    wanted = {k: (_norm(v),) for k, v in (mapping or {}).items()}
+    wanted_text = dict(mapping or {})
+    wanted = {k: (_norm(v),) for k, v in wanted_text.items()}
     for field, aliases in FIELDS.items():
         for alias in wanted.get(field, aliases):
             if alias in header:
@@ -173,9 +182,11 @@ def read_payer_sheet(
                 break
         else:
             if field in wanted:
+                source = getattr(mapping, "source", None)
+                by = f" by {source}" if source else ""
                 raise InputError(
-                    f"{path}: column {mapping[field]!r} (mapped to {field}) is not in the "  # type: ignore[index]
-                    f"header row; headers are {[str(h) for h in rows[0]]}"
+                    f"{path}: column {wanted_text[field]!r} (mapped to {field}{by}) is not in "
+                    f"the header row; headers are {[str(h) for h in rows[0]]}"
                 )
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
