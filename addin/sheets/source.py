@@ -11,7 +11,13 @@ import python_calamine as pc
 
 from addin.errors import WorkbookError
 from addin.files.text import read_delimited
-from addin.files.workbook import open_calamine, refuse_misnamed, save_advice
+from addin.files.workbook import (
+    Checked,
+    check_sheet,
+    open_calamine,
+    refuse_misnamed,
+    save_advice,
+)
 from addin.sheets.headers import alias_index, header_key
 from addin.sheets.values import is_blank
 
@@ -47,6 +53,7 @@ class Source:
         self._grids: dict[str, list[Row]] = {}
         self.tables: list[TableSpot] = []
         self._book: pc.CalamineWorkbook | None = None
+        self._checked: Checked | None = None
         self.encoding: str | None = None
         self.delimiter: str | None = None
         self.skipped: dict[str, str] = {}
@@ -69,6 +76,7 @@ class Source:
         tables = suffix in {".xlsx", ".xlsm"}
         if tables:
             self._book, checked = open_calamine(self.path)
+            self._checked = checked
             self.skipped, self.notes = checked.skipped, checked.notes
             self.date1904 = checked.date1904
         else:
@@ -125,6 +133,8 @@ class Source:
 
     def _read(self, sheet: str, rows: int | None) -> list[Row]:
         assert self._book is not None
+        if self._checked is not None:  # a stray far cell would make calamine abort
+            check_sheet(self.path, self._checked, sheet)
         try:
             found = self._book.get_sheet_by_name(sheet)
             grid: list[Row] = found.to_python(skip_empty_area=False, nrows=rows)

@@ -138,6 +138,50 @@ def test_a_stray_value_in_the_farthest_cell_is_refused_by_name(tmp_path: Path) -
     assert "XFD1048576" in done.stdout and "Ctrl+End" in done.stdout
 
 
+TALL = (b"</sheetData>", b'<row r="1048576"><c r="A1048576"><v>1</v></c></row></sheetData>')
+
+
+@pytest.mark.parametrize(
+    ("edits", "refused"),
+    [
+        # far right in a four-row sheet: 4 x 16,384 cells, nothing to fear
+        ([(b"</row>", b'<c r="XFD1"><v>7</v></c></row>')], None),
+        # the same cell in a sheet whose last value is in row 1,048,576: refused, though
+        # the far value is in the first row and the last row is ordinary
+        ([(b"</row>", b'<c r="XFD1"><v>7</v></c></row>'), TALL], "XFD1"),
+        # formatting only (a self-closing cell) allocates nothing: read as usual
+        ([(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>')],
+         None),
+        # a full-height sheet 28 columns wide is the largest that fits MAX_CELLS
+        ([(b"</sheetData>", b'<row r="1048576"><c r="AB1048576"><v>1</v></c></row></sheetData>')],
+         None),
+        ([(b"</sheetData>", b'<row r="1048576"><c r="AC1048576"><v>1</v></c></row></sheetData>')],
+         "AC1048576"),
+    ],
+)  # fmt: skip
+def test_the_farthest_value_decides_what_calamine_would_allocate(
+    edits: list[tuple[bytes, bytes]], refused: str | None, tmp_path: Path
+) -> None:
+    def fix(data: bytes) -> bytes:
+        from spoilt_packages import rezip
+
+        def one(name: str, blob: bytes) -> tuple[str, bytes]:
+            if name == "xl/worksheets/sheet1.xml":
+                for old, new in edits:
+                    blob = blob.replace(old, new, 1)
+            return name, blob
+
+        return rezip(data, one)
+
+    src = _spoil(LO_SAVED, fix, tmp_path / "edited.xlsx")
+    done = _in_subprocess(READ, src)
+    assert done.returncode == 0, done.stderr[-2000:]
+    if refused:
+        assert "refused:" in done.stdout and refused in done.stdout, done.stdout
+    else:
+        assert done.stdout.startswith("2 "), done.stdout
+
+
 def test_an_excel4_macro_sheet_is_kept_and_not_read(tmp_path: Path) -> None:
     src = _spoil(XLSM, macro_sheet, tmp_path / "macros.xlsm")
     book = read_book(src)  # was "cannot be read ... save it again as .xlsx" (dropping macros)
