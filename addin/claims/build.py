@@ -528,7 +528,21 @@ def _build_one(
             )
         except ValidationError as exc:
             for err in exc.errors():
-                state.problem("CLAIM-INVALID", f"claim {claim_id}: {err['msg']}")
+                where = ".".join(str(p) for p in err["loc"])
+                if where == "claim_id":  # CLM01 is the Encounter ID (or ID-2 for a split)
+                    state.problem(
+                        "CLAIM-INVALID",
+                        f"Encounter ID {claim_id[:20]!r}... ({len(claim_id)} characters): the "
+                        "837P's claim ID (CLM01) holds at most 38",
+                        column="Encounter ID", value=claim_id,
+                        fix="use a shorter Encounter ID, such as the practice system's visit "
+                        "number",
+                    )  # fmt: skip
+                    continue
+                state.problem(
+                    "CLAIM-INVALID", f"claim {claim_id}: {where}: {err['msg']}",
+                    fix="correct the value on the Encounters sheet; the 837P cannot carry it",
+                )  # fmt: skip
             return []
     return claims
 

@@ -202,22 +202,43 @@ def run(
         if write and not csv:
             check_writable(workbook, sheets_written(order))
         session = open_session(source or workbook, workbook if source else None, today, owned)
-        outcome = _steps(session, order, inputs)
-        if write:
-            done = write_book(
-                workbook, outcome.tables, out=target, in_place=in_place, marks=outcome.marks,
-                values=outcome.values, registers=outcome.registers,
-                expect=session.state if in_place else None,
-            )  # fmt: skip
-            outcome.written, outcome.changed, outcome.backup = done.path, done.changed, done.backup
-            outcome.skipped = done.values.skipped
-            if outcome.skipped:
-                outcome.summary.append(
-                    f"{len(outcome.skipped)} cell(s) not written: "
-                    + "; ".join(why for _, why in outcome.skipped)
-                )
-            if not done.changed:
-                outcome.summary.append("nothing new: the workbook was left as it was")
+        try:
+            outcome = _finish(session, order, inputs, workbook, target, in_place, write)
+        except BaseException:
+            # the 837P and kept inputs this run wrote are recorded nowhere if the workbook
+            # is not saved: left behind, they would be sent (or posted) without a record
+            for path in session.files:
+                path.unlink(missing_ok=True)
+            raise
+    return outcome
+
+
+def _finish(
+    session: Session,
+    order: tuple[str, ...],
+    inputs: Inputs,
+    workbook: Path,
+    target: Path | None,
+    in_place: bool,
+    write: bool,
+) -> Outcome:
+    """The steps, then the one save of the workbook."""
+    outcome = _steps(session, order, inputs)
+    if write:
+        done = write_book(
+            workbook, outcome.tables, out=target, in_place=in_place, marks=outcome.marks,
+            values=outcome.values, registers=outcome.registers,
+            expect=session.state if in_place else None,
+        )  # fmt: skip
+        outcome.written, outcome.changed, outcome.backup = done.path, done.changed, done.backup
+        outcome.skipped = done.values.skipped
+        if outcome.skipped:
+            outcome.summary.append(
+                f"{len(outcome.skipped)} cell(s) not written: "
+                + "; ".join(why for _, why in outcome.skipped)
+            )
+        if not done.changed:
+            outcome.summary.append("nothing new: the workbook was left as it was")
     return outcome
 
 

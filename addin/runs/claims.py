@@ -193,7 +193,10 @@ def claims_step(
     result = build_claims(
         book.encounters, book.settings, book.payers, book.fees, [*findings, *timely]
     )
-    report = ClaimsReport(result, findings=[*timely, *result.findings])
+    # without the scrubber the sheet's own reading findings are what holds a claim: report
+    # them, or a held line would have a reason but no finding naming its cell
+    read = [] if scrub else list(book.findings)
+    report = ClaimsReport(result, findings=[*read, *timely, *result.findings])
     asked = {
         "replace": {c.strip().upper() for c in replace},
         "void": {c.strip().upper() for c in void},
