@@ -27,15 +27,22 @@ def test_claims_x12_given_a_folder_refuses_and_leaves_nothing(tmp_path: Path) ->
     clean = Clean(tmp_path)
     folder = tmp_path / "x12"
     folder.mkdir()
-    result = runner.invoke(app, ["claims", str(clean.book), "--no-check", "--x12", str(folder),
-                                 "--out", str(tmp_path / "out.xlsx")])  # fmt: skip
+    before = clean.book.read_bytes()
+    result = runner.invoke(app, ["claims", str(clean.book), "--no-check", "--x12", str(folder)])
     assert result.exit_code == 2, result.output
     assert "is a folder" in result.output and "--x12-dir" in result.output
     assert _hidden(tmp_path) == []  # was .x12.XXXXXXXX: the whole 837P, patient names included
-    assert not (tmp_path / "out.xlsx").exists() and list(folder.iterdir()) == []
+    assert clean.book.read_bytes() == before and list(folder.iterdir()) == []
     result = runner.invoke(app, ["claims", str(clean.book), "--no-check", "--x12-dir",
-                                 str(folder), "--out", str(tmp_path / "out.xlsx")])  # fmt: skip
+                                 str(folder)])  # fmt: skip
     assert result.exit_code == 0 and len(list(folder.glob("*.837"))) == 1, result.output
+
+
+def test_the_837p_writer_refuses_a_folder_itself(tmp_path: Path) -> None:
+    """For library callers and the buttons, which do not pass through the command line."""
+    with pytest.raises(OutputError, match="is a folder"):
+        writer._write_atomic(tmp_path, "ISA*...~")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_837p_write_removes_its_temporary_file(
