@@ -56,7 +56,6 @@ SEX_CODES: dict[str, Sex] = {
     "female": "F",
     "u": "U",
     "unknown": "U",
-    "x": "U",
     "unk": "U",
 }
 
@@ -228,6 +227,11 @@ def _sex(value: Value) -> Converted:
     code = SEX_CODES.get(text.casefold())
     if code is not None:
         return code, None
+    if text.casefold() in ("x", "nonbinary", "non-binary"):
+        # never a silent U: the biller decides what the payer should receive
+        return None, ("READ-SEX", "error",
+                      f"{text!r}: a 5010 claim (DMG03) carries only F, M or U (unknown)",
+                      "type U, or what the payer's instructions say for this patient")  # fmt: skip
     return None, ("READ-SEX", "error", f"{text!r} is not a sex code", "use M, F or U")
 
 

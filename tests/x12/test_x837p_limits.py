@@ -145,11 +145,6 @@ def test_an_empty_sex_is_sent_as_u_and_said(tmp_path: Path) -> None:
     assert (finding.severity, finding.column, finding.row) == ("warning", "Sex", 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="addin/sheets/values.py reads X as U before the 837P sees it; cell reading is "
-    "issue 17c's (the X12 side says what 5010 allows: ELEMENT_ADVICE['DMG03'])",
-)
 def test_sex_x_is_a_finding_that_says_what_5010_allows(tmp_path: Path) -> None:
     result = run(tmp_path, [row("A1", Sex="X")])
     findings = [f for f in result.findings if f.column == "Sex" and f.blocking]
