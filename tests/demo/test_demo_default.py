@@ -31,3 +31,10 @@ def test_default_demo_matches_what_the_world_did(tmp_path: Path) -> None:
     assert set(key["held"]) <= held
     denied = sum(1 for s in latest.values() if s in ("denied", "in appeal", "closed"))
     assert 0.03 <= denied / len(latest) <= 0.12  # the rest were corrected and paid
+    # the README's table of what the default run reports is this run's own figures
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"| claims sent (Claim Register) | {summary['claims_sent']:,} |" in readme
+    assert f"| submissions, with resends and replacements | {summary['submissions']:,} |" in readme
+    deposits = summary["deposits"]
+    assert f"| deposits (BPR02) = claim payments − provider adjustments | {deposits} = " in readme
+    assert f"| A/R total as of {summary['as_of']} | {summary['aging']['total']} |" in readme
