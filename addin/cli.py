@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from addin import codesets
@@ -50,6 +53,54 @@ def friendly(func: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(
+    enabled: bool = True, *, console: Console | None = None, delay: float = 1.0
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A bar on stderr for the runs inside the block, shown only when stderr is a terminal
+    and only once the work has taken ``delay`` seconds (nothing flickers for a quick run).
+    The yielded function moves it by hand (batch: one step per clinic); runs move it
+    themselves through addin.runs.progress."""
+    from addin.runs.progress import listening
+
+    shown = console or err_console
+    if not enabled or not shown.is_terminal:
+        with listening(lambda *_: None):
+            yield lambda *_: None
+        return
+    bar = Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=shown,
+        transient=True,
+    )
+    task = bar.add_task("reading", total=None)
+    lock = threading.Lock()
+    stopped = [False]
+
+    def start() -> None:
+        with lock:
+            if not stopped[0]:
+                bar.start()
+
+    def update(step: str, done: int, total: int) -> None:
+        bar.update(task, description=step, completed=done, total=total)
+
+    timer = threading.Timer(delay, start)
+    timer.daemon = True
+    timer.start()
+    try:
+        with listening(update):
+            yield update
+    finally:
+        timer.cancel()
+        with lock:
+            stopped[0] = True
+            bar.stop()
 
 
 def parse_date(value: str | None, option: str = "--on") -> date | None:

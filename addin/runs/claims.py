@@ -69,6 +69,9 @@ class ClaimsReport:
 
     def to_json(self) -> dict[str, Any]:
         claims: list[dict[str, Any]] = []
+        frequency: dict[str, str] = {}
+        for sent in self.sent:  # the first sent copy's frequency (one dict, not a scan a claim)
+            frequency.setdefault(sent.claim_id, sent.frequency)
         for claim in self.result.claims:
             status, reason = self.statuses.get(claim.claim_id, ("", ""))
             if not status:
@@ -78,10 +81,7 @@ class ClaimsReport:
                     "encounter_id": claim.encounter_id,
                     "claim_id": claim.claim_id,
                     "payer": claim.payer,
-                    "frequency": next(
-                        (c.frequency for c in self.sent if c.claim_id == claim.claim_id),
-                        claim.frequency,
-                    ),
+                    "frequency": frequency.get(claim.claim_id, claim.frequency),
                     "total": f"{claim.total_charge:.2f}",
                     "diagnoses": list(claim.diagnoses),
                     "lines": [
