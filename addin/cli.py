@@ -424,6 +424,18 @@ def batch_command(
     today: Annotated[
         str | None, typer.Option("--today", help="Check and age as of YYYY-MM-DD.")
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Clinics run at once (default: every core)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="A Dask scheduler (tcp://HOST:8786): run the clinics on its workers; the "
+            "folder must be at the same path on every worker.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run every clinic workbook in a folder with its 835s and payer exports; one summary.
@@ -431,13 +443,25 @@ def batch_command(
     Each clinic's workbook is its ledger: the weekly cycle runs in it (a backup first), its
     837P goes to 'BOOK claims' beside it; OUT/batch-summary.xlsx
     has a Clinics sheet (one row per clinic) and a Files sheet (how each file was used).
+    Clinics run in parallel on every core (--jobs) or on a Dask cluster (--scheduler);
+    each clinic's results are the same as with --jobs 1.
     """
     from addin.demo.report import batch_table
     from addin.runs.batch import run_batch
+    from addin.runs.parallel import LocalEngine
 
     on = parse_date(today, "--today")
     target = out or folder / "claimbook-batch"
-    result = run_batch(folder, target, today=on, as_of=on)
+    if scheduler is not None and jobs is not None:
+        raise typer.BadParameter("use --jobs or --scheduler, not both", param_hint="--jobs")
+    if scheduler is not None:
+        from addin.runs.distributed import DaskEngine
+
+        engine: Any = DaskEngine(scheduler)
+    else:
+        engine = LocalEngine(jobs)
+    with engine, progress_bar() as step:
+        result = run_batch(folder, target, today=on, as_of=on, progress=step, engine=engine)
     data = result.to_json()
     if as_json:
         print_json(data)
