@@ -477,6 +477,94 @@ def batch_command(
         raise typer.Exit(1)
 
 
+@app.command("archive")
+@friendly
+def archive_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of clinic workbooks (or one workbook).")],
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="The archive folder (default: FOLDER/claimbook-archive)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Append every clinic's registers to a Parquet archive, partitioned by clinic and month.
+
+    Claims, their lines, acknowledgments, payments posted, service payments, adjustments,
+    claim outcomes and denials with their Work Status; a row already archived is never
+    added again (archiving the same folder twice adds nothing), a changed status is a new
+    version of its row.
+    """
+    from addin.archive.store import archive_folder
+
+    with progress_bar() as step:
+        root, done = archive_folder(folder, to, progress=step)
+    data: dict[str, Any] = {
+        "archive": str(root),
+        "clinics": [
+            {"clinic": c.clinic, "workbook": str(c.workbook), "added": c.added, "error": c.error}
+            for c in done
+        ],
+        "added": {
+            table: sum(c.added.get(table, 0) for c in done)
+            for table in (done[0].added if done and done[0].added else {})
+        },
+    }
+    if as_json:
+        print_json(data)
+    else:
+        added = sum(sum(c.added.values()) for c in done)
+        console.print(
+            f"{len(done)} clinic workbook(s); {added} new row(s) archived in {root}",
+            highlight=False,
+        )
+        for table, count in data["added"].items():
+            console.print(f"  {table}: {count}", highlight=False)
+        for c in done:
+            if c.error:
+                console.print(f"[red]{c.workbook}[/]: {c.error}", highlight=False)
+    if any(c.error for c in done):
+        raise typer.Exit(1)
+
+
+@app.command("report")
+@friendly
+def report_command(
+    archive: Annotated[Path, typer.Argument(help="The archive folder claimbook archive wrote.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The report workbook (default: ARCHIVE/report.xlsx)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Age A/R as of YYYY-MM-DD (default: newest date in it)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer across clinics from the archive (DuckDB): denial rates by payer, reason and
+    procedure code, days to pay, underpayment against contracts, clean-claim and first-pass
+    resolution rates, A/R by clinic; a workbook with a chart for each."""
+    from addin.archive.queries import TITLES, Archive
+    from addin.archive.report import write_report
+
+    with progress_bar(), Archive(archive) as opened:
+        day = parse_date(as_of, "--as-of") or opened.latest_date()
+        answers = opened.report(day)
+    target = out or archive / "report.xlsx"
+    if target.suffix.lower() != ".xlsx":
+        raise ClaimbookError(f"{target}: the report is an .xlsx workbook; end the name .xlsx")
+    written = write_report(answers, target, day)
+    if as_json:
+        print_json({"as_of": day.isoformat(), "workbook": str(written)} | answers)
+        return
+    for name, rows in answers.items():
+        console.print(f"{TITLES[name]}: {len(rows)} row(s)", highlight=False)
+        for row in rows[:5]:
+            console.print("  " + ", ".join(f"{k} {v}" for k, v in row.items()), highlight=False)
+        if len(rows) > 5:
+            console.print(f"  ... and {len(rows) - 5} more (see the workbook)", highlight=False)
+    console.print(f"wrote {written}", highlight=False)
+
+
 @app.command("template")
 @friendly
 def template_command(
