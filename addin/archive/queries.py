@@ -7,11 +7,14 @@ For a consultant's own notebook::
         archive.denial_rate_by_payer()          # list of dicts, money as Decimal
         archive.sql("SELECT payer, count(*) FROM outcomes GROUP BY payer")
 
-Each table of ``addin.archive.store`` is a view holding the newest version of each row
-(the last archived), with ``clinic`` and ``month`` from the partitions. Definitions:
+Each table of ``addin.archive.store`` is a view, with ``clinic`` and ``month`` from the
+partitions; a versioned table's view leaves out the versions a later one superseded (the
+store lists them in ``_superseded``). Definitions:
 
 * adjudicated claim: an outcome whose status is not ``pending`` (the payer answered);
-* denied claim: an adjudicated claim with a row from an 835 on the Denials worklist;
+* denied claim: an adjudicated claim with a row from an 835 on the Denials worklist (the
+  store puts each claim's sends, rejection, denial and first payment on its outcome row, so
+  most questions read one table);
 * denied line: a service payment (not a reversal, claim status 22) with billed > 0 and
   nothing allowed or paid; its reasons are the CAS adjustments on it;
 * days to pay: from the first submission's sent date to the first payment with money;
@@ -32,7 +35,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from addin.archive.store import SCHEMAS, TABLES
+from addin.archive.store import IMMUTABLE, SCHEMAS, SUPERSEDED, TABLES
 from addin.errors import InputError
 
 AGING = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120),
@@ -40,43 +43,29 @@ AGING = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 1
 
 QUERIES: dict[str, str] = {
     "denial_rate_by_payer": """
-        WITH adjudicated AS (SELECT clinic, claim_id, payer FROM outcomes
-                             WHERE status <> 'pending'),
-             denied AS (SELECT DISTINCT clinic, claim_id FROM denials WHERE source = '835')
-        SELECT a.payer, count(*) AS claims, count(d.claim_id) AS denied,
-               round(count(d.claim_id) / count(*), 4) AS denial_rate
-        FROM adjudicated a LEFT JOIN denied d USING (clinic, claim_id)
-        GROUP BY a.payer ORDER BY denial_rate DESC, a.payer""",
+        SELECT payer, count(*) AS claims, count(*) FILTER (WHERE denied) AS denied,
+               round(count(*) FILTER (WHERE denied) / count(*), 4) AS denial_rate
+        FROM outcomes WHERE status <> 'pending'
+        GROUP BY payer ORDER BY denial_rate DESC, payer""",
     "denial_rate_by_reason": """
-        WITH lines AS (SELECT key FROM service_payments WHERE claim_status <> '22'),
-             denied AS (SELECT clinic, key FROM service_payments
-                        WHERE claim_status <> '22' AND billed > 0 AND allowed = 0 AND paid = 0)
-        SELECT a.group_code || '-' || a.reason_code AS reason, count(*) AS denied_lines,
-               sum(a.amount) AS denied_amount,
-               round(count(*) / (SELECT count(*) FROM lines), 4) AS rate_of_all_lines
-        FROM adjustments a JOIN denied d ON a.clinic = d.clinic AND a.service_key = d.key
+        SELECT group_code || '-' || reason_code AS reason, count(*) AS denied_lines,
+               sum(amount) AS denied_amount,
+               round(count(*) / (SELECT count(*) FROM service_payments
+                                 WHERE claim_status <> '22'), 4) AS rate_of_all_lines
+        FROM adjustments WHERE line_denied
         GROUP BY reason ORDER BY denied_lines DESC, reason""",
     "denial_rate_by_procedure": """
-        SELECT procedure_code, count(*) AS lines,
-               count(*) FILTER (WHERE billed > 0 AND allowed = 0 AND paid = 0) AS denied,
-               round(count(*) FILTER (WHERE billed > 0 AND allowed = 0 AND paid = 0)
-                     / count(*), 4) AS denial_rate,
-               sum(billed) FILTER (WHERE billed > 0 AND allowed = 0 AND paid = 0)
-                   AS denied_billed
+        SELECT procedure_code, count(*) AS lines, count(*) FILTER (WHERE denied) AS denied,
+               round(count(*) FILTER (WHERE denied) / count(*), 4) AS denial_rate,
+               coalesce(sum(billed) FILTER (WHERE denied), 0) AS denied_billed
         FROM service_payments WHERE claim_status <> '22' AND procedure_code <> ''
         GROUP BY procedure_code ORDER BY denied DESC, procedure_code""",
     "days_to_pay_by_payer": """
-        WITH first_sent AS (SELECT clinic, claim_id, min(sent) AS sent, any_value(payer) AS payer
-                            FROM claims WHERE sent IS NOT NULL GROUP BY clinic, claim_id),
-             first_paid AS (SELECT clinic, claim_id, min(payment_date) AS paid_on
-                            FROM service_payments WHERE paid > 0 GROUP BY clinic, claim_id),
-             days AS (SELECT s.payer, date_diff('day', s.sent, p.paid_on) AS days
-                      FROM first_sent s JOIN first_paid p USING (clinic, claim_id)
-                      WHERE p.paid_on >= s.sent)
+        WITH days AS (SELECT payer, date_diff('day', first_sent, first_paid) AS days
+                      FROM outcomes WHERE first_paid >= first_sent)
         SELECT payer, count(*) AS claims_paid, round(avg(days), 1) AS average_days,
                round(quantile_cont(days, 0.5), 1) AS median_days,
-               round(quantile_cont(days, 0.9), 1) AS p90_days,
-               max(days) AS longest_days
+               round(quantile_cont(days, 0.9), 1) AS p90_days, max(days) AS longest_days
         FROM days GROUP BY payer ORDER BY average_days DESC, payer""",
     "underpayment_by_payer": """
         SELECT payer, count(*) FILTER (WHERE status = 'underpaid') AS underpaid_claims,
@@ -87,30 +76,22 @@ QUERIES: dict[str, str] = {
         FROM outcomes WHERE status <> 'pending'
         GROUP BY payer ORDER BY short DESC, payer""",
     "first_pass_by_clinic": """
-        WITH sends AS (SELECT clinic, claim_id, count(*) AS submissions,
-                              bool_or(rejected) AS rejected
-                       FROM claims GROUP BY clinic, claim_id),
-             denied AS (SELECT DISTINCT clinic, claim_id FROM denials WHERE source = '835'),
-             claim AS (SELECT s.*, d.claim_id IS NOT NULL AS denied, o.status
-                       FROM sends s LEFT JOIN denied d USING (clinic, claim_id)
-                       LEFT JOIN outcomes o USING (clinic, claim_id))
-        SELECT clinic, count(*) AS claims,
-               count(*) FILTER (WHERE submissions = 1 AND NOT rejected AND NOT denied)
-                   AS clean_claims,
-               round(count(*) FILTER (WHERE submissions = 1 AND NOT rejected AND NOT denied)
-                     / count(*), 4) AS clean_claim_rate,
-               count(*) FILTER (WHERE status IS NOT NULL AND status <> 'pending')
-                   AS adjudicated,
-               count(*) FILTER (WHERE submissions = 1 AND NOT denied AND status = 'paid')
-                   AS resolved_first_pass,
-               round(count(*) FILTER (WHERE submissions = 1 AND NOT denied AND status = 'paid')
-                     / nullif(count(*) FILTER (WHERE status IS NOT NULL
-                                               AND status <> 'pending'), 0), 4)
+        WITH claim AS (SELECT clinic, status,
+                              submissions <= 1 AND NOT rejected AND NOT denied AS clean,
+                              submissions <= 1 AND NOT denied AND status = 'paid' AS first_pass
+                       FROM outcomes)
+        SELECT clinic, count(*) AS claims, count(*) FILTER (WHERE clean) AS clean_claims,
+               round(count(*) FILTER (WHERE clean) / count(*), 4) AS clean_claim_rate,
+               count(*) FILTER (WHERE status <> 'pending') AS adjudicated,
+               count(*) FILTER (WHERE first_pass) AS resolved_first_pass,
+               round(count(*) FILTER (WHERE first_pass)
+                     / nullif(count(*) FILTER (WHERE status <> 'pending'), 0), 4)
                    AS first_pass_resolution_rate
         FROM claim GROUP BY clinic ORDER BY clinic""",
     "ar_by_clinic": """
         WITH open AS (SELECT clinic, billed,
-                             date_diff('day', coalesce(sent, date_of_service), $as_of) AS age
+                             date_diff('day', coalesce(first_sent, date_of_service), $as_of)
+                                 AS age
                       FROM outcomes WHERE status = 'pending')
         SELECT clinic, count(*) AS claims,
                coalesce(sum(billed) FILTER (WHERE age <= 30), 0) AS "0-30",
@@ -143,29 +124,39 @@ class Archive:
             raise InputError(f"{self.root}: no archive here; run claimbook archive FOLDER first")
         self.db = duckdb.connect(":memory:")
         self.db.execute(f"SET memory_limit = '{memory_limit}'")
+        self.db.execute("SET enable_progress_bar = false")
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
         for table in TABLES:
             self._view(table)
 
+    def _source(self, folder: Path, name: str, schema: pa.Schema, months: bool = True) -> str:
+        """``read_parquet`` over a table's files, or an empty table of its columns."""
+        if any(folder.rglob("*.parquet")):
+            pattern = str(folder / "**" / "*.parquet").replace("'", "''")
+            types = "{'clinic': VARCHAR" + (", 'month': VARCHAR}" if months else "}")
+            return f"read_parquet('{pattern}', hive_partitioning = true, hive_types = {types})"
+        empty = pa.Table.from_pylist([], schema=schema)
+        for column in ("clinic", "month") if months else ("clinic",):
+            if column not in schema.names:
+                empty = empty.append_column(column, pa.array([], pa.string()))
+        self.db.register(f"_empty_{name}", empty)
+        return f"_empty_{name}"
+
     def _view(self, table: str) -> None:
-        files = self.root / table
-        if any(files.rglob("*.parquet")):
-            pattern = str(files / "**" / "*.parquet").replace("'", "''")
-            source = (
-                f"read_parquet('{pattern}', hive_partitioning = true, "
-                "hive_types = {'clinic': VARCHAR, 'month': VARCHAR})"
-            )
-        else:
-            empty = pa.Table.from_pylist([], schema=SCHEMAS[table])
-            empty = empty.append_column("clinic", pa.array([], pa.string()))
-            empty = empty.append_column("month", pa.array([], pa.string()))
-            self.db.register(f"_empty_{table}", empty)
-            source = f"_empty_{table}"
+        source = self._source(self.root / table, table, SCHEMAS[table])
+        if table in IMMUTABLE:
+            self.db.execute(f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source}")
+            return
+        if not any((self.root / "_superseded" / table).rglob("*.parquet")):
+            # nothing superseded yet: every row is its key's only version
+            self.db.execute(f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source}")
+            return
+        old = self._source(self.root / "_superseded" / table, f"old_{table}", SUPERSEDED, False)
         self.db.execute(
-            f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source} "
-            "QUALIFY row_number() OVER (PARTITION BY clinic, key "
-            "ORDER BY archived_on DESC, row_hash) = 1"
+            f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source} t "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {old} o WHERE o.clinic = t.clinic "
+            "AND o.key = t.key AND o.row_hash = t.row_hash)"
         )
 
     def __enter__(self) -> Archive:
@@ -186,8 +177,7 @@ class Archive:
     def latest_date(self) -> date:
         """The newest date the archive knows (payments, sends): the default ``as_of``."""
         row = self.db.execute(
-            "SELECT greatest((SELECT max(payment_date) FROM payments), "
-            "(SELECT max(sent) FROM claims))"
+            "SELECT greatest(max(first_paid), max(sent)) FROM outcomes"
         ).fetchone()
         return row[0] if row and row[0] else date.today()
 

@@ -14,11 +14,12 @@ Tables (each a folder of the archive, Hive-partitioned ``clinic=SLUG/month=YYYY-
     denials           the Denials worklist with its Work Status (no Notes: staff free text)
 
 Every row has a ``key`` (what it is: a submission, a posting, a line of a payment...) and a
-``row_hash`` (what it says). Archiving appends the rows whose (key, row_hash) the clinic's
-partition does not hold yet: a posting is archived once, however often the folder is; a
-claim whose status changed, or a denial whose Work Status did, gets a new version, and
-``addin.archive.queries`` reads the newest version of each key. The month is the month of
-the row's own date (sent, received, paid, event), or ``undated``.
+``row_hash`` (what it says). Archiving appends the rows the clinic's partition does not hold
+yet: what was received or paid (payments, service payments, adjustments, acknowledgments,
+lines billed) by key, so a posting is archived once however often the folder is; a claim
+whose status changed, an outcome, or a denial whose Work Status did, by key and hash, as a
+new version, and ``addin.archive.queries`` reads the newest version of each key. The month
+is the month of the row's own date (sent, received, paid, event), or ``undated``.
 """
 
 from __future__ import annotations
@@ -87,13 +88,13 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("claim_status", pa.string()), ("date_of_service", pa.date32()),
         ("procedure_code", pa.string()), ("modifiers", pa.string()), ("billed", MONEY),
         ("allowed", MONEY), ("paid", MONEY), ("adjustments", pa.string()),
-        ("remark_codes", pa.string()), *COMMON,
+        ("remark_codes", pa.string()), ("denied", pa.bool_()), *COMMON,
     ]),
     "adjustments": pa.schema([
         ("service_key", pa.string()), ("check_eft", pa.string()),
         ("payment_date", pa.date32()), ("payer", pa.string()), ("claim_id", pa.string()),
         ("procedure_code", pa.string()), ("group_code", pa.string()),
-        ("reason_code", pa.string()), ("amount", MONEY), *COMMON,
+        ("reason_code", pa.string()), ("amount", MONEY), ("line_denied", pa.bool_()), *COMMON,
     ]),
     "outcomes": pa.schema([
         ("claim_id", pa.string()), ("encounter_id", pa.string()), ("payer", pa.string()),
@@ -101,7 +102,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("allowed", MONEY), ("paid", MONEY), ("contractual", MONEY),
         ("patient_responsibility", MONEY), ("other_adjustments", MONEY),
         ("expected", MONEY), ("variance", MONEY), ("interest", MONEY),
-        ("status", pa.string()), ("payer_claim_number", pa.string()), *COMMON,
+        ("status", pa.string()), ("payer_claim_number", pa.string()),
+        # from the other registers of the same workbook, so a question reads one table
+        ("first_sent", pa.date32()), ("first_paid", pa.date32()), ("submissions", pa.int32()),
+        ("rejected", pa.bool_()), ("denied", pa.bool_()), *COMMON,
     ]),
     "denials": pa.schema([
         ("claim_id", pa.string()), ("encounter_id", pa.string()), ("payer", pa.string()),
@@ -113,6 +117,12 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
 }  # fmt: skip
 TABLES = tuple(SCHEMAS)
+# the versions a later version replaced: _superseded/TABLE/clinic=…/part-….parquet
+SUPERSEDED = pa.schema([("key", pa.string()), ("row_hash", pa.string())])
+# what was received or paid never changes: a key archived once is never written again, and
+# these tables need no "newest version" (the others' rows change status: they are versioned)
+IMMUTABLE = frozenset({"claim_lines", "acknowledgments", "payments", "service_payments",
+                       "adjustments"})  # fmt: skip
 # the column whose month partitions each table
 MONTH_OF = {
     "claims": "sent", "claim_lines": "sent", "acknowledgments": "received",
@@ -235,7 +245,32 @@ def rows_of(path: Path) -> dict[str, list[dict[str, Any]]]:
     _service_rows(sheets.get("Remittance"), out)
     _outcome_rows(sheets.get("Reconciliation"), out)
     _denial_rows(sheets.get("Denials"), out)
+    _join_outcomes(out)
     return out
+
+
+def _join_outcomes(out: dict[str, list[dict[str, Any]]]) -> None:
+    """Each outcome with its claim's first send, first payment with money, submissions,
+    whether the clearinghouse ever rejected it and whether a payer denied it (835)."""
+    sends: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in out["claims"]:
+        sends[row["claim_id"]].append(row)
+    paid: dict[str, date] = {}
+    for row in out["service_payments"]:
+        when = row["payment_date"]
+        if row["paid"] > 0 and when is not None:
+            paid[row["claim_id"]] = min(when, paid.get(row["claim_id"], when))
+    denied = {row["claim_id"] for row in out["denials"] if row["source"] == "835"}
+    for row in out["outcomes"]:
+        mine = sends.get(row["claim_id"], [])
+        dates = [r["sent"] for r in mine if r["sent"] is not None]
+        row |= {
+            "first_sent": min(dates) if dates else row["sent"],
+            "first_paid": paid.get(row["claim_id"]),
+            "submissions": len(mine),
+            "rejected": any(r["rejected"] for r in mine),
+            "denied": row["claim_id"] in denied,
+        }
 
 
 def _service_rows(sheet: SheetRows | None, out: dict[str, list[dict[str, Any]]]) -> None:
@@ -251,20 +286,23 @@ def _service_rows(sheet: SheetRows | None, out: dict[str, list[dict[str, Any]]])
         key = f"{base}#{seen[base]}"
         paid_on, payer = as_date(c.get("Payment Date")), as_text(c.get("Payer"))
         adjustments = as_text(c.get("Adjustments"))
+        billed, allowed, paid = (_money(c.get(n)) for n in ("Billed", "Allowed", "Paid"))
+        # a denied line: billed, nothing allowed or paid (a reversal, CLP02 22, is not one)
+        denied = status != "22" and billed > 0 and allowed == 0 and paid == 0
         out["service_payments"].append({
             "key": key, "check_eft": check, "payment_date": paid_on, "payer": payer,
             "claim_id": claim, "payer_claim_number": pcn, "claim_status": status,
             "date_of_service": as_date(c.get("Date of Service")), "procedure_code": proc,
-            "modifiers": mods, "billed": _money(c.get("Billed")),
-            "allowed": _money(c.get("Allowed")), "paid": _money(c.get("Paid")),
+            "modifiers": mods, "billed": billed, "allowed": allowed, "paid": paid,
             "adjustments": adjustments, "remark_codes": as_text(c.get("Remark Codes")),
+            "denied": denied,
         })  # fmt: skip
         for n, m in enumerate(_ADJUSTMENT.finditer(adjustments), start=1):
             out["adjustments"].append({
                 "key": f"{key}#{n}", "service_key": key, "check_eft": check,
                 "payment_date": paid_on, "payer": payer, "claim_id": claim,
                 "procedure_code": proc, "group_code": m["group"], "reason_code": m["reason"],
-                "amount": as_money(m["amount"]),
+                "amount": as_money(m["amount"]), "line_denied": denied,
             })  # fmt: skip
 
 
@@ -320,41 +358,54 @@ def _month(value: date | None) -> str:
 
 
 def existing(root: Path, table: str, clinic: str) -> set[tuple[str, str]]:
-    """(key, row_hash) of every row the archive holds for ``clinic`` in ``table``."""
+    """(key, row_hash) of every row the archive holds for ``clinic`` in ``table`` (the hash
+    is "" for an immutable table: its key alone says the row is there)."""
     folder = root / table / f"clinic={clinic}"
     if not folder.is_dir():
         return set()
     data = ds.dataset(folder, format="parquet", partitioning="hive").to_table(
         columns=["key", "row_hash"]
     )
-    return set(zip(data.column("key").to_pylist(), data.column("row_hash").to_pylist(),
-                   strict=True))  # fmt: skip
+    keys = data.column("key").to_pylist()
+    if table in IMMUTABLE:
+        return {(key, "") for key in keys}
+    return set(zip(keys, data.column("row_hash").to_pylist(), strict=True))
 
 
 def append(root: Path, table: str, clinic: str, rows: list[dict[str, Any]], now: datetime) -> int:
-    """Write the rows the clinic's partition does not hold; how many were new."""
+    """Write the rows the clinic's partition does not hold; how many were new. A new
+    version of a versioned row marks the versions before it superseded (``_superseded``),
+    so reading the newest is an anti-join with that short list, not a sort of the table."""
     schema = SCHEMAS[table]
     names = [f.name for f in schema if f.name not in ("key", "row_hash", "archived_on")]
     have = existing(root, table, clinic)
-    fresh: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    seen: set[tuple[str, str]] = set()
+    versioned = table not in IMMUTABLE
+    fresh: dict[str, dict[str, Any]] = {}
     for row in rows:
         digest = _row_hash(row, names)
-        if (row["key"], digest) in have or (row["key"], digest) in seen:
+        if (row["key"], digest if versioned else "") in have:
             continue
-        seen.add((row["key"], digest))
-        fresh[_month(row.get(MONTH_OF[table]))].append(
-            row | {"row_hash": digest, "archived_on": now}
-        )
-    for month, batch in sorted(fresh.items()):
-        folder = root / table / f"clinic={clinic}" / f"month={month}"
-        folder.mkdir(parents=True, exist_ok=True)
-        name = hashlib.sha256("".join(r["row_hash"] for r in batch).encode()).hexdigest()[:16]
-        target = folder / f"part-{now:%Y%m%d%H%M%S}-{name}.parquet"
-        temporary = folder / f".{target.name}.tmp"
-        pq.write_table(pa.Table.from_pylist(batch, schema=schema), temporary)
-        os.replace(temporary, target)
-    return sum(len(b) for b in fresh.values())
+        # one row per key from one workbook (a repeated key: the last row says it)
+        fresh[row["key"]] = row | {"row_hash": digest, "archived_on": now}
+    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in fresh.values():
+        by_month[_month(row.get(MONTH_OF[table]))].append(row)
+    for month, batch in sorted(by_month.items()):
+        _write(root / table / f"clinic={clinic}" / f"month={month}", batch, schema, now)
+    if versioned:
+        old = [{"key": k, "row_hash": h} for k, h in have if k in fresh]
+        if old:
+            _write(root / "_superseded" / table / f"clinic={clinic}", old, SUPERSEDED, now)
+    return len(fresh)
+
+
+def _write(folder: Path, rows: list[dict[str, Any]], schema: pa.Schema, now: datetime) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256("".join(r["row_hash"] for r in rows).encode()).hexdigest()[:16]
+    target = folder / f"part-{now:%Y%m%d%H%M%S}-{name}.parquet"
+    temporary = folder / f".{target.name}.tmp"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), temporary)
+    os.replace(temporary, target)
 
 
 def archive_folder(
@@ -396,7 +447,9 @@ def archive_folder(
 
 __all__ = [
     "ARCHIVE_NAME",
+    "IMMUTABLE",
     "SCHEMAS",
+    "SUPERSEDED",
     "TABLES",
     "ClinicArchived",
     "append",
