@@ -29,10 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PAYERS = "['Medicare Part B','State Medicaid','Granite Health','Summit Health Plan'," \
-         "'Evergreen MA','Cascade Mutual']"  # fmt: skip
-CODES = "['99213','99214','99212','99203','99204','36415','85025','80053','83036','93000'," \
-        "'96372','J1885','90834','90837','71046','87880','81002','G0439','99396','20610']"  # fmt: skip
+PAYERS = (
+    "['Medicare Part B','State Medicaid','Granite Health','Summit Health Plan',"
+    "'Evergreen MA','Cascade Mutual']"
+)
+CODES = (
+    "['99213','99214','99212','99203','99204','36415','85025','80053','83036','93000',"
+    "'96372','J1885','90834','90837','71046','87880','81002','G0439','99396','20610']"
+)
 CARCS = "['CO-16','CO-18','CO-29','CO-50','CO-96','CO-97','CO-109','CO-197','PR-27','CO-4']"
 
 
@@ -97,14 +101,16 @@ def generate(root: Path, lines: int) -> None:
                '' AS modifiers, charge AS billed,
                CASE WHEN status = 'denied' THEN 0::DECIMAL(14,2) ELSE {paid} END AS allowed,
                {paid} AS paid, '' AS adjustments, '' AS remark_codes,
-               claim_id || '#' || line AS key, md5(claim_id || line || 'p') AS row_hash,
+               status = 'denied' AS denied, claim_id || '#' || line AS key,
+               md5(claim_id || line || 'p') AS row_hash,
                {stamp} AS archived_on, clinic, strftime(paid_on, '%Y-%m') AS month
         FROM line WHERE status <> 'pending'""")  # fmt: skip
     copy("adjustments", f"""
         SELECT claim_id || '#' || line AS service_key, 'EFT' AS check_eft,
                paid_on AS payment_date, payer, claim_id, code AS procedure_code,
                split_part(reason, '-', 1) AS group_code, split_part(reason, '-', 2)
-               AS reason_code, amount, claim_id || '#' || line || '#' || n AS key,
+               AS reason_code, amount, status = 'denied' AS line_denied,
+               claim_id || '#' || line || '#' || n AS key,
                md5(claim_id || line || n) AS row_hash, {stamp} AS archived_on, clinic,
                strftime(paid_on, '%Y-%m') AS month
         FROM (SELECT *, 1 AS n, CASE WHEN status = 'denied'
@@ -126,7 +132,11 @@ def generate(root: Path, lines: int) -> None:
                sum(CASE WHEN status = 'underpaid' THEN {paid} - round(charge * 0.55, 2)
                         ELSE 0 END)::DECIMAL(14,2) AS variance,
                0::DECIMAL(14,2) AS interest, any_value(status) AS status,
-               'PCN' || any_value(i)::VARCHAR AS payer_claim_number, claim_id AS key,
+               'PCN' || any_value(i)::VARCHAR AS payer_claim_number, sent AS first_sent,
+               CASE WHEN any_value(status) IN ('paid', 'underpaid') THEN min(paid_on) END
+                   AS first_paid, CASE WHEN any_value(rejected) THEN 2 ELSE 1 END::INT
+                   AS submissions, any_value(rejected) AS rejected,
+               any_value(status) = 'denied' AS denied, claim_id AS key,
                md5(claim_id || 'o') AS row_hash, {stamp} AS archived_on, clinic,
                strftime(sent, '%Y-%m') AS month
         FROM line GROUP BY clinic, claim_id, payer, sent""")  # fmt: skip

@@ -28,7 +28,6 @@ from addin.registers.claims import (
     ClaimRecord,
     fingerprint,
     lines_text,
-    next_submission,
     patient_name,
     submissions_by_claim,
 )
@@ -383,9 +382,14 @@ def _send(
     by_claim = submissions_by_claim(records)
     updates: list[CellUpdate] = []
     new: list[ClaimRecord] = []
+    # submissions so far per claim, counted once (next_submission per claim over the whole
+    # register was quadratic: 50,000 claims took minutes)
+    sent_before = {key: len(earlier) for key, earlier in by_claim.items()}
     for index, claim in enumerate(claims):
         st02 = numbers.first_transaction + index // MAX_CLAIMS_PER_ST
-        submission = next_submission([*records, *new], claim.claim_id)
+        key = claim.claim_id.strip().upper()
+        sent_before[key] = sent_before.get(key, 0) + 1
+        submission = f"{claim.claim_id}/{sent_before[key]}"
         word = FREQUENCY_WORDS.get(claim.frequency, claim.frequency)
         record = ClaimRecord(
             submission=submission,

@@ -95,15 +95,8 @@ class Source:
                     f"{self.path}: cannot be read as a workbook ({exc}); {save_advice(self.path)}"
                 ) from None
         self.sheet_names = list(self._book.sheet_names)
-        if tables:
-            for name in self._book.table_names or ():
-                table = self._book.get_table_by_name(name)
-                start, end = table.start, table.end
-                if start is None or end is None:
-                    continue
-                self.tables.append(
-                    TableSpot(name, table.sheet, start[0] - 1, start[1], end[1], end[0])
-                )
+        if tables and self._checked is not None:
+            self.tables = [TableSpot(*spot) for spot in self._checked.tables]
 
     date1904: bool = False
 
@@ -126,10 +119,10 @@ class Source:
         return self._grids[sheet]
 
     def head(self, sheet: str, rows: int) -> list[Row]:
-        """The first ``rows`` rows of the sheet (what a header search needs)."""
-        if sheet in self._grids:
-            return self._grids[sheet][:rows]
-        return self._read(sheet, rows)
+        """The first ``rows`` rows of the sheet (what a header search needs). calamine parses
+        a sheet whole whatever rows are asked for, so the whole grid is kept for the read
+        that follows the header search (one parse of Encounters, not two)."""
+        return self.grid(sheet)[:rows]
 
     def _read(self, sheet: str, rows: int | None) -> list[Row]:
         assert self._book is not None
