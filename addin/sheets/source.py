@@ -51,6 +51,7 @@ class Source:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._grids: dict[str, list[Row]] = {}
+        self._parsed: dict[str, Any] = {}  # sheets calamine parsed for a head, not read yet
         self.tables: list[TableSpot] = []
         self._book: pc.CalamineWorkbook | None = None
         self._checked: Checked | None = None
@@ -120,16 +121,20 @@ class Source:
 
     def head(self, sheet: str, rows: int) -> list[Row]:
         """The first ``rows`` rows of the sheet (what a header search needs). calamine parses
-        a sheet whole whatever rows are asked for, so the whole grid is kept for the read
-        that follows the header search (one parse of Encounters, not two)."""
-        return self.grid(sheet)[:rows]
+        a sheet whole whatever rows are asked for, so the parsed sheet is kept for the read
+        that may follow the header search (one parse of Encounters, not two)."""
+        if sheet in self._grids:
+            return self._grids[sheet][:rows]
+        return self._read(sheet, rows)
 
     def _read(self, sheet: str, rows: int | None) -> list[Row]:
         assert self._book is not None
         if self._checked is not None:  # a stray far cell would make calamine abort
             check_sheet(self.path, self._checked, sheet)
         try:
-            found = self._book.get_sheet_by_name(sheet)
+            found = self._parsed.pop(sheet, None) or self._book.get_sheet_by_name(sheet)
+            if rows is not None:
+                self._parsed[sheet] = found  # the whole read may follow: parse once
             grid: list[Row] = found.to_python(skip_empty_area=False, nrows=rows)
             _fill_merged(grid, found.merged_cell_ranges or [])
             return grid
@@ -137,6 +142,7 @@ class Source:
             raise WorkbookError(f"{self.path}: sheet {sheet!r} cannot be read ({exc})") from None
 
     def close(self) -> None:
+        self._parsed.clear()
         if self._book is not None:
             self._book.close()
 
