@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from addin import codesets
@@ -50,6 +53,54 @@ def friendly(func: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(
+    enabled: bool = True, *, console: Console | None = None, delay: float = 1.0
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A bar on stderr for the runs inside the block, shown only when stderr is a terminal
+    and only once the work has taken ``delay`` seconds (nothing flickers for a quick run).
+    The yielded function moves it by hand (batch: one step per clinic); runs move it
+    themselves through addin.runs.progress."""
+    from addin.runs.progress import listening
+
+    shown = console or err_console
+    if not enabled or not shown.is_terminal:
+        with listening(lambda *_: None):
+            yield lambda *_: None
+        return
+    bar = Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=shown,
+        transient=True,
+    )
+    task = bar.add_task("reading", total=None)
+    lock = threading.Lock()
+    stopped = [False]
+
+    def start() -> None:
+        with lock:
+            if not stopped[0]:
+                bar.start()
+
+    def update(step: str, done: int, total: int) -> None:
+        bar.update(task, description=step, completed=done, total=total)
+
+    timer = threading.Timer(delay, start)
+    timer.daemon = True
+    timer.start()
+    try:
+        with listening(update):
+            yield update
+    finally:
+        timer.cancel()
+        with lock:
+            stopped[0] = True
+            bar.stop()
 
 
 def parse_date(value: str | None, option: str = "--on") -> date | None:
@@ -373,6 +424,18 @@ def batch_command(
     today: Annotated[
         str | None, typer.Option("--today", help="Check and age as of YYYY-MM-DD.")
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Clinics run at once (default: every core)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="A Dask scheduler (tcp://HOST:8786): run the clinics on its workers; the "
+            "folder must be at the same path on every worker.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run every clinic workbook in a folder with its 835s and payer exports; one summary.
@@ -380,13 +443,25 @@ def batch_command(
     Each clinic's workbook is its ledger: the weekly cycle runs in it (a backup first), its
     837P goes to 'BOOK claims' beside it; OUT/batch-summary.xlsx
     has a Clinics sheet (one row per clinic) and a Files sheet (how each file was used).
+    Clinics run in parallel on every core (--jobs) or on a Dask cluster (--scheduler);
+    each clinic's results are the same as with --jobs 1.
     """
     from addin.demo.report import batch_table
     from addin.runs.batch import run_batch
+    from addin.runs.parallel import LocalEngine
 
     on = parse_date(today, "--today")
     target = out or folder / "claimbook-batch"
-    result = run_batch(folder, target, today=on, as_of=on)
+    if scheduler is not None and jobs is not None:
+        raise typer.BadParameter("use --jobs or --scheduler, not both", param_hint="--jobs")
+    if scheduler is not None:
+        from addin.runs.distributed import DaskEngine
+
+        engine: Any = DaskEngine(scheduler)
+    else:
+        engine = LocalEngine(jobs)
+    with engine, progress_bar() as step:
+        result = run_batch(folder, target, today=on, as_of=on, progress=step, engine=engine)
     data = result.to_json()
     if as_json:
         print_json(data)
@@ -400,6 +475,94 @@ def batch_command(
         console.print(f"wrote {data['workbook']}", highlight=False)
     if data["totals"]["failed"]:
         raise typer.Exit(1)
+
+
+@app.command("archive")
+@friendly
+def archive_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of clinic workbooks (or one workbook).")],
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="The archive folder (default: FOLDER/claimbook-archive)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Append every clinic's registers to a Parquet archive, partitioned by clinic and month.
+
+    Claims, their lines, acknowledgments, payments posted, service payments, adjustments,
+    claim outcomes and denials with their Work Status; a row already archived is never
+    added again (archiving the same folder twice adds nothing), a changed status is a new
+    version of its row.
+    """
+    from addin.archive.store import archive_folder
+
+    with progress_bar() as step:
+        root, done = archive_folder(folder, to, progress=step)
+    data: dict[str, Any] = {
+        "archive": str(root),
+        "clinics": [
+            {"clinic": c.clinic, "workbook": str(c.workbook), "added": c.added, "error": c.error}
+            for c in done
+        ],
+        "added": {
+            table: sum(c.added.get(table, 0) for c in done)
+            for table in (done[0].added if done and done[0].added else {})
+        },
+    }
+    if as_json:
+        print_json(data)
+    else:
+        added = sum(sum(c.added.values()) for c in done)
+        console.print(
+            f"{len(done)} clinic workbook(s); {added} new row(s) archived in {root}",
+            highlight=False,
+        )
+        for table, count in data["added"].items():
+            console.print(f"  {table}: {count}", highlight=False)
+        for c in done:
+            if c.error:
+                console.print(f"[red]{c.workbook}[/]: {c.error}", highlight=False)
+    if any(c.error for c in done):
+        raise typer.Exit(1)
+
+
+@app.command("report")
+@friendly
+def report_command(
+    archive: Annotated[Path, typer.Argument(help="The archive folder claimbook archive wrote.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The report workbook (default: ARCHIVE/report.xlsx)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Age A/R as of YYYY-MM-DD (default: newest date in it)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer across clinics from the archive (DuckDB): denial rates by payer, reason and
+    procedure code, days to pay, underpayment against contracts, clean-claim and first-pass
+    resolution rates, A/R by clinic; a workbook with a chart for each."""
+    from addin.archive.queries import TITLES, Archive
+    from addin.archive.report import write_report
+
+    with progress_bar(), Archive(archive) as opened:
+        day = parse_date(as_of, "--as-of") or opened.latest_date()
+        answers = opened.report(day)
+    target = out or archive / "report.xlsx"
+    if target.suffix.lower() != ".xlsx":
+        raise ClaimbookError(f"{target}: the report is an .xlsx workbook; end the name .xlsx")
+    written = write_report(answers, target, day)
+    if as_json:
+        print_json({"as_of": day.isoformat(), "workbook": str(written)} | answers)
+        return
+    for name, rows in answers.items():
+        console.print(f"{TITLES[name]}: {len(rows)} row(s)", highlight=False)
+        for row in rows[:5]:
+            console.print("  " + ", ".join(f"{k} {v}" for k, v in row.items()), highlight=False)
+        if len(rows) > 5:
+            console.print(f"  ... and {len(rows) - 5} more (see the workbook)", highlight=False)
+    console.print(f"wrote {written}", highlight=False)
 
 
 @app.command("template")

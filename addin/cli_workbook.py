@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from addin import runs
-from addin.cli import JsonOption, app, console, friendly, parse_date, print_json
+from addin.cli import JsonOption, app, console, friendly, parse_date, print_json, progress_bar
 from addin.errors import ClaimbookError, InputError
 from addin.models import Finding
 
@@ -78,8 +78,10 @@ def _report(outcome: runs.Outcome, as_json: bool, shape: str = "") -> None:
         else:
             print_json(data)
         return
-    for line in outcome.summary:
-        console.print(line, highlight=False, soft_wrap=True)
+    for line in outcome.summary[:SHOWN]:
+        console.print(_short(line), highlight=False, soft_wrap=True)
+    if len(outcome.summary) > SHOWN:
+        console.print(f"... and {len(outcome.summary) - SHOWN} more lines (--json has all)")
     problems = [f for f in outcome.findings if f.severity in ("error", "warning")]
     if problems:
         table = Table(title=f"First problems ({len(problems)} in all, see the Findings sheet)")
@@ -94,6 +96,11 @@ def _report(outcome: runs.Outcome, as_json: bool, shape: str = "") -> None:
         console.print(f"wrote {outcome.written}", highlight=False)
         if outcome.backup is not None:
             console.print(f"backup {outcome.backup}", highlight=False)
+
+
+def _short(line: str, limit: int = 400) -> str:
+    """One summary line, cut where a list in it would run on (--json has it whole)."""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _where(f: Finding) -> str:
@@ -120,7 +127,8 @@ def check_command(
     Writes the Findings sheet (and fills on the Encounters cells) into BOOK. Exit code 1 when
     any finding is an error.
     """
-    outcome = runs.check(book, _today(today), out=_options(out, in_place), write=not dry_run)
+    with progress_bar():
+        outcome = runs.check(book, _today(today), out=_options(out, in_place), write=not dry_run)
     _report(outcome, as_json, "check")
     _exit(outcome)
 
@@ -137,10 +145,11 @@ def suggest_missing_command(
     as_json: JsonOption = False,
 ) -> None:
     """Fill empty Dx cells from the Diagnosis Text; alternatives go to the Suggestions sheet."""
-    outcome = runs.suggest_missing(
-        book, runs.Inputs(top=top), today=_today(today), out=_options(out, in_place),
-        write=not dry_run,
-    )  # fmt: skip
+    with progress_bar():
+        outcome = runs.suggest_missing(
+            book, runs.Inputs(top=top), today=_today(today), out=_options(out, in_place),
+            write=not dry_run,
+        )  # fmt: skip
     if as_json:
         print_json(outcome.to_json()["suggestions"] | {"written": str(outcome.written)})
         return
@@ -187,7 +196,8 @@ def claims_command(
         x12_dir=x12_dir, x12_path=x12, scrub=not no_check, replace=replace or [],
         void=void or [], resend=resend or [],
     )  # fmt: skip
-    outcome = runs.claims(book, inputs, today=_today(today))
+    with progress_bar():
+        outcome = runs.claims(book, inputs, today=_today(today))
     _report(outcome, as_json, "claims")
     _exit(outcome)
 
@@ -203,7 +213,8 @@ def acknowledgments_command(
     as_json: JsonOption = False,
 ) -> None:
     """Read the clearinghouse's 999s and 277CAs: rejected claims go to the worklist."""
-    outcome = runs.acknowledge(book, runs.Inputs(acknowledgments=files), today=_today(today))
+    with progress_bar():
+        outcome = runs.acknowledge(book, runs.Inputs(acknowledgments=files), today=_today(today))
     _report(outcome, as_json, "acknowledgments")
 
 
@@ -277,7 +288,8 @@ def reconcile_command(
         remittances=remits or [], mapping=column_map, descriptions=_descriptions(codes),
         locality=locality, as_of=on,
     )  # fmt: skip
-    outcome = runs.reconcile(book, inputs, today=_today(today), out=_options(out, in_place))
+    with progress_bar():
+        outcome = runs.reconcile(book, inputs, today=_today(today), out=_options(out, in_place))
     if as_json:
         from addin.remit.load import collector_paused as paused
 
@@ -316,6 +328,7 @@ def cycle_command(
         mapping=load_mapping(mapping) if mapping else None,
         descriptions=_descriptions(codes), locality=locality, x12_dir=x12_dir,
     )  # fmt: skip
-    outcome = runs.cycle(book, inputs, today=_today(today))
+    with progress_bar():
+        outcome = runs.cycle(book, inputs, today=_today(today))
     _report(outcome, as_json)
     _exit(outcome)

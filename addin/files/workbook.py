@@ -52,7 +52,10 @@ class Checked:
     date1904: bool = False
     notes: list[str] = field(default_factory=list)
     parts: dict[str, str] = field(default_factory=dict)  # worksheet name -> its part
-    table_sheets: list[str] = field(default_factory=list)  # calamine loads these for tables
+    table_sheets: list[str] = field(default_factory=list)  # sheets that hold Excel Tables
+    # each Excel Table: (name, sheet, header row, first column, last column, last row), all
+    # 0-based, read from the table parts (calamine's load_tables would read each sheet whole)
+    tables: list[tuple[str, str, int, int, int, int]] = field(default_factory=list)
     sized: set[str] = field(default_factory=set)  # sheets whose extent was checked
 
 
@@ -149,15 +152,17 @@ def open_calamine(
     import python_calamine as pc
 
     checked = check_package(path, data, error)
-    # calamine loads a sheet whole when a Table on it is listed, and callers read the first
+    # callers read the first sheet; the Tables' extents come from checked.tables (calamine's
+    # load_tables would read every sheet holding a Table whole, Encounters included, once
+    # more than the read itself)
     first = next(iter(checked.parts), None)
-    for sheet in dict.fromkeys([*checked.table_sheets, *([first] if first else [])]):
-        check_sheet(path, checked, sheet, data, error)
+    if first:
+        check_sheet(path, checked, first, data, error)
     source = checked.fixed if checked.fixed is not None else data
     try:
         if source is not None:
-            return pc.CalamineWorkbook.from_filelike(io.BytesIO(source), load_tables=True), checked
-        return pc.CalamineWorkbook.from_path(str(path), load_tables=True), checked
+            return pc.CalamineWorkbook.from_filelike(io.BytesIO(source)), checked
+        return pc.CalamineWorkbook.from_path(str(path)), checked
     except pc.PasswordError:
         raise error(
             f"{path}: the workbook is password-protected; save an unprotected copy"
@@ -243,8 +248,11 @@ class _Inspector:
             if rel_type.endswith(_READABLE_SHEETS):
                 if rel_type.endswith("/worksheet") and self.has(target):
                     self.result.parts[shown] = target
-                    if any(ty.endswith("/table") for ty, _ in self.rels(target).values()):
+                    parts = [t for ty, t in self.rels(target).values() if ty.endswith("/table")]
+                    if parts:
                         self.result.table_sheets.append(shown)
+                    for part in parts:
+                        self._table(shown, part)
                 continue
             kind = rel_type.rsplit("/", 1)[-1]
             self.result.skipped[shown] = _SHEET_KIND.get(kind, f"a sheet of type {kind!r}")
@@ -253,6 +261,26 @@ class _Inspector:
             for element in drop:
                 xml = xml.replace(element, b"", 1)
             self.patches[main] = xml
+
+    def _table(self, sheet: str, part: str) -> None:
+        """An Excel Table's name and extent from the start of its part (``ref="A1:Q9"``)."""
+        if not self.has(part):
+            return
+        head = self.read(part, 4096)
+        element = re.search(rb"<(?:\w+:)?table\b[^>]*>", head)
+        if element is None:
+            return
+        name = re.search(rb'\sdisplayName="([^"]*)"', element.group(0)) or re.search(
+            rb'\sname="([^"]*)"', element.group(0)
+        )
+        ref = re.search(rb'\sref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"', element.group(0))
+        if name is None or ref is None:
+            return
+        first, top, last, bottom = ref.groups()
+        self.result.tables.append(
+            (_unescape(name.group(1)), sheet, int(top) - 1, _column(first), _column(last),
+             int(bottom) - 1)
+        )  # fmt: skip
 
     def sheet_size(self, sheet: str, part: str) -> None:
         """Refuse a sheet whose farthest cell would make calamine allocate gigabytes.
@@ -402,3 +430,11 @@ __all__ = [
     "refuse_misnamed",
     "save_advice",
 ]
+
+
+def _column(letters: bytes) -> int:
+    """0-based column index of ``b"AU"`` (46)."""
+    index = 0
+    for char in letters.decode("ascii"):
+        index = index * 26 + ord(char) - 64
+    return index - 1

@@ -36,6 +36,7 @@ from addin.runs.carry import Carry, carry_over
 from addin.runs.check import check_step
 from addin.runs.claims import ClaimsReport, claims_step, claims_table_for
 from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
+from addin.runs.progress import advance
 from addin.runs.reconcile import reconcile_step
 from addin.runs.session import REGISTERS, Session, open_session
 from addin.sheets import CellValue, default_output, write_book
@@ -201,6 +202,7 @@ def run(
     with guard:
         if write and not csv:
             check_writable(workbook, sheets_written(order))
+        advance("read", 0, len(order) + 2)
         session = open_session(source or workbook, workbook if source else None, today, owned)
         try:
             outcome = _finish(session, order, inputs, workbook, target, in_place, write)
@@ -225,6 +227,7 @@ def _finish(
     """The steps, then the one save of the workbook."""
     outcome = _steps(session, order, inputs)
     if write:
+        advance("write", len(order) + 1, len(order) + 2)
         done = write_book(
             workbook, outcome.tables, out=target, in_place=in_place, marks=outcome.marks,
             values=outcome.values, registers=outcome.registers,
@@ -248,8 +251,10 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
     report: ClaimsReport | None = None
     extra: list[Finding] = []
     if "acknowledge" in order:
+        advance("acknowledge", order.index("acknowledge") + 1, len(order) + 2)
         acks = acks_step(session, list(inputs.acknowledgments))
     if "suggest" in order:
+        advance("suggest", order.index("suggest") + 1, len(order) + 2)
         plan = plan_fill(session.book, inputs.top, session.book.own.get("Suggestions"))
         apply_fill(session.book, plan)
         session.values.extend(plan.values)
@@ -259,6 +264,7 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         session.summary.append(plan.summary)
         extra.extend(filled_findings(plan))
     if "claims" in order:
+        advance("claims", order.index("claims") + 1, len(order) + 2)
         report = claims_step(
             session, x12_dir=inputs.x12_dir, x12_path=inputs.x12_path, scrub=inputs.scrub,
             replace=inputs.replace, void=inputs.void, resend=inputs.resend,
@@ -276,11 +282,13 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
             line += f"; 837P: {report.x12_path}"
         session.summary.append(line)
     if "reconcile" in order:
+        advance("reconcile", order.index("reconcile") + 1, len(order) + 2)
         rec = reconcile_step(
             session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
             mapping=inputs.mapping, descriptions=inputs.descriptions,
         )  # fmt: skip
     if "check" in order:
+        advance("check", order.index("check") + 1, len(order) + 2)
         findings = check_step(session, [*extra, *rejection_findings(session)])
     else:
         findings = list(extra)

@@ -14,18 +14,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from addin.errors import ClaimbookError, InputError
+from addin.errors import InputError
 from addin.models import Column, ResultTable
-from addin.remit.payer_sheet import read_payer_sheet
 from addin.remit.tables import AGING_BUCKETS
-from addin.runs import Inputs, Outcome, cycle
-from addin.runs.summary import summarise
-from addin.sheets import read_book, write_tables
+from addin.runs.parallel import (
+    Done,
+    Engine,
+    LocalEngine,
+    Task,
+    Workbook,
+    classify,
+    reserve,
+    run_task,
+)
+from addin.sheets import write_tables
+from addin.x12.envelope import ControlNumberStore
 
 # folders a run keeps beside a workbook (their files are the run's, not new inputs)
 KEPT_FOLDERS = re.compile(r".+ (remittances|acknowledgments|claims)$|^Claimbook backups$")
@@ -42,6 +50,7 @@ class Clinic:
     remittances: list[Path] = field(default_factory=list)
     acknowledgments: list[Path] = field(default_factory=list)
     name: str = ""
+    info: Workbook | None = None
 
 
 @dataclass
@@ -105,12 +114,16 @@ def _is_x12(path: Path, transaction: str) -> bool:
     return f"{terminator}ST{element}{transaction}" in head.replace("\r", "").replace("\n", "")
 
 
-def discover(folder: Path, skip: Path | None = None) -> tuple[list[Clinic], list[tuple[Path, str]]]:
-    """Clinic workbooks with their remittance files, and the files that are neither."""
+def discover(
+    folder: Path, skip: Path | None = None, engine: Engine | None = None
+) -> tuple[list[Clinic], list[tuple[Path, str]]]:
+    """Clinic workbooks with their remittance files, and the files that are neither (the
+    workbook-shaped files are read by ``engine``, on every core or the cluster)."""
     clinics: dict[Path, list[Clinic]] = {}
     remits: list[Path] = []
     acks: list[Path] = []
     skipped: list[tuple[Path, str]] = []
+    books: list[Path] = []
     # earlier batch outputs (a folder with a batch-summary.xlsx) are never inputs
     outputs = {p.parent for p in folder.rglob(SUMMARY_NAME)} | ({skip} if skip else set())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -125,13 +138,7 @@ def discover(folder: Path, skip: Path | None = None) -> tuple[list[Clinic], list
         if ".claimbook." in name.lower() or name == SUMMARY_NAME:
             skipped.append((path, "written by Claimbook"))
         elif suffix in WORKBOOK_SUFFIXES:
-            why = _clinic_or_sheet(path)
-            if why == "clinic":
-                clinics.setdefault(path.parent, []).append(Clinic(path))
-            elif why == "remittance":
-                remits.append(path)
-            else:
-                skipped.append((path, why))
+            books.append(path)
         elif _is_x12(path, "835"):
             remits.append(path)
         elif _is_x12(path, "999") or _is_x12(path, "277"):
@@ -140,6 +147,17 @@ def discover(folder: Path, skip: Path | None = None) -> tuple[list[Clinic], list
             skipped.append((path, "an 837 claim file, not a remittance"))
         else:
             skipped.append((path, "not a workbook, payer export or 835"))
+    read = {Path(w.path): w for w in (engine or LocalEngine(1)).map_unordered(
+        classify, [str(p) for p in books])}  # fmt: skip
+    for path in books:  # in the folder's order, whatever order the engine answered in
+        info = read[path]
+        if info.kind == "clinic":
+            clinics.setdefault(path.parent, []).append(Clinic(path, info=info))
+        elif info.kind == "remittance":
+            remits.append(path)
+        else:
+            skipped.append((path, info.kind))
+    skipped.sort(key=lambda item: str(item[0]))
     for path in [*remits, *acks]:
         owner = next((d for d in path.parents if d in clinics), None)
         if owner is None:
@@ -149,25 +167,6 @@ def discover(folder: Path, skip: Path | None = None) -> tuple[list[Clinic], list
             (clinic.acknowledgments if path in acks else clinic.remittances).append(path)
     found = [c for group in clinics.values() for c in group]
     return found, skipped
-
-
-def _clinic_or_sheet(path: Path) -> str:
-    """'clinic', 'remittance', or why the file is neither.
-
-    A payer export is tried first: its Claim ID and Procedure headers are aliases of the
-    Encounters sheet's, so an export would otherwise pass for a clinic.
-    """
-    try:
-        if read_payer_sheet(path):
-            return "remittance"
-    except ClaimbookError:
-        pass  # not an export (no Paid column...); it may be a clinic workbook
-    try:
-        if read_book(path).encounters:
-            return "clinic"
-    except ClaimbookError as exc:
-        return f"neither a clinic workbook nor a payer export ({exc})"
-    return "no Encounters table and no remittance rows"
 
 
 def _slug(text: str) -> str:
@@ -180,43 +179,54 @@ def run_batch(
     *,
     today: date | None = None,
     as_of: date | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    engine: Engine | None = None,
+    created: datetime | None = None,
 ) -> BatchResult:
-    """Run the weekly cycle in every clinic of ``folder``; the summary workbook in ``out``."""
+    """Run the weekly cycle in every clinic of ``folder`` (on ``engine``: this process by
+    default); the summary workbook in ``out``. Each clinic's results are the same whatever
+    the engine and however many workers (see addin.runs.parallel)."""
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder; give the folder that holds the workbooks")
-    step = progress or (lambda _: None)
-    clinics, skipped = discover(folder, skip=out if out.resolve() != folder.resolve() else None)
+    step = progress or (lambda *_: None)
+    engine = engine or LocalEngine(1)
+    step("reading the folder", 0, 1)
+    skip = out if out.resolve() != folder.resolve() else None
+    clinics, skipped = discover(folder, skip=skip, engine=engine)
     result = BatchResult(folder, [], skipped)
     day = today or date.today()
-    for clinic in clinics:
-        clinic.name = clinic.workbook.stem
-        step(f"{clinic.name}")
-        try:
-            outcome = run_clinic(clinic, day, as_of)
-        except ClaimbookError as exc:
-            result.clinics.append((clinic, None, str(exc)))
+    when = created or datetime.combine(day, datetime.now().time()).replace(microsecond=0)
+    store = ControlNumberStore()
+    tasks = [
+        Task(
+            index=i,
+            workbook=str(clinic.workbook),
+            remittances=tuple(str(p) for p in clinic.remittances),
+            acknowledgments=tuple(str(p) for p in clinic.acknowledgments),
+            today=day,
+            as_of=as_of,
+            created=when,
+            numbers=reserve(store, clinic.info) if clinic.info else None,
+        )
+        for i, clinic in enumerate(clinics)
+    ]
+    done: dict[int, Done] = {}
+    step("clinics", 0, len(tasks))
+    for finished in engine.map_unordered(run_task, tasks):
+        done[finished.index] = finished
+        step(f"{clinics[finished.index].workbook.stem}", len(done), len(tasks))
+    for i, clinic in enumerate(clinics):
+        outcome = done[i]
+        clinic.name = (clinic.info.provider if clinic.info else "") or clinic.workbook.stem
+        if outcome.figures is None:
+            clinic.name = clinic.workbook.stem
+            result.clinics.append((clinic, None, outcome.error))
             continue
-        name = outcome.data.get("_clinic") or clinic.name
-        if any(other.name == name for other, _, _ in result.clinics):
-            name = f"{name} ({clinic.workbook.parent.name})"
-        clinic.name = str(name)
-        figures = summarise(outcome, as_of or day)
-        figures["remittance_files"] = len(clinic.remittances)
-        result.clinics.append((clinic, figures, None))
+        if any(other.name == clinic.name for other, _, _ in result.clinics):
+            clinic.name = f"{clinic.name} ({clinic.workbook.parent.name})"
+        result.clinics.append((clinic, outcome.figures, None))
     result.summary_workbook = write_summary(result, out / SUMMARY_NAME)
     return result
-
-
-def run_clinic(clinic: Clinic, today: date, as_of: date | None = None) -> Outcome:
-    """The weekly cycle on one clinic's workbook with its files."""
-    inputs = Inputs(
-        remittances=clinic.remittances, acknowledgments=clinic.acknowledgments, as_of=as_of
-    )
-    outcome = cycle(clinic.workbook, inputs, today=today)
-    book_name = read_book(clinic.workbook).settings.get("Billing Provider Name")
-    outcome.data["_clinic"] = book_name or clinic.workbook.stem
-    return outcome
 
 
 def summary_tables(result: BatchResult) -> list[ResultTable]:

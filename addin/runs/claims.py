@@ -28,7 +28,6 @@ from addin.registers.claims import (
     ClaimRecord,
     fingerprint,
     lines_text,
-    next_submission,
     patient_name,
     submissions_by_claim,
 )
@@ -69,6 +68,9 @@ class ClaimsReport:
 
     def to_json(self) -> dict[str, Any]:
         claims: list[dict[str, Any]] = []
+        frequency: dict[str, str] = {}
+        for sent in self.sent:  # the first sent copy's frequency (one dict, not a scan a claim)
+            frequency.setdefault(sent.claim_id, sent.frequency)
         for claim in self.result.claims:
             status, reason = self.statuses.get(claim.claim_id, ("", ""))
             if not status:
@@ -78,10 +80,7 @@ class ClaimsReport:
                     "encounter_id": claim.encounter_id,
                     "claim_id": claim.claim_id,
                     "payer": claim.payer,
-                    "frequency": next(
-                        (c.frequency for c in self.sent if c.claim_id == claim.claim_id),
-                        claim.frequency,
-                    ),
+                    "frequency": frequency.get(claim.claim_id, claim.frequency),
                     "total": f"{claim.total_charge:.2f}",
                     "diagnoses": list(claim.diagnoses),
                     "lines": [
@@ -383,9 +382,14 @@ def _send(
     by_claim = submissions_by_claim(records)
     updates: list[CellUpdate] = []
     new: list[ClaimRecord] = []
+    # submissions so far per claim, counted once (next_submission per claim over the whole
+    # register was quadratic: 50,000 claims took minutes)
+    sent_before = {key: len(earlier) for key, earlier in by_claim.items()}
     for index, claim in enumerate(claims):
         st02 = numbers.first_transaction + index // MAX_CLAIMS_PER_ST
-        submission = next_submission([*records, *new], claim.claim_id)
+        key = claim.claim_id.strip().upper()
+        sent_before[key] = sent_before.get(key, 0) + 1
+        submission = f"{claim.claim_id}/{sent_before[key]}"
         word = FREQUENCY_WORDS.get(claim.frequency, claim.frequency)
         record = ClaimRecord(
             submission=submission,

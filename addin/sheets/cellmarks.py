@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from addin.models import CellMark
@@ -141,6 +142,11 @@ def _restore(current: int, key: tuple[int, int]) -> int:
     return before if current == mark else current
 
 
+# (file, size, mtime, sheet) -> its first rows: one save looks the header up for the cell
+# values and again for the marks, and each look parsed the whole sheet
+_HEADS: dict[tuple[str, int, int, str], list[list[Any]]] = {}
+
+
 def resolve_columns(path: Path, sheet: str, marks: list[CellMark]) -> dict[str | int, int]:
     """Mark columns (header text, canonical name or 1-based number) -> 0-based index."""
     result: dict[str | int, int] = {}
@@ -150,11 +156,20 @@ def resolve_columns(path: Path, sheet: str, marks: list[CellMark]) -> dict[str |
             result[m.column] = m.column - 1
     if not wanted:
         return result
-    source = Source(path)  # the same checks and fixes as every read (no calamine abort)
-    try:
-        grid = source.head(CSV_SHEET if source.is_csv else sheet, 20)
-    finally:
-        source.close()
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, sheet)
+    if key not in _HEADS:
+        _HEADS.clear()  # only the workbook being saved is worth keeping
+        source = Source(path)  # the same checks and fixes as every read (no calamine abort)
+        try:
+            _HEADS[key] = source.head(CSV_SHEET if source.is_csv else sheet, 20)
+        finally:
+            source.close()
+    result.update(_header_columns(_HEADS[key], wanted))
+    return result
+
+
+def _header_columns(grid: list[list[Any]], wanted: set[str]) -> dict[str | int, int]:
     aliases = alias_index(ENCOUNTER_HEADERS)
     best: dict[str | int, int] = {}
     for cells in grid:
@@ -169,5 +184,4 @@ def resolve_columns(path: Path, sheet: str, marks: list[CellMark]) -> dict[str |
                 found[column] = canon[k]
         if len(found) > len(best):
             best = dict(found)
-    result.update(best)
-    return result
+    return best

@@ -54,6 +54,10 @@ def xml_text(value: str) -> str:
     not return them); they become U+FFFD. Text over Excel's 32,767-character cell limit is
     cut with an ellipsis rather than making Excel repair the file.
     """
+    if value.isascii() and value.isprintable() and "_x" not in value:
+        # the common cell (a code, a name, a date as text): nothing to replace but &, <, >
+        if len(value) <= MAX_CELL_TEXT:
+            return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     value = _SURROGATE.sub("\ufffd", value)
     if len(value) > MAX_CELL_TEXT:
         value = value[: MAX_CELL_TEXT - 1] + "\u2026"

@@ -51,6 +51,7 @@ class Source:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._grids: dict[str, list[Row]] = {}
+        self._parsed: dict[str, Any] = {}  # sheets calamine parsed for a head, not read yet
         self.tables: list[TableSpot] = []
         self._book: pc.CalamineWorkbook | None = None
         self._checked: Checked | None = None
@@ -95,15 +96,8 @@ class Source:
                     f"{self.path}: cannot be read as a workbook ({exc}); {save_advice(self.path)}"
                 ) from None
         self.sheet_names = list(self._book.sheet_names)
-        if tables:
-            for name in self._book.table_names or ():
-                table = self._book.get_table_by_name(name)
-                start, end = table.start, table.end
-                if start is None or end is None:
-                    continue
-                self.tables.append(
-                    TableSpot(name, table.sheet, start[0] - 1, start[1], end[1], end[0])
-                )
+        if tables and self._checked is not None:
+            self.tables = [TableSpot(*spot) for spot in self._checked.tables]
 
     date1904: bool = False
 
@@ -126,7 +120,9 @@ class Source:
         return self._grids[sheet]
 
     def head(self, sheet: str, rows: int) -> list[Row]:
-        """The first ``rows`` rows of the sheet (what a header search needs)."""
+        """The first ``rows`` rows of the sheet (what a header search needs). calamine parses
+        a sheet whole whatever rows are asked for, so the parsed sheet is kept for the read
+        that may follow the header search (one parse of Encounters, not two)."""
         if sheet in self._grids:
             return self._grids[sheet][:rows]
         return self._read(sheet, rows)
@@ -136,7 +132,9 @@ class Source:
         if self._checked is not None:  # a stray far cell would make calamine abort
             check_sheet(self.path, self._checked, sheet)
         try:
-            found = self._book.get_sheet_by_name(sheet)
+            found = self._parsed.pop(sheet, None) or self._book.get_sheet_by_name(sheet)
+            if rows is not None:
+                self._parsed[sheet] = found  # the whole read may follow: parse once
             grid: list[Row] = found.to_python(skip_empty_area=False, nrows=rows)
             _fill_merged(grid, found.merged_cell_ranges or [])
             return grid
@@ -144,6 +142,7 @@ class Source:
             raise WorkbookError(f"{self.path}: sheet {sheet!r} cannot be read ({exc})") from None
 
     def close(self) -> None:
+        self._parsed.clear()
         if self._book is not None:
             self._book.close()
 

@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "registers": 5,
     "sheets": 6,
     "runs": 7,
+    "archive": 7,
     "demo": 8,
     "excel": 9,
     "cli": 9,

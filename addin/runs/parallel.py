@@ -1,0 +1,226 @@
+"""A batch's clinics as independent tasks: on this machine's cores, or on a Dask cluster.
+
+Each clinic is one task (:class:`Task` in, :class:`Done` out, both plain data), run by
+:func:`run_task` in whatever process the engine picks; the task writes its own clinic's
+results (the workbook, its kept files, its 837P) beside the clinic's workbook. What a
+clinic's results look like never depends on the engine or the order the tasks finish in:
+
+* one creation time for the whole batch (ISA09/ISA10, GS04/GS05, BHT04/BHT05), taken by the
+  caller once;
+* the interchange control numbers (ISA13, GS06, ST02) are reserved by the caller, clinic by
+  clinic in the folder's order, before any task runs, and handed to the task with it. A
+  clinic's reservation is sized for every encounter of its workbook (twice, for
+  replacements and voids); numbers a clinic does not use are skipped, never used again.
+
+Engines: :class:`LocalEngine` (``--jobs N``: a process pool; ``--jobs 1`` runs in this
+process) and ``addin.runs.distributed.DaskEngine`` (``--scheduler ADDRESS``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from addin.errors import ClaimbookError
+from addin.x12.envelope import ControlNumbers, ControlNumberStore
+from addin.x12.x837p.writer import transactions_needed
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """What discovery learns from reading one workbook-shaped file (in a task, too)."""
+
+    path: str
+    kind: str  # 'clinic', 'remittance', or why the file is neither
+    submitter: str = ""
+    provider: str = ""
+    encounters: int = 0
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Control numbers reserved for one clinic's 837P before its task runs."""
+
+    submitter: str
+    interchange: int
+    group: int
+    first_transaction: int
+    transactions: int
+
+
+@dataclass(frozen=True)
+class Task:
+    """One clinic's weekly cycle, as plain data a worker process or machine can take."""
+
+    index: int
+    workbook: str
+    remittances: tuple[str, ...]
+    acknowledgments: tuple[str, ...]
+    today: date
+    as_of: date | None
+    created: datetime
+    numbers: Reservation | None = None
+
+
+@dataclass
+class Done:
+    """What came back from one task: the clinic's figures, or the error that stopped it."""
+
+    index: int
+    figures: dict[str, Any] | None = None
+    error: str | None = None
+    files: list[str] = field(default_factory=list)
+
+
+class Engine(Protocol):
+    """Runs a function over items somewhere, yielding results as they finish."""
+
+    def map_unordered(self, fn: Callable[[T], R], items: list[T]) -> Iterator[R]: ...
+
+
+class Reserved(ControlNumberStore):
+    """A store that hands out the numbers reserved for this clinic once, then (a clinic
+    needing more than was reserved, another submitter) reserves from the store as usual."""
+
+    def __init__(self, reservation: Reservation) -> None:
+        super().__init__()
+        self.reservation: Reservation | None = reservation
+
+    def reserve(self, submitter: str, transactions: int = 1) -> ControlNumbers:
+        given = self.reservation
+        if given and submitter == given.submitter and transactions <= given.transactions:
+            self.reservation = None
+            return ControlNumbers(given.interchange, given.group, given.first_transaction)
+        return super().reserve(submitter, transactions)
+
+
+def reserve(store: ControlNumberStore, info: Workbook) -> Reservation | None:
+    """Reserve one interchange for a clinic, with room for every encounter twice over."""
+    if not info.submitter:
+        return None  # the claims step will say what is missing
+    count = transactions_needed(2 * info.encounters + 1)
+    numbers = store.reserve(info.submitter, count)
+    return Reservation(
+        info.submitter, numbers.interchange, numbers.group, numbers.first_transaction, count
+    )
+
+
+def classify(path: str) -> Workbook:
+    """Read a workbook-shaped file once: a clinic (with its submitter, provider and size),
+    a payer export, or why it is neither."""
+    from addin.remit.payer_sheet import read_payer_sheet
+    from addin.sheets import read_book
+
+    file = Path(path)
+    try:
+        if read_payer_sheet(file):
+            return Workbook(path, "remittance")
+    except ClaimbookError:
+        pass  # not an export (no Paid column...); it may be a clinic workbook
+    try:
+        book = read_book(file)
+    except ClaimbookError as exc:
+        return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
+    if not book.encounters:
+        return Workbook(path, "no Encounters table and no remittance rows")
+    settings = book.settings
+    return Workbook(
+        path,
+        "clinic",
+        submitter=str(settings.get("Submitter ID") or "").strip(),
+        provider=str(settings.get("Billing Provider Name") or "").strip(),
+        encounters=len(book.encounters),
+    )
+
+
+def run_task(task: Task) -> Done:
+    """One clinic's weekly cycle and its figures; an error stops this clinic only."""
+    from addin.runs import Inputs, cycle
+    from addin.runs.progress import listening
+    from addin.runs.summary import summarise
+
+    inputs = Inputs(
+        remittances=[Path(p) for p in task.remittances],
+        acknowledgments=[Path(p) for p in task.acknowledgments],
+        as_of=task.as_of,
+        created=task.created,
+        store=Reserved(task.numbers) if task.numbers else None,
+    )
+    try:
+        with listening(lambda *_: None):  # the batch's bar counts clinics, not their steps
+            outcome = cycle(Path(task.workbook), inputs, today=task.today)
+    except ClaimbookError as exc:
+        return Done(task.index, error=str(exc))
+    except Exception as exc:  # noqa: BLE001  (one clinic's bug must not stop the others)
+        return Done(task.index, error=f"unexpected {type(exc).__name__} in this clinic: {exc}")
+    figures = summarise(outcome, task.as_of or task.today)
+    figures["remittance_files"] = len(task.remittances)
+    return Done(task.index, figures=figures, files=[str(p) for p in outcome.files])
+
+
+def default_jobs() -> int:
+    """Every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
+
+
+class LocalEngine:
+    """``jobs`` worker processes on this machine; one job runs in this process.
+
+    On Linux the workers are forked as the engine is entered, before a progress bar (or any
+    other thread) starts, so they begin with Claimbook already imported; elsewhere they
+    are spawned (macOS and Windows have no safe fork).
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs or default_jobs()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalEngine:
+        if self.jobs > 1:
+            method = "fork" if sys.platform == "linux" else "spawn"
+            context = multiprocessing.get_context(method)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            # the first task starts every worker now (fork starts them all at once)
+            self._pool.submit(os.getpid).result()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map_unordered(self, fn: Callable[[T], R], items: list[T]) -> Iterator[R]:
+        if self._pool is None or len(items) <= 1:
+            yield from map(fn, items)
+            return
+        futures = [self._pool.submit(fn, item) for item in items]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+__all__ = [
+    "Done",
+    "Engine",
+    "LocalEngine",
+    "Reservation",
+    "Reserved",
+    "Task",
+    "Workbook",
+    "classify",
+    "default_jobs",
+    "reserve",
+    "run_task",
+]

@@ -1,0 +1,242 @@
+"""``claimbook report`` on an archive of 10 million claim lines: time and peak memory.
+
+Generates, with DuckDB's own SQL (not through workbooks: 5 million claims would take days
+of demo runs), an archive in exactly the layout ``claimbook archive`` writes: 50 clinics,
+12 months, LINES claim lines (two per claim), as many service payments, about 1.5
+adjustments a line, an outcome a claim, denials, payments; then, each in a fresh process so
+its peak memory is its own:
+
+  baseline - one scan of the biggest table (count and sum of paid over every service line)
+  report   - Archive(root).report(): every question of ``claimbook report``
+  workbook - the same plus the report workbook written (``claimbook report --out``)
+
+Target (issue 18): the report under 10 s and under 2 GB on this machine.
+Run: .venv/bin/python benchmarks/bench_archive.py [--lines 10000000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PAYERS = (
+    "['Medicare Part B','State Medicaid','Granite Health','Summit Health Plan',"
+    "'Evergreen MA','Cascade Mutual']"
+)
+CODES = (
+    "['99213','99214','99212','99203','99204','36415','85025','80053','83036','93000',"
+    "'96372','J1885','90834','90837','71046','87880','81002','G0439','99396','20610']"
+)
+CARCS = "['CO-16','CO-18','CO-29','CO-50','CO-96','CO-97','CO-109','CO-197','PR-27','CO-4']"
+
+
+def generate(root: Path, lines: int) -> None:
+    """The archive's tables as Parquet, partitioned clinic=/month= as the store writes."""
+    import duckdb
+
+    claims = lines // 2
+    root.mkdir(parents=True, exist_ok=True)
+    db = duckdb.connect(":memory:")
+    db.execute("SET memory_limit = '1500MB'")
+    db.execute("SET preserve_insertion_order = false")
+    stamp = "TIMESTAMP '2026-11-01 09:00:00'"
+    base = f"""
+        SELECT i, 'clinic-' || lpad((i % 50)::VARCHAR, 3, '0') AS clinic,
+               'C' || i::VARCHAR AS claim_id,
+               ({PAYERS})[1 + (hash(i, 1) % 6)::INT] AS payer,
+               DATE '2025-11-01' + (hash(i, 2) % 365)::INT AS sent,
+               CASE WHEN hash(i, 3) % 100 < 8 THEN 'denied'
+                    WHEN hash(i, 3) % 100 < 10 THEN 'pending'
+                    WHEN hash(i, 3) % 100 < 13 THEN 'underpaid' ELSE 'paid' END AS status,
+               hash(i, 4) % 23 = 0 AS rejected
+        FROM range({claims}) t(i)"""
+    db.execute(f"CREATE TABLE base AS {base}")
+
+    def copy(table: str, select: str) -> None:
+        target = str(root / table).replace("'", "''")
+        db.execute(
+            f"COPY ({select}) TO '{target}' (FORMAT PARQUET, PARTITION_BY (clinic, month), "
+            "OVERWRITE_OR_IGNORE true)"
+        )
+
+    copy("claims", f"""
+        SELECT claim_id || '/1' AS submission, claim_id, claim_id AS encounter_id, payer,
+               'P' || (hash(payer) % 1000)::VARCHAR AS payer_id, '1' AS frequency,
+               '' AS replaces, sent - 2 AS date_of_service,
+               (150 + (hash(i, 5) % 300))::DECIMAL(14,2) AS billed, 2::INT AS lines, sent,
+               status, sent + 30 AS status_date, 'PCN' || i::VARCHAR AS payer_claim_number,
+               rejected, claim_id || '/1' AS key, md5(claim_id) AS row_hash,
+               {stamp} AS archived_on, clinic, strftime(sent, '%Y-%m') AS month
+        FROM base""")  # fmt: skip
+    db.execute(f"""CREATE TABLE line AS
+        SELECT b.*, l AS line, ({CODES})[1 + (hash(i, l, 6) % 20)::INT] AS code,
+               (60 + (hash(i, l, 7) % 200))::DECIMAL(14,2) AS charge,
+               sent + 14 + (hash(i, 8) % 40)::INT AS paid_on
+        FROM base b, range(1, 3) r(l)""")  # fmt: skip
+    copy("claim_lines", """
+        SELECT claim_id || '/1' AS submission, claim_id, payer, line::INT AS line,
+               code AS procedure_code, '' AS modifiers, 1::DECIMAL(12,3) AS units, charge,
+               sent - 2 AS date_of_service, sent, claim_id || '/1#' || line AS key,
+               md5(claim_id || line) AS row_hash, TIMESTAMP '2026-11-01 09:00:00' AS archived_on,
+               clinic, strftime(sent, '%Y-%m') AS month
+        FROM line""")  # fmt: skip
+    paid = """CASE WHEN status = 'denied' THEN 0::DECIMAL(14,2)
+                   WHEN status = 'underpaid' THEN round(charge * 0.45, 2)
+                   ELSE round(charge * 0.55, 2) END"""
+    copy("service_payments", f"""
+        SELECT 'EFT' || (hash(clinic, payer, paid_on) % 1000000)::VARCHAR AS check_eft,
+               paid_on AS payment_date, payer, claim_id, 'PCN' || i::VARCHAR
+               AS payer_claim_number, CASE WHEN status = 'denied' THEN '4' ELSE '1' END
+               AS claim_status, sent - 2 AS date_of_service, code AS procedure_code,
+               '' AS modifiers, charge AS billed,
+               CASE WHEN status = 'denied' THEN 0::DECIMAL(14,2) ELSE {paid} END AS allowed,
+               {paid} AS paid, '' AS adjustments, '' AS remark_codes,
+               status = 'denied' AS denied, claim_id || '#' || line AS key,
+               md5(claim_id || line || 'p') AS row_hash,
+               {stamp} AS archived_on, clinic, strftime(paid_on, '%Y-%m') AS month
+        FROM line WHERE status <> 'pending'""")  # fmt: skip
+    copy("adjustments", f"""
+        SELECT claim_id || '#' || line AS service_key, 'EFT' AS check_eft,
+               paid_on AS payment_date, payer, claim_id, code AS procedure_code,
+               split_part(reason, '-', 1) AS group_code, split_part(reason, '-', 2)
+               AS reason_code, amount, status = 'denied' AS line_denied,
+               claim_id || '#' || line || '#' || n AS key,
+               md5(claim_id || line || n) AS row_hash, {stamp} AS archived_on, clinic,
+               strftime(paid_on, '%Y-%m') AS month
+        FROM (SELECT *, 1 AS n, CASE WHEN status = 'denied'
+                                     THEN ({CARCS})[1 + (hash(i, 9) % 10)::INT]
+                                     ELSE 'CO-45' END AS reason,
+                     CASE WHEN status = 'denied' THEN charge ELSE charge - {paid} END AS amount
+              FROM line WHERE status <> 'pending'
+              UNION ALL
+              SELECT *, 2 AS n, 'PR-2' AS reason, round(charge * 0.1, 2) AS amount
+              FROM line WHERE status IN ('paid', 'underpaid') AND hash(i, line) % 2 = 0)
+        """)  # fmt: skip
+    copy("outcomes", f"""
+        SELECT claim_id, claim_id AS encounter_id, payer, sent - 2 AS date_of_service, sent,
+               sum(charge) AS billed, sum({paid}) AS allowed, sum({paid}) AS paid,
+               sum(charge - {paid}) AS contractual, 0::DECIMAL(14,2) AS patient_responsibility,
+               0::DECIMAL(14,2) AS other_adjustments,
+               sum(CASE WHEN status = 'underpaid' THEN round(charge * 0.55, 2)
+                        ELSE {paid} END) AS expected,
+               sum(CASE WHEN status = 'underpaid' THEN {paid} - round(charge * 0.55, 2)
+                        ELSE 0 END)::DECIMAL(14,2) AS variance,
+               0::DECIMAL(14,2) AS interest, any_value(status) AS status,
+               'PCN' || any_value(i)::VARCHAR AS payer_claim_number, sent AS first_sent,
+               CASE WHEN any_value(status) IN ('paid', 'underpaid') THEN min(paid_on) END
+                   AS first_paid, CASE WHEN any_value(rejected) THEN 2 ELSE 1 END::INT
+                   AS submissions, any_value(rejected) AS rejected,
+               any_value(status) = 'denied' AS denied, claim_id AS key,
+               md5(claim_id || 'o') AS row_hash, {stamp} AS archived_on, clinic,
+               strftime(sent, '%Y-%m') AS month
+        FROM line GROUP BY clinic, claim_id, payer, sent""")  # fmt: skip
+    copy("denials", f"""
+        SELECT claim_id, claim_id AS encounter_id, payer, sent - 2 AS date_of_service,
+               '835' AS source, 'EFT' AS check_eft, 'PCN' || i::VARCHAR AS payer_claim_number,
+               sent + 30 AS event_date, 'denied' AS claim_status,
+               (300)::DECIMAL(14,2) AS billed, (300)::DECIMAL(14,2) AS denied_amount,
+               ({CARCS})[1 + (hash(i, 9) % 10)::INT] AS reason_codes, 'open' AS resolution,
+               '' AS owner, 'Open' AS work_status, sent + 44 AS follow_up,
+               claim_id || '#835#EFT#PCN' || i::VARCHAR AS key, md5(claim_id || 'd') AS row_hash,
+               {stamp} AS archived_on, clinic, strftime(sent + 30, '%Y-%m') AS month
+        FROM base WHERE status = 'denied'""")  # fmt: skip
+    copy("payments", f"""
+        SELECT 'P' || row_number() OVER ()::VARCHAR AS posting, '835' AS kind, payer,
+               'P1' AS payer_id, check_eft, sum(paid) AS amount, payment_date,
+               count(*)::INT AS claims, sum(paid) AS claims_paid, 'f.835' AS file,
+               1::INT AS set_index, md5(check_eft) AS content_hash,
+               payment_date AS posted_on, 'posted' AS status, md5(clinic || check_eft) AS key,
+               md5(check_eft || 'x') AS row_hash, {stamp} AS archived_on, clinic,
+               strftime(payment_date, '%Y-%m') AS month
+        FROM (SELECT clinic, payer, paid_on AS payment_date, {paid} AS paid,
+                     'EFT' || (hash(clinic, payer, paid_on) % 1000000)::VARCHAR AS check_eft
+              FROM line WHERE status <> 'pending')
+        GROUP BY clinic, payer, payment_date, check_eft""")  # fmt: skip
+    db.close()
+
+
+def child(root: Path, what: str) -> dict[str, float]:
+    from addin.archive.queries import Archive
+    from addin.archive.report import write_report
+
+    start = time.perf_counter()
+    with Archive(root) as archive:
+        if what == "baseline":
+            archive.sql("SELECT count(*), sum(paid) FROM service_payments")
+            rows = 1
+        else:
+            day = archive.latest_date()
+            answers = archive.report(day)
+            rows = sum(len(v) for v in answers.values())
+            if what == "workbook":
+                write_report(answers, root.parent / "report.xlsx", day)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "peak_mb": peak_mb(), "rows": rows}
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from
+    the parent that generated the data)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measured(root: Path, what: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", what, "--root", str(root)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--keep", type=Path, help="Generate into (or reuse) this folder.")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.root, args.child)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
+        root = (args.keep or Path(tmp)) / "archive"
+        if not (root / "claims").is_dir():
+            start = time.perf_counter()
+            generate(root, args.lines)
+            print(f"generated {args.lines:,} claim lines in {time.perf_counter() - start:.1f} s")
+        size = sum(p.stat().st_size for p in root.rglob("*.parquet")) / 1e6
+        files = sum(1 for _ in root.rglob("*.parquet"))
+        print(f"archive: {files:,} Parquet files, {size:,.0f} MB")
+        base = measured(root, "baseline")
+        report = measured(root, "report")
+        book = measured(root, "workbook")
+        print(f"baseline (one scan of service_payments): {base['seconds']:6.2f} s, "
+              f"peak {base['peak_mb']:6.0f} MB")  # fmt: skip
+        print(f"report (every question):                 {report['seconds']:6.2f} s, "
+              f"peak {report['peak_mb']:6.0f} MB, {report['rows']:.0f} answer rows, "
+              f"{report['seconds'] / base['seconds']:.1f}x the scan")  # fmt: skip
+        print(f"report + workbook written:               {book['seconds']:6.2f} s, "
+              f"peak {book['peak_mb']:6.0f} MB")  # fmt: skip
+        print("target: under 10 s and under 2,048 MB; "
+              f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""The whole weekly run on a 100,000-line clinic workbook, against python-calamine's bare
+read of its Encounters sheet in the same process.
+
+The workbook is the demo clinic (the demo generator) with enough encounters for LINES
+service lines. In a fresh process (so the peak memory is the run's own):
+
+  baseline - python-calamine reads the Encounters sheet into Python lists, nothing else;
+  week     - ``runs.cycle`` on a copy: read, acknowledge, suggest (fill empty Dx cells),
+             build the claims and write the 837P, reconcile, check every rule, write
+             every result sheet, the registers and the cell marks, save (backup first).
+
+Prints each step's time (from addin.runs.progress), the ratio to the bare read and the
+peak resident memory. Targets (issue 18): <= 3x the bare read, <= 600 MB.
+Run: .venv/bin/python benchmarks/bench_week.py [--lines 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TODAY = date(2026, 10, 30)
+
+
+def build(path: Path, lines: int) -> int:
+    """The demo clinic with at least ``lines`` service lines; how many it has."""
+    from addin.demo.generate import generate
+    from addin.demo.workbook import write_workbook
+
+    encounters = max(20, int(lines / 1.8))
+    while True:
+        demo = generate(encounters, seed=2026)
+        count = sum(len(e.lines) for e in demo.encounters)
+        if count >= lines:
+            break
+        encounters = int(encounters * lines / count) + 50
+    write_workbook(demo, path)
+    return count
+
+
+def peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(book: Path) -> dict[str, object]:
+    from python_calamine import CalamineWorkbook
+
+    from addin import runs
+    from addin.runs.progress import listening
+
+    start = time.perf_counter()
+    rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Encounters").to_python()
+    bare = time.perf_counter() - start
+    del rows
+    copy = book.with_name("week.xlsx")
+    shutil.copyfile(book, copy)
+    steps: list[tuple[str, float]] = []
+    start = time.perf_counter()
+    with listening(lambda step, *_: steps.append((step, time.perf_counter()))):
+        outcome = runs.cycle(copy, runs.Inputs(), today=TODAY)
+    week = time.perf_counter() - start
+    marks = [t for _, t in steps] + [start + week]
+    phases = {name: marks[i + 1] - t for i, (name, t) in enumerate(steps)}
+    return {
+        "bare": bare,
+        "week": week,
+        "phases": phases,
+        "peak_mb": peak_mb(),
+        "summary": outcome.summary,
+        "size_mb": book.stat().st_size / 1e6,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="Build into (or reuse) this folder.")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-week-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        book = folder / f"clinic-{args.lines}.xlsx"
+        if not book.exists():
+            start = time.perf_counter()
+            count = build(book, args.lines)
+            print(f"built {count:,} service lines in {time.perf_counter() - start:.1f} s")
+        env = os.environ | {"CLAIMBOOK_DATA_DIR": str(Path(tmp) / "data")}
+        for leftover in folder.glob("week*"):
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(book)], env=env, check=True,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        got = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"workbook: {book.name}, {got['size_mb']:.1f} MB")
+        for line in got["summary"]:
+            print(f"  {line}")
+        print(f"python-calamine bare read of Encounters: {got['bare']:7.2f} s")
+        print(f"weekly run (cycle, save included):        {got['week']:7.2f} s  "
+              f"= {got['week'] / got['bare']:.2f}x the bare read (target <= 3x)")  # fmt: skip
+        for name, seconds in got["phases"].items():
+            print(f"    {name:<12} {seconds:7.2f} s  ({seconds / got['bare']:.2f}x)")
+        print(f"peak memory of the process: {got['peak_mb']:.0f} MB (target <= 600 MB)")
+        print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

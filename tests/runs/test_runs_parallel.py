@@ -1,0 +1,72 @@
+"""``claimbook batch --jobs N``: clinics on every core, each clinic's results byte-identical
+to one at a time; one clinic's error is reported and the others go on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from addin.cli import app
+from addin.runs.batch import BatchResult, run_batch
+from addin.runs.parallel import LocalEngine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from batch_folder import CREATED, TODAY, files, make_folder  # noqa: E402
+
+runner = CliRunner()
+
+
+def batch(folder: Path, jobs: int, data: Path, mp: pytest.MonkeyPatch) -> BatchResult:
+    mp.setenv("CLAIMBOOK_DATA_DIR", str(data))  # each run its own control-number store
+    with LocalEngine(jobs) as engine:
+        return run_batch(folder, folder / "out", today=TODAY, as_of=TODAY, engine=engine,
+                         created=CREATED)  # fmt: skip
+
+
+def test_jobs_two_gives_every_clinic_the_bytes_of_jobs_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = make_folder(tmp_path / "one")
+    shutil.copytree(one, tmp_path / "two")
+    before = files(one)
+    first = batch(one, 1, tmp_path / "data-1", monkeypatch)
+    second = batch(tmp_path / "two", 2, tmp_path / "data-2", monkeypatch)
+    written = files(one)
+    assert written == files(tmp_path / "two")
+    # the runs did write: four 837Ps and four changed workbooks
+    assert sum(1 for name in written if name.endswith(".837")) == 4
+    assert sum(1 for name in before if written[name] != before[name]) == 4
+    for result in (first, second):
+        rows = result.to_json()["clinics"]
+        assert [Path(r["workbook"]).name for r in rows] == [
+            "clinic-2.xlsx", "clinic-0.xlsx", "clinic-3.xlsx", "clinic-1.xlsx", "west.xlsx",
+        ]  # the folder's order, whatever order the workers finished in  # fmt: skip
+        errors = {Path(r["workbook"]).name: r["error"] for r in rows if r["error"]}
+        assert list(errors) == ["west.xlsx"] and "Findings" in errors["west.xlsx"]
+        assert all(r["summary"]["claims_sent"] > 0 for r in rows if not r["error"])
+    strip = [{k: v for k, v in r.items() if k != "workbook"} for r in first.to_json()["clinics"]]
+    again = [{k: v for k, v in r.items() if k != "workbook"} for r in second.to_json()["clinics"]]
+    assert [r["summary"] for r in strip] != [None] * 5
+    for a, b in zip(strip, again, strict=True):
+        if a["summary"]:
+            a["summary"].pop("workbook"), b["summary"].pop("workbook")
+        assert a["summary"] == b["summary"] and a["clinic"] == b["clinic"]
+
+
+def test_the_cli_runs_jobs_and_reports_the_failed_clinic(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path / "clinics")
+    result = runner.invoke(
+        app, ["batch", str(folder), "--jobs", "2", "--today", "2026-10-30", "--json"]
+    )
+    assert result.exit_code == 1, result.output  # one clinic failed
+    data = json.loads(result.stdout)
+    assert data["totals"]["clinics"] == 5 and data["totals"]["failed"] == 1
+    assert data["totals"]["claims_sent"] > 0
+    both = runner.invoke(app, ["batch", str(folder), "--jobs", "2", "--scheduler", "x:1"])
+    assert both.exit_code == 2 and "not both" in both.output

@@ -1,0 +1,71 @@
+"""Terminal output stays a summary whatever the size; the bar on stderr follows the run."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from typer.testing import CliRunner
+
+from addin import runs
+from addin.cli import app, progress_bar
+from addin.demo.workbook import build_demo_workbook
+from addin.runs.progress import listening
+
+runner = CliRunner()
+
+
+def test_a_run_reports_each_step_in_order(clinic: Path, era: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    with listening(lambda step, done, total: seen.append((step, done, total))):
+        runs.cycle(clinic, runs.Inputs(remittances=[era]), today=date(2026, 4, 2))
+    steps = [s for s, _, _ in seen]
+    assert steps == ["read", "acknowledge", "suggest", "claims", "reconcile", "check", "write"]
+    assert [d for _, d, _ in seen] == list(range(7)) and {t for _, _, t in seen} == {7}
+
+
+def test_no_listener_no_report(clinic: Path) -> None:
+    """A run outside a listening block (batch workers, Excel) reports to nobody."""
+    assert runs.check(clinic, date(2026, 4, 2)).findings is not None
+
+
+def test_the_bar_draws_only_on_a_terminal_and_only_after_the_delay() -> None:
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    with progress_bar(console=terminal, delay=0.0) as step:
+        time.sleep(0.2)
+        step("claims", 2, 5)
+        time.sleep(0.3)
+    assert "claims" in screen.getvalue()
+    quiet = io.StringIO()
+    with progress_bar(console=Console(file=quiet, force_terminal=True), delay=30.0) as step:
+        step("claims", 2, 5)  # over before the delay: nothing drawn
+    assert quiet.getvalue() == ""
+    piped = io.StringIO()
+    with progress_bar(console=Console(file=piped, force_terminal=False), delay=0.0) as step:
+        step("claims", 2, 5)
+        time.sleep(0.2)
+    assert piped.getvalue() == ""
+
+
+def test_claims_on_a_big_workbook_prints_a_summary_and_json_is_complete(
+    tmp_path: Path,
+) -> None:
+    book = build_demo_workbook(tmp_path / "big.xlsx", 600)
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(book.read_bytes())
+    shown = runner.invoke(app, ["claims", str(book), "--today", "2026-10-30"])
+    assert shown.exit_code in (0, 1), shown.output
+    lines = shown.stdout.splitlines()
+    assert len(lines) < 200  # the first 20 problems, never a row per claim or finding
+    assert "claim(s) sent" in shown.stdout and "more" in shown.stdout
+    assert "First problems" in shown.stdout
+    full = runner.invoke(app, ["claims", str(copy), "--today", "2026-10-30", "--json"])
+    data = json.loads(full.stdout)
+    problems = [f for f in data["findings"] if f["severity"] in ("error", "warning")]
+    assert len(problems) > 20 and f"{len(problems)} in all" in shown.stdout
+    assert data["sent"] > 100 and len(data["claims"]) == 600  # every claim, sent or held
