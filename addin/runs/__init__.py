@@ -10,6 +10,8 @@ for in the billing cycle's order, and writes the workbook once:
     reconcile    835s and payer exports posted once; everything posted reconciled against
                  the Claim Register; Remittance, Reconciliation, Denials, Aging, Dashboard;
                  every sent claim's status refreshed
+    secondary    claims for each patient's next plan (Coverage sheet) once the earlier
+                 payer's ERA is posted, with its adjudication (COB); see runs.secondary
     check        every rule over every encounter: the Findings sheet and cell fills
 
 The workbook is the practice's ledger: by default a run writes into it (a backup first,
@@ -37,6 +39,7 @@ from addin.runs.check import check_step
 from addin.runs.claims import ClaimsReport, claims_step, claims_table_for
 from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
 from addin.runs.reconcile import reconcile_step
+from addin.runs.secondary import SecondaryReport, secondary_step
 from addin.runs.session import REGISTERS, Session, open_session
 from addin.sheets import CellValue, default_output, write_book
 from addin.sheets.guard import check_writable
@@ -45,7 +48,7 @@ from addin.x12.envelope import ControlNumberStore
 
 # In this order: claims sent in a run are reconciled (pending) and aged in the same run, so
 # running it again changes nothing.
-STEPS = ("acknowledge", "suggest", "claims", "reconcile", "check")
+STEPS = ("acknowledge", "suggest", "claims", "reconcile", "secondary", "check")
 # the sheets each step writes (checked before a step does anything: a user's sheet with one
 # of these names stops the run before an 837P is written or a file kept)
 STEP_SHEETS: dict[str, tuple[str, ...]] = {
@@ -54,6 +57,7 @@ STEP_SHEETS: dict[str, tuple[str, ...]] = {
                   "Denials", "Aging", "Dashboard"),
     "suggest": ("Suggestions",),
     "claims": ("Claims", "Claim Register"),
+    "secondary": ("Secondary Claims", "Claim Register"),
     "check": ("Findings",),
 }  # fmt: skip
 
@@ -111,6 +115,7 @@ class Outcome:
     reconciliation: Reconciliation | None = None
     acknowledgments: AckReport | None = None
     suggestions: FillPlan | None = None
+    secondary: SecondaryReport | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -128,6 +133,8 @@ class Outcome:
         if self.reconciliation is not None:
             out["reconciliation"] = self.reconciliation.to_json()
             out["postings"] = self.data.get("postings", {})
+        if self.secondary is not None:
+            out["secondary"] = self.secondary.to_json()
         if self.suggestions is not None:
             table = self.suggestions.table()
             names = [c.name for c in table.columns]
@@ -280,6 +287,15 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
             session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
             mapping=inputs.mapping, descriptions=inputs.descriptions,
         )  # fmt: skip
+    second: SecondaryReport | None = None
+    if "secondary" in order:
+        second = secondary_step(session, x12_dir=inputs.x12_dir, created=inputs.created,
+                                store=inputs.store)  # fmt: skip
+        extra.extend(second.findings)
+        if second.sent and rec is not None:
+            # the claims just sent are reconciled (pending) in this run, so a rerun changes
+            # nothing; what was posted is already on the register
+            rec = _reconcile_again(session, inputs)
     if "check" in order:
         findings = check_step(session, [*extra, *rejection_findings(session)])
     else:
@@ -302,8 +318,26 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         reconciliation=rec,
         acknowledgments=acks,
         suggestions=plan,
+        secondary=second,
         data=session.data,
     )
+
+
+def _reconcile_again(session: Session, inputs: Inputs) -> Reconciliation:
+    """Reconcile once more without new files, keeping the first pass's summary and postings."""
+    summary, postings = list(session.summary), session.data.get("postings")
+    session._postings = list(session.data.get("_postings") or session.postings)
+    rec = reconcile_step(session, [], as_of=inputs.as_of, locality=inputs.locality,
+                         descriptions=inputs.descriptions)  # fmt: skip
+    again = session.summary[len(summary) :]
+    # the first pass's line says what was posted; the claims' statuses are this pass's
+    for i, line in enumerate(summary):
+        if again and "new payment(s) posted" in line and "; claims " in line:
+            summary[i] = line.split("; claims ")[0] + "; claims " + again[0].split("; claims ")[-1]
+    session.summary[:] = summary
+    if postings is not None:
+        session.data["postings"] = postings
+    return rec
 
 
 def findings(book_or_path: Any, **options: Any) -> list[Finding]:
