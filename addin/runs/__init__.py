@@ -12,6 +12,8 @@ for in the billing cycle's order, and writes the workbook once:
                  every sent claim's status refreshed
     secondary    claims for each patient's next plan (Coverage sheet) once the earlier
                  payer's ERA is posted, with its adjudication (COB); see runs.secondary
+    deposits     bank exports kept and read; each ERA's payment matched to a deposit, each
+                 deposit to an ERA (the Deposits sheet); see runs.deposits
     check        every rule over every encounter: the Findings sheet and cell fills
 
 The workbook is the practice's ledger: by default a run writes into it (a backup first,
@@ -37,6 +39,7 @@ from addin.runs.acks import AckReport, acks_step, rejection_findings
 from addin.runs.carry import Carry, carry_over
 from addin.runs.check import check_step
 from addin.runs.claims import ClaimsReport, claims_step, claims_table_for
+from addin.runs.deposits import deposits_step
 from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
 from addin.runs.reconcile import reconcile_step
 from addin.runs.secondary import SecondaryReport, secondary_step
@@ -48,7 +51,7 @@ from addin.x12.envelope import ControlNumberStore
 
 # In this order: claims sent in a run are reconciled (pending) and aged in the same run, so
 # running it again changes nothing.
-STEPS = ("acknowledge", "suggest", "claims", "reconcile", "secondary", "check")
+STEPS = ("acknowledge", "suggest", "claims", "reconcile", "secondary", "deposits", "check")
 # the sheets each step writes (checked before a step does anything: a user's sheet with one
 # of these names stops the run before an 837P is written or a file kept)
 STEP_SHEETS: dict[str, tuple[str, ...]] = {
@@ -58,6 +61,7 @@ STEP_SHEETS: dict[str, tuple[str, ...]] = {
     "suggest": ("Suggestions",),
     "claims": ("Claims", "Claim Register"),
     "secondary": ("Secondary Claims", "Claim Register"),
+    "deposits": ("Deposits",),
     "check": ("Findings",),
 }  # fmt: skip
 
@@ -91,6 +95,8 @@ class Inputs:
     top: int = 3
     created: datetime | None = None
     store: ControlNumberStore | None = None
+    bank: Sequence[Path] = ()
+    bank_mapping: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -135,6 +141,8 @@ class Outcome:
             out["postings"] = self.data.get("postings", {})
         if self.secondary is not None:
             out["secondary"] = self.secondary.to_json()
+        if "deposits" in self.data:
+            out["deposits"] = self.data["deposits"]
         if self.suggestions is not None:
             table = self.suggestions.table()
             names = [c.name for c in table.columns]
@@ -296,6 +304,8 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
             # the claims just sent are reconciled (pending) in this run, so a rerun changes
             # nothing; what was posted is already on the register
             rec = _reconcile_again(session, inputs)
+    if "deposits" in order:
+        deposits_step(session, list(inputs.bank), inputs.bank_mapping)
     if "check" in order:
         findings = check_step(session, [*extra, *rejection_findings(session)])
     else:

@@ -129,3 +129,17 @@ def test_coverage_problems_name_the_row_and_column(tmp_path: Path) -> None:
     assert any("Coverage!Payer row 2" in m and "not on the Payers sheet" in m
                and "Unknown Plan" in m for m in messages)  # fmt: skip
     assert any("Coverage!Member ID row 3" in m and "without a member ID" in m for m in messages)
+
+
+def test_a_crossover_is_forwarded_not_billed(clinic: Path, tmp_path: Path) -> None:
+    runs.claims(clinic, today=TODAY)
+    crossed = ERA.replace("CLP*V1*1*137.50*90.00*20.00*12*AET1~\n",
+                          "CLP*V1*1*137.50*90.00*20.00*12*AET1~\nMOA***MA18~\n")  # fmt: skip
+    assert crossed != ERA
+    era = write(tmp_path / "dl" / "aetna.835", crossed.replace("SE*17*0001", "SE*18*0001"))
+    out = runs.cycle(clinic, runs.Inputs(remittances=[era]), today=TODAY)
+    assert out.secondary is not None
+    row = {r.next_claim_id: r for r in out.secondary.rows}["V1-S"]
+    assert row.status == "forwarded" and "crossover" in row.note
+    assert out.secondary.sent == [] and out.secondary.path is None
+    assert not any(r.claim_id.endswith("-S") for r in register(clinic))
