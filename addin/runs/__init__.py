@@ -14,6 +14,9 @@ for in the billing cycle's order, and writes the workbook once:
                  payer's ERA is posted, with its adjudication (COB); see runs.secondary
     deposits     bank exports kept and read; each ERA's payment matched to a deposit, each
                  deposit to an ERA (the Deposits sheet); see runs.deposits
+    statements   each patient's balance after insurance less the Patient Payments sheet;
+                 the Statements sheet and printable statements (not part of the cycle:
+                 each run on a new day counts a statement sent); see runs.statements
     check        every rule over every encounter: the Findings sheet and cell fills
 
 The workbook is the practice's ledger: by default a run writes into it (a backup first,
@@ -44,6 +47,7 @@ from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
 from addin.runs.reconcile import reconcile_step
 from addin.runs.secondary import SecondaryReport, secondary_step
 from addin.runs.session import REGISTERS, Session, open_session
+from addin.runs.statements import statements_step
 from addin.sheets import CellValue, default_output, write_book
 from addin.sheets.guard import check_writable
 from addin.sheets.lock import open_elsewhere, workbook_lock
@@ -51,7 +55,10 @@ from addin.x12.envelope import ControlNumberStore
 
 # In this order: claims sent in a run are reconciled (pending) and aged in the same run, so
 # running it again changes nothing.
-STEPS = ("acknowledge", "suggest", "claims", "reconcile", "secondary", "deposits", "check")
+STEPS = (
+    "acknowledge", "suggest", "claims", "reconcile", "secondary", "deposits", "statements",
+    "check",
+)  # fmt: skip
 # the sheets each step writes (checked before a step does anything: a user's sheet with one
 # of these names stops the run before an 837P is written or a file kept)
 STEP_SHEETS: dict[str, tuple[str, ...]] = {
@@ -62,6 +69,7 @@ STEP_SHEETS: dict[str, tuple[str, ...]] = {
     "claims": ("Claims", "Claim Register"),
     "secondary": ("Secondary Claims", "Claim Register"),
     "deposits": ("Deposits",),
+    "statements": ("Statements",),
     "check": ("Findings",),
 }  # fmt: skip
 
@@ -71,7 +79,8 @@ def sheets_written(steps: Collection[str]) -> list[str]:
     return list(dict.fromkeys(name for step in _order(steps) for name in STEP_SHEETS[step]))
 
 
-CYCLE = STEPS
+# statements go out when the office sends them, not every week
+CYCLE = tuple(s for s in STEPS if s != "statements")
 SUGGESTIONS_CARRY = Carry(key=("Encounter ID", "Phrase", "Rank"))
 CLAIMS_CARRY = Carry(key=("Claim ID", "Encounter ID", "Line"))
 
@@ -97,6 +106,7 @@ class Inputs:
     store: ControlNumberStore | None = None
     bank: Sequence[Path] = ()
     bank_mapping: Mapping[str, str] | None = None
+    pdf_dir: Path | None = None
 
 
 @dataclass
@@ -143,6 +153,8 @@ class Outcome:
             out["secondary"] = self.secondary.to_json()
         if "deposits" in self.data:
             out["deposits"] = self.data["deposits"]
+        if "statements" in self.data:
+            out["statements"] = self.data["statements"]
         if self.suggestions is not None:
             table = self.suggestions.table()
             names = [c.name for c in table.columns]
@@ -306,6 +318,8 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
             rec = _reconcile_again(session, inputs)
     if "deposits" in order:
         deposits_step(session, list(inputs.bank), inputs.bank_mapping)
+    if "statements" in order:
+        extra.extend(statements_step(session, inputs.pdf_dir).findings)
     if "check" in order:
         findings = check_step(session, [*extra, *rejection_findings(session)])
     else:

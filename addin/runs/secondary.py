@@ -190,7 +190,7 @@ def posted_payments(session: Session) -> dict[str, list[Paid]]:
     return out
 
 
-def _last(paid: Sequence[Paid], sequence: str) -> Paid | None:
+def last_answer(paid: Sequence[Paid], sequence: str) -> Paid | None:
     return next((p for p in reversed(paid) if p.payment.status in PROCESSED_AS[sequence]), None)
 
 
@@ -270,7 +270,7 @@ def _chains(
                 order=cov.order_word, payer=cov.payer, billed=last.billed,
                 earlier_paid=ZERO, left=ZERO, next_claim_id=this_id, status="", note="",
             )  # fmt: skip
-            answer = _last(paid.get(source.upper(), []), earlier)
+            answer = last_answer(paid.get(source.upper(), []), earlier)
             if answer is None:
                 if sequence == "T":
                     row.status, row.note = "waiting", "waiting for the secondary's ERA"
