@@ -283,3 +283,23 @@ def match_deposits(
         report.matches.append(pairs.get(i) or DepositMatch(era, None))
     report.matches += [DepositMatch(None, d) for d in sorted(free, key=lambda d: d.day)]
     return report
+
+
+def load_bank_mapping(path: Path) -> dict[str, str]:
+    """A bank column mapping: rows of ``field,column`` (date, description, amount, debit,
+    reference); the header row is optional."""
+    out: dict[str, str] = {}
+    for number, row in enumerate(read_delimited(path).rows, start=1):
+        if not row or not any(str(c).strip() for c in row):
+            continue
+        name = _norm(row[0]).replace(" ", "_")
+        if number == 1 and name in ("field", "our_field"):
+            continue
+        if name not in BANK_FIELDS or len(row) < 2 or not str(row[1]).strip():
+            raise InputError(
+                f"{path} row {number}: {row[0]!r} is not a bank field with a column; use "
+                + ", ".join(BANK_FIELDS)
+                + " followed by the bank's column header"
+            )
+        out[name] = str(row[1]).strip()
+    return out
