@@ -99,7 +99,7 @@ def _statement_sheet(ws: Worksheet, st: Statement, settings: dict[str, str], tod
              font=bold)  # fmt: skip
         _put(ws, f"{'ABCD'[col - 1]}{row + 1}", st.aging.get(bucket, Decimal("0.00")))
     row += 3
-    _put(ws, f"A{row}", "Please return the lower part with your payment. Thank you.")
+    _put(ws, f"A{row}", "Please pay the total due, quoting your account. Thank you.")
     for letter, width in zip("ABCDEF", (15, 16, 12, 14, 18, 14), strict=True):
         ws.column_dimensions[letter].width = width
     ws.print_area = f"A1:F{row}"
