@@ -23,7 +23,7 @@ from typing import Any
 from addin import runs
 from addin.demo import data
 from addin.demo.clearinghouse import ack_277ca, ack_999, read_batch
-from addin.demo.era import Check, era_text, write_payer_sheet
+from addin.demo.era import BankExport, Check, era_text, write_bank_export, write_payer_sheet
 from addin.demo.generate import DemoData, generate
 from addin.demo.office import Office
 from addin.demo.payers import Payers
@@ -63,6 +63,7 @@ class World:
     checks: list[Check] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     files: int = 0
+    bank: BankExport | None = None
 
 
 @dataclass
@@ -121,7 +122,7 @@ def clear_earlier_run(out: Path) -> None:
         shutil.rmtree(inputs)
         stem = Path(data.WORKBOOK_NAME).stem
         for name in (f"{stem} claims", f"{stem} remittances", f"{stem} acknowledgments",
-                     "Claimbook backups"):  # fmt: skip
+                     f"{stem} bank", "Claimbook backups"):  # fmt: skip
             if (out / name).is_dir():
                 shutil.rmtree(out / name)
         for name in (data.WORKBOOK_NAME, "summary.json", f".{data.WORKBOOK_NAME}.claimbook-lock"):
@@ -216,8 +217,12 @@ def run_demo(
             dup.write_bytes(copy_of)
             remits.append(dup)
             world.duplicates.append(dup.name)
+        bank: list[Path] = []
+        if number == len(data.RUN_DAYS):  # the office downloads the quarter's bank activity
+            world.bank = write_bank_export(world.checks, folder / "checking-export.csv", day)
+            bank = [world.bank.path]
         inputs_now = runs.Inputs(remittances=remits, acknowledgments=acks, store=store,
-                                 as_of=day)  # fmt: skip
+                                 as_of=day, bank=bank)  # fmt: skip
         outcome = runs.cycle(ledger, inputs_now, today=day)
         week = Week(number, day, folder, acks, remits, outcome)
         if again:
@@ -352,6 +357,10 @@ def answer_key(result: DemoResult) -> dict[str, Any]:
         "interest": payers.interest,
         "duplicates": world.duplicates,
         "payments": len(checks),
+        "bank": {
+            "not_in_bank": world.bank.not_in_bank if world.bank else [],
+            "no_era": [f"{a:.2f}" for a in world.bank.no_era] if world.bank else [],
+        },
         "deposits": f"{deposits:.2f}",
         "claims_paid": f"{sum((c.paid for k in checks for c in k.claims), ZERO):.2f}",
         "provider_adjustments": f"{sum((a for k in checks for *_, a in k.plb), ZERO):.2f}",

@@ -219,3 +219,20 @@ def test_summary_json_on_disk(demo: DemoResult) -> None:
     assert set(saved["aging"]) == {"0-30", "31-60", "61-90", "91-120", "120+", "total"}
     total = sum(Decimal(v) for k, v in saved["aging"].items() if k != "total")
     assert total == Decimal(saved["aging"]["total"]) > 0
+
+
+def test_every_era_reaches_the_bank_but_the_seeded_two(
+    demo: DemoResult, key: dict[str, Any]
+) -> None:
+    deposits = demo.final.data["deposits"]
+    matches = deposits["matches"]
+    late = [m["era"]["trace"] for m in matches if m["status"] == "not in the bank yet"]
+    orphans = [m["deposit"]["amount"] for m in matches if m["status"] == "no ERA received"]
+    assert late == key["bank"]["not_in_bank"] and len(late) == 1
+    assert orphans == key["bank"]["no_era"] and len(orphans) == 1
+    matched = [m for m in matches if m["status"] == "matched"]
+    assert all(m["era"]["amount"] == m["deposit"]["amount"] for m in matched)
+    totals = deposits["totals"]
+    eras = sum(Decimal(m["era"]["amount"]) for m in matches if m["era"])
+    assert Decimal(totals["matched"]) + Decimal(totals["not_in_bank"]) == eras
+    assert Decimal(totals["deposits"]) == Decimal(totals["matched"]) + Decimal(totals["no_era"])
