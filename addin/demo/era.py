@@ -18,7 +18,7 @@ from addin.demo.generate import DemoEncounter
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-PAYER_BY_NAME = {p.name: p for p in data.PAYERS}
+PAYER_BY_NAME = {p.name: p for p in data.ALL_PAYERS}
 # CLP06 has its own list: commercial plans report their product (12 = PPO), not "CI".
 CLP06 = {"CI": "12"}
 # the deductible left for patients still inside it this late in the year

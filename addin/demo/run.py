@@ -233,6 +233,11 @@ def run_demo(
             members_seen[number + 1] = _clearinghouse(
                 sent, number, day, inputs, payers, world, demo, number == len(data.RUN_DAYS)
             )
+        cob = outcome.secondary.path if outcome.secondary else None
+        if cob is not None:  # the week's claims for second plans, in their own batch
+            last = number == len(data.RUN_DAYS)
+            _clearinghouse(cob, number, day, inputs, payers, world, demo, last, control=700,
+                           whole_batch=False)  # fmt: skip
         previous = day
     result = DemoResult(out, ledger, demo, office, payers, world, weeks)
     (inputs / ANSWERS).write_text(json.dumps(result.answer_key(), indent=1, default=str),
@@ -243,7 +248,7 @@ def run_demo(
 
 def _clearinghouse(
     path: Path, number: int, day: date, inputs: Path, payers: Payers, world: World,
-    demo: DemoData, last: bool,
+    demo: DemoData, last: bool, control: int = 500, whole_batch: bool = True,
 ) -> list[str]:  # fmt: skip
     """The 999 and 277CA for the batch sent in week ``number`` (delivered the week after);
     accepted claims go to their payers. Returns the claims rejected for their member ID."""
@@ -255,8 +260,8 @@ def _clearinghouse(
     folder = None if last else _week_folder(inputs, number + 1)
     if folder is not None:
         folder.mkdir(exist_ok=True)
-    control = 500 + number * 2
-    if number == data.REJECTED_BATCH_RUN:
+    control += number * 2
+    if number == data.REJECTED_BATCH_RUN and whole_batch:
         if folder is not None:
             (folder / f"{path.stem}.999").write_text(
                 ack_999(batch, day, control, rejected=True), encoding="ascii"
