@@ -47,7 +47,7 @@ from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
 from addin.runs.reconcile import reconcile_step
 from addin.runs.secondary import SecondaryReport, secondary_step
 from addin.runs.session import REGISTERS, Session, open_session
-from addin.runs.statements import statements_step
+from addin.runs.statements import add_patient_ar, statements_step
 from addin.sheets import CellValue, default_output, write_book
 from addin.sheets.guard import check_writable
 from addin.sheets.lock import open_elsewhere, workbook_lock
@@ -69,7 +69,8 @@ STEP_SHEETS: dict[str, tuple[str, ...]] = {
     "claims": ("Claims", "Claim Register"),
     "secondary": ("Secondary Claims", "Claim Register"),
     "deposits": ("Deposits",),
-    "statements": ("Statements",),
+    "statements": ("Statements", "Remittance Register", "Claim Register", "Remittance",
+                   "Reconciliation", "Denials", "Aging", "Dashboard"),
     "check": ("Findings",),
 }  # fmt: skip
 
@@ -318,8 +319,14 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
             rec = _reconcile_again(session, inputs)
     if "deposits" in order:
         deposits_step(session, list(inputs.bank), inputs.bank_mapping)
+    if rec is not None:
+        add_patient_ar(session, rec, inputs.as_of or session.today)
     if "statements" in order:
-        extra.extend(statements_step(session, inputs.pdf_dir).findings)
+        if rec is None:  # balances after insurance come from the reconciliation
+            rec = reconcile_step(session, [], as_of=inputs.as_of, locality=inputs.locality,
+                                 descriptions=inputs.descriptions)  # fmt: skip
+            add_patient_ar(session, rec, inputs.as_of or session.today)
+        extra.extend(statements_step(session, rec, inputs.pdf_dir).findings)
     if "check" in order:
         findings = check_step(session, [*extra, *rejection_findings(session)])
     else:

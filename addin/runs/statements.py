@@ -24,6 +24,7 @@ from addin.models import Column, Encounter, Finding, ResultTable, SheetRows
 from addin.registers.cells import as_date, as_int, as_text
 from addin.registers.claims import submissions_by_claim
 from addin.remit.bank import parse_amount
+from addin.remit.results import ClaimResult, PaymentEvent, Reconciliation
 from addin.remit.statements import (
     BUCKETS,
     Patient,
@@ -33,17 +34,11 @@ from addin.remit.statements import (
     build_statements,
     next_action,
 )
+from addin.remit.tables import AGING_BUCKETS
 from addin.runs.carry import Carry, carry_over
-from addin.runs.secondary import (
-    Paid,
-    is_next_payer_claim,
-    last_answer,
-    next_claim_id,
-    posted_payments,
-)
+from addin.runs.secondary import is_next_payer_claim, next_claim_id
 from addin.runs.session import Session
 from addin.sheets.statement_book import statements_pdf, write_statements
-from addin.x12.x837p.cob import crossed_over, patient_liability
 
 ZERO = Decimal("0.00")
 STATEMENTS_SHEET = "Statements"
@@ -120,10 +115,42 @@ def _patients(encounters: Sequence[Encounter]) -> tuple[list[Patient], dict[str,
     return list(out.values()), by_enc
 
 
-def _visits(
-    session: Session, coverage: CoverageBook, paid: dict[str, list[Paid]], by_enc: dict[str, str]
+# CLP02 for an answer from the payer in that position (a crossover and a denial count)
+ANSWERED_AS = {"P": {"1", "19", "4"}, "S": {"2", "20", "4"}, "T": {"3", "21", "4"}}
+CROSSOVER = frozenset({"MA18", "N89"})
+
+
+def _events(result: ClaimResult | None) -> list[PaymentEvent]:
+    """A claim's payments in the order posted, a reversal taking back the one it reverses."""
+    out: list[PaymentEvent] = []
+    for event in result.payments if result is not None else []:
+        if event.status == "22":
+            if out:
+                out.pop()
+            continue
+        out.append(event)
+    return out
+
+
+def _answer(events: Sequence[PaymentEvent], sequence: str) -> PaymentEvent | None:
+    return next((e for e in reversed(events) if e.status in ANSWERED_AS[sequence]), None)
+
+
+def _left(event: PaymentEvent) -> Decimal:
+    return sum((a for (g, _), a in event.totals if g == "PR"), ZERO)
+
+
+def _crossed(event: PaymentEvent) -> bool:
+    return event.status in ("19", "20", "21") or bool(set(event.remarks) & CROSSOVER)
+
+
+def visits_after_insurance(
+    session: Session, rec: Reconciliation, coverage: CoverageBook, by_enc: dict[str, str]
 ) -> list[Visit]:
+    """Each billed visit's money once its payers have answered (from the reconciliation: the
+    primary's claim, then <claim>-S and -T; a crossover's next answer comes on the claim)."""
     encounters = {e.encounter_id.strip().upper(): e for e in session.book.encounters}
+    results = {c.claim_id.strip().upper(): c for c in rec.claims}
     out: list[Visit] = []
     for key, subs in submissions_by_claim(session.claim_records).items():
         if is_next_payer_claim(key):
@@ -134,36 +161,99 @@ def _visits(
         enc = encounters.get(last.encounter_id.strip().upper())
         if enc is None:
             continue
-        answer = last_answer(paid.get(key, []), "P")
+        own = _events(results.get(key))
+        answer = _answer(own, "P")
         if answer is None:
             continue  # insurance has not answered: nothing is the patient's yet
         answers = [answer]
         waiting = ""
-        forwarded = crossed_over(answer.payment)
+        forwarded = _crossed(answer)
         for sequence in ("S", "T"):
             cov = coverage.next_payer(enc, sequence)
-            prev = answers[-1].payment
-            if cov is None or prev.status == "4" or patient_liability(prev) == ZERO:
+            prev = answers[-1]
+            if cov is None or prev.status == "4" or _left(prev) == ZERO:
                 break
-            source = key if forwarded else next_claim_id(key, sequence).upper()
-            found = last_answer(paid.get(source, []), sequence)
+            events = own if forwarded else _events(results.get(next_claim_id(key, sequence)))
+            found = _answer(events, sequence)
             if found is None:
                 waiting = cov.payer
                 break
             answers.append(found)
-            forwarded = crossed_over(found.payment)
-        owes = ZERO if waiting else patient_liability(answers[-1].payment)
-        ins_paid = sum((a.payment.paid for a in answers), ZERO)
+            forwarded = _crossed(found)
+        owes = ZERO if waiting else _left(answers[-1])
+        ins_paid = sum((a.paid for a in answers), ZERO)
         out.append(
             Visit(
                 patient_key=by_enc.get(key, _key(enc)), encounter_id=last.encounter_id,
                 claim_id=last.claim_id, date_of_service=last.first_service,
                 billed=last.billed, insurance_paid=ins_paid,
                 insurance_adjusted=last.billed - ins_paid - owes, patient_owes=owes,
-                owed_since=answers[-1].day, waiting=waiting,
+                owed_since=answers[-1].payment_date, waiting=waiting,
             )
         )  # fmt: skip
     return out
+
+
+def patient_statements(
+    session: Session, rec: Reconciliation
+) -> tuple[list[Statement], list[Finding]]:
+    """Every patient's statement (balance, visits, payments, aging) as of the run's day."""
+    book = session.book
+    patients, by_enc = _patients(book.encounters)
+    coverage, cov_findings = read_coverage(book.own.get(COVERAGE_SHEET), book.payers)
+    payments, findings = read_patient_payments(book.own.get(PAYMENTS_SHEET), patients)
+    visits = visits_after_insurance(session, rec, coverage, by_enc)
+    return build_statements(patients, visits, payments, session.today), [
+        *findings, *cov_findings]  # fmt: skip
+
+
+def add_patient_ar(session: Session, rec: Reconciliation, as_of: date) -> None:
+    """Patient A/R beside insurance A/R: a Patients row on Aging and on the Dashboard's aging
+    block (the balances patients owe after insurance, less their payments)."""
+    aging = session.tables.get("Aging")
+    if aging is None:
+        return
+    statements, _ = patient_statements(session, rec)
+    owing = [st for st in statements if st.balance > 0]
+    if not owing:
+        return
+    buckets = [ZERO] * len(AGING_BUCKETS)
+    days_total = 0
+    for st in owing:
+        left = st.paid
+        for visit in st.visits:
+            if visit.waiting or visit.patient_owes <= 0:
+                continue
+            applied = min(left, visit.patient_owes)
+            left -= applied
+            rest = visit.patient_owes - applied
+            if rest <= 0:
+                continue
+            days = max((as_of - (visit.owed_since or as_of)).days, 0)
+            for i, (_, low, high) in enumerate(AGING_BUCKETS):
+                if days >= low and (high is None or days <= high):
+                    buckets[i] += rest
+                    break
+            days_total += days
+    total = sum(buckets, ZERO)
+    if total <= 0:
+        return
+    average = (Decimal(days_total) / len(owing)).quantize(Decimal("0.1"))
+    row: list[Any] = ["Patients", *buckets, total, len(owing), average]
+    session.put(aging.model_copy(update={"rows": [*aging.rows, row]}))
+    board = session.tables.get("Dashboard")
+    if board is None or not board.charts:
+        return
+    first = board.charts[0]
+    at = first.last_row if first.last_row is not None else len(board.rows)
+    new = ["Aging by payer", "Patients", total, None, *buckets, len(owing)]
+    rows = [*board.rows[:at], new, *board.rows[at:]]
+    charts = [first.model_copy(update={"last_row": at + 1})] + [
+        c.model_copy(update={"first_row": c.first_row + 1,
+                             "last_row": None if c.last_row is None else c.last_row + 1})
+        for c in board.charts[1:]
+    ]  # fmt: skip
+    session.put(board.model_copy(update={"rows": rows, "charts": charts}))
 
 
 def read_patient_payments(
@@ -228,17 +318,12 @@ def read_patient_payments(
 
 
 def statements_step(
-    session: Session, pdf_dir: Path | None = None, *, documents: bool = True
+    session: Session, rec: Reconciliation, pdf_dir: Path | None = None, *, documents: bool = True
 ) -> StatementsReport:
     """Balances after insurance less patient payments; the Statements sheet; the documents."""
     book = session.book
     report = StatementsReport()
-    patients, by_enc = _patients(book.encounters)
-    coverage, cov_findings = read_coverage(book.own.get(COVERAGE_SHEET), book.payers)
-    payments, report.findings = read_patient_payments(book.own.get(PAYMENTS_SHEET), patients)
-    report.findings += cov_findings
-    visits = _visits(session, coverage, posted_payments(session), by_enc)
-    statements = build_statements(patients, visits, payments, session.today)
+    statements, report.findings = patient_statements(session, rec)
     old = book.own.get(STATEMENTS_SHEET)
     before: dict[str, tuple[date | None, int]] = {}
     if old is not None and old.ours:

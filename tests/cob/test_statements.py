@@ -59,6 +59,13 @@ def test_statement_is_what_both_payers_left_less_payments(clinic: Path, tmp_path
     assert sheet.print_area and sheet.page_setup.orientation == "portrait"
     values = [c.value for r in sheet.iter_rows() for c in r if c.value is not None]
     assert "Riverside Family Medicine" in values and "Total due" in values
+    # patient A/R beside insurance A/R: the Patients row on Aging and on the Dashboard
+    tables = {t.sheet: t for t in out.tables}
+    aging = {r[0]: r for r in tables["Aging"].rows}
+    assert aging["Patients"][6] == Decimal("2.50")  # Total, after the 1.50 paid
+    board = tables["Dashboard"]
+    block = board.rows[board.charts[0].first_row : board.charts[0].last_row]
+    assert ["Aging by payer", "Patients", Decimal("2.50")] == block[-1][:3]
     # the same day again counts no second statement
     again = runs.run(clinic, None, date(2026, 5, 1), steps=("statements",))
     assert again.to_json()["statements"]["statements"][0]["Statements Sent"] == 1
