@@ -27,6 +27,7 @@ from addin.runs.session import Session
 
 DEPOSITS_SHEET = "Deposits"
 BANK_FOLDER = "{stem} bank"
+BANK_SUFFIXES = (".csv", ".txt", ".tsv")
 DEPOSITS_CARRY = Carry(key=("Posting", "Deposit ID"), staff=("Note",))
 DEPOSIT_COLUMNS = [
     Column(name="Status", highlight={"not in the bank yet": "FFEB9C",
@@ -93,6 +94,11 @@ def deposits_step(
     for path in files:
         if not path.is_file():
             raise InputError(f"{path}: no such file; check the path")
+        if path.suffix.lower() not in BANK_SUFFIXES:
+            raise InputError(
+                f"{path}: not a CSV export; download the bank activity as CSV (a .csv, .txt or "
+                ".tsv file) and give that"
+            )
         read_bank_csv(path, mapping)  # refuse a file that cannot be read before keeping it
         kept, _ = session.keep(path, BANK_FOLDER)
         if mapping:
@@ -101,7 +107,7 @@ def deposits_step(
         return None  # no bank export yet: nothing to match
     deposits = []
     kept_files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower()
-                        in (".csv", ".txt", ".tsv"))  # fmt: skip
+                        in BANK_SUFFIXES)  # fmt: skip
     for path in kept_files:
         saved = _mapping_file(path)
         used = json.loads(saved.read_text(encoding="utf-8")) if saved.is_file() else None
