@@ -143,3 +143,28 @@ def test_a_crossover_is_forwarded_not_billed(clinic: Path, tmp_path: Path) -> No
     assert row.status == "forwarded" and "crossover" in row.note
     assert out.secondary.sent == [] and out.secondary.path is None
     assert not any(r.claim_id.endswith("-S") for r in register(clinic))
+
+
+def test_tertiary_after_the_secondary_answers(tmp_path: Path) -> None:
+    book = make_clinic(tmp_path)
+    tertiary = ["Garcia", "Maria", "1980-05-17", "Tertiary", "State Aid", "SA9", "", "Self"]
+    add_coverage(book, [MEDIGAP, tertiary],
+                 [["Medigap Plus", "MGAP1", "CI"], ["State Aid", "SAID1", "MC"]])  # fmt: skip
+    runs.claims(book, today=TODAY)
+    era = write(tmp_path / "dl" / "aetna.835", ERA)
+    first = runs.cycle(book, runs.Inputs(remittances=[era]), today=TODAY)
+    assert first.secondary is not None
+    assert [c.claim.claim_id for c in first.secondary.sent] == ["V1-S"]
+    paid = write(tmp_path / "dl" / "medigap.835",
+                 secondary_era("V1-S", "2", "16.00", "4.00", "117.50"))  # fmt: skip
+    later = runs.cycle(book, runs.Inputs(remittances=[paid]), today=date(2026, 4, 21))
+    assert later.secondary is not None
+    [cob] = later.secondary.sent
+    assert cob.claim.claim_id == "V1-T" and cob.sequence == "T"
+    assert [p.sequence for p in cob.priors] == ["P", "S"]
+    assert later.secondary.path is not None
+    text = later.secondary.path.read_text(encoding="ascii")
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    assert "SBR*T*18*******MC" in segs and "SBR*S*18*G7******CI" in segs
+    assert "AMT*D*16" in segs and "AMT*EAF*4" in segs
+    assert pyx12_errors(text) == []
