@@ -154,6 +154,24 @@ def is_next_payer_claim(claim_id: str) -> bool:
     return claim_id.upper().endswith(("-S", "-T"))
 
 
+# 835s read with the model reader in this process, by (path, size, mtime): the demo and batch
+# run many times in one process over the same kept files; a changed file is read again.
+_READ: dict[tuple[str, int, int], list[Any]] = {}
+_READ_LIMIT = 2048
+
+
+def _read(path: Path) -> list[Any]:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    found = _READ.get(key)
+    if found is None:
+        found = list(iter_remittance_file(path))
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = found
+    return found
+
+
 def posted_payments(session: Session) -> dict[str, list[Paid]]:
     """Every posted claim payment by CLP01, in posting order, reversals taking back the
     payment they reverse (read with the model reader: the line adjustments are needed)."""
@@ -174,7 +192,7 @@ def posted_payments(session: Session) -> dict[str, list[Paid]]:
             if path.suffix.lower() in SHEET_SUFFIXES:
                 files[record.file] = []  # a portal export has no line adjustments to carry
                 continue
-            files[record.file] = list(iter_remittance_file(path))
+            files[record.file] = _read(path)
         sets = files[record.file]
         if not 1 <= record.set_index <= len(sets):
             continue
@@ -386,7 +404,12 @@ def _send(
         checked = check_837p(interchange, {c.claim.claim_id: c.claim for c in remaining})
         blocking = [f for f in checked if f.blocking]
         if problems and not blocking:
-            raise InputError("secondary 837P not written: " + "; ".join(problems[:5]))
+            # a name the 837P cannot carry (the Coverage sheet's subscriber, say): nothing
+            # goes out until it is fixed, and every claim says why
+            for cob in remaining:
+                rows[cob.claim.claim_id].status = "held"
+                rows[cob.claim.claim_id].note = "; ".join(problems[:3])
+            return
         if not blocking:
             break
         report.findings.extend(place_findings(blocking, session.book, session.encounters_sheet()))

@@ -113,7 +113,7 @@ def test_libreoffice_recalculates_the_formulas(libreoffice: Any, tmp_path: Path)
                                "Submission mode": "Test",
                                "Lines whose code is not on the Fees sheet": "0"},
         "claimbook_demo": {"Service lines entered": str(lines), "Total charges": f"{total:f}",
-                           "Payers configured": "5",
+                           "Payers configured": "7",  # five primaries, two second plans
                            "Settings filled": f"{len(SETTINGS_KEYS)} of {len(SETTINGS_KEYS)}",
                            "Submission mode": "Test",
                            "Lines whose code is not on the Fees sheet": "0"},
