@@ -149,3 +149,11 @@ def test_unbalanced_primary_is_a_problem_naming_the_numbers() -> None:
 )  # fmt: skip
 def test_crossover(status: str, remarks: list[str], expected: bool) -> None:
     assert crossed_over(payment(status=status, remark_codes=remarks)) is expected
+
+
+def test_the_primary_moa_remarks_are_passed_on() -> None:
+    text = build([CobClaim(claim(), "S", [prior(payment(remark_codes=["MA01", "N130"]))])])
+    segs = segments(text)
+    at = segs.index("OI***Y***Y")
+    assert segs[at + 1] == "MOA***MA01*N130"
+    assert pyx12_errors(text) == []

@@ -169,10 +169,10 @@ def _prior_loops(cob: CobClaim, prior: PriorPayer, names: Names) -> RawLoop:
     if liability:
         segs.append(RawSegment("AMT", ("EAF", amount(liability))))
     segs.append(RawSegment("OI", ("", "", "Y", "", "", "Y")))
-    if prior.filing_indicator == "MB":
-        remarks = [r for r in pay.remark_codes if r][:5]
-        if remarks:
-            segs.append(RawSegment("MOA", ("", "", *remarks)))
+    # the payer's claim-level remark codes came in its 835 MOA: passed on as it sent them
+    remarks = [r for r in pay.remark_codes if r][:5]
+    if remarks:
+        segs.append(RawSegment("MOA", ("", "", *remarks)))
     subscriber = RawLoop(
         name="2330A",
         segments=[
