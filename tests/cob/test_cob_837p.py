@@ -13,6 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
 
 from x837p_pyx12 import pyx12_errors  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cob_balance import cob_balance_errors  # noqa: E402
+
 from addin.models import Adjustment, Claim, ClaimLine, ClaimPayment, Person, ServicePayment  # noqa: E402
 from addin.x12.envelope import ControlNumbers  # noqa: E402
 from addin.x12.x837p.cob import (  # noqa: E402
@@ -81,7 +84,9 @@ def build(cobs: list[CobClaim]) -> str:
         cobs, SETTINGS, created=datetime(2026, 4, 1, 9, 30), numbers=ControlNumbers(7, 7, 7)
     )
     assert problems == []
-    return interchange.x12()
+    text = interchange.x12()
+    assert cob_balance_errors(text) == []  # every 2320 and 2430 balances, read back
+    return text
 
 
 def segments(text: str) -> list[str]:
@@ -157,3 +162,10 @@ def test_the_primary_moa_remarks_are_passed_on() -> None:
     at = segs.index("OI***Y***Y")
     assert segs[at + 1] == "MOA***MA01*N130"
     assert pyx12_errors(text) == []
+
+
+def test_the_balance_check_reads_a_file_that_does_not_balance() -> None:
+    text = build([CobClaim(claim(), "S", [prior(payment())])])
+    assert cob_balance_errors(text.replace("AMT*D*80~", "AMT*D*81~")) == [
+        "V1-S MCR01: 137.5 - 0 - 57.5 != AMT*D 81"
+    ]

@@ -258,8 +258,13 @@ def test_second_plans_are_billed_once_and_leave_the_patient_the_rest(demo: DemoR
     assert forwarded and not {f"{c}-S" for c in forwarded} & set(seconds)  # MA18: not billed
     cobs = sorted(demo.ledger.parent.glob(f"{demo.ledger.stem} claims/*-cob.837"))
     assert cobs
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cob"))
+    from cob_balance import cob_balance_errors
+
     for path in cobs:
-        assert pyx12_errors(path.read_text(encoding="ascii")) == [], path.name
+        text = path.read_text(encoding="ascii")
+        assert pyx12_errors(text) == [], path.name
+        assert cob_balance_errors(text) == [], path.name  # every 2320/2430 balances
     results = {c.claim_id: c for c in final.reconciliation.claims} if final.reconciliation else {}
     checked = 0
     for claim_id in seconds:
