@@ -44,7 +44,7 @@ from addin.runs.check import check_step
 from addin.runs.claims import ClaimsReport, claims_step, claims_table_for
 from addin.runs.deposits import deposits_step
 from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
-from addin.runs.reconcile import reconcile_step
+from addin.runs.reconcile import post, reconcile_step
 from addin.runs.secondary import SecondaryReport, secondary_step
 from addin.runs.session import REGISTERS, Session, open_session
 from addin.runs.statements import add_patient_ar, statements_step
@@ -303,20 +303,25 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         if report.x12_path:
             line += f"; 837P: {report.x12_path}"
         session.summary.append(line)
-    if "reconcile" in order:
-        rec = reconcile_step(
-            session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
-            mapping=inputs.mapping, descriptions=inputs.descriptions,
-        )  # fmt: skip
     second: SecondaryReport | None = None
+    posted = None
+    if "reconcile" in order and "secondary" in order:
+        # post first, bill the next plans from what is posted, then reconcile: the claims
+        # just sent are reconciled (pending) in this run, so a rerun changes nothing
+        posted = post(session, list(inputs.remittances), inputs.mapping)
+        session.data["_postings"] = [*posted[0].records, *posted[0].new]
     if "secondary" in order:
         second = secondary_step(session, x12_dir=inputs.x12_dir, created=inputs.created,
                                 store=inputs.store)  # fmt: skip
         extra.extend(second.findings)
-        if second.sent and rec is not None:
-            # the claims just sent are reconciled (pending) in this run, so a rerun changes
-            # nothing; what was posted is already on the register
-            rec = _reconcile_again(session, inputs)
+    if "reconcile" in order:
+        rec = reconcile_step(
+            session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
+            mapping=inputs.mapping, descriptions=inputs.descriptions, posted=posted,
+        )  # fmt: skip
+        if second is not None and second.summary in session.summary:  # after the money
+            session.summary.remove(second.summary)
+            session.summary.append(second.summary)
     if "deposits" in order:
         deposits_step(session, list(inputs.bank), inputs.bank_mapping)
     if rec is not None:
@@ -352,23 +357,6 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         secondary=second,
         data=session.data,
     )
-
-
-def _reconcile_again(session: Session, inputs: Inputs) -> Reconciliation:
-    """Reconcile once more without new files, keeping the first pass's summary and postings."""
-    summary, postings = list(session.summary), session.data.get("postings")
-    session._postings = list(session.data.get("_postings") or session.postings)
-    rec = reconcile_step(session, [], as_of=inputs.as_of, locality=inputs.locality,
-                         descriptions=inputs.descriptions)  # fmt: skip
-    again = session.summary[len(summary) :]
-    # the first pass's line says what was posted; the claims' statuses are this pass's
-    for i, line in enumerate(summary):
-        if again and "new payment(s) posted" in line and "; claims " in line:
-            summary[i] = line.split("; claims ")[0] + "; claims " + again[0].split("; claims ")[-1]
-    session.summary[:] = summary
-    if postings is not None:
-        session.data["postings"] = postings
-    return rec
 
 
 def findings(book_or_path: Any, **options: Any) -> list[Finding]:

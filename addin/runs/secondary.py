@@ -116,6 +116,7 @@ class SecondaryReport:
     path: Path | None = None
     findings: list[Finding] = field(default_factory=list)
     records: list[ClaimRecord] = field(default_factory=list)
+    summary: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -379,6 +380,7 @@ def secondary_step(
     line += f" ({shown})" if shown else ""
     line += f"; 837P: {report.path}" if report.path else ""
     line += f"; {len(report.findings)} Coverage problem(s)" if report.findings else ""
+    report.summary = line
     session.summary.append(line)
     return report
 
