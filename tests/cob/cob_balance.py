@@ -43,7 +43,7 @@ def cob_balance_errors(text: str) -> list[str]:
     svd: str | None = None
     for seg in segments:
         tag = seg[0]
-        if tag in ("CLM", "SE"):
+        if tag in ("CLM", "HL", "SE"):  # a claim ends at the next claim or level
             close()
             claim = None
             if tag == "CLM":
