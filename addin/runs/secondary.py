@@ -321,7 +321,7 @@ def _chains(
             if row.left == ZERO:
                 row.status, row.note = "nothing left", "the earlier payers left nothing to bill"
                 break
-            if this_id.upper() in by_claim:
+            if this_id.upper() in by_claim and by_claim[this_id.upper()][-1].status != "rejected":
                 sent = by_claim[this_id.upper()][-1]
                 if sent.sent == session.today:  # this day's batch: a rerun shows it the same
                     row.status, row.note = "sent", sent.file
@@ -339,6 +339,7 @@ def _chains(
                 )
                 break
             chain.append(prior)
+            # never sent, or the clearinghouse rejected what was: it goes (again) as an original
             cob = CobClaim(_for_payer(claim, cov), sequence, list(chain))
             problems = cob_problems(cob)
             if problems:

@@ -168,3 +168,34 @@ def test_tertiary_after_the_secondary_answers(tmp_path: Path) -> None:
     assert "SBR*T*18*******MC" in segs and "SBR*S*18*G7******CI" in segs
     assert "AMT*D*16" in segs and "AMT*EAF*4" in segs
     assert pyx12_errors(text) == []
+
+
+def test_a_rejected_secondary_claim_goes_out_again(clinic: Path, tmp_path: Path) -> None:
+    from addin.demo.clearinghouse import ack_277ca, ack_999, read_batch
+
+    runs.claims(clinic, today=TODAY)
+    era = write(tmp_path / "dl" / "aetna.835", ERA)
+    out = runs.cycle(clinic, runs.Inputs(remittances=[era]), today=TODAY)
+    assert out.secondary is not None and out.secondary.path is not None
+    batch = read_batch(out.secondary.path)
+    acks = [
+        write(tmp_path / "dl" / "cob.999", ack_999(batch, TODAY, 801)),
+        write(tmp_path / "dl" / "cob.277", ack_277ca(batch, TODAY, 802,
+                                                    {"V1-S": ("A7", "164", "IL")}, {},
+                                                    "1234567893")),
+    ]  # fmt: skip
+    later = date(2026, 4, 13)
+    again = runs.cycle(clinic, runs.Inputs(acknowledgments=acks), today=later)
+    reg = register(clinic)
+    sends = [r for r in reg if r.claim_id == "V1-S"]
+    if len(sends) == 1:  # the rejection is on the register now; the next run resends
+        assert sends[0].status == "rejected"
+        again = runs.cycle(clinic, runs.Inputs(), today=later)
+        sends = [r for r in register(clinic) if r.claim_id == "V1-S"]
+    assert again.secondary is not None and [c.claim.claim_id for c in again.secondary.sent] == [
+        "V1-S"]  # fmt: skip
+    assert [s.submission for s in sends] == ["V1-S/1", "V1-S/2"]
+    assert sends[0].status == "rejected" and sends[1].status != "rejected"
+    # and once sent again, not a third time
+    third = runs.cycle(clinic, runs.Inputs(), today=later)
+    assert third.secondary is not None and third.secondary.sent == []
