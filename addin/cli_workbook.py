@@ -332,3 +332,84 @@ def cycle_command(
         outcome = runs.cycle(book, inputs, today=_today(today))
     _report(outcome, as_json)
     _exit(outcome)
+
+
+X12DirOption = Annotated[
+    Path | None,
+    typer.Option("--x12-dir", help="Folder for the 837P (default: 'BOOK claims' beside it)."),
+]
+
+
+@app.command("secondary")
+@friendly
+def secondary_command(
+    book: BookArgument,
+    x12_dir: X12DirOption = None,
+    today: TodayOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bill each patient's next plan (Coverage sheet) once the earlier payer's ERA is posted.
+
+    The claim carries the primary's adjudication (COB loops 2320/2330/2430); it goes into
+    one 837P and the Claim Register, never twice. A crossover is listed as forwarded.
+    """
+    outcome = runs.run(book, runs.Inputs(x12_dir=x12_dir), _today(today),
+                       steps=("reconcile", "secondary"))  # fmt: skip
+    if as_json:
+        assert outcome.secondary is not None
+        print_json(outcome.secondary.to_json() | _written(outcome))
+        return
+    _report(outcome, False)
+
+
+@app.command("deposits")
+@friendly
+def deposits_command(
+    book: BookArgument,
+    bank: Annotated[
+        list[Path] | None, typer.Argument(help="Bank exports (CSV: date, description, amount).")
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="Bank column mapping (field,column rows)."),
+    ] = None,
+    today: TodayOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Match every ERA's payment to a bank deposit, and every deposit to an ERA.
+
+    The exports are kept beside the workbook ('BOOK bank') and read again each run; the
+    Deposits sheet says which ERA is not in the bank yet and which deposit has no ERA.
+    """
+    from addin.remit.bank import load_bank_mapping
+
+    inputs = runs.Inputs(bank=bank or [],
+                         bank_mapping=load_bank_mapping(mapping) if mapping else None)  # fmt: skip
+    outcome = runs.run(book, inputs, _today(today), steps=("deposits",))
+    if as_json:
+        print_json(outcome.data.get("deposits", {"matches": [], "totals": {}, "bank_files": []})
+                   | _written(outcome))  # fmt: skip
+        return
+    _report(outcome, False)
+
+
+@app.command("statements")
+@friendly
+def statements_command(
+    book: BookArgument,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Also render the statements as a PDF here.")
+    ] = None,
+    today: TodayOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Patient statements: what each patient owes after insurance less what they paid.
+
+    The Statements sheet (one row per patient with a balance or a credit), the printable
+    statements in 'BOOK statements', and a PDF with --pdf when LibreOffice is installed.
+    """
+    outcome = runs.run(book, runs.Inputs(pdf_dir=pdf), _today(today), steps=("statements",))
+    if as_json:
+        print_json(outcome.data.get("statements", {}) | _written(outcome))
+        return
+    _report(outcome, False)

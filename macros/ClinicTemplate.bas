@@ -35,6 +35,21 @@ Sub Reconcile()
     RunPython "import addin.excel.macros as m; m.reconcile()"
 End Sub
 
+Sub BillSecondary()
+    RunPython "import addin.excel.macros as m; m.bill_secondary()"
+End Sub
+
+Sub MatchDeposits()
+    Dim files As String
+    files = PickFiles("Match the bank's export (CSV)", "Bank export (*.csv;*.txt),*.csv;*.txt")
+    If files = "" Then Exit Sub
+    RunPython "import addin.excel.macros as m; m.match_deposits('" & files & "')"
+End Sub
+
+Sub PatientStatements()
+    RunPython "import addin.excel.macros as m; m.patient_statements()"
+End Sub
+
 Private Function PickRemittances() As String
     PickRemittances = PickFiles("Import remittance files", _
         "Remittances (*.835;*.txt;*.edi;*.csv;*.xlsx),*.835;*.txt;*.edi;*.csv;*.xlsx")

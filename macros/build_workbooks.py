@@ -58,6 +58,9 @@ BUTTONS = (
     ("Import remittance", "ImportRemittance"),
     ("Import acknowledgments", "ImportAcknowledgments"),
     ("Reconcile", "Reconcile"),
+    ("Bill secondary", "BillSecondary"),
+    ("Match deposits", "MatchDeposits"),
+    ("Patient statements", "PatientStatements"),
 )
 
 

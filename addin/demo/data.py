@@ -102,6 +102,19 @@ PAYERS: tuple[DemoPayer, ...] = (
                "behavioural": Decimal("20.00")}, ages=(65, 92),
     ),
 )  # fmt: skip
+#: Plans that only ever pay second (never a patient's primary): a Medigap plan behind
+#: Medicare, and a spouse's commercial plan behind Granite. State Medicaid is the third pair:
+#: behind Medicare it is a crossover (Medicare forwards the claim itself, remark MA18).
+SECONDARY_PAYERS: tuple[DemoPayer, ...] = (
+    DemoPayer("Keystone Medigap", "KMG410", "CI", 0.0, Decimal("1.00"), (6, 12), 2, True,
+              _NO_COPAY),
+    DemoPayer("Harbor Family Plan", "HFP880", "CI", 0.0, Decimal("1.00"), (6, 14), 3, True,
+              _NO_COPAY),
+)  # fmt: skip
+ALL_PAYERS = PAYERS + SECONDARY_PAYERS
+MEDIGAP = "Keystone Medigap"
+SPOUSE_PLAN = "Harbor Family Plan"
+MEDICAID = "State Medicaid"
 MEDICARE = "Medicare Part B"
 MEDICARE_ADVANTAGE = "Evergreen Medicare Advantage"
 NO_ERA_PAYER = "Summit Health Plan"

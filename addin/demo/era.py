@@ -18,7 +18,7 @@ from addin.demo.generate import DemoEncounter
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-PAYER_BY_NAME = {p.name: p for p in data.PAYERS}
+PAYER_BY_NAME = {p.name: p for p in data.ALL_PAYERS}
 # CLP06 has its own list: commercial plans report their product (12 = PPO), not "CI".
 CLP06 = {"CI": "12"}
 # the deductible left for patients still inside it this late in the year
@@ -219,3 +219,47 @@ def write_payer_sheet(checks: list[Check], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+# -- the bank -----------------------------------------------------------------------------
+
+BANK_COLUMNS = ("Posting Date", "Description", "Debit", "Credit", "Reference")
+#: An insurer's payment that reaches the bank with no ERA behind it (the demo's seed).
+UNANNOUNCED = ("ACH CREDIT HUMANA CLAIMS HCCLAIMPMT TRN*1*HUM5510073*1610000000",
+               Decimal("184.20"))  # fmt: skip
+
+
+@dataclass
+class BankExport:
+    """The clinic's checking-account download, and what it was seeded with."""
+
+    path: Path
+    not_in_bank: list[str]  # traces of ERAs whose money has not arrived by the download
+    no_era: list[Decimal]  # deposits no ERA announced
+
+
+def write_bank_export(checks: list[Check], path: Path, downloaded: date) -> BankExport:
+    """The bank's CSV as the office downloads it on ``downloaded``: every payment the payers
+    made arrives the next business day, except the newest one (still in transit), plus one
+    insurer's deposit with no ERA, and the practice's own debits (never deposits)."""
+    paying = [c for c in checks if c.amount > 0]
+    newest = max(paying, key=lambda c: (c.paid_on, c.trace)) if paying else None
+    rows: list[tuple[date, str, str, str, str]] = []
+    for n, check in enumerate(paying, start=1):
+        if check is newest:
+            continue
+        arrives = check.paid_on + timedelta(days=1 if check.paid_on.weekday() < 4 else 3)
+        name = check.payer.name.upper()
+        text = (f"ACH CREDIT {name} HCCLAIMPMT TRN*1*{check.trace}*1{check.payer.payer_id}"
+                if check.payer.era else f"ACH CREDIT {name} PAYMENT")  # fmt: skip
+        rows.append((arrives, text, "", f"{check.amount:.2f}", f"B{n:05d}"))
+    unannounced_day = downloaded - timedelta(days=4)
+    rows.append((unannounced_day, UNANNOUNCED[0], "", f"{UNANNOUNCED[1]:.2f}", "B99001"))
+    for day in sorted({c.paid_on.replace(day=1) for c in paying}):
+        rows.append((day, "RENT 100 MAIN ST", "4200.00", "", f"R{day:%y%m}"))
+    rows.sort(key=lambda r: (r[0], r[4]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["Account,Practice Checking ****0047", "", ",".join(BANK_COLUMNS)]
+    lines += [f"{d:%m/%d/%Y},{text},{debit},{credit},{ref}" for d, text, debit, credit, ref in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return BankExport(path, [newest.trace] if newest else [], [UNANNOUNCED[1]])

@@ -45,6 +45,8 @@ class Patient:
     group: str
     relationship: str = "Self"
     subscriber: tuple[str, str, date, str] | None = None
+    # a plan after the primary: (payer, member ID, relationship, subscriber last, first)
+    secondary: tuple[str, str, str, str, str] | None = None
 
 
 @dataclass
@@ -145,7 +147,32 @@ def _patients(rng: random.Random, count: int) -> list[Patient]:
                 parent_sex,
             )
         out.append(patient)
+    _second_plans(out)
     return out
+
+
+def _second_plans(patients: list[Patient]) -> None:
+    """Some patients carry a second plan: Medicare with a Medigap plan or with Medicaid (a
+    crossover), Granite with the spouse's plan. Chosen by position, so the generator's random
+    stream (and every other patient and visit) stays as it was."""
+    medicare = [p for p in patients if p.payer.name == data.MEDICARE]
+    granite = [p for p in patients if p.payer.name == "Granite Health Insurance"
+               and p.relationship == "Self"]  # fmt: skip
+    for n, p in enumerate(medicare):
+        number = int(p.patient_id[1:])
+        if n % 4 == 0:
+            p.secondary = (data.MEDIGAP, f"KMG{number * 7919 % 10**8:08d}", "Self", p.last,
+                           p.first)  # fmt: skip
+        elif n % 4 == 1:
+            p.secondary = (data.MEDICAID, f"MCD{number * 104729 % 10**9:09d}", "Self", p.last,
+                           p.first)  # fmt: skip
+    for n, p in enumerate(granite):
+        if n % 4 == 0:
+            spouse = data.FIRST_M[n % len(data.FIRST_M)] if p.sex == "F" else data.FIRST_F[
+                n % len(data.FIRST_F)]  # fmt: skip
+            number = int(p.patient_id[1:])
+            p.secondary = (data.SPOUSE_PLAN, f"HFP{number * 3571 % 10**8:08d}", "Spouse",
+                           p.last, spouse)  # fmt: skip
 
 
 def _dos(rng: random.Random, profile: Profile) -> date:

@@ -79,6 +79,28 @@ def deny(claim: Claim, reason: tuple[str, str, str, float]) -> list[LinePay]:
     ]  # fmt: skip
 
 
+def second_lines(primary: ClaimPay, share: Decimal, keep_deductible: bool) -> list[LinePay]:
+    """The next plan's lines: OA-23 for what the primary paid and adjusted, then ``share`` of
+    what it left to the patient (the deductible left alone when ``keep_deductible``), the rest
+    still the patient's (PR-1 deductible, PR-2 the share not paid)."""
+    out: list[LinePay] = []
+    for line in primary.lines:
+        left = sum((a for g, _, a in line.adjustments if g == "PR"), ZERO)
+        deductible = sum((a for g, r, a in line.adjustments if g == "PR" and r == "1"), ZERO)
+        covered = left - deductible if keep_deductible else left
+        paid = (covered * share).quantize(CENT)
+        adjustments: list[tuple[str, str, Decimal]] = []
+        if line.billed - left:
+            adjustments.append(("OA", "23", line.billed - left))
+        if keep_deductible and deductible:
+            adjustments.append(("PR", "1", deductible))
+        if covered - paid:
+            adjustments.append(("PR", "2", covered - paid))
+        out.append(LinePay(line.code, list(line.modifiers), line.units, line.billed, left, paid,
+                           line.dos, adjustments))  # fmt: skip
+    return out
+
+
 @dataclass
 class Paid:
     """What a payer did with one claim it received: the key's record."""
@@ -106,6 +128,8 @@ class Payers:
     interest: str = ""
     recouped: bool = False
 
+    primary: dict[str, ClaimPay] = field(default_factory=dict)  # claim -> primary's payment
+
     def __post_init__(self) -> None:
         self.encounters = {e.encounter_id: e for e in self.demo.encounters}
 
@@ -115,9 +139,14 @@ class Payers:
 
     def receive(self, claim: Claim, received: date) -> None:
         """The payer's front end took ``claim`` into adjudication on ``received``."""
-        enc = self.encounters.get(claim.encounter_id)
-        payer = next((p for p in data.PAYERS if p.payer_id == claim.payer_id), None)
+        # an 837P carries no encounter ID: the demo's claim IDs are the encounter IDs, and a
+        # claim for the next plan adds -S
+        enc = self.encounters.get(claim.encounter_id.removesuffix("-S"))
+        payer = next((p for p in data.ALL_PAYERS if p.payer_id == claim.payer_id), None)
         if enc is None or payer is None:
+            return
+        if claim.claim_id.endswith("-S"):
+            self._secondary(claim, enc, payer, received)
             return
         rng = random.Random(f"{self.demo.seed}:{claim.claim_id}:{claim.frequency}:{received}")
         pay_on = pay_day(payer, received + timedelta(days=rng.randint(*payer.lag)))
@@ -142,9 +171,44 @@ class Payers:
         self.record.append(paid)
         self._specials(payer, pay, paid, enc)
         self.scheduled.append((pay_on, payer.name, pay))
+        if pay.status == "1":
+            self.primary[claim.claim_id] = pay
+            second = enc.patient.secondary
+            if second and second[0] == data.MEDICAID and pay.patient_resp > 0:
+                # Medicare forwards the claim to Medicaid itself: MA18 on its ERA, and
+                # Medicaid pays the coinsurance on the original claim, never billed again
+                pay.remarks = [*pay.remarks, "MA18"]
+                medicaid = PAYER_BY_NAME[data.MEDICAID]
+                later = pay_day(medicaid, pay_on + timedelta(days=rng.randint(5, 12)))
+                crossover = ClaimPay(enc, "2", self._icn(medicaid, later),
+                                     second_lines(pay, Decimal(1), keep_deductible=False),
+                                     claim_id=claim.claim_id)  # fmt: skip
+                self.record.append(Paid(claim.claim_id, claim.frequency, pay_on, later, "paid",
+                                        icn=crossover.icn))  # fmt: skip
+                self.scheduled.append((later, medicaid.name, crossover))
+
+    def _secondary(
+        self, claim: Claim, enc: DemoEncounter, payer: DemoPayer, received: date
+    ) -> None:
+        """A claim for the next plan, priced from the primary's adjudication: the Medigap plan
+        pays the coinsurance (the Part B deductible stays with the patient); the spouse's plan
+        pays 80 % of what the primary left."""
+        primary = self.primary.get(claim.claim_id[:-2])
+        if primary is None:
+            return
+        rng = random.Random(f"{self.demo.seed}:{claim.claim_id}:{received}")
+        pay_on = pay_day(payer, received + timedelta(days=rng.randint(*payer.lag)))
+        share = Decimal(1) if payer.name == data.MEDIGAP else Decimal("0.80")
+        lines = second_lines(primary, share, keep_deductible=payer.name == data.MEDIGAP)
+        pay = ClaimPay(enc, "2", self._icn(payer, pay_on), lines, claim_id=claim.claim_id)
+        self.record.append(Paid(claim.claim_id, claim.frequency, received, pay_on, "paid",
+                                icn=pay.icn))  # fmt: skip
+        self.scheduled.append((pay_on, payer.name, pay))
 
     def _specials(self, payer: DemoPayer, pay: ClaimPay, paid: Paid, enc: DemoEncounter) -> None:
-        plain = paid.status == "paid" and paid.frequency == "1" and pay.paid > 0
+        # a patient with a second plan is left out: the next plan is billed from this answer
+        plain = (paid.status == "paid" and paid.frequency == "1" and pay.paid > 0
+                 and enc.patient.secondary is None)  # fmt: skip
         if (
             plain and not self.reversed and payer.name == data.MEDICARE
             and pay_day(payer, paid.pay_on + timedelta(days=21)) <= data.AS_OF

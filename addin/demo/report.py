@@ -59,7 +59,20 @@ def clinic_tables(summary: dict[str, Any]) -> RenderableType:
         money.add_row(label, str(summary[key]))
     files = summary.get("remittance_files", 0)
     money.add_row("payments / files", f"{summary.get('payments', 0)} / {files}")
-    return Group(work, outcomes, aging, money)
+    bank = summary.get("bank")
+    if bank:
+        money.add_row("ERAs in the bank", str(bank.get("matched", "0.00")))
+        money.add_row("ERAs not in the bank yet", str(bank.get("not_in_bank", "0.00")))
+        money.add_row("deposits with no ERA", str(bank.get("no_era", "0.00")))
+    parts: list[RenderableType] = [work, outcomes, aging, money]
+    if summary.get("secondary"):
+        second = Table(title="Claims for second plans", show_header=False)
+        second.add_column("status")
+        second.add_column("claims", justify="right")
+        for status, count in summary["secondary"].items():
+            second.add_row(status, str(count))
+        parts.append(second)
+    return Group(*parts)
 
 
 def rule_table(findings: Sequence[Finding]) -> Table:

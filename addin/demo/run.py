@@ -23,7 +23,7 @@ from typing import Any
 from addin import runs
 from addin.demo import data
 from addin.demo.clearinghouse import ack_277ca, ack_999, read_batch
-from addin.demo.era import Check, era_text, write_payer_sheet
+from addin.demo.era import BankExport, Check, era_text, write_bank_export, write_payer_sheet
 from addin.demo.generate import DemoData, generate
 from addin.demo.office import Office
 from addin.demo.payers import Payers
@@ -63,6 +63,7 @@ class World:
     checks: list[Check] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     files: int = 0
+    bank: BankExport | None = None
 
 
 @dataclass
@@ -121,7 +122,7 @@ def clear_earlier_run(out: Path) -> None:
         shutil.rmtree(inputs)
         stem = Path(data.WORKBOOK_NAME).stem
         for name in (f"{stem} claims", f"{stem} remittances", f"{stem} acknowledgments",
-                     "Claimbook backups"):  # fmt: skip
+                     f"{stem} bank", "Claimbook backups"):  # fmt: skip
             if (out / name).is_dir():
                 shutil.rmtree(out / name)
         for name in (data.WORKBOOK_NAME, "summary.json", f".{data.WORKBOOK_NAME}.claimbook-lock"):
@@ -216,8 +217,12 @@ def run_demo(
             dup.write_bytes(copy_of)
             remits.append(dup)
             world.duplicates.append(dup.name)
+        bank: list[Path] = []
+        if number == len(data.RUN_DAYS):  # the office downloads the quarter's bank activity
+            world.bank = write_bank_export(world.checks, folder / "checking-export.csv", day)
+            bank = [world.bank.path]
         inputs_now = runs.Inputs(remittances=remits, acknowledgments=acks, store=store,
-                                 as_of=day)  # fmt: skip
+                                 as_of=day, bank=bank)  # fmt: skip
         outcome = runs.cycle(ledger, inputs_now, today=day)
         week = Week(number, day, folder, acks, remits, outcome)
         if again:
@@ -228,6 +233,11 @@ def run_demo(
             members_seen[number + 1] = _clearinghouse(
                 sent, number, day, inputs, payers, world, demo, number == len(data.RUN_DAYS)
             )
+        cob = outcome.secondary.path if outcome.secondary else None
+        if cob is not None:  # the week's claims for second plans, in their own batch
+            last = number == len(data.RUN_DAYS)
+            _clearinghouse(cob, number, day, inputs, payers, world, demo, last, control=700,
+                           whole_batch=False)  # fmt: skip
         previous = day
     result = DemoResult(out, ledger, demo, office, payers, world, weeks)
     (inputs / ANSWERS).write_text(json.dumps(result.answer_key(), indent=1, default=str),
@@ -238,7 +248,7 @@ def run_demo(
 
 def _clearinghouse(
     path: Path, number: int, day: date, inputs: Path, payers: Payers, world: World,
-    demo: DemoData, last: bool,
+    demo: DemoData, last: bool, control: int = 500, whole_batch: bool = True,
 ) -> list[str]:  # fmt: skip
     """The 999 and 277CA for the batch sent in week ``number`` (delivered the week after);
     accepted claims go to their payers. Returns the claims rejected for their member ID."""
@@ -250,8 +260,8 @@ def _clearinghouse(
     folder = None if last else _week_folder(inputs, number + 1)
     if folder is not None:
         folder.mkdir(exist_ok=True)
-    control = 500 + number * 2
-    if number == data.REJECTED_BATCH_RUN:
+    control += number * 2
+    if number == data.REJECTED_BATCH_RUN and whole_batch:
         if folder is not None:
             (folder / f"{path.stem}.999").write_text(
                 ack_999(batch, day, control, rejected=True), encoding="ascii"
@@ -352,6 +362,10 @@ def answer_key(result: DemoResult) -> dict[str, Any]:
         "interest": payers.interest,
         "duplicates": world.duplicates,
         "payments": len(checks),
+        "bank": {
+            "not_in_bank": world.bank.not_in_bank if world.bank else [],
+            "no_era": [f"{a:.2f}" for a in world.bank.no_era] if world.bank else [],
+        },
         "deposits": f"{deposits:.2f}",
         "claims_paid": f"{sum((c.paid for k in checks for c in k.claims), ZERO):.2f}",
         "provider_adjustments": f"{sum((a for k in checks for *_, a in k.plb), ZERO):.2f}",

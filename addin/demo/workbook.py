@@ -100,9 +100,15 @@ def write_workbook(demo: DemoData, path: Path, *, visits: bool = True) -> Path:
                     "sends 835 files" if p.era else "portal export only",
                     data.FILING_LIMITS.get(p.filing),
                 ]
-                for p in data.PAYERS
+                for p in data.ALL_PAYERS
             ],  # fmt: skip
         )
+        _replace(wb["Coverage"], "Coverage", [
+            [p.patient_id, p.last, p.first, p.dob, "Secondary", second[0], second[1], None,
+             second[2], second[3], second[4]]
+            for p in _patients_with_second_plans(demo)
+            if (second := p.secondary) is not None
+        ])  # fmt: skip
         # no descriptions: CPT descriptors are AMA text
         fees = sorted(data.FEES.items())
         _replace(wb["Fees"], "Fees", [[code, None, charge, None] for code, (charge, _) in fees])
@@ -123,6 +129,15 @@ def write_workbook(demo: DemoData, path: Path, *, visits: bool = True) -> Path:
         )
 
     return build_workbook(path, settings=demo.settings, demo=True, fill=fill)
+
+
+def _patients_with_second_plans(demo: DemoData) -> list[Any]:
+    """The panel's patients with a second plan, in patient order (each once)."""
+    seen: dict[str, Any] = {}
+    for enc in demo.encounters:
+        if enc.patient.secondary is not None:
+            seen.setdefault(enc.patient.patient_id, enc.patient)
+    return sorted(seen.values(), key=lambda p: p.patient_id)
 
 
 def build_demo_workbook(path: Path, encounters: int = 200, seed: int = data.SEED) -> Path:

@@ -144,6 +144,42 @@ def reconcile(book: Any = None) -> Outcome | None:
     return run_button("Reconcile", _book(book), ("reconcile",), saved=True)
 
 
+def bill_secondary(book: Any = None) -> Outcome | None:
+    """Button "Bill secondary": claims for each patient's next plan (Coverage sheet) with the
+    primary's adjudication, in one 837P beside the workbook; the Secondary Claims sheet."""
+    outcome = run_button("Bill secondary", _book(book), ("reconcile", "secondary"), saved=True)
+    if outcome is not None and outcome.secondary is not None and outcome.secondary.sent:
+        _book(book).save()  # the Claim Register is what keeps them from going out twice
+    return outcome
+
+
+def match_deposits(paths: str = "", book: Any = None) -> Outcome | None:
+    """Button "Match deposits": the bank's CSV export (chosen in Excel's Open dialog) matched
+    against every ERA; the Deposits sheet."""
+    excel = _book(book)
+    try:
+        files = _files(excel, paths)
+    except ClaimbookError as exc:
+        excel.alert(f"Match deposits: {exc}")
+        return None
+    if not files:
+        return None
+    return run_button("Match deposits", excel, ("deposits",), Inputs(bank=files), saved=True)
+
+
+def patient_statements(book: Any = None) -> Outcome | None:
+    """Button "Patient statements": the Statements sheet and the printable statements in
+    'BOOK statements' (and their PDF in the same folder when LibreOffice is installed)."""
+    excel = _book(book)
+    try:
+        folder = _saved_path(excel).parent / f"{excel.path.stem} statements"
+    except ClaimbookError as exc:
+        excel.alert(f"Patient statements: {exc}")
+        return None
+    return run_button("Patient statements", excel, ("statements",), Inputs(pdf_dir=folder),
+                      saved=True)  # fmt: skip
+
+
 BUTTONS = (
     check_encounters,
     suggest_missing_codes,
@@ -151,5 +187,8 @@ BUTTONS = (
     import_remittance,
     import_acknowledgments,
     reconcile,
+    bill_secondary,
+    match_deposits,
+    patient_statements,
 )
 __all__ = [f.__name__ for f in BUTTONS] + ["BUTTONS", "run_button"]

@@ -10,6 +10,13 @@ for in the billing cycle's order, and writes the workbook once:
     reconcile    835s and payer exports posted once; everything posted reconciled against
                  the Claim Register; Remittance, Reconciliation, Denials, Aging, Dashboard;
                  every sent claim's status refreshed
+    secondary    claims for each patient's next plan (Coverage sheet) once the earlier
+                 payer's ERA is posted, with its adjudication (COB); see runs.secondary
+    deposits     bank exports kept and read; each ERA's payment matched to a deposit, each
+                 deposit to an ERA (the Deposits sheet); see runs.deposits
+    statements   each patient's balance after insurance less the Patient Payments sheet;
+                 the Statements sheet and printable statements (not part of the cycle:
+                 each run on a new day counts a statement sent); see runs.statements
     check        every rule over every encounter: the Findings sheet and cell fills
 
 The workbook is the practice's ledger: by default a run writes into it (a backup first,
@@ -35,10 +42,13 @@ from addin.runs.acks import AckReport, acks_step, rejection_findings
 from addin.runs.carry import Carry, carry_over
 from addin.runs.check import check_step
 from addin.runs.claims import ClaimsReport, claims_step, claims_table_for
+from addin.runs.deposits import deposits_step
 from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
 from addin.runs.progress import advance
-from addin.runs.reconcile import reconcile_step
+from addin.runs.reconcile import post, reconcile_step
+from addin.runs.secondary import SecondaryReport, secondary_step
 from addin.runs.session import REGISTERS, Session, open_session
+from addin.runs.statements import add_patient_ar, statements_step
 from addin.sheets import CellValue, default_output, write_book
 from addin.sheets.guard import check_writable
 from addin.sheets.lock import open_elsewhere, workbook_lock
@@ -46,7 +56,10 @@ from addin.x12.envelope import ControlNumberStore
 
 # In this order: claims sent in a run are reconciled (pending) and aged in the same run, so
 # running it again changes nothing.
-STEPS = ("acknowledge", "suggest", "claims", "reconcile", "check")
+STEPS = (
+    "acknowledge", "suggest", "claims", "reconcile", "secondary", "deposits", "statements",
+    "check",
+)  # fmt: skip
 # the sheets each step writes (checked before a step does anything: a user's sheet with one
 # of these names stops the run before an 837P is written or a file kept)
 STEP_SHEETS: dict[str, tuple[str, ...]] = {
@@ -55,6 +68,10 @@ STEP_SHEETS: dict[str, tuple[str, ...]] = {
                   "Denials", "Aging", "Dashboard"),
     "suggest": ("Suggestions",),
     "claims": ("Claims", "Claim Register"),
+    "secondary": ("Secondary Claims", "Claim Register"),
+    "deposits": ("Deposits",),
+    "statements": ("Statements", "Remittance Register", "Claim Register", "Remittance",
+                   "Reconciliation", "Denials", "Aging", "Dashboard"),
     "check": ("Findings",),
 }  # fmt: skip
 
@@ -64,7 +81,8 @@ def sheets_written(steps: Collection[str]) -> list[str]:
     return list(dict.fromkeys(name for step in _order(steps) for name in STEP_SHEETS[step]))
 
 
-CYCLE = STEPS
+# statements go out when the office sends them, not every week
+CYCLE = tuple(s for s in STEPS if s != "statements")
 SUGGESTIONS_CARRY = Carry(key=("Encounter ID", "Phrase", "Rank"))
 CLAIMS_CARRY = Carry(key=("Claim ID", "Encounter ID", "Line"))
 
@@ -88,6 +106,9 @@ class Inputs:
     top: int = 3
     created: datetime | None = None
     store: ControlNumberStore | None = None
+    bank: Sequence[Path] = ()
+    bank_mapping: Mapping[str, str] | None = None
+    pdf_dir: Path | None = None
 
 
 @dataclass
@@ -112,6 +133,7 @@ class Outcome:
     reconciliation: Reconciliation | None = None
     acknowledgments: AckReport | None = None
     suggestions: FillPlan | None = None
+    secondary: SecondaryReport | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,6 +151,12 @@ class Outcome:
         if self.reconciliation is not None:
             out["reconciliation"] = self.reconciliation.to_json()
             out["postings"] = self.data.get("postings", {})
+        if self.secondary is not None:
+            out["secondary"] = self.secondary.to_json()
+        if "deposits" in self.data:
+            out["deposits"] = self.data["deposits"]
+        if "statements" in self.data:
+            out["statements"] = self.data["statements"]
         if self.suggestions is not None:
             table = self.suggestions.table()
             names = [c.name for c in table.columns]
@@ -250,11 +278,16 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
     plan: FillPlan | None = None
     report: ClaimsReport | None = None
     extra: list[Finding] = []
+    counter = iter(range(1, len(order) + 1))
+
+    def begin(step: str) -> None:  # steps are reported in the order they run
+        advance(step, next(counter), len(order) + 2)
+
     if "acknowledge" in order:
-        advance("acknowledge", order.index("acknowledge") + 1, len(order) + 2)
+        begin("acknowledge")
         acks = acks_step(session, list(inputs.acknowledgments))
     if "suggest" in order:
-        advance("suggest", order.index("suggest") + 1, len(order) + 2)
+        begin("suggest")
         plan = plan_fill(session.book, inputs.top, session.book.own.get("Suggestions"))
         apply_fill(session.book, plan)
         session.values.extend(plan.values)
@@ -264,7 +297,7 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         session.summary.append(plan.summary)
         extra.extend(filled_findings(plan))
     if "claims" in order:
-        advance("claims", order.index("claims") + 1, len(order) + 2)
+        begin("claims")
         report = claims_step(
             session, x12_dir=inputs.x12_dir, x12_path=inputs.x12_path, scrub=inputs.scrub,
             replace=inputs.replace, void=inputs.void, resend=inputs.resend,
@@ -281,14 +314,41 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         if report.x12_path:
             line += f"; 837P: {report.x12_path}"
         session.summary.append(line)
+    second: SecondaryReport | None = None
+    posted = None
+    if "reconcile" in order and "secondary" in order:
+        # post first, bill the next plans from what is posted, then reconcile: the claims
+        # just sent are reconciled (pending) in this run, so a rerun changes nothing
+        posted = post(session, list(inputs.remittances), inputs.mapping)
+        session.data["_postings"] = [*posted[0].records, *posted[0].new]
+    if "secondary" in order:
+        begin("secondary")
+        second = secondary_step(session, x12_dir=inputs.x12_dir, created=inputs.created,
+                                store=inputs.store)  # fmt: skip
+        extra.extend(second.findings)
     if "reconcile" in order:
-        advance("reconcile", order.index("reconcile") + 1, len(order) + 2)
+        begin("reconcile")
         rec = reconcile_step(
             session, list(inputs.remittances), as_of=inputs.as_of, locality=inputs.locality,
-            mapping=inputs.mapping, descriptions=inputs.descriptions,
+            mapping=inputs.mapping, descriptions=inputs.descriptions, posted=posted,
         )  # fmt: skip
+        if second is not None and second.summary in session.summary:  # after the money
+            session.summary.remove(second.summary)
+            session.summary.append(second.summary)
+    if "deposits" in order:
+        begin("deposits")
+        deposits_step(session, list(inputs.bank), inputs.bank_mapping)
+    if rec is not None:
+        add_patient_ar(session, rec, inputs.as_of or session.today)
+    if "statements" in order:
+        begin("statements")
+        if rec is None:  # balances after insurance come from the reconciliation
+            rec = reconcile_step(session, [], as_of=inputs.as_of, locality=inputs.locality,
+                                 descriptions=inputs.descriptions)  # fmt: skip
+            add_patient_ar(session, rec, inputs.as_of or session.today)
+        extra.extend(statements_step(session, rec, inputs.pdf_dir).findings)
     if "check" in order:
-        advance("check", order.index("check") + 1, len(order) + 2)
+        begin("check")
         findings = check_step(session, [*extra, *rejection_findings(session)])
     else:
         findings = list(extra)
@@ -310,6 +370,7 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         reconciliation=rec,
         acknowledgments=acks,
         suggestions=plan,
+        secondary=second,
         data=session.data,
     )
 

@@ -147,9 +147,13 @@ def reconcile_step(
     locality: str | None = None,
     mapping: Mapping[str, str] | None = None,
     descriptions: dict[str, str] | None = None,
+    posted: tuple[Poster, dict[str, list[Remittance]]] | None = None,
 ) -> Reconciliation:
-    """Post ``files``, reconcile, write the money sheets and the claims' statuses."""
-    poster, read = post(session, files, mapping)
+    """Post ``files``, reconcile, write the money sheets and the claims' statuses.
+
+    ``posted`` is what :func:`post` already did this run (the secondary step bills between
+    posting and reconciling, so its claims are reconciled, pending, in the same run)."""
+    poster, read = posted if posted is not None else post(session, files, mapping)
     records = session.claim_records
     claims, first_sent = billed(records)
     with collector_paused():

@@ -28,8 +28,10 @@ from addin.sheets.writer import FileState
 REGISTERS = (CLAIM_REGISTER, REMIT_REGISTER, ACK_REGISTER)
 RESULT_SHEETS = (
     "Findings", "Suggestions", "Claims", "Remittance", "Reconciliation", "Denials", "Aging",
-    "Dashboard",
+    "Dashboard", "Secondary Claims", "Statements", "Deposits",
 )  # fmt: skip
+# sheets staff type that only some steps read (coverage after the primary, patient payments)
+INPUT_SHEETS = ("Coverage", "Patient Payments")
 REMITTANCE_FOLDER = "{stem} remittances"
 ACK_FOLDER = "{stem} acknowledgments"
 X12_FOLDER = "{stem} claims"
@@ -130,7 +132,7 @@ def open_session(
 ) -> Session:
     """Read ``source`` once (the workbook, or a snapshot of the open one in Excel, whose
     Claimbook sheets ``owned`` names)."""
-    book = read_book(source, own=(*REGISTERS, *RESULT_SHEETS))
+    book = read_book(source, own=(*REGISTERS, *RESULT_SHEETS, *INPUT_SHEETS))
     if owned is not None:
         names = {n.casefold() for n in owned}
         for sheet in book.own.values():

@@ -37,6 +37,13 @@ def summarise(outcome: Outcome, as_of: date) -> dict[str, Any]:
         "duplicates": sum(1 for p in postings if p.status == "duplicate"),
         "as_of": as_of.isoformat(),
     }
+    second = outcome.secondary
+    if second is not None and second.rows:
+        out["secondary"] = dict(sorted(Counter(r.status for r in second.rows).items()))
+    bank = outcome.data.get("deposits")
+    if bank is not None:
+        counts = Counter(m["status"] for m in bank["matches"])
+        out["bank"] = {**bank["totals"], "rows": dict(sorted(counts.items()))}
     if rec is None:
         return out
     totals = rec.totals()

@@ -125,7 +125,9 @@ INSTRUCTIONS = (
     "row off.",
     "5. Encounters: one row per service line; rows with the same Encounter ID are one claim. "
     "Codes, ZIPs and NPIs are text columns, so leading zeros stay.",
-    "6. Run Claimbook (the buttons in Excel or `claimbook` on the command line).",
+    "6. Coverage: a patient's second (and third) plan, one row per plan; Patient Payments: "
+    "what patients paid (the statements subtract it).",
+    "7. Run Claimbook (the buttons in Excel or `claimbook` on the command line).",
     "",
     "Claimbook replaces these sheets on every run: " + ", ".join(RESULT_SHEETS) + ".",
     "Everything else in this workbook is yours and is never changed (only highlights are "
@@ -157,6 +159,8 @@ def build_workbook(
     _fees(wb.create_sheet("Fees"), demo)
     _contracts(wb.create_sheet("Contracts"), demo)
     _rules(wb.create_sheet("Rules"))
+    _coverage(wb.create_sheet("Coverage"))
+    _patient_payments(wb.create_sheet("Patient Payments"))
     _lists(wb, wb.create_sheet("Lists"))
     for name in RESULT_SHEETS:
         ws = wb.create_sheet(name)
@@ -368,6 +372,34 @@ def _rules(ws: Worksheet) -> None:
     _validate(ws, '"error,warning,info"', col["Severity"], "error, warning or info")
     _validate(ws, '"Yes,No"', col["Active"], "Yes or No")
     _validate(ws, "PayerList", col["Payer"], "pick a payer (or leave empty for all)")
+
+
+COVERAGE_COLUMNS = (
+    "Patient ID", "Patient Last Name", "Patient First Name", "Patient DOB", "Order", "Payer",
+    "Member ID", "Group Number", "Relationship", "Subscriber Last Name", "Subscriber First Name",
+)  # fmt: skip
+PAYMENT_COLUMNS = ("Date", "Patient ID", "Patient", "Amount", "Method", "Reference")
+
+
+def _coverage(ws: Worksheet) -> None:
+    """Each patient's plans after the primary (the primary is on the Encounters rows)."""
+    _header(ws, COVERAGE_COLUMNS)
+    _table(ws, "Coverage", len(COVERAGE_COLUMNS), 0, "TableStyleMedium4")
+    col = {name: i for i, name in enumerate(COVERAGE_COLUMNS, start=1)}
+    for name in ("Patient ID", "Member ID", "Group Number"):
+        ws.column_dimensions[get_column_letter(col[name])].number_format = "@"
+    _validate(ws, '"Secondary,Tertiary"', col["Order"], "Secondary or Tertiary")
+    _validate(ws, "PayerList", col["Payer"], "pick a payer from the Payers sheet")
+    _validate(ws, '"Self,Spouse,Child,Other"', col["Relationship"],
+              "the patient's relationship to this plan's subscriber")  # fmt: skip
+
+
+def _patient_payments(ws: Worksheet) -> None:
+    """What patients paid at the desk, by mail or online (the statements subtract them)."""
+    _header(ws, PAYMENT_COLUMNS, {"Patient": 28})
+    _table(ws, "PatientPayments", len(PAYMENT_COLUMNS), 0, "TableStyleMedium4")
+    ws.column_dimensions["B"].number_format = "@"
+    _validate(ws, '"Cash,Check,Card,Online"', 5, "how the patient paid")
 
 
 def _lists(wb: Workbook, ws: Worksheet) -> None:

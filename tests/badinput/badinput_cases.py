@@ -69,6 +69,8 @@ CODES_ROWS = [["Code", "Description"], ["45", "Charge exceeds the fee schedule �
 CARC_ROWS = [["Code", "Description", "Start Date", "Last Modified", "Stop Date"],
              ["45", "Charge exceeds the fee schedule – café", "01/01/1995", "", ""]]  # fmt: skip
 CPT_ROWS = [["Code", "Descriptor"], [99213, "Office visit (clinic's own words)"]]
+BANK_ROWS = [["Date", "Description", "Amount", "Reference"],
+             ["04/02/2026", "ACH CREDIT AETNA TRN*1*EFT1*1 – café", "90.00", "B1"]]  # fmt: skip
 
 
 def encounter_rows(changes: list[dict[str, object]]) -> list[list[object]]:
@@ -268,6 +270,7 @@ KINDS: dict[str, Kind] = {
     "codes.csv": Kind("codes.csv", lambda p: write_csv(p, CODES_ROWS), text=True),  # type: ignore[arg-type]
     "carc.csv": Kind("carc.csv", lambda p: write_csv(p, CARC_ROWS), text=True),  # type: ignore[arg-type]
     "cpt.xlsx": Kind("cpt.xlsx", lambda p: write_sheet(p, CPT_ROWS), package=True),  # type: ignore[arg-type]
+    "bank.csv": Kind("bank.csv", lambda p: write_csv(p, BANK_ROWS), text=True),  # type: ignore[arg-type]
 }
 # The commands that take each kind: {bad} is the bad file, {book}/{era}/{payer} clean ones.
 USES: dict[str, list[list[str]]] = {
@@ -278,6 +281,8 @@ USES: dict[str, list[list[str]]] = {
         ["reconcile", "{bad}", "{era}", "--out", "{out}"],
         ["acknowledgments", "{bad}", "{ack}"],
         ["cycle", "{bad}", "--remit", "{era}", "--x12-dir", "{x12}"],
+        ["secondary", "{bad}", "--x12-dir", "{x12}"],
+        ["statements", "{bad}"],
     ],
     "era.835": [
         ["remit", "{bad}"],
@@ -301,6 +306,7 @@ USES: dict[str, list[list[str]]] = {
     ],
     "carc.csv": [["codesets", "import", "{bad}", "--kind", "carc"]],
     "cpt.xlsx": [["codesets", "import", "{bad}", "--kind", "cpt", "--effective", "2026-01-01"]],
+    "bank.csv": [["deposits", "{book}", "{bad}"]],
 }
 USES["encounters.csv"] = USES["encounters.xlsx"]
 

@@ -219,3 +219,66 @@ def test_summary_json_on_disk(demo: DemoResult) -> None:
     assert set(saved["aging"]) == {"0-30", "31-60", "61-90", "91-120", "120+", "total"}
     total = sum(Decimal(v) for k, v in saved["aging"].items() if k != "total")
     assert total == Decimal(saved["aging"]["total"]) > 0
+
+
+def test_every_era_reaches_the_bank_but_the_seeded_two(
+    demo: DemoResult, key: dict[str, Any]
+) -> None:
+    deposits = demo.final.data["deposits"]
+    matches = deposits["matches"]
+    late = [m["era"]["trace"] for m in matches if m["status"] == "not in the bank yet"]
+    orphans = [m["deposit"]["amount"] for m in matches if m["status"] == "no ERA received"]
+    assert late == key["bank"]["not_in_bank"] and len(late) == 1
+    assert orphans == key["bank"]["no_era"] and len(orphans) == 1
+    matched = [m for m in matches if m["status"] == "matched"]
+    assert all(m["era"]["amount"] == m["deposit"]["amount"] for m in matched)
+    totals = deposits["totals"]
+    eras = sum(Decimal(m["era"]["amount"]) for m in matches if m["era"])
+    assert Decimal(totals["matched"]) + Decimal(totals["not_in_bank"]) == eras
+    assert Decimal(totals["deposits"]) == Decimal(totals["matched"]) + Decimal(totals["no_era"])
+
+
+def test_second_plans_are_billed_once_and_leave_the_patient_the_rest(demo: DemoResult) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
+    from x837p_pyx12 import pyx12_errors
+
+    coverage = read_book(demo.ledger, own=("Coverage",)).own["Coverage"]
+    plans = {row[5] for _, row in coverage.rows}
+    assert plans == {data.MEDIGAP, data.MEDICAID, data.SPOUSE_PLAN}  # the three pairs
+    final = demo.final
+    assert final.secondary is not None
+    rows = final.secondary.rows
+    assert {r.status for r in rows} >= {"sent before", "forwarded"}
+    register = read_claim_register(
+        read_book(demo.ledger, own=(CLAIM_REGISTER,)).own[CLAIM_REGISTER]
+    )
+    seconds = [r.claim_id for r in register if r.claim_id.endswith("-S")]
+    assert seconds and len(seconds) == len(set(seconds))  # never billed twice
+    forwarded = [r.claim_id for r in rows if r.status == "forwarded"]
+    assert forwarded and not {f"{c}-S" for c in forwarded} & set(seconds)  # MA18: not billed
+    cobs = sorted(demo.ledger.parent.glob(f"{demo.ledger.stem} claims/*-cob.837"))
+    assert cobs
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cob"))
+    from cob_balance import cob_balance_errors
+
+    for path in cobs:
+        text = path.read_text(encoding="ascii")
+        assert pyx12_errors(text) == [], path.name
+        assert cob_balance_errors(text) == [], path.name  # every 2320/2430 balances
+    results = {c.claim_id: c for c in final.reconciliation.claims} if final.reconciliation else {}
+    checked = 0
+    for claim_id in seconds:
+        second, first = results[claim_id], results[claim_id[:-2]]
+        if second.status == "pending":
+            continue
+        # the answers the next plan was billed from and paid on: each claim's last payment
+        # (a primary may have denied first and paid a corrected claim later)
+        primary, secondary = first.payments[-1], second.payments[-1]
+        own_first = sum((a for (g, _), a in primary.totals if g != "PR"), Decimal(0))
+        restated = ("PR", "OA")  # the patient's share, and OA-23 restating the primary
+        own_second = sum((a for (g, _), a in secondary.totals if g not in restated), Decimal(0))
+        left = first.billed - primary.paid - own_first - secondary.paid - own_second
+        patient = sum((a for (g, _), a in secondary.totals if g == "PR"), Decimal(0))
+        assert left == patient, claim_id
+        checked += 1
+    assert checked >= 5

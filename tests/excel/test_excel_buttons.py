@@ -400,3 +400,28 @@ def test_button_writes_values_as_text(clinic: Path) -> None:
     assert sheet.cells[(6, 20)] == "=1+1" and not isinstance(sheet.cells[(6, 20)], Formula)
     assert sheet.cells[(6, 21)] == "0123"  # the cell was made Text first: the zero stays
     assert outcome.skipped == []
+
+
+def test_after_the_primary_buttons(clinic: Path, era: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(clinic)
+    coverage = wb.create_sheet("Coverage")
+    coverage.append(["Patient Last Name", "Patient First Name", "Patient DOB", "Order", "Payer",
+                     "Member ID", "Relationship"])  # fmt: skip
+    coverage.append(["Garcia", "Maria", "1980-05-17", "Secondary", "Medigap Plus", "MG1", "Self"])
+    wb["Payers"].append(["Medigap Plus", "MGAP1", "CI"])
+    wb.save(clinic)
+    book = FakeBook.open(clinic)
+    assert macros.build_claims(book=book) is not None
+    assert macros.import_remittance(str(era), book=book) is not None
+    outcome = macros.bill_secondary(book=book)
+    assert outcome is not None and outcome.secondary is not None
+    assert [c.claim.claim_id for c in outcome.secondary.sent] == ["V1-S"]
+    register = fake_sheet(book, "Claim Register")
+    assert [row[1] for row in register[1:]].count("V1-S") == 1
+    assert "Secondary Claims" in [s.name for s in book.sheets]
+    bank = tmp_path / "bank.csv"
+    bank.write_text("Date,Description,Amount\n2026-04-02,ACH TRN*1*EFT777*1,90.00\n")
+    assert macros.match_deposits(str(bank), book=book) is not None
+    assert fake_sheet(book, "Deposits")[1][0] == "matched"
+    assert macros.patient_statements(book=book) is not None
+    assert "Statements" in [s.name for s in book.sheets]

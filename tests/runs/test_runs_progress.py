@@ -24,8 +24,11 @@ def test_a_run_reports_each_step_in_order(clinic: Path, era: Path) -> None:
     with listening(lambda step, done, total: seen.append((step, done, total))):
         runs.cycle(clinic, runs.Inputs(remittances=[era]), today=date(2026, 4, 2))
     steps = [s for s, _, _ in seen]
-    assert steps == ["read", "acknowledge", "suggest", "claims", "reconcile", "check", "write"]
-    assert [d for _, d, _ in seen] == list(range(7)) and {t for _, _, t in seen} == {7}
+    assert steps == [
+        "read", "acknowledge", "suggest", "claims", "secondary", "reconcile", "deposits",
+        "check", "write",
+    ]  # fmt: skip
+    assert [d for _, d, _ in seen] == list(range(9)) and {t for _, _, t in seen} == {9}
 
 
 def test_no_listener_no_report(clinic: Path) -> None:

@@ -34,7 +34,8 @@ def test_committed_templates_are_what_the_script_builds(tmp_path: Path) -> None:
 def test_template_layout_dropdowns_and_no_patient_data() -> None:
     wb = openpyxl.load_workbook(TEMPLATE)
     assert wb.sheetnames == ["Instructions", "Encounters", "Settings", "Payers", "Fees",
-                             "Contracts", "Rules", "Lists", *RESULT_SHEETS]  # fmt: skip
+                             "Contracts", "Rules", "Coverage", "Patient Payments", "Lists",
+                             *RESULT_SHEETS]  # fmt: skip
     enc = wb["Encounters"]
     assert [c.value for c in enc[1]] == list(ENCOUNTER_COLUMNS)
     assert set(ENCOUNTER_COLUMNS) == set(ENCOUNTER_HEADERS) - {"Patient Name", "Subscriber Name"}
@@ -112,7 +113,7 @@ def test_libreoffice_recalculates_the_formulas(libreoffice: Any, tmp_path: Path)
                                "Submission mode": "Test",
                                "Lines whose code is not on the Fees sheet": "0"},
         "claimbook_demo": {"Service lines entered": str(lines), "Total charges": f"{total:f}",
-                           "Payers configured": "5",
+                           "Payers configured": "7",  # five primaries, two second plans
                            "Settings filled": f"{len(SETTINGS_KEYS)} of {len(SETTINGS_KEYS)}",
                            "Submission mode": "Test",
                            "Lines whose code is not on the Fees sheet": "0"},
