@@ -50,13 +50,19 @@ def _sheet_title(index: int, statement: Statement) -> str:
     return f"{index:03d} {clean}"[:31]
 
 
+def _zip(value: str) -> str:
+    """A nine-digit ZIP as a letter shows it (ZIP+4 with its hyphen)."""
+    digits = value.strip()
+    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 9 and digits.isdigit() else digits
+
+
 def _statement_sheet(ws: Worksheet, st: Statement, settings: dict[str, str], today: date) -> None:
     bold = Font(bold=True)
     city = ", ".join(x for x in (settings.get("Billing City", ""),
                                  settings.get("Billing State", "")) if x)  # fmt: skip
     _put(ws, "A1", settings.get("Billing Provider Name", ""), font=Font(bold=True, size=14))
     _put(ws, "A2", settings.get("Billing Address", ""))
-    _put(ws, "A3", f"{city} {settings.get('Billing ZIP', '')}".strip())
+    _put(ws, "A3", f"{city} {_zip(settings.get('Billing ZIP', ''))}".strip())
     if settings.get("Submitter Phone"):
         _put(ws, "A4", f"Phone {settings['Submitter Phone']}")
     _put(ws, "E1", "STATEMENT", font=Font(bold=True, size=14))
@@ -67,7 +73,7 @@ def _statement_sheet(ws: Worksheet, st: Statement, settings: dict[str, str], tod
     _put(ws, "A6", st.patient.name, font=bold)
     _put(ws, "A7", st.patient.address)
     town = ", ".join(x for x in (st.patient.city, st.patient.state) if x)
-    _put(ws, "A8", f"{town} {st.patient.zip}".strip())
+    _put(ws, "A8", f"{town} {_zip(st.patient.zip)}".strip())
     heads = ["Date of Service", "Visit", "Billed", "Insurance Paid", "Insurance Adjusted",
              "You Owe"]  # fmt: skip
     row = 10

@@ -59,6 +59,7 @@ def test_statement_is_what_both_payers_left_less_payments(clinic: Path, tmp_path
     assert sheet.print_area and sheet.page_setup.orientation == "portrait"
     values = [c.value for r in sheet.iter_rows() for c in r if c.value is not None]
     assert "Riverside Family Medicine" in values and "Total due" in values
+    assert "Springfield, IL 62701-1234" in values  # ZIP+4 as a letter shows it
     # patient A/R beside insurance A/R: the Patients row on Aging and on the Dashboard
     tables = {t.sheet: t for t in out.tables}
     aging = {r[0]: r for r in tables["Aging"].rows}
