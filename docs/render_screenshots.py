@@ -70,7 +70,7 @@ def render(out: Path, encounters: int) -> list[Path]:
         tmp = Path(tmp_name)
         os.environ["CLAIMBOOK_DATA_DIR"] = str(tmp / "data")  # keep control numbers apart
         result = run_demo(tmp / "demo", encounters=encounters)
-        tables = {t.sheet: t for t in result.run.tables}
+        tables = {t.sheet: t for t in result.final.tables}
         books: list[Path] = []
         for sheet in SHEETS:
             # a workbook holding one blank sheet and the result sheet, written by the

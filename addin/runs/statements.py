@@ -218,7 +218,7 @@ def add_patient_ar(session: Session, rec: Reconciliation, as_of: date) -> None:
     if not owing:
         return
     buckets = [ZERO] * len(AGING_BUCKETS)
-    days_total = 0
+    days_total = visits = 0  # the Claims and Average Days columns count visits, as for payers
     for st in owing:
         left = st.paid
         for visit in st.visits:
@@ -235,18 +235,19 @@ def add_patient_ar(session: Session, rec: Reconciliation, as_of: date) -> None:
                     buckets[i] += rest
                     break
             days_total += days
+            visits += 1
     total = sum(buckets, ZERO)
     if total <= 0:
         return
-    average = (Decimal(days_total) / len(owing)).quantize(Decimal("0.1"))
-    row: list[Any] = ["Patients", *buckets, total, len(owing), average]
+    average = (Decimal(days_total) / visits).quantize(Decimal("0.1"))
+    row: list[Any] = ["Patients", *buckets, total, visits, average]
     session.put(aging.model_copy(update={"rows": [*aging.rows, row]}))
     board = session.tables.get("Dashboard")
     if board is None or not board.charts:
         return
     first = board.charts[0]
     at = first.last_row if first.last_row is not None else len(board.rows)
-    new = ["Aging by payer", "Patients", total, None, *buckets, len(owing)]
+    new = ["Aging by payer", "Patients", total, None, *buckets, visits]
     rows = [*board.rows[:at], new, *board.rows[at:]]
     charts = [first.model_copy(update={"last_row": at + 1})] + [
         c.model_copy(update={"first_row": c.first_row + 1,
