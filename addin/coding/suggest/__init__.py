@@ -28,6 +28,8 @@ MAX_TOP = 50
 # fills 469 (454 right, 15 wrong) and leaves 9 right ones to the list, while text that is
 # no diagnosis ("follow up", "=cmd|...") scores 0.59-0.68.
 FILL_MIN_SCORE = 0.70
+# Under this score a suggestion says "check the Index" (with the Index path it matched).
+CHECK_BELOW = 0.70
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +40,44 @@ class Suggestion:
     system: str
     description: str
     score: float
+    # why: the Index path or tabular name matched and the conventions applied
+    why: str = ""
+
+    @property
+    def check(self) -> str:
+        """ "check the Index" advice when the score is too low to trust, else ""."""
+        return check_advice(self)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "system": self.system,
             "description": self.description,
             "score": self.score,
+            "why": self.why,
         }
+        if self.check:
+            out["check"] = self.check
+        return out
+
+
+def explain(source: str, applied: tuple[str, ...]) -> str:
+    """ "Index: Pneumonia, lobar; laterality ..." from a matched name and conventions."""
+    if source.startswith("I:"):
+        head = "Index: " + source[2:]
+    elif source.startswith("T:"):
+        head = "tabular inclusion term: " + source[2:]
+    else:
+        head = "tabular title"
+    return "; ".join([head, *applied])
+
+
+def check_advice(s: Suggestion) -> str:
+    if s.system != "icd10cm" or s.score >= CHECK_BELOW:
+        return ""
+    path = s.why.split(";")[0].removeprefix("Index: ") if s.why.startswith("Index: ") else ""
+    where = f" under {path}" if path else ""
+    return f"check the Index{where}: score {s.score:.2f} is low"
 
 
 _lock = threading.Lock()
@@ -117,7 +149,16 @@ def suggest(
     if system in ("icd10cm", "all"):
         index = icd10cm_index(on)
         hits = rank_hits(parse(text, knowledge()), index, top)
-        found.extend(Suggestion(h.code, "icd10cm", h.description, h.score) for h in hits)
+        found.extend(
+            Suggestion(
+                h.code,
+                "icd10cm",
+                h.description,
+                h.score,
+                explain(index.source(h.why), h.applied),
+            )
+            for h in hits
+        )
     if system in ("hcpcs", "cpt", "all"):
         from addin.coding.suggest.other import suggest_other
 
@@ -130,4 +171,12 @@ def suggest(
     return found
 
 
-__all__ = ["FILL_MIN_SCORE", "SYSTEMS", "Suggestion", "icd10cm_index", "reload", "suggest"]
+__all__ = [
+    "CHECK_BELOW",
+    "FILL_MIN_SCORE",
+    "SYSTEMS",
+    "Suggestion",
+    "icd10cm_index",
+    "reload",
+    "suggest",
+]

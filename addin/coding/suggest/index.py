@@ -13,9 +13,10 @@ from __future__ import annotations
 import gzip
 import math
 import pickle
+import re
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,16 +26,22 @@ from addin.codesets.store import VintageInfo, shipped_root, user_root
 from addin.coding.suggest.text import doc_tokens
 from addin.errors import CodeSetError
 
-FORMAT = 6
+FORMAT = 7
 # Decoded documents kept in memory (about 3 kB each).
-DECODED_MAX = 20000
+DECODED_MAX = 8000
 # Notes whose text names the same condition as the code (another name for it).
 NAME_KINDS = ("inclusion_term", "includes")
 # Category-level "includes" under these are lists of scope, not names of the condition.
 _MAX_ALIAS_WORDS = 14
 
-# (required stems, optional stems, is an "NOS" name)
-Variant = tuple[tuple[str, ...], tuple[str, ...], bool]
+# (required stems, optional stems, is an "NOS" or Index-default name, where it comes from:
+# "" for the title and inclusion terms, else the Alphabetic Index path)
+Variant = tuple[tuple[str, ...], tuple[str, ...], bool, str]
+# Index paths kept per document (the shortest first): bounds the work of scoring one.
+INDEX_NAMES_MAX = 24
+# An Index code that wants more characters ("S72.0-") names each billable code under it,
+# with the words that code adds, up to this many; more is too vague to be a name.
+FANOUT_MAX = 30
 # 7th character, full code, description, required stems, optional stems
 Seventh = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
 
@@ -57,7 +64,19 @@ class Index:
     saved index to a few hundred milliseconds.
     """
 
-    __slots__ = ("_decoded", "_lines", "idf", "lengths", "postings", "system", "vintage")
+    __slots__ = (
+        "_decoded",
+        "_labels",
+        "_lines",
+        "_members",
+        "intents",
+        "idf",
+        "keys",
+        "lengths",
+        "postings",
+        "system",
+        "vintage",
+    )
 
     def __init__(
         self,
@@ -71,7 +90,15 @@ class Index:
         self.system = system
         self.vintage = vintage
         self._lines = lines
+        # each document's code (or 7th-character stem), without decoding it
+        self.keys = [line[: line.find("\x1f")] for line in lines]
         self._decoded: dict[int, Doc] = {}
+        self._members: dict[str, frozenset[int]] = {}
+        # Index paths named by number in the documents ("#12"), kept compressed until asked
+        self._labels: bytes | list[str] = []
+        # documents the Index reaches from "History, personal", "History, family",
+        # "Screening" and "Status": what those words may lead to besides the Z ranges
+        self.intents: dict[str, frozenset[str]] = {}
         self.postings = postings
         self.idf = idf
         # the fewest required words of any name: ties in candidate search go to short titles
@@ -83,21 +110,50 @@ class Index:
         postings: dict[str, list[int]] = {}
         for number, doc in enumerate(docs):
             seen: set[str] = set()
-            for req, opt, _ in doc.variants:
+            for req, opt, _, _ in doc.variants:
                 seen.update(req)
                 seen.update(opt)
             for token in seen:
                 postings.setdefault(token, []).append(number)
         total = len(docs)
         idf = {t: math.log((total + 1) / (len(p) + 0.5)) for t, p in postings.items()}
-        lengths = [min(12, min(len(r) for r, _, _ in d.variants)) for d in docs]
-        index = cls(system, vintage, [encode(d) for d in docs], dict(postings), idf, lengths)
+        lengths = [min(12, min(len(v[0]) for v in d.variants)) for d in docs]
+        label_ids: dict[str, int] = {}
+        for doc in docs:
+            for variant in doc.variants:
+                if variant[3].startswith("I:"):
+                    label_ids.setdefault(variant[3], len(label_ids))
+        lines = [encode(d, label_ids) for d in docs]
+        index = cls(system, vintage, lines, dict(postings), idf, lengths)
+        index._labels = list(label_ids)
         if len(docs) <= DECODED_MAX:
             index._decoded = dict(enumerate(docs))
         return index
 
     def __len__(self) -> int:
         return len(self._lines)
+
+    def source(self, why: str) -> str:
+        """The name a suggestion matched: "#12" (an Index path by number) spelt out."""
+        if not why.startswith("#"):
+            return why
+        if isinstance(self._labels, bytes):
+            self._labels = zlib.decompress(self._labels).decode("utf-8").split("\n")
+        number = int(why[1:])
+        return self._labels[number] if number < len(self._labels) else ""
+
+    def labels_blob(self) -> bytes:
+        if isinstance(self._labels, bytes):
+            return self._labels
+        return zlib.compress("\n".join(self._labels).encode("utf-8"), 6)
+
+    def members(self, token: str) -> frozenset[int]:
+        """The documents holding a stem, as a set (kept for the few very common stems)."""
+        found = self._members.get(token)
+        if found is None:
+            found = frozenset(self.postings.get(token, ()))
+            self._members[token] = found
+        return found
 
     @property
     def max_idf(self) -> float:
@@ -117,15 +173,23 @@ class Index:
             yield self.doc(number)
 
 
-def encode(doc: Doc) -> str:
+def encode(doc: Doc, label_ids: dict[str, int] | None = None) -> str:
     """One line: key, description, names, context, 7th characters (control separators)."""
-    names = ";".join(f"{' '.join(r)}|{' '.join(o)}|{int(n)}" for r, o, n in doc.variants)
+    ids = label_ids or {}
+    names = ";".join(
+        f"{' '.join(r)}|{' '.join(o)}|{int(n)}|{f'#{ids[w]}' if w in ids else _safe(w)}"
+        for r, o, n, w in doc.variants
+    )
     seventh = "\x1e".join(
         "\x1d".join((c, code, text, " ".join(r), " ".join(o)))
         for c, code, text, r, o in doc.seventh
     )
     fields = (doc.key, doc.description, names, " ".join(sorted(doc.context)), seventh)
     return "\x1f".join(fields)
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[;|\x1d-\x1f\n]", ",", text)
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -136,8 +200,8 @@ def decode(line: str) -> Doc:
     key, description, names, context, seventh = line.split("\x1f")
     variants: list[Variant] = []
     for name in names.split(";"):
-        req, opt, nos = name.split("|")
-        variants.append((_split(req), _split(opt), nos == "1"))
+        req, opt, nos, why = name.split("|")
+        variants.append((_split(req), _split(opt), nos == "1", why))
     sevenths: list[Seventh] = []
     if seventh:
         for entry in seventh.split("\x1e"):
@@ -151,7 +215,13 @@ def _key(info: VintageInfo) -> str:
     digest = "".join(
         str(files.get(n, {}).get("sha256", ""))[:12] for n in ("codes.tsv", "notes.tsv")
     )
-    return f"{info.system}-{info.name}-{digest}-v{FORMAT}"
+    from addin.coding.suggest.alphabetic import index_terms_path
+
+    terms = index_terms_path(_fiscal_year(info.name))
+    year = terms.name.removeprefix("icd10cm-index-")[:4] if terms else "none"
+    if terms is not None and terms.parent.parent == user_root():
+        year += "u" + str(terms.stat().st_size)  # an imported Index rebuilds the cache
+    return f"{info.system}-{info.name}-{digest}-ix{year}-v{FORMAT}"
 
 
 def shipped_dir() -> Path:
@@ -177,8 +247,12 @@ def _is_variant(vintage: Icd10cmVintage, code: str, parent: str) -> bool:
     return compact[-1] in vintage.seventh_for(parent)
 
 
-def build(vintage: Icd10cmVintage) -> Index:
-    """Build the index of a loaded vintage (a few seconds; done once per vintage)."""
+def build(vintage: Icd10cmVintage, index_terms: Path | None | bool = True) -> Index:
+    """Build the index of a loaded vintage (a few seconds; done once per vintage).
+
+    ``index_terms`` is the Alphabetic Index terms file (True: the newest one for the
+    vintage's year, shipped or imported; None or False: titles and inclusion terms only).
+    """
     codes = vintage.codes
     tokens_cache: dict[str, tuple[list[str], list[str]]] = {}
 
@@ -204,11 +278,13 @@ def build(vintage: Icd10cmVintage) -> Index:
         else:
             singles.append(code)
     keys = sorted(singles + list(stems))
+    intents: dict[str, set[str]] = {}
+    from_index = _index_names(vintage, set(keys), stems, index_terms, toks, intents)
     docs: list[Doc] = []
     for key in keys:
         description = codes[key][2]
         own = toks(description)
-        variants: list[Variant] = [(tuple(own[0]), tuple(own[1]), False)]
+        variants: list[Variant] = [(tuple(own[0]), tuple(own[1]), False, "")]
         context: set[str] = set()
         chain = [key] + [a for a in vintage.ancestors(key) if a in codes]
         for level, holder in enumerate(chain):
@@ -220,7 +296,9 @@ def build(vintage: Icd10cmVintage) -> Index:
             for text, nos in names.get(holder, []):
                 alias = tokens_cache.get("\x00" + text) or doc_tokens(text, alias=True)
                 tokens_cache["\x00" + text] = alias
-                variants.append((tuple(alias[0] + extra[0]), tuple(alias[1] + extra[1]), nos))
+                req, opt = tuple(alias[0] + extra[0]), tuple(alias[1] + extra[1])
+                variants.append((req, opt, nos, "T:" + text))
+        variants.extend(from_index.get(key, ()))
         seventh: list[Seventh] = []
         if key in stems:
             table = vintage.seventh_for(key)
@@ -232,20 +310,131 @@ def build(vintage: Icd10cmVintage) -> Index:
             order = list(table)
             seventh.sort(key=lambda s: order.index(s[0]) if s[0] in order else len(order))
             extra_opt = tuple(sorted({t for s in seventh for t in s[3] + s[4]}))
-            variants = [(r, o + extra_opt, n) for r, o, n in variants]
+            variants = [(r, o + extra_opt, n, w) for r, o, n, w in variants]
         docs.append(Doc(key, description, _dedupe(variants), frozenset(context), seventh))
-    return Index.from_docs("icd10cm", vintage.name, docs)
+    index = Index.from_docs("icd10cm", vintage.name, docs)
+    index.intents = {k: frozenset(v) for k, v in intents.items()}
+    return index
+
+
+def _intent_of(path: tuple[str, ...]) -> str:
+    """Which Z-code intent an Index path belongs to ("" for none)."""
+    main = path[0].split(",")[0].split(" (")[0].strip().lower()
+    second = path[1].strip().lower() if len(path) > 1 else ""
+    if main == "history":
+        return "family" if second.startswith("family") else "personal"
+    if main in ("screening", "status"):
+        return main
+    return ""
+
+
+def _main_term(term: str) -> str:
+    """ "Abdomen, abdominal" -> "Abdomen (abdominal)": a main term's other spelling is optional."""
+    head, _, rest = term.partition(", ")
+    if rest and all(w[:4].lower() == head[:4].lower() for w in rest.split(", ")):
+        return f"{head} ({rest})"
+    return term
+
+
+def _index_names(
+    vintage: Icd10cmVintage,
+    keys: set[str],
+    stems: dict[str, list[str]],
+    index_terms: Path | None | bool,
+    toks: Callable[[str], tuple[list[str], list[str]]],
+    intents: dict[str, set[str]],
+) -> dict[str, list[Variant]]:
+    """Alphabetic Index paths as names of the documents their codes land on.
+
+    A code billable in this vintage names its document (a 7-character code names its stem);
+    a code that gained characters since (or that the Index gives with a dash) names each
+    billable code under it, together with the words that code's title adds ("right"), so the
+    text decides and nothing is guessed; a code this vintage does not have is dropped."""
+    from addin.coding.suggest import alphabetic
+
+    if index_terms is True:
+        year = _fiscal_year(vintage.name)
+        index_terms = alphabetic.index_terms_path(year)
+    if not index_terms:
+        return {}
+    entries = list(alphabetic.read_tsv(index_terms))
+    resolved, _ = alphabetic.resolve(entries)
+    codes = vintage.codes
+    stem_of = {code: stem for stem, members in stems.items() for code in members}
+    landing: dict[str, list[str]] = {}
+
+    def land(raw: str) -> list[str]:
+        got = landing.get(raw)
+        if got is not None:
+            return got
+        code = raw.rstrip("-").rstrip(".")
+        if code in keys:
+            got = [code]
+        elif code in stem_of:
+            got = [stem_of[code]]
+        elif code in codes:
+            found = dict.fromkeys(stem_of.get(c, c) for c in vintage.billable_descendants(code))
+            got = [k for k in found if k in keys]
+            got = got if len(got) <= FANOUT_MAX else []
+        else:
+            got = []
+        landing[raw] = got
+        return got
+
+    out: dict[str, list[Variant]] = {}
+    for entry, shown in resolved:
+        targets = land(entry.code)
+        if not targets:
+            continue
+        intent = _intent_of(entry.path) if entry.kind == "I" else ""
+        if intent:
+            intents.setdefault(intent, set()).update(targets)
+        terms = [_main_term(entry.path[0]), *entry.path[1:]]
+        text = " ".join(t.replace(" NEC", "") for t in terms)
+        if entry.nemod:
+            text += " " + entry.nemod
+        req, opt = _alias_tokens(text)
+        default = len(entry.path) == 1 and entry.kind == "I"
+        base = entry.code.rstrip("-").rstrip(".")
+        for key in targets:
+            extra: tuple[list[str], list[str]] = ([], [])
+            if key != base and base in codes:
+                extra = _differentia(toks(codes[key][2]), toks(codes[base][2]))
+            variant = (tuple(req + extra[0]), tuple(opt + extra[1]), default, "I:" + shown)
+            out.setdefault(key, []).append(variant)
+    for variants in out.values():
+        if len(variants) > INDEX_NAMES_MAX:
+            variants.sort(key=lambda v: (len(v[0]), len(v[3])))
+            del variants[INDEX_NAMES_MAX:]
+    return out
+
+
+_alias_cache: dict[str, tuple[list[str], list[str]]] = {}
+
+
+def _alias_tokens(text: str) -> tuple[list[str], list[str]]:
+    got = _alias_cache.get(text)
+    if got is None:
+        got = doc_tokens(text, alias=True)
+        if len(_alias_cache) < 300000:
+            _alias_cache[text] = got
+    return got
+
+
+def _fiscal_year(name: str) -> int | None:
+    digits = "".join(c for c in name if c.isdigit())
+    return int(digits[:4]) if len(digits) >= 4 else None
 
 
 def _dedupe(variants: list[Variant]) -> list[Variant]:
     seen: set[tuple[frozenset[str], frozenset[str]]] = set()
     out: list[Variant] = []
-    for req, opt, nos in variants:
+    for req, opt, nos, why in variants:
         mark = (frozenset(req), frozenset(opt))
         if mark in seen:
             continue
         seen.add(mark)
-        out.append((req, opt, nos))
+        out.append((req, opt, nos, why))
     return out
 
 
@@ -261,6 +450,8 @@ def save(index: Index, path: Path) -> None:
         "postings": {t: array("I", p).tobytes() for t, p in index.postings.items()},
         "idf": index.idf,
         "lengths": bytes(index.lengths),
+        "intents": {k: sorted(v) for k, v in index.intents.items()},
+        "labels": index.labels_blob(),
     }
     blob = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     # gzip keeps the shipped file small for git and the wheel; inflating costs ~50 ms.
@@ -281,7 +472,10 @@ def load_file(path: Path) -> Index:
     }
     lines = payload["lines"].split("\n")
     lengths = payload["lengths"]
-    return Index(payload["system"], payload["vintage"], lines, postings, payload["idf"], lengths)
+    index = Index(payload["system"], payload["vintage"], lines, postings, payload["idf"], lengths)
+    index.intents = {k: frozenset(v) for k, v in payload.get("intents", {}).items()}
+    index._labels = payload.get("labels", b"")
+    return index
 
 
 def index_path(info: VintageInfo) -> Path:

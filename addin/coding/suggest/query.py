@@ -87,7 +87,10 @@ def _read_knowledge(folder: Path) -> Knowledge:
             abbreviations[key] = meanings[0]
     slash.sort(key=lambda item: -len(item[0].pattern))
     terms: dict[tuple[str, ...], list[str]] = {}
-    for phrase, meanings in read_table(folder / "terms.tsv"):
+    generated = folder / "index_synonyms.tsv"
+    rows = read_table(folder / "terms.tsv")
+    rows += read_table(generated) if generated.exists() else []
+    for phrase, meanings in rows:
         stems = _key(phrase)
         if stems:
             terms.setdefault(stems, []).extend(meanings)

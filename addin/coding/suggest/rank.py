@@ -13,8 +13,10 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+from addin.coding.suggest.conventions import GATE_COST, Intent, gated, intent
 from addin.coding.suggest.index import Doc, Index, Seventh
 from addin.coding.suggest.query import Slot
+from addin.coding.suggest.text import stem
 
 CANDIDATES = 100
 CANDIDATE_FLOOR = 0.3
@@ -32,6 +34,10 @@ OWN_CREDIT = 0.85
 # "other" is free, but an unspecified code should still beat "Other X" when both fit.
 SOFT = {"other": 0.35, "oth": 0.35}
 SLOT_FLOOR = 0.8
+GATED_FIRST = frozenset("STVWXYPO")
+# The other 7th characters of a stem follow, this much below it (so other codes that fit
+# about as well come first).
+ALT_SEVENTH_COST = 0.12
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,10 @@ class Hit:
     code: str
     description: str
     score: float
+    # why: the name matched ("I:" Index path, "T:" tabular inclusion term, "" the title) and
+    # the conventions applied
+    why: str = ""
+    applied: tuple[str, ...] = ()
 
 
 def _weights(slots: list[Slot], index: Index) -> list[tuple[Slot, float]]:
@@ -78,17 +88,24 @@ def _prepare(weighted: list[tuple[Slot, float]], index: Index) -> Prepared:
     return prepared
 
 
-def _candidates(prepared: Prepared, index: Index) -> list[int]:
+def _candidates(
+    prepared: Prepared, index: Index, words: set[str], wanted: Intent | None
+) -> list[int]:
     acc: dict[int, float] = {}
     postings = index.postings
     walked = False
+    common: list[tuple[float, str]] = []
     for weight, alts in prepared:
         best: dict[int, float] = {}
         get = best.get
         for valued, total in alts:
             for token, value in valued:
                 docs = postings.get(token)
-                if not docs or len(docs) > DF_WALK:
+                if not docs:
+                    continue
+                if len(docs) > DF_WALK:
+                    if len(alts) == 1:
+                        common.append((weight * value / total, token))
                     continue
                 walked = True
                 share = value / total
@@ -105,6 +122,22 @@ def _candidates(prepared: Prepared, index: Index) -> list[int]:
                         acc[number] = acc.get(number, 0.0) + weight
     if not acc:
         return []
+    # a side or an encounter word ("right") is too common to walk, but among the documents
+    # found it still tells "pain in right knee" from "pain in unspecified knee"
+    for share, token in common:
+        members = index.members(token)
+        for number in acc:
+            if number in members:
+                acc[number] += share
+    keys = index.keys
+    if wanted is not None:
+        # "history of X": the personal history codes first, whatever else matched better
+        inside = {n: v for n, v in acc.items() if wanted.allows(keys[n])}
+        if inside:
+            acc = inside
+    for number in acc:
+        if keys[number][:1] in GATED_FIRST and gated(keys[number], words):
+            acc[number] *= 0.5
     # Far behind the best match cannot win after scoring: drop before the exact ranking.
     floor = max(acc.values()) * CANDIDATE_FLOOR
     lengths = index.lengths
@@ -112,12 +145,15 @@ def _candidates(prepared: Prepared, index: Index) -> list[int]:
     return [n for _, n in heapq.nlargest(CANDIDATES, keyed)]
 
 
-def _score_doc(doc: Doc, prepared: Prepared, words: set[str], total: float, index: Index) -> float:
+def _score_doc(
+    doc: Doc, prepared: Prepared, words: set[str], total: float, index: Index
+) -> tuple[float, str]:
     idf = index.idf
     top = index.max_idf
     best = -9.0
+    why = ""
     context = doc.context
-    for req, opt, nos in doc.variants:
+    for req, opt, nos, source in doc.variants:
         names = set(req)
         names.update(opt)
         covered = 0.0
@@ -158,15 +194,42 @@ def _score_doc(doc: Doc, prepared: Prepared, words: set[str], total: float, inde
             score += UNSPECIFIED_BONUS
         if score > best:
             best = score
-    return best
+            why = source
+    return best, why
 
 
-def choose_seventh(seventh: list[Seventh], words: set[str], index: Index) -> Seventh:
-    """The 7th character the text supports: initial (the table's first) unless it says else."""
+_SEQUELA = "sequela"
+_SUBSEQUENT = "subsequent"
+_INITIAL = stem("initial")
+_STAGES = ((_SEQUELA, "sequela -> S"), (_SUBSEQUENT, "subsequent encounter"))
+
+
+def order_seventh(
+    seventh: list[Seventh], words: set[str], index: Index
+) -> tuple[list[Seventh], str]:
+    """The 7th characters best first, and the convention that chose the first.
+
+    The encounter words decide first, as a coder reads them: "sequela" -> the sequela
+    character, "subsequent" -> a subsequent-encounter one, else the initial encounter; then
+    the other words (open, delayed healing, nonunion ...) choose within that stage.
+    """
     idf = index.idf
-    best = seventh[0]
-    best_score = -1e9
-    for entry in seventh:
+
+    def has(entry: Seventh, token: str) -> bool:
+        return token in entry[3] or token in entry[4]
+
+    stage = ""
+    for token, reason in _STAGES:
+        if token in words and any(has(e, token) for e in seventh):
+            stage = reason
+            preferred = {id(e) for e in seventh if has(e, token)}
+            break
+    else:
+        preferred = {id(e) for e in seventh if has(e, _INITIAL)} or {id(e) for e in seventh}
+        if _INITIAL in words:
+            stage = "initial encounter -> A"
+
+    def value(entry: Seventh) -> float:
         _, _, _, req, opt = entry
         score = 0.0
         for token in req:
@@ -174,9 +237,17 @@ def choose_seventh(seventh: list[Seventh], words: set[str], index: Index) -> Sev
         for token in opt:
             if token in words:
                 score += idf.get(token, 1.0)
-        if score > best_score + 1e-9:
-            best, best_score = entry, score
-    return best
+        return score + (1000.0 if id(entry) in preferred else 0.0)
+
+    table_order = {id(e): n for n, e in enumerate(seventh)}
+    ranked = sorted(seventh, key=lambda e: (-round(value(e), 9), table_order[id(e)]))
+    reason = f"{stage}: 7th character {ranked[0][0]}" if stage else ""
+    return ranked, reason
+
+
+def choose_seventh(seventh: list[Seventh], words: set[str], index: Index) -> Seventh:
+    """The 7th character the text supports: initial (the table's first) unless it says else."""
+    return order_seventh(seventh, words, index)[0][0]
 
 
 def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
@@ -189,17 +260,45 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
     for slot, _ in weighted:
         for alt in slot.alts:
             words.update(alt)
+    wanted = intent(words)
+    if wanted is not None:
+        wanted = wanted.within(index.intents)
     prepared = _prepare(weighted, index)
-    scored: list[tuple[float, int]] = []
-    for number in _candidates(prepared, index):
-        scored.append((_score_doc(index.doc(number), prepared, words, total, index), number))
-    scored.sort(key=lambda item: (-item[0], index.doc(item[1]).key))
-    hits: list[Hit] = []
-    for score, number in scored[:top]:
+    scored: list[tuple[float, str, tuple[str, ...], int]] = []
+    for number in _candidates(prepared, index, words, wanted):
         doc = index.doc(number)
-        if doc.seventh:
-            _, code, description, _, _ = choose_seventh(doc.seventh, words, index)
-        else:
-            code, description = doc.key, doc.description
-        hits.append(Hit(code, description, round(max(0.0, min(1.0, score)), 4)))
-    return hits
+        score, why = _score_doc(doc, prepared, words, total, index)
+        applied: tuple[str, ...] = ()
+        if wanted is not None:
+            if wanted.allows(doc.key):
+                applied = (wanted.reason,)
+            else:
+                score -= GATE_COST
+        elif doc.key[:1] in GATED_FIRST:
+            reason = gated(doc.key, words)
+            if reason:
+                score -= GATE_COST
+                applied = (reason,)
+        scored.append((score, why, applied, number))
+    scored.sort(key=lambda item: (-item[0], index.keys[item[3]]))
+    hits: list[Hit] = []
+    for position, (score, why, applied, number) in enumerate(scored[:top]):
+        doc = index.doc(number)
+        if not doc.seventh:
+            hits.append(Hit(doc.key, doc.description, _clip(score), why, applied))
+            continue
+        ordered, reason = order_seventh(doc.seventh, words, index)
+        for alt, (_, code, description, _, _) in enumerate(ordered):
+            notes = (*applied, reason) if reason and not alt else applied
+            if alt:
+                notes = (*notes, "another 7th character")
+            # the first stem's other characters are offered; later stems keep their best one
+            if alt and position:
+                break
+            hits.append(Hit(code, description, _clip(score - ALT_SEVENTH_COST * alt), why, notes))
+    hits.sort(key=lambda h: -h.score)
+    return hits[:top]
+
+
+def _clip(score: float) -> float:
+    return round(max(0.0, min(1.0, score)), 4)
