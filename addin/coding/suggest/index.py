@@ -28,7 +28,7 @@ from addin.errors import CodeSetError
 
 FORMAT = 7
 # Decoded documents kept in memory (about 3 kB each).
-DECODED_MAX = 8000
+DECODED_MAX = 20000
 # Notes whose text names the same condition as the code (another name for it).
 NAME_KINDS = ("inclusion_term", "includes")
 # Category-level "includes" under these are lists of scope, not names of the condition.
@@ -55,6 +55,13 @@ class Doc:
     variants: list[Variant]
     context: frozenset[str]
     seventh: list[Seventh] = field(default_factory=list)
+    # each variant's stems as one set (made on first scoring, kept with the decoded doc)
+    name_sets: list[frozenset[str]] | None = None
+
+    def names(self) -> list[frozenset[str]]:
+        if self.name_sets is None:
+            self.name_sets = [frozenset(v[0] + v[1]) for v in self.variants]
+        return self.name_sets
 
 
 class Index:

@@ -135,13 +135,16 @@ def _candidates(
         inside = {n: v for n, v in acc.items() if wanted.allows(keys[n])}
         if inside:
             acc = inside
-    for number in acc:
-        if keys[number][:1] in GATED_FIRST and gated(keys[number], words):
-            acc[number] *= 0.5
     # Far behind the best match cannot win after scoring: drop before the exact ranking.
     floor = max(acc.values()) * CANDIDATE_FLOOR
     lengths = index.lengths
-    keyed = [(value - LENGTH_COST * lengths[n], n) for n, value in acc.items() if value >= floor]
+    open_to = {first for first in GATED_FIRST if not gated(first, words)}
+    keyed = [
+        ((value if keys[n][0] in open_to or keys[n][0] not in GATED_FIRST else value * 0.5)
+         - LENGTH_COST * lengths[n], n)
+        for n, value in acc.items()
+        if value >= floor
+    ]  # fmt: skip
     return [n for _, n in heapq.nlargest(CANDIDATES, keyed)]
 
 
@@ -153,9 +156,13 @@ def _score_doc(
     best = -9.0
     why = ""
     context = doc.context
-    for req, opt, nos, source in doc.variants:
-        names = set(req)
-        names.update(opt)
+    sets = doc.names()
+    # only the names sharing the most words with the text (and the title) are scored in full
+    shared = [len(names & words) for names in sets]
+    enough = max(shared) - 1
+    for number, (names, (req, opt, nos, source)) in enumerate(zip(sets, doc.variants, strict=True)):
+        if number and (shared[number] < enough or not shared[number]):
+            continue
         covered = 0.0
         for weight, alts in prepared:
             slot_best = 0.0
