@@ -128,11 +128,8 @@ def read_xml(data: bytes, kind: str = "", name: str = "index") -> list[Entry]:
             if head in table:
                 columns[col] = table[head]
     else:
-        title = (
-            " ".join("".join(root.find("title").itertext()).split()).lower()
-            if (root.find("title") is not None)
-            else ""
-        )
+        heading = root.find("title")
+        title = "" if heading is None else " ".join("".join(heading.itertext()).split()).lower()
         kind = kind or ("E" if "external" in title else "I")
     letters = root.findall("letter")
     if not letters:

@@ -14,6 +14,7 @@ import gzip
 import math
 import pickle
 import re
+import sys
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -200,7 +201,8 @@ def _safe(text: str) -> str:
 
 
 def _split(text: str) -> tuple[str, ...]:
-    return tuple(text.split()) if text else ()
+    # interned: the same stems recur across thousands of decoded documents
+    return tuple(map(sys.intern, text.split())) if text else ()
 
 
 def decode(line: str) -> Doc:
@@ -312,8 +314,8 @@ def build(vintage: Icd10cmVintage, index_terms: Path | None | bool = True) -> In
             for code in stems[key]:
                 char = code[-1]
                 text = table.get(char, codes[code][2])
-                req, opt = toks(text)
-                seventh.append((char, code, codes[code][2], tuple(req), tuple(opt)))
+                s_req, s_opt = toks(text)
+                seventh.append((char, code, codes[code][2], tuple(s_req), tuple(s_opt)))
             order = list(table)
             seventh.sort(key=lambda s: order.index(s[0]) if s[0] in order else len(order))
             extra_opt = tuple(sorted({t for s in seventh for t in s[3] + s[4]}))
@@ -412,7 +414,38 @@ def _index_names(
     for variants in out.values():
         if len(variants) > INDEX_NAMES_MAX:
             variants.sort(key=lambda v: (len(v[0]), len(v[3])))
+            overflow = variants[INDEX_NAMES_MAX:]
             del variants[INDEX_NAMES_MAX:]
+            variants.extend(_bags(overflow))
+    return out
+
+
+def _bags(overflow: list[Variant]) -> list[Variant]:
+    """The Table names past the first ``INDEX_NAMES_MAX`` of a code, one name per Table
+    column: the words all of them share are required, the rest optional. So a
+    rare substance of the Drug Table still finds its code ("flutazolam" -> T42.4X4-)."""
+    from addin.coding.suggest.alphabetic import DRUG_COLUMNS
+
+    # Drug Table only: a substance is one name; pooled Neoplasm sites would let "lung"
+    # stand for "lung, main bronchus"
+    columns = set(DRUG_COLUMNS.values())
+    groups: dict[str, list[Variant]] = {}
+    for variant in overflow:
+        head = variant[3][2:].split(",")[0].split(" (see")[0]
+        if head in columns:  # a main term's overflow is too mixed to pool: left out
+            groups.setdefault(head, []).append(variant)
+    out: list[Variant] = []
+    for head, members in groups.items():
+        if len(members) == 1:
+            out.extend(members)
+            continue
+        shared = set(members[0][0]).intersection(*(set(m[0]) for m in members[1:]))
+        req = tuple(t for t in members[0][0] if t in shared)
+        rest = dict.fromkeys(t for m in members for t in m[0] + m[1] if t not in shared)
+        if not req:
+            out.extend(members[:4])
+            continue
+        out.append((req, tuple(rest), False, f"I:{head}, ... ({len(members)} Index terms)"))
     return out
 
 

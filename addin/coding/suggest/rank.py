@@ -295,14 +295,15 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
             hits.append(Hit(doc.key, doc.description, _clip(score), why, applied))
             continue
         ordered, reason = order_seventh(doc.seventh, words, index)
-        for alt, (_, code, description, _, _) in enumerate(ordered):
-            notes = (*applied, reason) if reason and not alt else applied
-            if alt:
+        for rank_alt, entry in enumerate(ordered):
+            notes = (*applied, reason) if reason and not rank_alt else applied
+            if rank_alt:
                 notes = (*notes, "another 7th character")
             # the first stem's other characters are offered; later stems keep their best one
-            if alt and position:
+            if rank_alt and position:
                 break
-            hits.append(Hit(code, description, _clip(score - ALT_SEVENTH_COST * alt), why, notes))
+            cost = ALT_SEVENTH_COST * rank_alt
+            hits.append(Hit(entry[1], entry[2], _clip(score - cost), why, notes))
     hits.sort(key=lambda h: -h.score)
     return hits[:top]
 
