@@ -360,6 +360,28 @@ def main() -> int:
         f"memory (tracemalloc, fresh process): loaded index {memory['index'] / 1e6:.1f} MB, "
         f"after the whole eval set (decoded documents cached) {memory['after'] / 1e6:.1f} MB"
     )
+    # Calibration: how often the first answer is right at and above the fill threshold
+    print(
+        f"calibration (first answer; fill threshold FILL_MIN_SCORE {sg.FILL_MIN_SCORE:.2f}): "
+        "precision and coverage at and above it, median score right / wrong"
+    )
+    for split in ("dev", "heldout"):
+        scored = []
+        for row in [r for r in rows + index_rows if r["split"] == split]:
+            got = sg.suggest(row["phrase"], top=1)
+            if got:
+                scored.append((got[0].score, got[0].code == row["expected"]))
+        if not scored:
+            continue
+        above = [ok for score, ok in scored if score >= sg.FILL_MIN_SCORE]
+        right = [score for score, ok in scored if ok]
+        wrong = [score for score, ok in scored if not ok]
+        print(
+            f"  {split:8} n={len(scored):4}  precision {sum(above) / max(1, len(above)):6.1%} "
+            f"on {len(above) / len(scored):6.1%} of phrases; median right "
+            f"{statistics.median(right) if right else 0:.2f}, wrong "
+            f"{statistics.median(wrong) if wrong else 0:.2f}"
+        )
     if args.libraries:
         compare_libraries(sg.icd10cm_index(None), rows)
     if args.misses:
