@@ -79,7 +79,7 @@ def abbreviate(text: str, rng: random.Random) -> str:
 
 def main() -> int:
     from addin.codesets import icd10cm
-    from addin.coding.suggest.alphabetic import index_terms_path, read_tsv, resolve
+    from addin.codesets.icd10cm_alphabetic import index_terms_path, read_tsv, resolve
 
     info = [v for v in icd10cm.vintages() if v.shipped][-1]
     vintage = icd10cm.load(info)

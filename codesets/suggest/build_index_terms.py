@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from addin.coding.suggest.alphabetic import (  # noqa: E402
+from addin.codesets.icd10cm_alphabetic import (  # noqa: E402
     Entry,
     clean_code,
     read_xml,

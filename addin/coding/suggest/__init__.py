@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from addin.codesets import icd10cm
+from addin.codesets import icd10cm_index as index_import
 from addin.codesets.store import VintageInfo
 from addin.coding.suggest.index import Index, load_or_build
 from addin.coding.suggest.query import knowledge, parse
@@ -107,7 +108,7 @@ def check_advice(s: Suggestion) -> str:
 
 
 _lock = threading.Lock()
-_indexes: dict[Path, Index] = {}
+_indexes: dict[tuple[Path, int], Index] = {}
 
 
 def _icd10cm_info(on: date | None) -> VintageInfo:
@@ -136,13 +137,15 @@ def _icd10cm_info(on: date | None) -> VintageInfo:
 def icd10cm_index(on: date | None = None) -> Index:
     """The loaded suggestion index for the vintage in force on ``on`` (newest when None)."""
     info = _icd10cm_info(on)
-    index = _indexes.get(info.path)
+    # an imported Alphabetic Index changes what the index of a vintage is built from
+    key = (info.path, index_import.generation)
+    index = _indexes.get(key)
     if index is None:
         with _lock:
-            index = _indexes.get(info.path)
+            index = _indexes.get(key)
             if index is None:
                 index = load_or_build(info)
-                _indexes[info.path] = index
+                _indexes[key] = index
     return index
 
 

@@ -224,7 +224,7 @@ def _key(info: VintageInfo) -> str:
     digest = "".join(
         str(files.get(n, {}).get("sha256", ""))[:12] for n in ("codes.tsv", "notes.tsv")
     )
-    from addin.coding.suggest.alphabetic import index_terms_path
+    from addin.codesets.icd10cm_alphabetic import index_terms_path
 
     terms = index_terms_path(_fiscal_year(info.name))
     year = terms.name.removeprefix("icd10cm-index-")[:4] if terms else "none"
@@ -359,7 +359,7 @@ def _index_names(
     a code that gained characters since (or that the Index gives with a dash) names each
     billable code under it, together with the words that code's title adds ("right"), so the
     text decides and nothing is guessed; a code this vintage does not have is dropped."""
-    from addin.coding.suggest import alphabetic
+    from addin.codesets import icd10cm_alphabetic as alphabetic
 
     if index_terms is True:
         year = _fiscal_year(vintage.name)
@@ -424,7 +424,7 @@ def _bags(overflow: list[Variant]) -> list[Variant]:
     """The Table names past the first ``INDEX_NAMES_MAX`` of a code, one name per Table
     column: the words all of them share are required, the rest optional. So a
     rare substance of the Drug Table still finds its code ("flutazolam" -> T42.4X4-)."""
-    from addin.coding.suggest.alphabetic import DRUG_COLUMNS
+    from addin.codesets.icd10cm_alphabetic import DRUG_COLUMNS
 
     # Drug Table only: a substance is one name; pooled Neoplasm sites would let "lung"
     # stand for "lung, main bronchus"
