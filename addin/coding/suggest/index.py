@@ -11,6 +11,7 @@ so answering never loads the code set itself.
 from __future__ import annotations
 
 import gzip
+import itertools
 import math
 import pickle
 import re
@@ -171,7 +172,9 @@ class Index:
         found = self._decoded.get(number)
         if found is None:
             if len(self._decoded) >= DECODED_MAX:
-                self._decoded.clear()  # bounds memory; common documents come back at once
+                # bounds memory: the oldest quarter goes (dicts keep insertion order)
+                for old in list(itertools.islice(self._decoded, DECODED_MAX // 4)):
+                    del self._decoded[old]
             found = decode(self._lines[number])
             self._decoded[number] = found
         return found
