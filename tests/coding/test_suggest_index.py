@@ -217,3 +217,10 @@ def test_low_score_says_check_the_index_with_the_path() -> None:
     assert low
     assert any("under Laceration" in s.check or "under " in s.check for s in low)
     assert all(s.to_json()["check"] == s.check for s in low)
+
+
+def test_sequela_after_a_without_scope_still_counts() -> None:
+    # "without disruption of pelvic ring" negates that phrase, not the encounter word after it
+    text = "multiple fracture of pelvis without disruption of pelvic ring sequela"
+    assert first(text) == "S32.82XS"
+    assert first("migraine without aura") == "G43.009"

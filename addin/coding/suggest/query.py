@@ -12,6 +12,8 @@ from addin.coding.suggest.text import NEGATORS, STOP, normalize, query_words, st
 from addin.errors import CodeSetError
 
 MAX_PHRASE = 6
+# The 7th-character words end a "without ..." scope.
+ENCOUNTER_WORDS = frozenset(["initial", "subsequent", "sequela", "sequelae", "encounter"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,8 @@ def parse(text: str, know: Knowledge | None = None) -> list[Slot]:
             negated = False
             i += 1
             continue
+        if word in ENCOUNTER_WORDS:
+            negated = False  # "without disruption ... sequela": the encounter is not negated
         if word in NEGATORS:
             negated = True
             i += 1
