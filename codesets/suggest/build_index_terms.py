@@ -52,6 +52,10 @@ def read_main_csv(path: Path) -> list[Entry]:
 def main() -> int:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     if not folder.is_dir():
+        shipped = sorted((REPO / "codesets" / "suggest").glob("icd10cm-index-*.tsv.gz"))
+        if shipped and len(sys.argv) == 1:
+            print(f"{folder} is not here: keeping the shipped {shipped[-1].name}")
+            return 0
         print(f"{folder}: no such folder (the CDC Index files)", file=sys.stderr)
         return 1
     xml_main = sorted(folder.glob("icd10cm-index-*.xml"))
