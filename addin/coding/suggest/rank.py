@@ -124,11 +124,15 @@ def _candidates(
         return []
     # a side or an encounter word ("right") is too common to walk, but among the documents
     # found it still tells "pain in right knee" from "pain in unspecified knee"
-    for share, token in common:
-        members = index.members(token)
-        for number in acc:
-            if number in members:
-                acc[number] += share
+    if common and acc:
+        # only documents that can still reach the candidate floor are worth the look-up
+        low = max(acc.values()) * CANDIDATE_FLOOR * 0.5
+        near = [n for n, v in acc.items() if v >= low]
+        for share, token in common:
+            members = index.members(token)
+            for number in near:
+                if number in members:
+                    acc[number] += share
     keys = index.keys
     if wanted is not None:
         # "history of X": the personal history codes first, whatever else matched better
