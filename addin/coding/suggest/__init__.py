@@ -93,11 +93,9 @@ def calibrate(hits: list[Hit]) -> list[Hit]:
     rivals = [h for h in hits[1:] if not h.code.startswith(stem)]
     if not rivals or first.score - rivals[0].score >= TIE_MARGIN:
         return hits
-    tied = first.score - TIE_MARGIN
-    return [
-        replace(h, score=min(h.score, TIE_CAP)) if h.score > tied and h.score > TIE_CAP else h
-        for h in hits
-    ]
+    # every answer above the cap goes under it, so none outranks the capped first one
+    # (the first's other 7th characters can lie between the tie and the cap)
+    return [replace(h, score=TIE_CAP) if h.score > TIE_CAP else h for h in hits]
 
 
 def check_advice(s: Suggestion) -> str:

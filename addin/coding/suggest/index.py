@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from addin.codesets.icd10cm import Icd10cmVintage
 from addin.codesets.store import VintageInfo, shipped_root, user_root
 from addin.coding.suggest.text import doc_tokens
@@ -59,11 +61,18 @@ class Doc:
     seventh: list[Seventh] = field(default_factory=list)
     # each variant's stems as one set (made on first scoring, kept with the decoded doc)
     name_sets: list[frozenset[str]] | None = None
+    # every name's stems together: bounds what any one name can score
+    all_names: frozenset[str] | None = None
 
     def names(self) -> list[frozenset[str]]:
         if self.name_sets is None:
             self.name_sets = [frozenset(v[0] + v[1]) for v in self.variants]
         return self.name_sets
+
+    def union(self) -> frozenset[str]:
+        if self.all_names is None:
+            self.all_names = frozenset().union(*self.names())
+        return self.all_names
 
 
 class Index:
@@ -74,6 +83,7 @@ class Index:
     """
 
     __slots__ = (
+        "_arrays",
         "_decoded",
         "_labels",
         "_lines",
@@ -103,6 +113,8 @@ class Index:
         self.keys = [line[: line.find("\x1f")] for line in lines]
         self._decoded: dict[int, Doc] = {}
         self._members: dict[str, frozenset[int]] = {}
+        # numpy views made on first use: each key's first letter, lengths, common stems' masks
+        self._arrays: dict[str, np.ndarray] = {}
         # Index paths named by number in the documents ("#12"), kept compressed until asked
         self._labels: bytes | list[str] = []
         # documents the Index reaches from "History, personal", "History, family",
@@ -162,6 +174,42 @@ class Index:
         if found is None:
             found = frozenset(self.postings.get(token, ()))
             self._members[token] = found
+        return found
+
+    def posting(self, token: str) -> np.ndarray | None:
+        """The documents holding a stem, as an array (a view of the loaded bytes)."""
+        found = self.postings.get(token)
+        if found is None:
+            return None
+        if isinstance(found, memoryview):
+            return np.frombuffer(found, dtype=np.uint32)
+        return np.asarray(found, dtype=np.uint32)
+
+    def member_mask(self, token: str) -> np.ndarray:
+        """Which documents hold a stem, one bool each (kept for the few very common stems)."""
+        name = "m:" + token
+        found = self._arrays.get(name)
+        if found is None:
+            found = np.zeros(len(self._lines), dtype=bool)
+            docs = self.posting(token)
+            if docs is not None:
+                found[docs] = True
+            self._arrays[name] = found
+        return found
+
+    def first_letters(self) -> np.ndarray:
+        """Each document's first character (its chapter letter) as a number."""
+        found = self._arrays.get("first")
+        if found is None:
+            found = np.array([ord(k[0]) if k else 0 for k in self.keys], dtype=np.uint8)
+            self._arrays["first"] = found
+        return found
+
+    def length_array(self) -> np.ndarray:
+        found = self._arrays.get("lengths")
+        if found is None:
+            found = np.frombuffer(bytes(self.lengths), dtype=np.uint8)
+            self._arrays["lengths"] = found
         return found
 
     @property

@@ -13,6 +13,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+import numpy as np
+
 from addin.coding.suggest.conventions import GATE_COST, Intent, gated, intent
 from addin.coding.suggest.index import Doc, Index, Seventh
 from addin.coding.suggest.query import Slot
@@ -38,6 +40,8 @@ GATED_FIRST = frozenset("STVWXYPO")
 # The other 7th characters of a stem follow, this much below it (so other codes that fit
 # about as well come first).
 ALT_SEVENTH_COST = 0.12
+# Float slack when comparing an upper bound with a score (the bound is exact otherwise).
+BOUND_SLACK = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,65 +95,91 @@ def _prepare(weighted: list[tuple[Slot, float]], index: Index) -> Prepared:
 def _candidates(
     prepared: Prepared, index: Index, words: set[str], wanted: Intent | None
 ) -> list[int]:
-    acc: dict[int, float] = {}
-    postings = index.postings
+    # one dense accumulator over all documents: numpy adds a posting list at once, in the
+    # same order (token by token) as a loop would, so the sums are the same floats
+    size = len(index)
+    acc = np.zeros(size)
+    best = np.zeros(size)
+    posting = index.posting
     walked = False
     common: list[tuple[float, str]] = []
     for weight, alts in prepared:
-        best: dict[int, float] = {}
-        get = best.get
+        hit = False
         for valued, total in alts:
             for token, value in valued:
-                docs = postings.get(token)
-                if not docs:
+                docs = posting(token)
+                if docs is None or not len(docs):
                     continue
                 if len(docs) > DF_WALK:
                     if len(alts) == 1:
                         common.append((weight * value / total, token))
                     continue
-                walked = True
-                share = value / total
-                for number in docs:
-                    best[number] = get(number, 0.0) + share
-        add = acc.get
-        for number, value in best.items():
-            acc[number] = add(number, 0.0) + weight * (value if value < 1.0 else 1.0)
+                walked = hit = True
+                best[docs] += value / total
+        if hit:
+            np.minimum(best, 1.0, out=best)
+            best *= weight
+            acc += best
+            best[:] = 0.0
     if not walked:  # only very common words: walk them after all
         for weight, alts in prepared:
             for valued, _ in alts:
                 for token, _ in valued:
-                    for number in postings.get(token, ()):
-                        acc[number] = acc.get(number, 0.0) + weight
-    if not acc:
+                    docs = posting(token)
+                    if docs is not None:
+                        acc[docs] += weight
+    top = acc.max() if size else 0.0
+    if top <= 0.0:
         return []
     # a side or an encounter word ("right") is too common to walk, but among the documents
     # found it still tells "pain in right knee" from "pain in unspecified knee"
-    if common and acc:
+    if common:
         # only documents that can still reach the candidate floor are worth the look-up
-        low = max(acc.values()) * CANDIDATE_FLOOR * 0.5
-        near = [n for n, v in acc.items() if v >= low]
+        near = acc >= top * CANDIDATE_FLOOR * 0.5
         for share, token in common:
-            members = index.members(token)
-            for number in near:
-                if number in members:
-                    acc[number] += share
+            acc[near & index.member_mask(token)] += share
+    found = np.flatnonzero(acc)
     keys = index.keys
     if wanted is not None:
         # "history of X": the personal history codes first, whatever else matched better
-        inside = {n: v for n, v in acc.items() if wanted.allows(keys[n])}
-        if inside:
-            acc = inside
+        inside = np.array([n for n in found.tolist() if wanted.allows(keys[n])], dtype=np.intp)
+        if len(inside):
+            found = inside
+    values = acc[found]
     # Far behind the best match cannot win after scoring: drop before the exact ranking.
-    floor = max(acc.values()) * CANDIDATE_FLOOR
-    lengths = index.lengths
-    open_to = {first for first in GATED_FIRST if not gated(first, words)}
-    keyed = [
-        ((value if keys[n][0] in open_to or keys[n][0] not in GATED_FIRST else value * 0.5)
-         - LENGTH_COST * lengths[n], n)
-        for n, value in acc.items()
-        if value >= floor
-    ]  # fmt: skip
-    return [n for _, n in heapq.nlargest(CANDIDATES, keyed)]
+    keep = values >= values.max() * CANDIDATE_FLOOR
+    found, values = found[keep], values[keep]
+    closed = [ord(first) for first in GATED_FIRST if gated(first, words)]
+    halved = np.isin(index.first_letters()[found], closed)
+    keyed = np.where(halved, values * 0.5, values) - LENGTH_COST * index.length_array()[found]
+    if len(found) > CANDIDATES:
+        # the best first; among equals the later document, as sorting (value, number) would
+        order = np.lexsort((found, keyed))[::-1][:CANDIDATES]
+        found = found[order]
+    return [int(n) for n in found.tolist()]
+
+
+def _bound(doc: Doc, prepared: Prepared, total: float) -> float:
+    """The most any of the document's names can score: every name's words at once, no cost.
+
+    A name's coverage sums a subset of the same non-negative terms in the same order, so
+    (float rounding being monotone) this is never below the true score."""
+    union = doc.union()
+    context = doc.context
+    covered = 0.0
+    for weight, alts in prepared:
+        slot_best = 0.0
+        for valued, size in alts:
+            got = 0.0
+            for token, value in valued:
+                if token in union:
+                    got += value
+                elif token in context:
+                    got += CONTEXT_WEIGHT * value
+            if got > slot_best * size:
+                slot_best = got / size
+        covered += weight * slot_best
+    return covered / total + NOS_BONUS + UNSPECIFIED_BONUS
 
 
 def _score_doc(
@@ -276,21 +306,35 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
         wanted = wanted.within(index.intents)
     prepared = _prepare(weighted, index)
     scored: list[tuple[float, str, tuple[str, ...], int]] = []
+    bounded: list[tuple[float, int, Doc, float, tuple[str, ...]]] = []
     for number in _candidates(prepared, index, words, wanted):
         doc = index.doc(number)
-        score, why = _score_doc(doc, prepared, words, total, index)
+        cost = 0.0
         applied: tuple[str, ...] = ()
         if wanted is not None:
             if wanted.allows(doc.key):
                 applied = (wanted.reason,)
             else:
-                score -= GATE_COST
+                cost = GATE_COST
         elif doc.key[:1] in GATED_FIRST:
             reason = gated(doc.key, words)
             if reason:
-                score -= GATE_COST
+                cost = GATE_COST
                 applied = (reason,)
+        bounded.append((_bound(doc, prepared, total) - cost, number, doc, cost, applied))
+    bounded.sort(key=lambda item: -item[0])
+    # the top-th best score so far: a document whose bound is below it cannot enter the top
+    best: list[float] = []
+    for bound, number, doc, cost, applied in bounded:
+        if len(best) == top and bound + BOUND_SLACK < best[0]:
+            break
+        score, why = _score_doc(doc, prepared, words, total, index)
+        score -= cost
         scored.append((score, why, applied, number))
+        if len(best) < top:
+            heapq.heappush(best, score)
+        elif score > best[0]:
+            heapq.heapreplace(best, score)
     scored.sort(key=lambda item: (-item[0], index.keys[item[3]]))
     hits: list[Hit] = []
     for position, (score, why, applied, number) in enumerate(scored[:top]):
