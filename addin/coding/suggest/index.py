@@ -59,20 +59,14 @@ class Doc:
     variants: list[Variant]
     context: frozenset[str]
     seventh: list[Seventh] = field(default_factory=list)
-    # each variant's stems as one set (made on first scoring, kept with the decoded doc)
-    name_sets: list[frozenset[str]] | None = None
-    # every name's stems together: bounds what any one name can score
-    all_names: frozenset[str] | None = None
+    # every stem of every name once (made on first use, kept with the decoded document)
+    every: tuple[str, ...] | None = None
 
-    def names(self) -> list[frozenset[str]]:
-        if self.name_sets is None:
-            self.name_sets = [frozenset(v[0] + v[1]) for v in self.variants]
-        return self.name_sets
-
-    def union(self) -> frozenset[str]:
-        if self.all_names is None:
-            self.all_names = frozenset().union(*self.names())
-        return self.all_names
+    def stems(self) -> tuple[str, ...]:
+        """Every stem any of the names holds, each once."""
+        if self.every is None:
+            self.every = tuple({t: None for v in self.variants for t in v[0] + v[1]})
+        return self.every
 
 
 class Index:

@@ -159,57 +159,65 @@ def _candidates(
     return [int(n) for n in found.tolist()]
 
 
-def _bound(doc: Doc, prepared: Prepared, total: float) -> float:
-    """The most any of the document's names can score: every name's words at once, no cost.
+# Per query: the coverage of each (name's words in the text, context's words in the text)
+# seen so far; many names of many documents share the same pair.
+Covers = dict[tuple[frozenset[str], frozenset[str]], float]
 
-    A name's coverage sums a subset of the same non-negative terms in the same order, so
-    (float rounding being monotone) this is never below the true score."""
-    union = doc.union()
-    context = doc.context
+
+def _coverage(
+    hit: frozenset[str], seen: frozenset[str], prepared: Prepared, covers: Covers
+) -> float:
+    """How much of the query a name covers (idf-weighted, the context's words at half)."""
+    found = covers.get((hit, seen))
+    if found is not None:
+        return found
     covered = 0.0
     for weight, alts in prepared:
         slot_best = 0.0
         for valued, size in alts:
             got = 0.0
             for token, value in valued:
-                if token in union:
+                if token in hit:
                     got += value
-                elif token in context:
+                elif token in seen:
                     got += CONTEXT_WEIGHT * value
             if got > slot_best * size:
                 slot_best = got / size
         covered += weight * slot_best
-    return covered / total + NOS_BONUS + UNSPECIFIED_BONUS
+    covers[(hit, seen)] = covered
+    return covered
+
+
+def _bound(
+    every: frozenset[str], seen: frozenset[str], prepared: Prepared, total: float, covers: Covers
+) -> float:
+    """The most any of a document's names can score: every name's words at once, no cost.
+
+    A name's coverage sums a subset of the same non-negative terms in the same order, so
+    (float rounding being monotone) this is never below the true score."""
+    return _coverage(every, seen, prepared, covers) / total + NOS_BONUS + UNSPECIFIED_BONUS
 
 
 def _score_doc(
-    doc: Doc, prepared: Prepared, words: set[str], total: float, index: Index
+    doc: Doc,
+    hits: list[frozenset[str]],
+    seen: frozenset[str],
+    prepared: Prepared,
+    words: set[str],
+    total: float,
+    index: Index,
+    covers: Covers,
 ) -> tuple[float, str]:
     idf = index.idf
     top = index.max_idf
     best = -9.0
     why = ""
-    context = doc.context
-    sets = doc.names()
     # only the names sharing the most words with the text (and the title) are scored in full
-    shared = [len(names & words) for names in sets]
-    enough = max(shared) - 1
-    for number, (names, (req, opt, nos, source)) in enumerate(zip(sets, doc.variants, strict=True)):
-        if number and (shared[number] < enough or not shared[number]):
+    enough = max(len(hit) for hit in hits) - 1
+    for number, (hit, (req, opt, nos, source)) in enumerate(zip(hits, doc.variants, strict=True)):
+        if number and (len(hit) < enough or not hit):
             continue
-        covered = 0.0
-        for weight, alts in prepared:
-            slot_best = 0.0
-            for valued, size in alts:
-                got = 0.0
-                for token, value in valued:
-                    if token in names:
-                        got += value
-                    elif token in context:
-                        got += CONTEXT_WEIGHT * value
-                if got > slot_best * size:
-                    slot_best = got / size
-            covered += weight * slot_best
+        covered = _coverage(hit, seen, prepared, covers)
         miss = 0.0
         size = 1.0
         for token in req:
@@ -306,7 +314,10 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
         wanted = wanted.within(index.intents)
     prepared = _prepare(weighted, index)
     scored: list[tuple[float, str, tuple[str, ...], int]] = []
-    bounded: list[tuple[float, int, Doc, float, tuple[str, ...]]] = []
+    covers: Covers = {}
+    bounded: list[
+        tuple[float, int, Doc, float, tuple[str, ...], frozenset[str], frozenset[str]]
+    ] = []
     for number in _candidates(prepared, index, words, wanted):
         doc = index.doc(number)
         cost = 0.0
@@ -321,14 +332,18 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
             if reason:
                 cost = GATE_COST
                 applied = (reason,)
-        bounded.append((_bound(doc, prepared, total) - cost, number, doc, cost, applied))
+        seen = frozenset(words.intersection(doc.context))
+        every = frozenset(words.intersection(doc.stems()))
+        bound = _bound(every, seen, prepared, total, covers) - cost
+        bounded.append((bound, number, doc, cost, applied, every, seen))
     bounded.sort(key=lambda item: -item[0])
     # the top-th best score so far: a document whose bound is below it cannot enter the top
     best: list[float] = []
-    for bound, number, doc, cost, applied in bounded:
+    for bound, number, doc, cost, applied, every, seen in bounded:
         if len(best) == top and bound + BOUND_SLACK < best[0]:
             break
-        score, why = _score_doc(doc, prepared, words, total, index)
+        hits = [frozenset(every.intersection(req + opt)) for req, opt, _, _ in doc.variants]
+        score, why = _score_doc(doc, hits, seen, prepared, words, total, index, covers)
         score -= cost
         scored.append((score, why, applied, number))
         if len(best) < top:
