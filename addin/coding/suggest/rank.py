@@ -342,8 +342,8 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
     for bound, number, doc, cost, applied, every, seen in bounded:
         if len(best) == top and bound + BOUND_SLACK < best[0]:
             break
-        hits = [frozenset(every.intersection(req + opt)) for req, opt, _, _ in doc.variants]
-        score, why = _score_doc(doc, hits, seen, prepared, words, total, index, covers)
+        shared = [frozenset(every.intersection(req + opt)) for req, opt, _, _ in doc.variants]
+        score, why = _score_doc(doc, shared, seen, prepared, words, total, index, covers)
         score -= cost
         scored.append((score, why, applied, number))
         if len(best) < top:
