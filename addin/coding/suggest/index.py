@@ -31,8 +31,8 @@ from addin.coding.suggest.text import doc_tokens
 from addin.errors import CodeSetError
 
 FORMAT = 7
-# Decoded documents kept in memory (about 3 kB each).
-DECODED_MAX = 20000
+# Decoded documents kept in memory (about 5 kB each: 30,000 stay under 210 MB in all).
+DECODED_MAX = 30000
 # Notes whose text names the same condition as the code (another name for it).
 NAME_KINDS = ("inclusion_term", "includes")
 # Category-level "includes" under these are lists of scope, not names of the condition.

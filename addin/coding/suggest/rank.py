@@ -207,17 +207,34 @@ def _score_doc(
     total: float,
     index: Index,
     covers: Covers,
+    floor: float = -9.0,
 ) -> tuple[float, str]:
+    """The document's best name's score and where that name comes from.
+
+    Names are tried most promising first (coverage plus the largest bonus bounds a name's
+    score), and the rest are left once none can beat the best so far or reach ``floor``
+    (what the document must score to matter); among equal scores the earlier name wins,
+    as in the document's own order."""
     idf = index.idf
     top = index.max_idf
-    best = -9.0
-    why = ""
     # only the names sharing the most words with the text (and the title) are scored in full
-    enough = max(len(hit) for hit in hits) - 1
-    for number, (hit, (req, opt, nos, source)) in enumerate(zip(hits, doc.variants, strict=True)):
-        if number and (len(hit) < enough or not hit):
+    sizes = list(map(len, hits))
+    enough = max(sizes) - 1
+    order: list[tuple[float, int, float]] = []
+    for number, hit in enumerate(hits):
+        if number and (sizes[number] < enough or not sizes[number]):
             continue
         covered = _coverage(hit, seen, prepared, covers)
+        order.append((covered / total + NOS_BONUS + UNSPECIFIED_BONUS, number, covered))
+    order.sort(key=lambda item: (-item[0], item[1]))
+    best = -9.0
+    best_number = -1
+    why = ""
+    variants = doc.variants
+    for bound, number, covered in order:
+        if bound + BOUND_SLACK < (best if best > floor else floor):
+            break
+        req, opt, nos, source = variants[number]
         miss = 0.0
         size = 1.0
         for token in req:
@@ -241,8 +258,9 @@ def _score_doc(
             score += NOS_BONUS
         if unspecified:
             score += UNSPECIFIED_BONUS
-        if score > best:
+        if score > best or (score == best and number < best_number):
             best = score
+            best_number = number
             why = source
     return best, why
 
@@ -343,7 +361,9 @@ def rank(slots: list[Slot], index: Index, top: int) -> list[Hit]:
         if len(best) == top and bound + BOUND_SLACK < best[0]:
             break
         shared = [frozenset(every.intersection(req + opt)) for req, opt, _, _ in doc.variants]
-        score, why = _score_doc(doc, shared, seen, prepared, words, total, index, covers)
+        # below the top-th score so far (after its own cost) the exact score does not matter
+        floor = best[0] + cost if len(best) == top else -9.0
+        score, why = _score_doc(doc, shared, seen, prepared, words, total, index, covers, floor)
         score -= cost
         scored.append((score, why, applied, number))
         if len(best) < top:
