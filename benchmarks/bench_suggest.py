@@ -110,16 +110,23 @@ from addin.coding.suggest.query import knowledge
 tracemalloc.start()
 icd10cm_index(None); knowledge()
 index = tracemalloc.get_traced_memory()[0]
-with open(sys.argv[1], encoding="utf-8") as handle:
-    for row in csv.DictReader(handle, delimiter="\\t"):
-        suggest(row["phrase"])
+for name in sys.argv[1:]:
+    with open(name, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\\t"):
+            suggest(row["phrase"])
 print(json.dumps({"index": index, "after": tracemalloc.get_traced_memory()[0]}))
 """
 
 
 def _in_fresh_process(code: str) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", code, str(EVAL)],
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(EVAL),
+            *([str(INDEX_EVAL)] if INDEX_EVAL.exists() else []),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -358,7 +365,7 @@ def main() -> int:
     )
     print(
         f"memory (tracemalloc, fresh process): loaded index {memory['index'] / 1e6:.1f} MB, "
-        f"after the whole eval set (decoded documents cached) {memory['after'] / 1e6:.1f} MB"
+        f"after both eval sets (decoded documents cached) {memory['after'] / 1e6:.1f} MB"
     )
     # Calibration: how often the first answer is right at and above the fill threshold
     print(
