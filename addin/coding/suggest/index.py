@@ -245,9 +245,21 @@ def _safe(text: str) -> str:
     return re.sub(r"[;|\x1d-\x1f\n]", ",", text)
 
 
+# The same word lists recur across decoded documents (a stem's 7th-character words are in
+# every one of its names): each is split once and the tuple shared.
+_SPLIT_MAX = 100000
+_splits: dict[str, tuple[str, ...]] = {}
+
+
 def _split(text: str) -> tuple[str, ...]:
-    # interned: the same stems recur across thousands of decoded documents
-    return tuple(map(sys.intern, text.split())) if text else ()
+    found = _splits.get(text)
+    if found is None:
+        # interned: the same stems recur across thousands of decoded documents
+        found = tuple(map(sys.intern, text.split()))
+        if len(_splits) >= _SPLIT_MAX:
+            _splits.clear()
+        _splits[text] = found
+    return found
 
 
 def decode(line: str) -> Doc:
