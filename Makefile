@@ -50,6 +50,7 @@ sysdeps:
 ## Rebuild the shipped ICD-10-CM files from the CDC tabular XML.
 codesets: install-dev
 	$(BIN)/python codesets/build_icd10cm.py
+	$(BIN)/python codesets/suggest/build_index_terms.py
 	$(BIN)/python codesets/suggest/build_suggest_index.py
 
 ## The README's sheet pictures: LibreOffice prints the demo's result sheets, pdftoppm crops them.

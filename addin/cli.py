@@ -168,6 +168,10 @@ def codesets_info(as_json: JsonOption = False) -> None:
     # pricing needs both files of the PFS release: the RVU file (pfs) and the GPCI file
     if "gpci" not in loaded:
         loaded.discard("pfs")
+    from addin.codesets.icd10cm_alphabetic import index_terms_path
+
+    if index_terms_path() is not None:  # the Alphabetic Index: shipped, or imported
+        loaded.add("icd10cm_index")
     kinds = {kind: {"loaded": kind in loaded, "what": what} for kind, what in KIND_HELP.items()}
     if as_json:
         print_json({"vintages": rows, "kinds": kinds})

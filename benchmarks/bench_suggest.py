@@ -25,11 +25,40 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 EVAL = REPO / "tests" / "data" / "suggest_eval.tsv"
+# Alphabetic Index paths, Tables and reworded titles (benchmarks/build_index_eval.py)
+INDEX_EVAL = REPO / "tests" / "data" / "suggest_index_eval.tsv"
 
 
-def read_eval() -> list[dict[str, str]]:
-    with EVAL.open(encoding="utf-8", newline="") as handle:
+def read_eval(path: Path = EVAL) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def bm25s_baseline(index, rows):  # type: ignore[no-untyped-def]
+    """bm25s over the code titles, plain text; (top-1, top-5) or None when not installed."""
+    try:
+        import bm25s
+    except ImportError:
+        return None
+    docs = list(index.docs())
+    keys = [d.key for d in docs]
+    retriever = bm25s.BM25()
+    titles = [d.description for d in docs]
+    retriever.index(
+        bm25s.tokenize(titles, stopwords="en", show_progress=False), show_progress=False
+    )
+    found, _ = retriever.retrieve(
+        bm25s.tokenize([r["phrase"] for r in rows], stopwords="en", show_progress=False),
+        k=5,
+        show_progress=False,
+        n_threads=1,
+    )
+    one = five = 0
+    for row, hits in zip(rows, found, strict=True):
+        got = _hit(row["expected"], [keys[i] for i in hits])
+        one += bool(got and got[0])
+        five += any(got)
+    return one / len(rows), five / len(rows)
 
 
 def bm25_baseline(index, rows):  # type: ignore[no-untyped-def]
@@ -81,16 +110,23 @@ from addin.coding.suggest.query import knowledge
 tracemalloc.start()
 icd10cm_index(None); knowledge()
 index = tracemalloc.get_traced_memory()[0]
-with open(sys.argv[1], encoding="utf-8") as handle:
-    for row in csv.DictReader(handle, delimiter="\\t"):
-        suggest(row["phrase"])
+for name in sys.argv[1:]:
+    with open(name, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\\t"):
+            suggest(row["phrase"])
 print(json.dumps({"index": index, "after": tracemalloc.get_traced_memory()[0]}))
 """
 
 
 def _in_fresh_process(code: str) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", code, str(EVAL)],
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(EVAL),
+            *([str(INDEX_EVAL)] if INDEX_EVAL.exists() else []),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -235,8 +271,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     rows = read_eval()
+    index_rows = read_eval(INDEX_EVAL) if INDEX_EVAL.exists() else []
     if args.split:
         rows = [r for r in rows if r["split"] == args.split]
+        index_rows = [r for r in index_rows if r["split"] == args.split]
 
     # the package and its function share a name: take the module from sys.modules
     import importlib
@@ -251,7 +289,7 @@ def main() -> int:
         wall: list[float] = []
         cpu: list[float] = []
         found: list[tuple[dict[str, str], list[str]]] = []
-        for row in rows:
+        for row in rows + index_rows:
             w0, c0 = time.perf_counter(), time.process_time()
             got = sg.suggest(row["phrase"], top=5)
             cpu.append(time.process_time() - c0)
@@ -260,7 +298,9 @@ def main() -> int:
         return wall, cpu, found
 
     sg.suggest("hypertension")  # load the index and the curated data
-    first_wall, first_cpu, results = run_pass()  # documents decode on first use
+    first_wall, first_cpu, everything = run_pass()  # documents decode on first use
+    results = everything[: len(rows)]
+    index_results = everything[len(rows) :]
     warm_wall, warm_cpu, _ = run_pass()
     # Best of three per query: what a query costs when no other process holds the CPU.
     again = [run_pass()[0] for _ in range(2)]
@@ -270,7 +310,7 @@ def main() -> int:
         if not subset:
             return 0.0, 0.0, 0
         one = sum(1 for r, c in subset if c[:1] == [r["expected"]])
-        five = sum(1 for r, c in subset if r["expected"] in c)
+        five = sum(1 for r, c in subset if r["expected"] in c[:5])
         return one / len(subset), five / len(subset), len(subset)
 
     print(f"eval: {EVAL.relative_to(REPO)} ({len(rows)} phrases)")
@@ -285,6 +325,30 @@ def main() -> int:
         print(f"  {category:14} {t1:6.1%} {t5:6.1%} {n:4}")
     b1, b5 = bm25_baseline(sg.icd10cm_index(None), rows)
     print(f"baseline plain BM25 on titles: top-1 {b1:6.1%}  top-5 {b5:6.1%}")
+    if index_rows:
+        print(
+            f"index eval: {INDEX_EVAL.relative_to(REPO)} ({len(index_rows)} phrases; "
+            "ours | plain BM25 on titles | bm25s on titles, top-1 / top-5)"
+        )
+        index = sg.icd10cm_index(None)
+        for category in ("index", "tables", "titles"):
+            for split in ("all", "dev", "heldout"):
+                subset = [
+                    x
+                    for x in index_results
+                    if x[0]["category"] == category and split in ("all", x[0]["split"])
+                ]
+                if not subset:
+                    continue
+                t1, t5, n = accuracy(subset)
+                sub_rows = [r for r, _ in subset]
+                p1, p5 = bm25_baseline(index, sub_rows)
+                other = bm25s_baseline(index, sub_rows)
+                extra = f" | bm25s {other[0]:6.1%} {other[1]:6.1%}" if other else ""
+                print(
+                    f"  {category:7} {split:8} n={n:4}  ours {t1:6.1%} {t5:6.1%} | "
+                    f"BM25 {p1:6.1%} {p5:6.1%}{extra}"
+                )
     print(
         f"cold start in a fresh process (median of 3): import {cold['import']:.3f} s, "
         f"first suggest (loads the prebuilt index + curated data) {cold['first_call']:.3f} s, "
@@ -301,13 +365,35 @@ def main() -> int:
     )
     print(
         f"memory (tracemalloc, fresh process): loaded index {memory['index'] / 1e6:.1f} MB, "
-        f"after the whole eval set (decoded documents cached) {memory['after'] / 1e6:.1f} MB"
+        f"after both eval sets (decoded documents cached) {memory['after'] / 1e6:.1f} MB"
     )
+    # Calibration: how often the first answer is right at and above the fill threshold
+    print(
+        f"calibration (first answer; fill threshold FILL_MIN_SCORE {sg.FILL_MIN_SCORE:.2f}): "
+        "precision and coverage at and above it, median score right / wrong"
+    )
+    for split in ("dev", "heldout"):
+        scored = []
+        for row in [r for r in rows + index_rows if r["split"] == split]:
+            got = sg.suggest(row["phrase"], top=1)
+            if got:
+                scored.append((got[0].score, got[0].code == row["expected"]))
+        if not scored:
+            continue
+        above = [ok for score, ok in scored if score >= sg.FILL_MIN_SCORE]
+        right = [score for score, ok in scored if ok]
+        wrong = [score for score, ok in scored if not ok]
+        print(
+            f"  {split:8} n={len(scored):4}  precision {sum(above) / max(1, len(above)):6.1%} "
+            f"on {len(above) / len(scored):6.1%} of phrases; median right "
+            f"{statistics.median(right) if right else 0:.2f}, wrong "
+            f"{statistics.median(wrong) if wrong else 0:.2f}"
+        )
     if args.libraries:
         compare_libraries(sg.icd10cm_index(None), rows)
     if args.misses:
         print("top-1 misses (phrase | expected | got top-5):")
-        for row, codes in results:
+        for row, codes in results + [x for x in index_results if x[0]["split"] == "dev"]:
             if codes[:1] != [row["expected"]]:
                 mark = "top5" if row["expected"] in codes else "MISS"
                 print(f"  [{row['split']}] {mark} {row['phrase']!r} | {row['expected']} | {codes}")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from addin.codesets import carc, cpt, hcpcs, icd10cm, mce, mue, ncci, pfs
+from addin.codesets import carc, cpt, hcpcs, icd10cm, icd10cm_index, mce, mue, ncci, pfs
 from addin.codesets._common import ImportOptions, ImportResult, members, unchanged_import
 from addin.codesets.icd10cm_source import (
     Tabular,
@@ -146,6 +146,7 @@ Importer = Callable[[Path, ImportOptions | None], ImportResult]
 # kind -> importer; each kind is also a system name in the store (carc/rarc share a module)
 IMPORTERS: dict[str, Importer] = {
     "icd10cm": _import_icd10cm,
+    "icd10cm_index": icd10cm_index.import_icd10cm_index,
     "hcpcs": hcpcs.import_hcpcs,
     "ncci": ncci.import_ncci,
     "mue": mue.import_mue,
@@ -158,6 +159,7 @@ IMPORTERS: dict[str, Importer] = {
 
 KIND_HELP = {
     "icd10cm": "ICD-10-CM tabular XML or order file (zip or file)",
+    "icd10cm_index": "ICD-10-CM Alphabetic Index XML (icd10cm-index-YYYY.xml, or the CDC zip)",
     "hcpcs": "HCPCS Level II Alpha-Numeric file (ANWEB .txt or .xlsx, or the zip)",
     "ncci": "NCCI PTP practitioner edits (tab-delimited parts, or their zips)",
     "mue": "MUE practitioner services CSV (MCR_MUE_PractitionerServices_Eff_...csv)",
@@ -185,6 +187,10 @@ def detect_kind(path: Path) -> str:
     """Recognise a distribution by its layout (file names first, then contents)."""
     path = Path(path)
     name = path.name.lower()
+    if "index" in name and "tabular" not in name and icd10cm_index.looks_like(path):
+        return "icd10cm_index"
+    if name.endswith(".xml") and icd10cm_index.looks_like(path):
+        return "icd10cm_index"
     if "icd10cm" in name or "icd-10-cm" in name or name.endswith(".xml"):
         return "icd10cm"
     members(path)  # a missing file or a damaged zip is reported as such

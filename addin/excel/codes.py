@@ -45,12 +45,15 @@ def reload() -> None:
 @functools.lru_cache(maxsize=4096)
 def suggestions(
     text: str, system: str, top: int, on: date | None
-) -> tuple[tuple[str, str, float], ...]:
-    """(code, description, score) rows for free text, cached: a sheet recalculates the same
-    Diagnosis Text cells again and again."""
+) -> tuple[tuple[str, str, float, str], ...]:
+    """(code, description, score, check) rows for free text, cached: a sheet recalculates the
+    same Diagnosis Text cells again and again. ``check`` is "check the Index under ..." when
+    the score is too low to trust, else empty."""
     from addin.coding.suggest import suggest
 
-    return tuple((s.code, s.description, round(s.score, 3)) for s in suggest(text, system, top, on))
+    return tuple(
+        (s.code, s.description, round(s.score, 3), s.check) for s in suggest(text, system, top, on)
+    )
 
 
 @dataclass(frozen=True, slots=True)

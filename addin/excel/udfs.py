@@ -77,7 +77,8 @@ ContractsArg = Annotated[
 def CB_SUGGEST(  # noqa: N802 - Excel function names are upper case
     text: Text, system: SystemArg = None, top: Top = None, dos: Dos = None
 ) -> Any:
-    """Suggest billable codes for free text: rows of code, description, score (best first)."""
+    """Suggest billable codes for free text: rows of code, description, score and a
+    "check the Index under ..." note when the score is low (best first)."""
     words = args.text(text, "text")
     chosen = (args.text(system, "system", required=False) or "icd10cm").lower()
     if chosen not in SYSTEMS:

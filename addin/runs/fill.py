@@ -29,6 +29,10 @@ SUGGESTION_COLUMNS = [
     Column(name="Description", kind="text", width=60),
     Column(name="Score", kind="number"),
     Column(name="Filled", kind="text", width=30),
+    # why the engine proposed it (Index path or tabular name, conventions applied) and, when
+    # the score is under the threshold, "check the Index" with the path to look under
+    Column(name="Why", kind="text", width=50),
+    Column(name="Check", kind="text", width=40),
 ]
 
 
@@ -116,7 +120,7 @@ def plan_fill(book: Book, top: int = 3, old: SheetRows | None = None) -> FillPla
                 found = suggest(phrase, top=top, on=enc.date_of_service)
             except CodeSetNotLoaded as exc:
                 plan.rows.append([enc.encounter_id, row, text, phrase, None, "", "", None,
-                                  f"not filled: {exc}"])  # fmt: skip
+                                  f"not filled: {exc}", "", ""])  # fmt: skip
                 continue
             filled = why
             if not found:
@@ -135,11 +139,13 @@ def plan_fill(book: Book, top: int = 3, old: SheetRows | None = None) -> FillPla
                 filled = f"filled {header} ({letters.get(header, '')}{row})"
             note = filled if filled.startswith("filled") else f"not filled: {filled}"
             if not found:
-                plan.rows.append([enc.encounter_id, row, text, phrase, None, "", "", None, note])
+                plan.rows.append(
+                    [enc.encounter_id, row, text, phrase, None, "", "", None, note, "", ""]
+                )
             for rank, s in enumerate(found, start=1):
                 plan.rows.append(
                     [enc.encounter_id, row, text, phrase, rank, s.code, s.description,
-                     round(s.score, 3), note if rank == 1 else ""]
+                     round(s.score, 3), note if rank == 1 else "", s.why, s.check]
                 )  # fmt: skip
     return plan
 

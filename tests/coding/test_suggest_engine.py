@@ -82,6 +82,7 @@ def test_scores_are_ordered_and_bounded() -> None:
         "system": "icd10cm",
         "description": "Type 2 diabetes mellitus with hyperglycemia",
         "score": found[0].score,
+        "why": found[0].why,
     }
 
 

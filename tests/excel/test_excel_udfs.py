@@ -147,7 +147,9 @@ def test_npi() -> None:
 def test_suggest_spills_rows() -> None:
     rows = CB_SUGGEST("DM2 w/ neuropathy")
     assert isinstance(rows, list) and len(rows) == 5
-    assert all(len(row) == 3 for row in rows)
+    # code, description, score, and "check the Index ..." when the score is low
+    assert all(len(row) == 4 for row in rows)
+    assert all(row[3] == "" or row[3].startswith("check the Index") for row in rows)
     assert rows[0][0] == "E11.40"
     assert rows[0][1].startswith("Type 2 diabetes mellitus with diabetic neuropathy")
     scores = [row[2] for row in rows]

@@ -51,7 +51,7 @@ def build_index(system: str, items: Iterable[tuple[str, str]]) -> Index:
     docs: list[Doc] = []
     for code, description in sorted(items):
         required, optional = doc_tokens(description)
-        variant = (tuple(required), tuple(optional), False)
+        variant = (tuple(required), tuple(optional), False, "")
         docs.append(Doc(code, description, [variant], frozenset()))
     return Index.from_docs(system, "", docs)
 

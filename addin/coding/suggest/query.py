@@ -12,6 +12,8 @@ from addin.coding.suggest.text import NEGATORS, STOP, normalize, query_words, st
 from addin.errors import CodeSetError
 
 MAX_PHRASE = 6
+# The 7th-character words end a "without ..." scope.
+ENCOUNTER_WORDS = frozenset(["initial", "subsequent", "sequela", "sequelae", "encounter"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,10 @@ def _read_knowledge(folder: Path) -> Knowledge:
             abbreviations[key] = meanings[0]
     slash.sort(key=lambda item: -len(item[0].pattern))
     terms: dict[tuple[str, ...], list[str]] = {}
-    for phrase, meanings in read_table(folder / "terms.tsv"):
+    generated = folder / "index_synonyms.tsv"
+    rows = read_table(folder / "terms.tsv")
+    rows += read_table(generated) if generated.exists() else []
+    for phrase, meanings in rows:
         stems = _key(phrase)
         if stems:
             terms.setdefault(stems, []).extend(meanings)
@@ -132,6 +137,8 @@ def parse(text: str, know: Knowledge | None = None) -> list[Slot]:
             negated = False
             i += 1
             continue
+        if word in ENCOUNTER_WORDS:
+            negated = False  # "without disruption ... sequela": the encounter is not negated
         if word in NEGATORS:
             negated = True
             i += 1
