@@ -176,6 +176,21 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _warm() -> None:
+    """Load the ICD-10-CM tabulars and the newest suggestion index here, before forking, so
+    the workers share them (copy-on-write) instead of each loading its own: about 0.4 s a
+    worker, which on small clinics is the difference between 1.5x and 1.8x on two cores."""
+    from addin.codesets import icd10cm
+    from addin.coding.suggest import icd10cm_index
+
+    try:
+        for info in icd10cm.vintages():
+            icd10cm.load(info)
+        icd10cm_index(None)
+    except ClaimbookError:
+        pass  # nothing installed: each clinic's run says so
+
+
 class LocalEngine:
     """``jobs`` worker processes on this machine; one job runs in this process.
 
@@ -191,6 +206,8 @@ class LocalEngine:
     def __enter__(self) -> LocalEngine:
         if self.jobs > 1:
             method = "fork" if sys.platform == "linux" else "spawn"
+            if method == "fork":
+                _warm()
             context = multiprocessing.get_context(method)
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
             # the first task starts every worker now (fork starts them all at once)
