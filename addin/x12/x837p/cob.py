@@ -19,15 +19,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from addin.collector import collector_paused
 from addin.errors import OutputError
 from addin.models import Adjustment, Claim, ClaimLine, ClaimPayment, ServicePayment
-from addin.x12.envelope import WRITE_DELIMITERS, ControlNumbers, Envelope, se
-from addin.x12.x837p.loops import Group, Interchange, Loop2300, RawLoop, Transaction837P
+from addin.x12.envelope import ControlNumbers
+from addin.x12.x837p.loops import Interchange, Loop2300, RawLoop, Transaction837P
 from addin.x12.x837p.names import FORBIDDEN_IN_IDS, Names
 from addin.x12.x837p.segs import NM1, REF, SBR, RawSegment, Seg
 from addin.x12.x837p.text import amount, d8, quantity
-from addin.x12.x837p.writer import MAX_CLAIMS_PER_ST, build_transaction, require_settings
+from addin.x12.x837p.writer import assemble, require_settings
 
 ZERO = Decimal("0.00")
 #: Remark codes that say the payer sent the claim on to the next payer itself (crossover).
@@ -245,26 +244,7 @@ def build_cob_837p(
     names = Names()
     by_id = {cob.claim.claim_id: cob for cob in cobs}
     claims = [cob.claim for cob in cobs]
-    envelope = Envelope.for_submitter(settings, created, numbers)
-    txns: list[Transaction837P] = []
-    with collector_paused():
-        for i, start in enumerate(range(0, len(claims), MAX_CLAIMS_PER_ST)):
-            control = numbers.first_transaction + i
-            txn = build_transaction(claims[start : start + MAX_CLAIMS_PER_ST], settings,
-                                    control, created, names)  # fmt: skip
-            _with_cob(txn, by_id, names)
-            txn.trailer.append(RawSegment("SE", tuple(se(txn.segment_count() + 1, control)[1:])))
-            txns.append(txn)
-    group = Group(
-        gs=RawSegment("GS", tuple(envelope.gs()[1:])),
-        transactions=txns,
-        ge=RawSegment("GE", tuple(envelope.ge(len(txns))[1:])),
-    )
-    interchange = Interchange(
-        isa=RawSegment("ISA", tuple(envelope.isa()[1:])),
-        groups=[group],
-        iea=RawSegment("IEA", tuple(envelope.iea()[1:])),
-        delimiters=WRITE_DELIMITERS,
-    )
+    interchange = assemble(claims, settings, names, created=created, numbers=numbers,
+                           amend=lambda txn: _with_cob(txn, by_id, names))  # fmt: skip
     problems += [f.message for f in names.findings if f.blocking]
     return interchange, problems

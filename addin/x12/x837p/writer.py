@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -384,6 +384,42 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Nam
     return level
 
 
+def assemble(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    names: Names,
+    *,
+    created: datetime,
+    numbers: ControlNumbers,
+    amend: Callable[[Transaction837P], None] | None = None,
+) -> Interchange:
+    """One ISA/GS around as many ST/SE as ``claims`` need (``amend`` changes each transaction
+    before its SE is counted: the COB loops of a claim to a next payer)."""
+    envelope = Envelope.for_submitter(settings, created, numbers)
+    txns: list[Transaction837P] = []
+    with collector_paused():
+        for i, start in enumerate(range(0, len(claims), MAX_CLAIMS_PER_ST)):
+            control = numbers.first_transaction + i
+            chunk = claims[start : start + MAX_CLAIMS_PER_ST]
+            txn = build_transaction(chunk, settings, control, created, names)
+            if amend is not None:
+                amend(txn)
+            count = txn.segment_count() + 1  # SE counts itself
+            txn.trailer.append(RawSegment("SE", tuple(se(count, control)[1:])))
+            txns.append(txn)
+    group = Group(
+        gs=RawSegment("GS", tuple(envelope.gs()[1:])),
+        transactions=txns,
+        ge=RawSegment("GE", tuple(envelope.ge(len(txns))[1:])),
+    )
+    return Interchange(
+        isa=RawSegment("ISA", tuple(envelope.isa()[1:])),
+        groups=[group],
+        iea=RawSegment("IEA", tuple(envelope.iea()[1:])),
+        delimiters=WRITE_DELIMITERS,
+    )
+
+
 def build_837p(
     claims: Sequence[Claim],
     settings: dict[str, str],
@@ -396,27 +432,7 @@ def build_837p(
         raise OutputError("no claims to write: every encounter was held; see the Findings")
     require_settings(settings)
     names = Names()
-    envelope = Envelope.for_submitter(settings, created, numbers)
-    txns: list[Transaction837P] = []
-    with collector_paused():
-        for i, start in enumerate(range(0, len(claims), MAX_CLAIMS_PER_ST)):
-            control = numbers.first_transaction + i
-            chunk = claims[start : start + MAX_CLAIMS_PER_ST]
-            txn = build_transaction(chunk, settings, control, created, names)
-            count = txn.segment_count() + 1  # SE counts itself
-            txn.trailer.append(RawSegment("SE", tuple(se(count, control)[1:])))
-            txns.append(txn)
-    group = Group(
-        gs=RawSegment("GS", tuple(envelope.gs()[1:])),
-        transactions=txns,
-        ge=RawSegment("GE", tuple(envelope.ge(len(txns))[1:])),
-    )
-    interchange = Interchange(
-        isa=RawSegment("ISA", tuple(envelope.isa()[1:])),
-        groups=[group],
-        iea=RawSegment("IEA", tuple(envelope.iea()[1:])),
-        delimiters=WRITE_DELIMITERS,
-    )
+    interchange = assemble(claims, settings, names, created=created, numbers=numbers)
     # one finding per cleaned value, even when Settings names repeat in every ST
     return interchange, list(dict.fromkeys(names.findings))
 
