@@ -23,7 +23,16 @@ from typing import Any
 from addin.claims.build import build_claims
 from addin.claims.coverage import COVERAGE_SHEET, Coverage, CoverageBook, read_coverage
 from addin.errors import InputError
-from addin.models import Claim, ClaimPayment, Column, Finding, Person, RegisterEdit, ResultTable
+from addin.models import (
+    Claim,
+    ClaimPayment,
+    Column,
+    Encounter,
+    Finding,
+    Person,
+    RegisterEdit,
+    ResultTable,
+)
 from addin.registers.claims import (
     CLAIM_COLUMNS,
     CLAIM_REGISTER,
@@ -155,6 +164,22 @@ def is_next_payer_claim(claim_id: str) -> bool:
     return claim_id.upper().endswith(("-S", "-T"))
 
 
+def live_primaries(session: Session) -> Iterator[tuple[str, ClaimRecord, Encounter]]:
+    """Each primary claim still in force (its last submission not a void, not rejected),
+    with its last submission and its encounter: what the next payers and the patient are billed
+    from."""
+    encounters = {e.encounter_id.strip().upper(): e for e in session.book.encounters}
+    for key, subs in submissions_by_claim(session.claim_records).items():
+        if is_next_payer_claim(key):
+            continue
+        last = subs[-1]
+        if last.frequency == "8" or last.status in ("voided", "rejected"):
+            continue
+        enc = encounters.get(last.encounter_id.strip().upper())
+        if enc is not None:
+            yield key, last, enc
+
+
 # 835s read with the model reader in this process, by (path, size, mtime): the demo and batch
 # run many times in one process over the same kept files; a changed file is read again.
 _READ: dict[tuple[str, int, int], list[Any]] = {}
@@ -262,16 +287,7 @@ def _chains(
     by_claim = submissions_by_claim(session.claim_records)
     built = {c.claim_id.strip().upper(): c for c in build_claims(
         book.encounters, book.settings, book.payers, book.fees, []).claims}  # fmt: skip
-    encounters = {e.encounter_id.strip().upper(): e for e in book.encounters}
-    for key, subs in by_claim.items():
-        if is_next_payer_claim(key):
-            continue
-        last = subs[-1]
-        if last.frequency == "8" or last.status in ("voided", "rejected"):
-            continue
-        enc = encounters.get(last.encounter_id.strip().upper())
-        if enc is None:
-            continue
+    for key, last, enc in live_primaries(session):
         claim = built.get(key)
         chain: list[PriorPayer] = []
         prev: Coverage | None = None  # the earlier payer's plan (None: the claim's own payer)

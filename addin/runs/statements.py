@@ -22,7 +22,6 @@ from addin.claims.coverage import COVERAGE_SHEET, CoverageBook, read_coverage
 from addin.errors import InputError
 from addin.models import Column, Encounter, Finding, ResultTable, SheetRows
 from addin.registers.cells import as_date, as_int, as_text
-from addin.registers.claims import submissions_by_claim
 from addin.remit.bank import parse_amount
 from addin.remit.results import ClaimResult, PaymentEvent, Reconciliation
 from addin.remit.statements import (
@@ -36,7 +35,7 @@ from addin.remit.statements import (
 )
 from addin.remit.tables import AGING_BUCKETS
 from addin.runs.carry import Carry, carry_over
-from addin.runs.secondary import is_next_payer_claim, next_claim_id
+from addin.runs.secondary import live_primaries, next_claim_id
 from addin.runs.session import Session
 from addin.sheets.statement_book import statements_pdf, write_statements
 
@@ -149,18 +148,9 @@ def visits_after_insurance(
 ) -> list[Visit]:
     """Each billed visit's money once its payers have answered (from the reconciliation: the
     primary's claim, then <claim>-S and -T; a crossover's next answer comes on the claim)."""
-    encounters = {e.encounter_id.strip().upper(): e for e in session.book.encounters}
     results = {c.claim_id.strip().upper(): c for c in rec.claims}
     out: list[Visit] = []
-    for key, subs in submissions_by_claim(session.claim_records).items():
-        if is_next_payer_claim(key):
-            continue
-        last = subs[-1]
-        if last.frequency == "8" or last.status in ("voided", "rejected"):
-            continue
-        enc = encounters.get(last.encounter_id.strip().upper())
-        if enc is None:
-            continue
+    for key, last, enc in live_primaries(session):
         own = _events(results.get(key))
         answer = _answer(own, "P")
         if answer is None:
