@@ -353,11 +353,12 @@ def secondary_command(
     The claim carries the primary's adjudication (COB loops 2320/2330/2430); it goes into
     one 837P and the Claim Register, never twice. A crossover is listed as forwarded.
     """
-    outcome = runs.run(book, runs.Inputs(x12_dir=x12_dir), _today(today),
-                       steps=("reconcile", "secondary"))  # fmt: skip
+    with progress_bar():
+        outcome = runs.run(book, runs.Inputs(x12_dir=x12_dir), _today(today),
+                           steps=("reconcile", "secondary"))  # fmt: skip
     if as_json:
-        assert outcome.secondary is not None
-        print_json(outcome.secondary.to_json() | _written(outcome))
+        data = outcome.secondary.to_json() if outcome.secondary else outcome.to_json()
+        print_json(data | _written(outcome))
         return
     _report(outcome, False)
 
@@ -385,7 +386,8 @@ def deposits_command(
 
     inputs = runs.Inputs(bank=bank or [],
                          bank_mapping=load_bank_mapping(mapping) if mapping else None)  # fmt: skip
-    outcome = runs.run(book, inputs, _today(today), steps=("deposits",))
+    with progress_bar():
+        outcome = runs.run(book, inputs, _today(today), steps=("deposits",))
     if as_json:
         print_json(outcome.data.get("deposits", {"matches": [], "totals": {}, "bank_files": []})
                    | _written(outcome))  # fmt: skip
@@ -408,7 +410,8 @@ def statements_command(
     The Statements sheet (one row per patient with a balance or a credit), the printable
     statements in 'BOOK statements', and a PDF with --pdf when LibreOffice is installed.
     """
-    outcome = runs.run(book, runs.Inputs(pdf_dir=pdf), _today(today), steps=("statements",))
+    with progress_bar():
+        outcome = runs.run(book, runs.Inputs(pdf_dir=pdf), _today(today), steps=("statements",))
     if as_json:
         print_json(outcome.data.get("statements", {}) | _written(outcome))
         return
