@@ -135,9 +135,12 @@ def provider_names(settings: dict[str, str]) -> dict[str, str]:
     return names
 
 
-def named_provider(settings: dict[str, str], npi: str) -> Provider | None:
-    """A rendering/referring provider named on the Settings sheet, or None."""
-    text = provider_names(settings).get(npi, "")
+def named_provider(
+    settings: dict[str, str], npi: str, names: dict[str, str] | None = None
+) -> Provider | None:
+    """A rendering/referring provider named on the Settings sheet, or None. ``names`` is
+    ``provider_names(settings)`` when the caller has worked it out once for many claims."""
+    text = (provider_names(settings) if names is None else names).get(npi, "")
     if not text:
         return None
     last, _, first = text.partition(",")
@@ -147,6 +150,19 @@ def named_provider(settings: dict[str, str], npi: str) -> Provider | None:
         first_name=first.strip(),
         taxonomy=settings.get(f"Taxonomy {npi}", "").strip(),
     )
+
+
+_NAMES: tuple[int, tuple[tuple[str, str], ...], dict[str, str]] | None = None
+
+
+def _names_of(settings: dict[str, str]) -> dict[str, str]:
+    """``provider_names(settings)``, worked out again only when the Settings change (it is
+    asked for every encounter of a build)."""
+    global _NAMES
+    items = tuple(settings.items())
+    if _NAMES is None or _NAMES[0] != id(settings) or _NAMES[1] != items:
+        _NAMES = (id(settings), items, provider_names(settings))
+    return _NAMES[2]
 
 
 class _Encounter:
@@ -459,8 +475,9 @@ def _build_one(
                 row=line.row,
                 fix="bill each rendering provider under its own Encounter ID",
             )
-    rendering = _provider(enc.rendering_npi, "Rendering NPI", settings, billing, state)
-    referring = _provider(enc.referring_npi or "", "Referring NPI", settings, None, state)
+    names = _names_of(settings)
+    rendering = _provider(enc.rendering_npi, "Rendering NPI", settings, names, billing, state)
+    referring = _provider(enc.referring_npi or "", "Referring NPI", settings, names, None, state)
     if state.reasons or payer is None:
         return []
     chunks = _chunks(priced)
@@ -592,6 +609,7 @@ def _provider(
     npi: str,
     column: str,
     settings: dict[str, str],
+    names: dict[str, str],
     billing: Provider | None,
     state: _Encounter,
 ) -> Provider | None:
@@ -599,7 +617,7 @@ def _provider(
         return None
     if billing is not None and npi == billing.npi:
         return billing.model_copy(update={"last_name": billing.name})
-    provider = named_provider(settings, npi)
+    provider = named_provider(settings, npi, names)
     if provider is None:
         state.problem(
             "CLAIM-PROVIDER-NAME",

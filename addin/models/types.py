@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -129,8 +130,22 @@ def _strip_excel_number(value: Any) -> str:
         return str(value)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a code")
+    return _clean_code_text(value)
+
+
+# Codes repeat across a workbook's rows (a clinic bills a few hundred codes), and every model
+# built from them normalises them again: the text rules below are pure, so each distinct text
+# is worked out once per process (bounded, so a huge book cannot grow them without limit).
+_DOT_ZEROS = re.compile(r"\d+\.0+")
+_SPACE_OR_DOT = re.compile(r"[\s.]")
+_SPACE = re.compile(r"\s")
+_SPACE_OR_DASH = re.compile(r"[\s-]")
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean_code_text(value: str) -> str:
     text = value.replace("\u00a0", " ").strip().upper()
-    if re.fullmatch(r"\d+\.0+", text):
+    if _DOT_ZEROS.fullmatch(text):
         text = text.split(".", 1)[0]
     return text
 
@@ -144,21 +159,30 @@ def normalize_icd10(value: Any) -> str:
     Text that cannot be an ICD-10 code is returned upper-cased and stripped, so that a
     lookup can say "not found" with the value the user typed.
     """
-    text = _strip_excel_number(value)
-    compact = re.sub(r"[\s.]", "", text)
+    return _icd10_text(_strip_excel_number(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _icd10_text(text: str) -> str:
+    compact = _SPACE_OR_DOT.sub("", text)
     if not _ICD_RE.match(compact):
         return text
     return compact if len(compact) == 3 else f"{compact[:3]}.{compact[3:]}"
 
 
+@lru_cache(maxsize=1 << 16)
+def _no_space(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
 def normalize_procedure(value: Any) -> str:
     """Normalise a CPT/HCPCS code: ``99213.0`` -> ``99213``, `` j3301 `` -> ``J3301``."""
-    return re.sub(r"\s", "", _strip_excel_number(value))
+    return _no_space(_strip_excel_number(value))
 
 
 def normalize_modifier(value: Any) -> str:
     """Normalise a modifier: ``rt`` -> ``RT``, ``25.0`` -> ``25``."""
-    return re.sub(r"\s", "", _strip_excel_number(value))
+    return _no_space(_strip_excel_number(value))
 
 
 def normalize_digits(value: Any) -> str:
@@ -166,8 +190,12 @@ def normalize_digits(value: Any) -> str:
 
     Leading zeros that Excel dropped are not restored here: the scrubber flags them.
     """
-    text = _strip_excel_number(value)
-    return re.sub(r"[\s-]", "", text)
+    return _digits_text(_strip_excel_number(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _digits_text(text: str) -> str:
+    return _SPACE_OR_DASH.sub("", text)
 
 
 IcdCode = Annotated[str, BeforeValidator(normalize_icd10)]

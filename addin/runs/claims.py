@@ -36,11 +36,10 @@ from addin.registers.worklist import corrections_wanted
 from addin.runs.acks import ack_events
 from addin.runs.check import findings_of
 from addin.runs.session import X12_FOLDER, Session
-from addin.x12.envelope import ControlNumberStore
+from addin.x12.envelope import ControlNumbers, ControlNumberStore
 from addin.x12.x837p.sources import place_findings
 from addin.x12.x837p.writer import (
     MAX_CLAIMS_PER_ST,
-    WriteResult,
     build_accepted,
     require_settings,
     save_837p,
@@ -48,6 +47,15 @@ from addin.x12.x837p.writer import (
 )
 
 FREQUENCY_WORDS = {"1": "original", "7": "replacement", "8": "void"}
+
+
+@dataclass(frozen=True)
+class Sent837:
+    """Where the step's 837P went and its control numbers. The interchange and its text are
+    not kept: on a big week they are hundreds of megabytes the rest of the run never reads."""
+
+    path: Path | None
+    numbers: ControlNumbers
 
 
 @dataclass
@@ -58,7 +66,7 @@ class ClaimsReport:
     sent: list[Claim] = field(default_factory=list)
     statuses: dict[str, tuple[str, str]] = field(default_factory=dict)
     already: int = 0
-    write: WriteResult | None = None
+    write: Sent837 | None = None
     findings: list[Finding] = field(default_factory=list)
     records: list[ClaimRecord] = field(default_factory=list)
 
@@ -217,7 +225,6 @@ def claims_step(
     for claim in result.claims:
         key = claim.claim_id.strip().upper()
         subs = by_claim.get(key, [])
-        fp = fingerprint(claim)
         if not subs:
             if key in asked["replace"] or key in asked["void"]:
                 report.findings.append(
@@ -235,6 +242,7 @@ def claims_step(
             sending.append(claim)
             continue
         last = subs[-1]
+        fp = fingerprint(claim)  # only a claim sent before is compared with what was sent
         mine = events.get(last.submission, [])
         rejected = bool(mine) and not mine[-1].accepted
         correction = wanted.get(key)
@@ -375,7 +383,9 @@ def _send(
             )
         return
     claims = accepted.claims
-    report.write = save_837p(accepted.interchange, path, accepted.findings)
+    written = save_837p(accepted.interchange, path, accepted.findings)
+    report.write = Sent837(written.path, written.numbers)
+    del written, accepted  # the interchange's loops: free them before the register rows
     session.files.append(path)
     report.sent = claims
     records = session.claim_records

@@ -285,10 +285,20 @@ def _chains(
     """Each claim due to a next payer, with a row on the report for every claim that has one."""
     book = session.book
     by_claim = submissions_by_claim(session.claim_records)
-    built = {c.claim_id.strip().upper(): c for c in build_claims(
-        book.encounters, book.settings, book.payers, book.fees, []).claims}  # fmt: skip
+    built: dict[str, Claim] = {}
+    done: set[int] = set()
+
+    def claim_of(key: str, enc: Encounter) -> Claim | None:
+        """The claim as the encounter builds it now; built only for the few claims a next
+        payer is due on (building every claim of a big book again costs as much as the
+        claims step)."""
+        if id(enc) not in done:
+            done.add(id(enc))
+            for c in build_claims([enc], book.settings, book.payers, book.fees, []).claims:
+                built[c.claim_id.strip().upper()] = c
+        return built.get(key)
+
     for key, last, enc in live_primaries(session):
-        claim = built.get(key)
         chain: list[PriorPayer] = []
         prev: Coverage | None = None  # the earlier payer's plan (None: the claim's own payer)
         forwarded = False  # the earlier payer crossed the claim over: answers come on it
@@ -316,6 +326,7 @@ def _chains(
             row.left = patient_liability(pay)
             report.rows.append(row)
             who = answer.payer or "the earlier payer"
+            claim = claim_of(key, enc)
             if claim is None:
                 row.status = "held"
                 row.note = "the encounter no longer builds a claim; see the Findings sheet"
