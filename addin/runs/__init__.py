@@ -35,6 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from addin.collector import collector_paused
 from addin.errors import OutputError, WorkbookBusy
 from addin.models import CellMark, Finding, RegisterEdit, ResultTable
 from addin.remit import Reconciliation
@@ -230,16 +231,21 @@ def run(
     with guard:
         if write and not csv:
             check_writable(workbook, sheets_written(order))
-        advance("read", 0, len(order) + 2)
-        session = open_session(source or workbook, workbook if source else None, today, owned)
-        try:
-            outcome = _finish(session, order, inputs, workbook, target, in_place, write)
-        except BaseException:
-            # the 837P and kept inputs this run wrote are recorded nowhere if the workbook
-            # is not saved: left behind, they would be sent (or posted) without a record
-            for path in session.files:
-                path.unlink(missing_ok=True)
-            raise
+        # A run makes a few million objects that live until it ends and form no cycles
+        # (reference counting frees them): the cyclic collector's passes over that growing
+        # heap cost seconds on a big book and free nothing, so it waits for the run's end.
+        with collector_paused():
+            advance("read", 0, len(order) + 2)
+            session = open_session(source or workbook, workbook if source else None, today,
+                                   owned)  # fmt: skip
+            try:
+                outcome = _finish(session, order, inputs, workbook, target, in_place, write)
+            except BaseException:
+                # the 837P and kept inputs this run wrote are recorded nowhere if the workbook
+                # is not saved: left behind, they would be sent (or posted) without a record
+                for path in session.files:
+                    path.unlink(missing_ok=True)
+                raise
     return outcome
 
 
