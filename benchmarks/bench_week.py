@@ -8,6 +8,10 @@ service lines. In a fresh process (so the peak memory is the run's own):
   week     - ``runs.cycle`` on a copy: read, acknowledge, suggest (fill empty Dx cells),
              build the claims and write the 837P, reconcile, check every rule, write
              every result sheet, the registers and the cell marks, save (backup first).
+             This first run bills every line of the book at once: the worst week.
+  next     - the same cycle a week later on the saved book: every claim is in the Claim
+             Register, so each is built again and compared with what was sent (nothing new
+             goes out), the register is read back for reconciling and every sheet rewritten.
 
 Prints each step's time (from addin.runs.progress), the ratio to the bare read and the
 peak resident memory. Targets (issue 18): <= 3x the bare read, <= 600 MB.
@@ -24,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,12 +79,21 @@ def child(book: Path) -> dict[str, object]:
     week = time.perf_counter() - start
     marks = [t for _, t in steps] + [start + week]
     phases = {name: marks[i + 1] - t for i, (name, t) in enumerate(steps)}
+    first_peak = peak_mb()
+    summary = outcome.summary
+    del outcome
+    start = time.perf_counter()
+    again = runs.cycle(copy, runs.Inputs(), today=TODAY + timedelta(days=7))
+    following = time.perf_counter() - start
     return {
         "bare": bare,
         "week": week,
         "phases": phases,
-        "peak_mb": peak_mb(),
-        "summary": outcome.summary,
+        "peak_mb": first_peak,
+        "next": following,
+        "next_peak_mb": peak_mb(),
+        "next_summary": again.summary,
+        "summary": summary,
         "size_mb": book.stat().st_size / 1e6,
     }
 
@@ -119,6 +132,12 @@ def main() -> None:
         for name, seconds in got["phases"].items():
             print(f"    {name:<12} {seconds:7.2f} s  ({seconds / got['bare']:.2f}x)")
         print(f"peak memory of the process: {got['peak_mb']:.0f} MB (target <= 600 MB)")
+        print("the next week on the saved book:")
+        for line in got["next_summary"]:
+            print(f"  {line}")
+        print(f"next weekly run (nothing new to send):   {got['next']:7.2f} s  "
+              f"= {got['next'] / got['bare']:.2f}x the bare read; "
+              f"peak of the process after both runs {got['next_peak_mb']:.0f} MB")  # fmt: skip
         print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
 
