@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import enum
 import re
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from addin.models import Column, ResultTable
+from addin.sheets.package import Package
 from addin.sheets.sheetxml import (
     ROW_BLOCK,
     SheetStyles,
@@ -135,3 +138,38 @@ _values = st.one_of(
 def test_any_values_render_as_cell_xml(kinds: list[str], rows: list[list[Any]]) -> None:
     columns = [Column(name=f"c{i}", kind=k) for i, k in enumerate(kinds)]  # type: ignore[arg-type]
     assert _rendered(rows, columns, STYLES) == reference_rows(rows, columns, STYLES)
+
+
+def _saved(pkg: Package, path: Path) -> bytes:
+    with path.open("wb") as fh:
+        pkg.write(fh)
+    return path.read_bytes()
+
+
+def test_a_streamed_part_is_written_as_the_whole_string_would_be(tmp_path: Path) -> None:
+    columns = [Column(name=k, kind=k) for k in KINDS]  # type: ignore[arg-type]
+    rows = [[ODD[(5 * i + k) % len(ODD)] for k in range(len(KINDS))] for i in range(3000)]
+    table = ResultTable(sheet="Claims", columns=columns, rows=rows)
+    whole, streamed = Package(parts={"a.xml": b"<a/>"}), Package(parts={"a.xml": b"<a/>"})
+    whole.set("xl/worksheets/sheet1.xml", worksheet_xml(table, STYLES, "rId1"))
+    streamed.stream("xl/worksheets/sheet1.xml", worksheet_chunks(table, STYLES, "rId1"))
+    assert streamed.read("xl/worksheets/sheet1.xml") == whole.read("xl/worksheets/sheet1.xml")
+    first = _saved(whole, tmp_path / "whole.xlsx")
+    assert _saved(streamed, tmp_path / "streamed.xlsx") == first
+    with zipfile.ZipFile(tmp_path / "streamed.xlsx") as book:
+        assert book.testzip() is None
+
+
+def test_streaming_a_part_s_own_content_again_keeps_its_original_bytes(tmp_path: Path) -> None:
+    table = ResultTable(sheet="S", columns=[Column(name="A")], rows=[["x"]] * 2000)
+    path = tmp_path / "book.xlsx"
+    _saved(Package(parts={"s.xml": worksheet_xml(table, STYLES, "rId1").encode()}), path)
+    raw = zipfile.ZipFile(path).read("s.xml")
+    pkg = Package(path)
+    pkg.stream("s.xml", worksheet_chunks(table, STYLES, "rId1"))
+    assert pkg.changed() == []
+    pkg.stream("s.xml", ["<other/>"])
+    assert pkg.changed() == ["s.xml"] and pkg.read("s.xml") == b"<other/>"
+    pkg.stream("s.xml", worksheet_chunks(table, STYLES, "rId1"))
+    assert pkg.changed() == [] and pkg.read("s.xml") == raw
+    pkg.close()
