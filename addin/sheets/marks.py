@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,8 +10,6 @@ from typing import Any
 from addin.errors import OutputError
 from addin.sheets.package import root_prefix
 from addin.sheets.sheetxml import col_index, col_letter
-
-_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 def _attr(tag: str, name: str) -> str | None:
@@ -87,13 +86,19 @@ def edit_cells(
     wanted = sorted(by_row)
     out: list[str] = [xml[:body_start]]
     pos = body_start
-    row_re = re.compile(rf"<{re.escape(p)}row\b[^>]*?(/?)>")
+    # the r attribute is captured with the row (no second search per row): a sheet of
+    # 100,000 rows is walked once, and only the rows with cells to edit are taken apart
+    row_re = _row_pattern(p)
     next_row = 1
     w = 0
     for match in row_re.finditer(xml, body_start, body_end):
-        r_attr = _attr(match.group(0), "r")
+        r_attr = match.group(1)
         number = int(r_attr) if r_attr else next_row
         next_row = number + 1
+        if w == len(wanted):
+            break  # every row to edit is done: the rest of the sheet is copied as it is
+        if wanted[w] > number:
+            continue
         while w < len(wanted) and wanted[w] < number:
             out.append(xml[pos : match.start()])
             pos = match.start()
@@ -101,7 +106,7 @@ def edit_cells(
                 out.append(_new_row(p, wanted[w], by_row[wanted[w]], edit))
             w += 1
         if w < len(wanted) and wanted[w] == number:
-            if match.group(1):
+            if match.group(2):
                 end = match.end()
                 body = ""
                 open_tag = match.group(0)[:-2].rstrip() + ">"
@@ -128,6 +133,26 @@ def edit_cells(
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8)
+def _row_pattern(p: str) -> re.Pattern[str]:
+    """A row's open tag; group 1 its r attribute (if any), group 2 '/' when it is empty."""
+    q = re.escape(p)
+    return re.compile(rf'<{q}row\b(?=(?:[^>]*?\sr="(\d*)")?)[^>]*?(/?)>')
+
+
+@functools.lru_cache(maxsize=8)
+def _cell_pattern(p: str) -> re.Pattern[str]:
+    """A whole cell; group 1 the column letters of its r attribute (if any)."""
+    q = re.escape(p)
+    ref = r'(?=(?:[^>]*?\sr="([A-Z]+)\d+")?)'
+    return re.compile(rf"<{q}c\b{ref}(?:[^>]*?/>|[^>]*?>.*?</{q}c>)", re.S)
+
+
+@functools.lru_cache(maxsize=4096)
+def _column(letters: str) -> int:
+    return col_index(letters)
+
+
 def _new_row(p: str, number: int, cols: dict[int, Any], edit: CellEdit) -> str:
     cells = "".join(edit(None, -1, f"{col_letter(c)}{number}", cols[c]) for c in sorted(cols))
     return f'<{p}row r="{number}">{cells}</{p}row>'
@@ -142,17 +167,20 @@ def _edit_row(
     row_style: int,
     create: bool,
 ) -> str:
-    cell_re = re.compile(rf"<{re.escape(p)}c\b[^>]*?/>|<{re.escape(p)}c\b[^>]*?>.*?</{p}c>", re.S)
+    cell_re = _cell_pattern(p)
     todo = dict(cols)
     out: list[str] = []
     pos = 0
     next_col = 0
     for match in cell_re.finditer(body):
-        cell = match.group(0)
-        ref = _attr(cell[: cell.find(">") + 1], "r")
-        found = _REF.fullmatch(ref) if ref else None
-        col = col_index(found.group(1)) if found else next_col
+        if not todo:
+            break  # every cell to edit is done: the rest of the row stays as it is
+        letters = match.group(1)
+        col = _column(letters) if letters else next_col
         next_col = col + 1
+        if col not in todo and not (create and min(todo) < col):
+            continue
+        cell = match.group(0)
         # cells missing before this one go in column order
         for missing in sorted(c for c in todo if c < col and create):
             out.append(body[pos : match.start()])
