@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import builtins
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -42,7 +44,7 @@ class _Entry:
     name: str
     info: zipfile.ZipInfo | None = None
     raw: bytes | None = None  # original compressed bytes, copied unchanged
-    data: bytes | None = None  # new or replaced content
+    data: bytes | str | None = None  # new or replaced content (text: encoded when written)
     original: bytes | None = None  # the original compressed bytes, once the part was edited
     removed: bool = False  # taken out by this run (kept in place, so a part written again
     # under the same name keeps its place in the zip)
@@ -65,16 +67,38 @@ class _Packed:
 
     @classmethod
     def of(cls, pieces: Iterable[str | bytes], level: int) -> _Packed:
+        """Deflate ``pieces`` in order. A second thread checksums and deflates (zlib lets go
+        of the GIL) while this one renders the next piece: on two cores the deflating is
+        almost free. The bytes are those of one deflate over the joined pieces."""
         deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
         out: list[bytes] = []
-        crc = size = 0
-        for piece in pieces:
-            blob = piece.encode("utf-8") if isinstance(piece, str) else piece
-            crc = zlib.crc32(blob, crc)
-            size += len(blob)
-            out.append(deflate.compress(blob))
+        sums = [0, 0]  # crc, size
+        failed: list[BaseException] = []
+        work: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+
+        def pack() -> None:
+            while (blob := work.get()) is not None:
+                if failed:
+                    continue  # keep taking pieces: the renderer must never wait forever
+                try:
+                    sums[0] = zlib.crc32(blob, sums[0])
+                    sums[1] += len(blob)
+                    out.append(deflate.compress(blob))
+                except BaseException as exc:  # MemoryError: raised in the caller below
+                    failed.append(exc)
+
+        packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
+        packer.start()
+        try:
+            for piece in pieces:
+                work.put(piece.encode("utf-8") if isinstance(piece, str) else piece)
+        finally:
+            work.put(None)
+            packer.join()
+        if failed:
+            raise failed[0]
         out.append(deflate.flush())
-        return cls(b"".join(out), crc, size)
+        return cls(b"".join(out), sums[0], sums[1])
 
 
 class Package:
@@ -111,6 +135,8 @@ class Package:
 
     def read(self, name: str) -> bytes:
         entry = self._entries[name]
+        if isinstance(entry.data, str):
+            return entry.data.encode("utf-8")
         if entry.data is not None:
             return entry.data
         if entry.packed is not None:
@@ -119,14 +145,19 @@ class Package:
         return self._zip.read(entry.info)
 
     def text(self, name: str) -> str:
+        data = self._entries[name].data
+        if isinstance(data, str):
+            return data  # set as text: no copy (a 100,000-row sheet is edited in turn)
         return self.read(name).decode("utf-8")
 
     def set(self, name: str, data: bytes | str) -> None:
         """Replace a part's content (keeping its place) or append a new part.
 
         Content equal to the part's original (even after other edits in between) keeps the
-        original compressed bytes, so an unchanged part is byte-identical in the output."""
-        blob = data.encode("utf-8") if isinstance(data, str) else data
+        original compressed bytes, so an unchanged part is byte-identical in the output.
+        Text is kept as text until the package is written, so the next edit of the part
+        (marks after values on the Encounters sheet) neither decodes nor copies it."""
+        blob = data
         entry = self._entries.get(name)
         if entry is None:
             self._entries[name] = _Entry(name, data=blob)
@@ -142,7 +173,7 @@ class Package:
         if entry.info is not None and self._zip is not None:
             if entry.original is None:
                 entry.original = entry.raw if entry.raw is not None else b""
-            if len(blob) == entry.info.file_size and blob == self._zip.read(name):
+            if _size(blob) == entry.info.file_size and _encoded(blob) == self._zip.read(name):
                 entry.data, entry.packed, entry.raw = None, None, entry.original or None
                 return
         entry.data, entry.packed = blob, None
@@ -214,6 +245,10 @@ class Package:
                 version = max(info.extract_version, 20)
             elif entry.packed is not None:
                 raw, crc, size = entry.packed.raw, entry.packed.crc, entry.packed.size
+                method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
+            elif isinstance(entry.data, str):
+                packed = _Packed.of(_pieces(entry.data), level)
+                raw, crc, size = packed.raw, packed.crc, packed.size
                 method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
             else:
                 data = entry.data if entry.data is not None else b""
@@ -439,6 +474,22 @@ class Package:
         while pattern.format(number).lower() in lowered:
             number += 1
         return pattern.format(number)
+
+
+def _size(data: bytes | str) -> int:
+    """The part's size in bytes (UTF-8 for text)."""
+    if isinstance(data, bytes):
+        return len(data)
+    return len(data) if data.isascii() else len(data.encode("utf-8"))
+
+
+def _encoded(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _pieces(text: str) -> Iterable[str]:
+    for start in range(0, len(text), _CHUNK):
+        yield text[start : start + _CHUNK]
 
 
 def _raw_bytes(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:

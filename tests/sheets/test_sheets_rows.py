@@ -173,3 +173,17 @@ def test_streaming_a_part_s_own_content_again_keeps_its_original_bytes(tmp_path:
     pkg.stream("s.xml", worksheet_chunks(table, STYLES, "rId1"))
     assert pkg.changed() == [] and pkg.read("s.xml") == raw
     pkg.close()
+
+
+def test_text_set_on_a_part_is_written_as_its_utf8_bytes(tmp_path: Path) -> None:
+    text = "<a>" + "é中 & x" * 300_000 + "</a>"  # past one chunk, not ASCII
+    as_text, as_bytes = Package(parts={"a.xml": b"<a/>"}), Package(parts={"a.xml": b"<a/>"})
+    as_text.set("a.xml", text)
+    as_bytes.set("a.xml", text.encode("utf-8"))
+    assert as_text.text("a.xml") is text and as_text.read("a.xml") == text.encode("utf-8")
+    assert _saved(as_text, tmp_path / "t.xlsx") == _saved(as_bytes, tmp_path / "b.xlsx")
+    # the same text again over the saved part: the part keeps its original bytes
+    pkg = Package(tmp_path / "t.xlsx")
+    pkg.set("a.xml", text)
+    assert pkg.changed() == []
+    pkg.close()
