@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from addin.errors import OutputError
@@ -86,12 +86,11 @@ def edit_cells(
     wanted = sorted(by_row)
     out: list[str] = [xml[:body_start]]
     pos = body_start
-    # the r attribute is captured with the row (no second search per row): a sheet of
-    # 100,000 rows is walked once, and only the rows with cells to edit are taken apart
-    row_re = _row_pattern(p)
+    # only the rows with cells to edit are taken apart; on a sheet whose rows name
+    # themselves the others are not even matched
     next_row = 1
     w = 0
-    for match in row_re.finditer(xml, body_start, body_end):
+    for match in _rows(xml, p, body_start, body_end, wanted, create):
         r_attr = match.group(1)
         number = int(r_attr) if r_attr else next_row
         next_row = number + 1
@@ -153,6 +152,35 @@ def _column(letters: str) -> int:
     return col_index(letters)
 
 
+def _rows(
+    xml: str, p: str, start: int, end: int, wanted: list[int], create: bool
+) -> Iterator[re.Match[str]]:
+    """The rows of sheetData that edit_cells must look at, in order.
+
+    When every row names itself first (``<row r="12"``, as Excel, LibreOffice and
+    openpyxl write), the rows to edit are found by their reference and the rows between
+    are skipped unseen; otherwise (or once a row to create is not there) every row is
+    matched, as the numbering of rows without ``r`` needs."""
+    row_re = _row_pattern(p)
+    if xml.count(f"<{p}row", start, end) != xml.count(f'<{p}row r="', start, end):
+        yield from row_re.finditer(xml, start, end)
+        return
+    pos = start
+    for number in wanted:
+        found = xml.find(f'<{p}row r="{number}"', pos, end)
+        if found < 0:
+            if create:  # a new row goes before the next one: walk on from here
+                yield from row_re.finditer(xml, pos, end)
+                return
+            continue
+        match = row_re.match(xml, found, end)
+        if match is None:  # cannot be: the pattern matches any row tag
+            yield from row_re.finditer(xml, pos, end)
+            return
+        yield match
+        pos = match.end()
+
+
 def _new_row(p: str, number: int, cols: dict[int, Any], edit: CellEdit) -> str:
     cells = "".join(edit(None, -1, f"{col_letter(c)}{number}", cols[c]) for c in sorted(cols))
     return f'<{p}row r="{number}">{cells}</{p}row>'
@@ -168,6 +196,15 @@ def _edit_row(
     create: bool,
 ) -> str:
     cell_re = _cell_pattern(p)
+    fast = _named_cells(cell_re, p, number, body, cols)
+    if fast is not None:
+        pos, parts = 0, []
+        for start, stop, col in fast:
+            parts += [body[pos:start], edit(body[start:stop], row_style,
+                                            f"{col_letter(col)}{number}", cols[col])]  # fmt: skip
+            pos = stop
+        parts.append(body[pos:])
+        return "".join(parts)
     todo = dict(cols)
     out: list[str] = []
     pos = 0
@@ -194,3 +231,22 @@ def _edit_row(
     for missing in sorted(todo) if create else ():
         out.append(edit(None, row_style, f"{col_letter(missing)}{number}", todo[missing]))
     return "".join(out)
+
+
+def _named_cells(
+    cell_re: re.Pattern[str], p: str, number: int, body: str, cols: dict[int, Any]
+) -> list[tuple[int, int, int]] | None:
+    """(start, end, column) of each cell to edit when every one of them is there and names
+    itself first (``<c r="F12"``), in column order; None when the row must be walked."""
+    if body.count(f"<{p}c") != body.count(f'<{p}c r="'):
+        return None  # a cell without r takes its column from the one before: walk the row
+    spots: list[tuple[int, int, int]] = []
+    pos = 0
+    for col in sorted(cols):
+        found = body.find(f'<{p}c r="{col_letter(col)}{number}"', pos)
+        match = cell_re.match(body, found) if found >= 0 else None
+        if match is None:
+            return None
+        spots.append((found, match.end(), col))
+        pos = match.end()
+    return spots
