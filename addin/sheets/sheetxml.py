@@ -210,6 +210,7 @@ CACHE_LIMIT = 50_000  # distinct values remembered per column (unique ids gain n
 _PROBE = "A1"
 _KEYED = frozenset({str, int, date, type(None)})
 _DECIMALS = frozenset({Decimal, type(None)})
+_TEXTS = frozenset({str, type(None)})
 
 
 class _ColumnCells:
@@ -281,6 +282,26 @@ class _ColumnCells:
             return None
         return self.slow(value)
 
+    def _learn_texts(self, distinct: set[str | None]) -> None:
+        """Cache the tails of a block's new texts at once when, together, they hold nothing
+        xml_text would change but &, < and > (ids, names, codes: nearly always)."""
+        new = [v for v in distinct if v and v not in self.texts]
+        if not new or len(self.texts) + len(new) > CACHE_LIMIT:
+            return
+        joined = "".join(new)
+        # "_x" across two values only sends the block the slow way
+        if not (joined.isascii() and joined.isprintable() and "_x" not in joined):
+            return
+        if max(map(len, new)) > MAX_CELL_TEXT:
+            return
+        opening, closing = self.text_open, "</t></is></c>"
+        if "&" in joined or "<" in joined or ">" in joined:
+            for v in new:
+                text = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                self.texts[v] = opening + text + closing
+        else:
+            self.texts.update({v: opening + v + closing for v in new})
+
     def cells(self, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
         """This column's cell in each row ('' where the cell is empty)."""
         head, tail = self.head, self.tail
@@ -288,7 +309,11 @@ class _ColumnCells:
         if types <= _KEYED:
             # no value of one of these types equals one of another: a dict keyed by value
             # renders each distinct value of the block once
-            tails = {value: tail(value) for value in set(values)}
+            distinct = set(values)
+            if self.text_kind and types <= _TEXTS:
+                self._learn_texts(distinct)
+            known = self.texts.get  # None for any value not a cached text
+            tails = {value: known(value) or tail(value) for value in distinct}
             pairs = zip(values, numbers, strict=True)
             return [head + n + t if (t := tails[v]) else "" for v, n in pairs]
         if types <= _DECIMALS and not self.text_kind:

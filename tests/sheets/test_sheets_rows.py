@@ -77,6 +77,8 @@ def test_every_kind_and_odd_value_renders_as_cell_xml() -> None:
 
 SAME_TYPE = {
     "text": ["V1", "", "=1+1", "a & b", "_x0041_", "bell\x07", "V1", None],
+    "clean text": ["V1", "a & b", "<x>", None, "V1", "Z99.89", "=A1", "x" * 40_000],
+    "plain text": ["V1", "V2", "Aetna", "E11.9"],
     "int": [0, 7, -3, 7, None],
     "date": [date(2026, 3, 4), date(1900, 1, 1), None, date(2026, 3, 4)],
     "decimal": [Decimal("125.50"), Decimal("-0.00"), Decimal("1E+3"), None, Decimal("1.0")],
