@@ -26,12 +26,13 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 CSV_SHEET = "Encounters"  # a CSV file is read as (and written back as) the Encounters sheet
 Row = list[Any]
-# (file, size, modification time, sheet) -> the sheet's first HEADER_SCAN_ROWS rows as a
-# Source read them: a save that puts marks or values on the user's cells finds their columns
-# here instead of parsing the whole sheet again (python-calamine parses a sheet whole even
-# for its first rows). A file saved since has another size or time, so it is never mistaken.
-_HEADS: dict[tuple[str, int, int, str], list[Row]] = {}
-_KEEP_HEADS = 8
+# (file, size, modification time) -> sheet -> its first HEADER_SCAN_ROWS rows as a Source
+# read them, for every sheet a run read: a save that puts marks or values on the user's
+# cells finds their columns here instead of parsing the whole sheet again (python-calamine
+# parses a sheet whole even for its first rows). A file saved since has another size or
+# time, so it is never mistaken for the one read.
+_HEADS: dict[tuple[str, int, int], dict[str, list[Row]]] = {}
+_KEEP_FILES = 4
 
 
 @dataclass
@@ -127,8 +128,8 @@ class Source:
         if sheet not in self._grids:
             self._grids[sheet] = self._read(sheet, None)
         grid = self._grids[sheet]
-        if self._stamp is not None and (*self._stamp, sheet) not in _HEADS:
-            _remember((*self._stamp, sheet), grid)
+        if self._stamp is not None and sheet not in _HEADS.get(self._stamp, {}):
+            _remember(self._stamp, sheet, grid)
         return grid
 
     def head(self, sheet: str, rows: int) -> list[Row]:
@@ -159,10 +160,12 @@ class Source:
             self._book.close()
 
 
-def _remember(key: tuple[str, int, int, str], grid: list[Row]) -> None:
-    while len(_HEADS) >= _KEEP_HEADS:
-        _HEADS.pop(next(iter(_HEADS)))
-    _HEADS[key] = [list(row) for row in grid[:HEADER_SCAN_ROWS]]
+def _remember(stamp: tuple[str, int, int], sheet: str, grid: list[Row]) -> None:
+    if stamp not in _HEADS:
+        while len(_HEADS) >= _KEEP_FILES:
+            _HEADS.pop(next(iter(_HEADS)))
+        _HEADS[stamp] = {}
+    _HEADS[stamp][sheet] = [list(row) for row in grid[:HEADER_SCAN_ROWS]]
 
 
 def head_rows(path: Path, sheet: str) -> list[Row]:
@@ -172,14 +175,14 @@ def head_rows(path: Path, sheet: str) -> list[Row]:
     if path.suffix.lower() in TEXT_SUFFIXES:
         sheet = CSV_SHEET
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, sheet)
-    if key not in _HEADS:
+    stamp = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if sheet not in _HEADS.get(stamp, {}):
         source = Source(path)  # the same checks and fixes as every read (no calamine abort)
         try:
-            _remember(key, source.head(sheet, HEADER_SCAN_ROWS))
+            _remember(stamp, sheet, source.head(sheet, HEADER_SCAN_ROWS))
         finally:
             source.close()
-    return [list(row) for row in _HEADS[key]]
+    return [list(row) for row in _HEADS[stamp][sheet]]
 
 
 def _fill_merged(grid: list[Row], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:

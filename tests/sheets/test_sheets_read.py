@@ -287,11 +287,18 @@ def test_a_save_finds_the_header_rows_a_read_already_parsed(
     from addin.sheets import source
 
     path = _book(tmp_path / "book.xlsx", ROWS, start_row=3)
-    read_book(path)
+    wb = openpyxl.load_workbook(path)
+    for n in range(12):  # a run reads its registers and result sheets after the encounters
+        wb.create_sheet(f"Result {n}").append(["Claim ID", n])
+    wb.save(path)
     monkeypatch.setattr(source, "_HEADS", {})
     fresh = source.head_rows(path, "Jan Visits")
     monkeypatch.setattr(source, "_HEADS", {})
     read_book(path)
+    later = source.Source(path)
+    for n in range(12):
+        later.grid(f"Result {n}")
+    later.close()
     monkeypatch.setattr(source.Source, "_read", None)  # no parse: the read's rows serve
     assert source.head_rows(path, "Jan Visits") == fresh
     assert fresh[2][:3] == HEADERS[:3] and len(fresh) == 2 + 1 + len(ROWS)
