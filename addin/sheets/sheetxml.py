@@ -315,7 +315,7 @@ class _ColumnCells:
             known = self.texts.get  # None for any value not a cached text
             tails = {value: known(value) or tail(value) for value in distinct}
             pairs = zip(values, numbers, strict=True)
-            return [head + n + t if (t := tails[v]) else "" for v, n in pairs]
+            return [f"{head}{n}{t}" if (t := tails[v]) else "" for v, n in pairs]
         if types <= _DECIMALS and not self.text_kind:
             if all(v.is_finite() for v in values if v is not None):
                 return [
@@ -323,7 +323,7 @@ class _ColumnCells:
                     for v, n in zip(values, numbers, strict=True)
                 ]
         pairs = zip(values, numbers, strict=True)
-        return [head + n + t if (t := tail(v)) else "" for v, n in pairs]
+        return [f"{head}{n}{t}" if (t := tail(v)) else "" for v, n in pairs]
 
 
 def rows_xml(
@@ -347,8 +347,10 @@ def rows_xml(
         by_column = list(zip(*padded, strict=False))[:width]
         cells = [render.cells(by_column[i], numbers) for i, render in enumerate(renderers)]
         yield "".join(
-            f'<row r="{n}">' + "".join(row) + "</row>"
-            for n, row in zip(numbers, zip(*cells, strict=True), strict=True)
+            [
+                f'<row r="{n}">{"".join(row)}</row>'
+                for n, row in zip(numbers, zip(*cells, strict=True), strict=True)
+            ]
         )
 
 
