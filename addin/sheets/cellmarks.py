@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 from addin.models import CellMark
 from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
-from addin.sheets.marks import apply_marks
+from addin.sheets.marks import apply_marks, edit_pieces, mark_edit
 from addin.sheets.package import DOC_REL, Package
 from addin.sheets.sheetxml import DECLARATION, col_index, col_letter
 from addin.sheets.source import head_rows
@@ -120,7 +120,8 @@ def replace_marks(
                 wanted[(mark.row, col)] = mark.severity
         keyed = {cell: (cell, severity) for cell, severity in wanted.items()}
         recording = partial(_record, style_for, new.setdefault(part, {}))
-        pkg.set(part, apply_marks(pkg.text(part), keyed, recording))
+        xml = pkg.text(part)  # streamed: the marked sheet is never held next to this one
+        pkg.stream(part, edit_pieces(xml, keyed, mark_edit(xml, recording)))
     write_ledger(pkg, wb_part, new)
 
 

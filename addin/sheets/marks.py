@@ -43,7 +43,12 @@ def apply_marks(
     Cells that do not exist yet are added (empty, styled) unless ``create`` is False; rows
     likewise. Nothing else in the part changes.
     """
-    p = root_prefix(xml, "worksheet") if cells else ""
+    return edit_cells(xml, cells, mark_edit(xml, style_for), create)
+
+
+def mark_edit(xml: str, style_for: Callable[[int, Any], int]) -> CellEdit:
+    """The CellEdit of :func:`apply_marks` for the sheet part ``xml``."""
+    p = root_prefix(xml, "worksheet")
 
     def mark(existing: str | None, row_style: int, ref: str, key: Any) -> str:
         if existing is None:
@@ -53,7 +58,7 @@ def apply_marks(
         old = int(_attr(head, "s") or -1)  # -1: no attribute (style 0, implied)
         return _with_style(head, style_for(old, key)) + existing[head_end:]
 
-    return edit_cells(xml, cells, mark, create)
+    return mark
 
 
 # (the cell's XML or None when it is missing, the row's style or -1, its A1 ref, the key)
@@ -70,6 +75,17 @@ def edit_cells(
     """
     if not cells:
         return xml
+    return "".join(edit_pieces(xml, cells, edit, create))
+
+
+def edit_pieces(
+    xml: str, cells: dict[tuple[int, int], Any], edit: CellEdit, create: bool = True
+) -> Iterator[str]:
+    """:func:`edit_cells` in pieces, for :meth:`Package.stream`: the edited part is never
+    held whole next to the original."""
+    if not cells:
+        yield xml
+        return
     p = root_prefix(xml, "worksheet")
     data = re.search(rf"<{re.escape(p)}sheetData\b[^>]*?(/?)>", xml)
     if data is None:
@@ -84,7 +100,7 @@ def edit_cells(
     for (row, col), key in cells.items():
         by_row.setdefault(row, {})[col] = key
     wanted = sorted(by_row)
-    out: list[str] = [xml[:body_start]]
+    yield xml[:body_start]
     pos = body_start
     # only the rows with cells to edit are taken apart; on a sheet whose rows name
     # themselves the others are not even matched
@@ -99,10 +115,10 @@ def edit_cells(
         if wanted[w] > number:
             continue
         while w < len(wanted) and wanted[w] < number:
-            out.append(xml[pos : match.start()])
+            yield xml[pos : match.start()]
             pos = match.start()
             if create:
-                out.append(_new_row(p, wanted[w], by_row[wanted[w]], edit))
+                yield _new_row(p, wanted[w], by_row[wanted[w]], edit)
             w += 1
         if w < len(wanted) and wanted[w] == number:
             if match.group(2):
@@ -116,20 +132,19 @@ def edit_cells(
                 open_tag = match.group(0)
             row_style = int(_attr(open_tag, "s") or -1) if _attr(open_tag, "customFormat") in (
                 "1", "true") else -1  # fmt: skip
-            out.append(xml[pos : match.start()])
-            out.append(
+            yield xml[pos : match.start()]
+            yield (
                 open_tag
                 + _edit_row(p, number, body, by_row[number], edit, row_style, create)
                 + f"</{p}row>"
             )
             pos = end
             w += 1
-    out.append(xml[pos:body_end])
+    yield xml[pos:body_end]
     while w < len(wanted) and create:
-        out.append(_new_row(p, wanted[w], by_row[wanted[w]], edit))
+        yield _new_row(p, wanted[w], by_row[wanted[w]], edit)
         w += 1
-    out.append(xml[body_end:])
-    return "".join(out)
+    yield xml[body_end:]
 
 
 @functools.lru_cache(maxsize=8)

@@ -90,8 +90,29 @@ class _Packed:
         packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
         packer.start()
         try:
+            texts: list[str] = []  # small pieces (an edited sheet's stretches) go together
+            held = 0
             for piece in pieces:
-                work.put(piece.encode("utf-8") if isinstance(piece, str) else piece)
+                if isinstance(piece, bytes):
+                    if texts:
+                        work.put("".join(texts).encode("utf-8"))
+                        texts, held = [], 0
+                    work.put(piece)
+                    continue
+                if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
+                    if texts:
+                        work.put("".join(texts).encode("utf-8"))
+                        texts, held = [], 0
+                    for start in range(0, len(piece), _CHUNK):
+                        work.put(piece[start : start + _CHUNK].encode("utf-8"))
+                    continue
+                texts.append(piece)
+                held += len(piece)
+                if held >= _CHUNK:
+                    work.put("".join(texts).encode("utf-8"))
+                    texts, held = [], 0
+            if texts:
+                work.put("".join(texts).encode("utf-8"))
         finally:
             work.put(None)
             packer.join()
