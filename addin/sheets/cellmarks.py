@@ -17,10 +17,10 @@ from xml.etree import ElementTree
 
 from addin.models import CellMark
 from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
-from addin.sheets.marks import apply_marks
+from addin.sheets.marks import apply_marks, edit_pieces, mark_edit
 from addin.sheets.package import DOC_REL, Package
 from addin.sheets.sheetxml import DECLARATION, col_index, col_letter
-from addin.sheets.source import CSV_SHEET, Source
+from addin.sheets.source import head_rows
 from addin.sheets.styles import Styles
 
 MARKS_NS = "urn:claimbook:marks"
@@ -120,7 +120,8 @@ def replace_marks(
                 wanted[(mark.row, col)] = mark.severity
         keyed = {cell: (cell, severity) for cell, severity in wanted.items()}
         recording = partial(_record, style_for, new.setdefault(part, {}))
-        pkg.set(part, apply_marks(pkg.text(part), keyed, recording))
+        xml = pkg.text(part)  # streamed: the marked sheet is never held next to this one
+        pkg.stream(part, edit_pieces(xml, keyed, mark_edit(xml, recording)))
     write_ledger(pkg, wb_part, new)
 
 
@@ -142,11 +143,6 @@ def _restore(current: int, key: tuple[int, int]) -> int:
     return before if current == mark else current
 
 
-# (file, size, mtime, sheet) -> its first rows: one save looks the header up for the cell
-# values and again for the marks, and each look parsed the whole sheet
-_HEADS: dict[tuple[str, int, int, str], list[list[Any]]] = {}
-
-
 def resolve_columns(path: Path, sheet: str, marks: list[CellMark]) -> dict[str | int, int]:
     """Mark columns (header text, canonical name or 1-based number) -> 0-based index."""
     result: dict[str | int, int] = {}
@@ -156,16 +152,7 @@ def resolve_columns(path: Path, sheet: str, marks: list[CellMark]) -> dict[str |
             result[m.column] = m.column - 1
     if not wanted:
         return result
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, sheet)
-    if key not in _HEADS:
-        _HEADS.clear()  # only the workbook being saved is worth keeping
-        source = Source(path)  # the same checks and fixes as every read (no calamine abort)
-        try:
-            _HEADS[key] = source.head(CSV_SHEET if source.is_csv else sheet, 20)
-        finally:
-            source.close()
-    result.update(_header_columns(_HEADS[key], wanted))
+    result.update(_header_columns(head_rows(path, sheet), wanted))
     return result
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from addin.models import CellMark
 from addin.sheets.cellmarks import resolve_columns
-from addin.sheets.marks import edit_cells
+from addin.sheets.marks import edit_pieces
 from addin.sheets.package import Package, root_prefix
 from addin.sheets.sheetxml import col_index, col_letter
 
@@ -80,6 +80,16 @@ def fill_part(xml: str, cells: dict[tuple[int, int], str]) -> tuple[str, set[tup
     are left alone and returned. The <dimension> grows to cover the new cells."""
     if not cells:
         return xml, set()
+    pieces, held = fill_pieces(xml, cells)
+    return "".join(pieces), held
+
+
+def fill_pieces(
+    xml: str, cells: dict[tuple[int, int], str]
+) -> tuple[Iterator[str], set[tuple[int, int]]]:
+    """:func:`fill_part` in pieces, for :meth:`Package.stream`. A first walk over the cells
+    finds those that hold a value (the <dimension> at the top depends on what is filled);
+    only the second keeps what it makes."""
     p = root_prefix(xml, "worksheet")
     held: set[tuple[int, int]] = set()
 
@@ -93,9 +103,16 @@ def fill_part(xml: str, cells: dict[tuple[int, int], str]) -> tuple[str, set[tup
         return _cell_with_text(p, existing, row_style, ref, text)
 
     keyed = {cell: (cell, text) for cell, text in cells.items()}
-    xml = edit_cells(xml, keyed, edit)
+    for _ in edit_pieces(xml, keyed, edit):
+        pass
     filled = set(cells) - held
-    return _grow_dimension(xml, p, filled), held
+
+    def pieces() -> Iterator[str]:
+        made = edit_pieces(xml, keyed, edit)
+        yield _grow_dimension(next(made), p, filled)  # the part up to <sheetData>
+        yield from made
+
+    return pieces(), held
 
 
 def _grow_dimension(xml: str, p: str, cells: set[tuple[int, int]]) -> str:
@@ -146,10 +163,9 @@ def fill_values(
                 continue
             wanted[cell] = value.text
             placed.append((value, cell))
-        before = pkg.text(part)
-        xml, held = fill_part(before, wanted)
-        if xml != before:
-            pkg.set(part, xml)
+        pieces, held = fill_pieces(pkg.text(part), wanted) if wanted else (iter(()), set())
+        if len(held) < len(wanted):
+            pkg.stream(part, pieces)  # never held twice: the Encounters sheet is 140 MB
         for value, (row, col) in placed:
             address = f"{col_letter(col)}{row}"
             if (row, col) in held:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from addin.errors import OutputError
 from addin.sheets.package import root_prefix
 from addin.sheets.sheetxml import col_index, col_letter
-
-_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 def _attr(tag: str, name: str) -> str | None:
@@ -44,7 +43,12 @@ def apply_marks(
     Cells that do not exist yet are added (empty, styled) unless ``create`` is False; rows
     likewise. Nothing else in the part changes.
     """
-    p = root_prefix(xml, "worksheet") if cells else ""
+    return edit_cells(xml, cells, mark_edit(xml, style_for), create)
+
+
+def mark_edit(xml: str, style_for: Callable[[int, Any], int]) -> CellEdit:
+    """The CellEdit of :func:`apply_marks` for the sheet part ``xml``."""
+    p = root_prefix(xml, "worksheet")
 
     def mark(existing: str | None, row_style: int, ref: str, key: Any) -> str:
         if existing is None:
@@ -54,7 +58,7 @@ def apply_marks(
         old = int(_attr(head, "s") or -1)  # -1: no attribute (style 0, implied)
         return _with_style(head, style_for(old, key)) + existing[head_end:]
 
-    return edit_cells(xml, cells, mark, create)
+    return mark
 
 
 # (the cell's XML or None when it is missing, the row's style or -1, its A1 ref, the key)
@@ -71,6 +75,17 @@ def edit_cells(
     """
     if not cells:
         return xml
+    return "".join(edit_pieces(xml, cells, edit, create))
+
+
+def edit_pieces(
+    xml: str, cells: dict[tuple[int, int], Any], edit: CellEdit, create: bool = True
+) -> Iterator[str]:
+    """:func:`edit_cells` in pieces, for :meth:`Package.stream`: the edited part is never
+    held whole next to the original."""
+    if not cells:
+        yield xml
+        return
     p = root_prefix(xml, "worksheet")
     data = re.search(rf"<{re.escape(p)}sheetData\b[^>]*?(/?)>", xml)
     if data is None:
@@ -85,23 +100,28 @@ def edit_cells(
     for (row, col), key in cells.items():
         by_row.setdefault(row, {})[col] = key
     wanted = sorted(by_row)
-    out: list[str] = [xml[:body_start]]
+    yield xml[:body_start]
     pos = body_start
-    row_re = re.compile(rf"<{re.escape(p)}row\b[^>]*?(/?)>")
+    # only the rows with cells to edit are taken apart; on a sheet whose rows name
+    # themselves the others are not even matched
     next_row = 1
     w = 0
-    for match in row_re.finditer(xml, body_start, body_end):
-        r_attr = _attr(match.group(0), "r")
+    for match in _rows(xml, p, body_start, body_end, wanted, create):
+        r_attr = match.group(1)
         number = int(r_attr) if r_attr else next_row
         next_row = number + 1
+        if w == len(wanted):
+            break  # every row to edit is done: the rest of the sheet is copied as it is
+        if wanted[w] > number:
+            continue
         while w < len(wanted) and wanted[w] < number:
-            out.append(xml[pos : match.start()])
+            yield xml[pos : match.start()]
             pos = match.start()
             if create:
-                out.append(_new_row(p, wanted[w], by_row[wanted[w]], edit))
+                yield _new_row(p, wanted[w], by_row[wanted[w]], edit)
             w += 1
         if w < len(wanted) and wanted[w] == number:
-            if match.group(1):
+            if match.group(2):
                 end = match.end()
                 body = ""
                 open_tag = match.group(0)[:-2].rstrip() + ">"
@@ -112,20 +132,68 @@ def edit_cells(
                 open_tag = match.group(0)
             row_style = int(_attr(open_tag, "s") or -1) if _attr(open_tag, "customFormat") in (
                 "1", "true") else -1  # fmt: skip
-            out.append(xml[pos : match.start()])
-            out.append(
+            yield xml[pos : match.start()]
+            yield (
                 open_tag
                 + _edit_row(p, number, body, by_row[number], edit, row_style, create)
                 + f"</{p}row>"
             )
             pos = end
             w += 1
-    out.append(xml[pos:body_end])
+    yield xml[pos:body_end]
     while w < len(wanted) and create:
-        out.append(_new_row(p, wanted[w], by_row[wanted[w]], edit))
+        yield _new_row(p, wanted[w], by_row[wanted[w]], edit)
         w += 1
-    out.append(xml[body_end:])
-    return "".join(out)
+    yield xml[body_end:]
+
+
+@functools.lru_cache(maxsize=8)
+def _row_pattern(p: str) -> re.Pattern[str]:
+    """A row's open tag; group 1 its r attribute (if any), group 2 '/' when it is empty."""
+    q = re.escape(p)
+    return re.compile(rf'<{q}row\b(?=(?:[^>]*?\sr="(\d*)")?)[^>]*?(/?)>')
+
+
+@functools.lru_cache(maxsize=8)
+def _cell_pattern(p: str) -> re.Pattern[str]:
+    """A whole cell; group 1 the column letters of its r attribute (if any)."""
+    q = re.escape(p)
+    ref = r'(?=(?:[^>]*?\sr="([A-Z]+)\d+")?)'
+    return re.compile(rf"<{q}c\b{ref}(?:[^>]*?/>|[^>]*?>.*?</{q}c>)", re.S)
+
+
+@functools.lru_cache(maxsize=4096)
+def _column(letters: str) -> int:
+    return col_index(letters)
+
+
+def _rows(
+    xml: str, p: str, start: int, end: int, wanted: list[int], create: bool
+) -> Iterator[re.Match[str]]:
+    """The rows of sheetData that edit_cells must look at, in order.
+
+    When every row names itself first (``<row r="12"``, as Excel, LibreOffice and
+    openpyxl write), the rows to edit are found by their reference and the rows between
+    are skipped unseen; otherwise (or once a row to create is not there) every row is
+    matched, as the numbering of rows without ``r`` needs."""
+    row_re = _row_pattern(p)
+    if xml.count(f"<{p}row", start, end) != xml.count(f'<{p}row r="', start, end):
+        yield from row_re.finditer(xml, start, end)
+        return
+    pos = start
+    for number in wanted:
+        found = xml.find(f'<{p}row r="{number}"', pos, end)
+        if found < 0:
+            if create:  # a new row goes before the next one: walk on from here
+                yield from row_re.finditer(xml, pos, end)
+                return
+            continue
+        match = row_re.match(xml, found, end)
+        if match is None:  # cannot be: the pattern matches any row tag
+            yield from row_re.finditer(xml, pos, end)
+            return
+        yield match
+        pos = match.end()
 
 
 def _new_row(p: str, number: int, cols: dict[int, Any], edit: CellEdit) -> str:
@@ -142,17 +210,29 @@ def _edit_row(
     row_style: int,
     create: bool,
 ) -> str:
-    cell_re = re.compile(rf"<{re.escape(p)}c\b[^>]*?/>|<{re.escape(p)}c\b[^>]*?>.*?</{p}c>", re.S)
+    cell_re = _cell_pattern(p)
+    fast = _named_cells(cell_re, p, number, body, cols)
+    if fast is not None:
+        pos, parts = 0, []
+        for start, stop, col in fast:
+            parts += [body[pos:start], edit(body[start:stop], row_style,
+                                            f"{col_letter(col)}{number}", cols[col])]  # fmt: skip
+            pos = stop
+        parts.append(body[pos:])
+        return "".join(parts)
     todo = dict(cols)
     out: list[str] = []
     pos = 0
     next_col = 0
     for match in cell_re.finditer(body):
-        cell = match.group(0)
-        ref = _attr(cell[: cell.find(">") + 1], "r")
-        found = _REF.fullmatch(ref) if ref else None
-        col = col_index(found.group(1)) if found else next_col
+        if not todo:
+            break  # every cell to edit is done: the rest of the row stays as it is
+        letters = match.group(1)
+        col = _column(letters) if letters else next_col
         next_col = col + 1
+        if col not in todo and not (create and min(todo) < col):
+            continue
+        cell = match.group(0)
         # cells missing before this one go in column order
         for missing in sorted(c for c in todo if c < col and create):
             out.append(body[pos : match.start()])
@@ -166,3 +246,22 @@ def _edit_row(
     for missing in sorted(todo) if create else ():
         out.append(edit(None, row_style, f"{col_letter(missing)}{number}", todo[missing]))
     return "".join(out)
+
+
+def _named_cells(
+    cell_re: re.Pattern[str], p: str, number: int, body: str, cols: dict[int, Any]
+) -> list[tuple[int, int, int]] | None:
+    """(start, end, column) of each cell to edit when every one of them is there and names
+    itself first (``<c r="F12"``), in column order; None when the row must be walked."""
+    if body.count(f"<{p}c") != body.count(f'<{p}c r="'):
+        return None  # a cell without r takes its column from the one before: walk the row
+    spots: list[tuple[int, int, int]] = []
+    pos = 0
+    for col in sorted(cols):
+        found = body.find(f'<{p}c r="{col_letter(col)}{number}"', pos)
+        match = cell_re.match(body, found) if found >= 0 else None
+        if match is None:
+            return None
+        spots.append((found, match.end(), col))
+        pos = match.end()
+    return spots

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -198,10 +199,173 @@ def _hyperlinks(table: ResultTable, letters: list[str]) -> list[str]:
     return links
 
 
+# -- the rows of a result table, fast ----------------------------------------------------
+# A cell's XML is '<c r="' + its reference + a tail that depends only on the value and the
+# column, so each column gets a renderer that decides its fast paths once, and a value seen
+# before in the column (a code, a payer, a status, a date of service) costs one look-up.
+# Anything unusual goes through cell_xml itself: the bytes are cell_xml's, cell for cell.
+
+ROW_BLOCK = 512  # rows rendered together: enough to amortise, few enough to stream
+CACHE_LIMIT = 50_000  # distinct values remembered per column (unique ids gain nothing)
+_PROBE = "A1"
+_KEYED = frozenset({str, int, date, type(None)})
+_DECIMALS = frozenset({Decimal, type(None)})
+_TEXTS = frozenset({str, type(None)})
+
+
+class _ColumnCells:
+    """One result column's cells: ``tail(value)`` is the XML after ``<c r="REF``."""
+
+    def __init__(self, letter: str, column: Column, styles: SheetStyles) -> None:
+        self.column, self.styles = column, styles
+        self.head = f'<c r="{letter}'
+        self.cut = len(f'<c r="{_PROBE}')
+        kind = column.kind
+        self.text_kind = kind in ("text", "code", "link")
+        style = styles.code if kind == "code" else styles.text
+        s = f' s="{style}"' if style else ""
+        self.text_open = f'"{s} t="inlineStr"><is><t xml:space="preserve">'
+        number = {
+            "money": styles.money,
+            "int": styles.int_,
+            "percent": styles.percent,
+            "date": styles.date,
+        }.get(kind, styles.number)
+        n = f' s="{number}"' if number else ""
+        self.number_open = f'"{n}><v>'
+        self.date_open = f'" s="{styles.date}"><v>' if kind == "date" else None
+        self.date_offset = MAC_OFFSET if styles.date1904 else 0
+        self.texts: dict[str, str] = {}
+        self.dates: dict[date, str] = {}
+
+    def slow(self, value: Any) -> str:
+        return cell_xml(_PROBE, value, self.column, self.styles)[self.cut :]
+
+    def tail(self, value: Any) -> str | None:
+        """The cell's XML after its reference; None for an empty cell (None or '')."""
+        kind = type(value)
+        if kind is str:
+            if not value:
+                return None
+            tail = self.texts.get(value)
+            if tail is None:
+                if self.text_kind:
+                    tail = self.text_open + xml_text(value) + "</t></is></c>"
+                else:
+                    tail = self.slow(value)
+                if len(self.texts) < CACHE_LIMIT:
+                    self.texts[value] = tail
+            return tail
+        if value is None:
+            return None
+        if not self.text_kind:
+            if kind is Decimal:
+                if value.is_finite():
+                    return self.number_open + format(value, "f") + "</v></c>"
+            elif kind is int:
+                return self.number_open + str(value) + "</v></c>"
+            elif kind is float:
+                if math.isfinite(value):
+                    return self.number_open + repr(value) + "</v></c>"
+            elif kind is date:
+                tail = self.dates.get(value)
+                if tail is None:
+                    if self.date_open is None:
+                        tail = self.slow(value)
+                    else:
+                        serial = date_to_serial(value) - self.date_offset
+                        tail = f"{self.date_open}{serial!r}</v></c>"
+                    if len(self.dates) < CACHE_LIMIT:
+                        self.dates[value] = tail
+                return tail
+        if value == "":
+            return None
+        return self.slow(value)
+
+    def _learn_texts(self, distinct: set[str | None]) -> None:
+        """Cache the tails of a block's new texts at once when, together, they hold nothing
+        xml_text would change but &, < and > (ids, names, codes: nearly always)."""
+        new = [v for v in distinct if v and v not in self.texts]
+        if not new or len(self.texts) + len(new) > CACHE_LIMIT:
+            return
+        joined = "".join(new)
+        # "_x" across two values only sends the block the slow way
+        if not (joined.isascii() and joined.isprintable() and "_x" not in joined):
+            return
+        if max(map(len, new)) > MAX_CELL_TEXT:
+            return
+        opening, closing = self.text_open, "</t></is></c>"
+        if "&" in joined or "<" in joined or ">" in joined:
+            for v in new:
+                text = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                self.texts[v] = opening + text + closing
+        else:
+            self.texts.update({v: opening + v + closing for v in new})
+
+    def cells(self, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
+        """This column's cell in each row ('' where the cell is empty)."""
+        head, tail = self.head, self.tail
+        types = set(map(type, values))
+        if types <= _KEYED:
+            # no value of one of these types equals one of another: a dict keyed by value
+            # renders each distinct value of the block once
+            distinct = set(values)
+            if self.text_kind and types <= _TEXTS:
+                self._learn_texts(distinct)
+            known = self.texts.get  # None for any value not a cached text
+            tails = {value: known(value) or tail(value) for value in distinct}
+            pairs = zip(values, numbers, strict=True)
+            return [f"{head}{n}{t}" if (t := tails[v]) else "" for v, n in pairs]
+        if types <= _DECIMALS and not self.text_kind:
+            if all(v.is_finite() for v in values if v is not None):
+                return [
+                    "" if v is None else f"{head}{n}{self.number_open}{v:f}</v></c>"
+                    for v, n in zip(values, numbers, strict=True)
+                ]
+        pairs = zip(values, numbers, strict=True)
+        return [f"{head}{n}{t}" if (t := tail(v)) else "" for v, n in pairs]
+
+
+def rows_xml(
+    rows: Sequence[Sequence[Any]],
+    columns: Sequence[Column],
+    letters: Sequence[str],
+    styles: SheetStyles,
+    first: int = 2,
+) -> Iterator[str]:
+    """The ``<row>`` elements of ``rows`` (the first numbered ``first``), a block at a time;
+    values past the last column are left out, as are empty cells (None or '')."""
+    renderers = [_ColumnCells(letters[i], c, styles) for i, c in enumerate(columns)]
+    width = len(columns)
+    for start in range(0, len(rows), ROW_BLOCK):
+        block = rows[start : start + ROW_BLOCK]
+        numbers = [str(n) for n in range(first + start, first + start + len(block))]
+        if not width:
+            yield "".join(f'<row r="{n}"></row>' for n in numbers)
+            continue
+        padded = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in block]
+        by_column = list(zip(*padded, strict=False))[:width]
+        cells = [render.cells(by_column[i], numbers) for i, render in enumerate(renderers)]
+        yield "".join(
+            [
+                f'<row r="{n}">{"".join(row)}</row>'
+                for n, row in zip(numbers, zip(*cells, strict=True), strict=True)
+            ]
+        )
+
+
 def worksheet_xml(
     table: ResultTable, styles: SheetStyles, table_rid: str, drawing_rid: str | None = None
 ) -> str:
     """The whole worksheet part for a result table (header row 1, data from row 2)."""
+    return "".join(worksheet_chunks(table, styles, table_rid, drawing_rid))
+
+
+def worksheet_chunks(
+    table: ResultTable, styles: SheetStyles, table_rid: str, drawing_rid: str | None = None
+) -> Iterator[str]:
+    """:func:`worksheet_xml` in pieces (a block of rows each), for writing without holding
+    the whole part in memory."""
     columns = table.columns
     headers = unique_headers(columns)
     ncols = max(len(columns), 1)
@@ -229,15 +393,9 @@ def worksheet_xml(
         + "".join(_inline(f"{letters[i]}1", h, styles.text) for i, h in enumerate(headers))
         + "</row>"
     )
-    append = parts.append
-    for r, values in enumerate(table.rows, start=2):
-        cells = [
-            _cell(f"{letters[i]}{r}", value, columns[i], styles)
-            for i, value in enumerate(values[: len(columns)])
-            if value is not None and value != ""
-        ]
-        append(f'<row r="{r}">' + "".join(cells) + "</row>")
-    parts.append("</sheetData>")
+    yield "".join(parts)
+    yield from rows_xml(table.rows, columns, letters, styles)
+    parts = ["</sheetData>"]
     priority = 1
     rules: list[str] = []
     for i, column in enumerate(columns):
@@ -285,7 +443,7 @@ def worksheet_xml(
         parts.append(f'<drawing r:id="{drawing_rid}"/>')
     parts.append(f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts>')
     parts.append("</worksheet>")
-    return "".join(parts)
+    yield "".join(parts)
 
 
 def table_xml(table: ResultTable, table_id: int, name: str, style: str) -> str:

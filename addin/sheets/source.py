@@ -26,6 +26,13 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 CSV_SHEET = "Encounters"  # a CSV file is read as (and written back as) the Encounters sheet
 Row = list[Any]
+# (file, size, modification time) -> sheet -> its first HEADER_SCAN_ROWS rows as a Source
+# read them, for every sheet a run read: a save that puts marks or values on the user's
+# cells finds their columns here instead of parsing the whole sheet again (python-calamine
+# parses a sheet whole even for its first rows). A file saved since has another size or
+# time, so it is never mistaken for the one read.
+_HEADS: dict[tuple[str, int, int], dict[str, list[Row]]] = {}
+_KEEP_FILES = 4
 
 
 @dataclass
@@ -50,6 +57,7 @@ class Source:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._stamp: tuple[str, int, int] | None = None
         self._grids: dict[str, list[Row]] = {}
         self._parsed: dict[str, Any] = {}  # sheets calamine parsed for a head, not read yet
         self.tables: list[TableSpot] = []
@@ -63,6 +71,8 @@ class Source:
         if not self.path.is_file():
             what = "a folder, not a file" if self.path.is_dir() else "no such file"
             raise WorkbookError(f"{self.path}: {what}; check the path")
+        stat = self.path.stat()  # before reading: a save meanwhile gives another stamp
+        self._stamp = (str(self.path.resolve()), stat.st_size, stat.st_mtime_ns)
         if suffix in TEXT_SUFFIXES:
             self.sheet_names = [CSV_SHEET]
             text = read_delimited(self.path, WorkbookError)
@@ -117,7 +127,10 @@ class Source:
         """The sheet's cells from A1 (row index + 1 = Excel row number); blanks are ''."""
         if sheet not in self._grids:
             self._grids[sheet] = self._read(sheet, None)
-        return self._grids[sheet]
+        grid = self._grids[sheet]
+        if self._stamp is not None and sheet not in _HEADS.get(self._stamp, {}):
+            _remember(self._stamp, sheet, grid)
+        return grid
 
     def head(self, sheet: str, rows: int) -> list[Row]:
         """The first ``rows`` rows of the sheet (what a header search needs). calamine parses
@@ -145,6 +158,31 @@ class Source:
         self._parsed.clear()
         if self._book is not None:
             self._book.close()
+
+
+def _remember(stamp: tuple[str, int, int], sheet: str, grid: list[Row]) -> None:
+    if stamp not in _HEADS:
+        while len(_HEADS) >= _KEEP_FILES:
+            _HEADS.pop(next(iter(_HEADS)))
+        _HEADS[stamp] = {}
+    _HEADS[stamp][sheet] = [list(row) for row in grid[:HEADER_SCAN_ROWS]]
+
+
+def head_rows(path: Path, sheet: str) -> list[Row]:
+    """The first HEADER_SCAN_ROWS rows of ``sheet`` (of a CSV file: its only sheet), as a
+    Source reads them: from what a Source read of the same file unchanged, or read now."""
+    path = Path(path)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        sheet = CSV_SHEET
+    stat = path.stat()
+    stamp = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if sheet not in _HEADS.get(stamp, {}):
+        source = Source(path)  # the same checks and fixes as every read (no calamine abort)
+        try:
+            _remember(stamp, sheet, source.head(sheet, HEADER_SCAN_ROWS))
+        finally:
+            source.close()
+    return [list(row) for row in _HEADS[stamp][sheet]]
 
 
 def _fill_merged(grid: list[Row], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:

@@ -34,7 +34,7 @@ from addin.sheets.sheetxml import (
     TEXT_FMT,
     SheetStyles,
     table_xml,
-    worksheet_xml,
+    worksheet_chunks,
 )
 from addin.sheets.styles import Styles
 from addin.sheets.tableedit import TableRows, edit_table
@@ -368,7 +368,7 @@ class _Editor:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<Relationships xmlns="{REL_NS}">{"".join(rels)}</Relationships>',
         )
-        self.pkg.set(sheet_part, worksheet_xml(table, styles, "rId1", drawing_rid))
+        self.pkg.stream(sheet_part, worksheet_chunks(table, styles, "rId1", drawing_rid))
         self.pkg.set(table_part, table_xml(table, table_id, table_name, TABLE_STYLE))
 
     def _guard(self, key: str) -> None:

@@ -277,3 +277,31 @@ def test_two_columns_for_one_meaning_are_reported(tmp_path: Path) -> None:
     (dup,) = book.findings
     assert (dup.rule, dup.row, dup.value) == ("READ-DUPLICATE-COLUMN", 1, "Procedure Code")
     assert "'CPT' is read" in dup.message
+
+
+def test_a_save_finds_the_header_rows_a_read_already_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marks and values look their columns up in the first rows the run's read kept; a
+    fresh read gives the same rows, and a file saved since is read again."""
+    from addin.sheets import source
+
+    path = _book(tmp_path / "book.xlsx", ROWS, start_row=3)
+    wb = openpyxl.load_workbook(path)
+    for n in range(12):  # a run reads its registers and result sheets after the encounters
+        wb.create_sheet(f"Result {n}").append(["Claim ID", n])
+    wb.save(path)
+    monkeypatch.setattr(source, "_HEADS", {})
+    fresh = source.head_rows(path, "Jan Visits")
+    monkeypatch.setattr(source, "_HEADS", {})
+    read_book(path)
+    later = source.Source(path)
+    for n in range(12):
+        later.grid(f"Result {n}")
+    later.close()
+    monkeypatch.setattr(source.Source, "_read", None)  # no parse: the read's rows serve
+    assert source.head_rows(path, "Jan Visits") == fresh
+    assert fresh[2][:3] == HEADERS[:3] and len(fresh) == 2 + 1 + len(ROWS)
+    monkeypatch.undo()
+    _book(path, ROWS[:1], start_row=1)  # saved again: another size
+    assert source.head_rows(path, "Jan Visits")[0][:3] == HEADERS[:3]

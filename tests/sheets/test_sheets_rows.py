@@ -1,0 +1,191 @@
+"""The fast row renderer writes exactly what cell_xml writes, cell for cell, in any column.
+
+Result sheets of 100,000 lines are rendered a block of rows at a time with one renderer per
+column (repeated values cached); these tests hold it to the one-cell-at-a-time reference.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from addin.models import Column, ResultTable
+from addin.sheets.package import Package
+from addin.sheets.sheetxml import (
+    ROW_BLOCK,
+    SheetStyles,
+    cell_xml,
+    col_letter,
+    rows_xml,
+    worksheet_chunks,
+    worksheet_xml,
+)
+
+KINDS = ["text", "code", "link", "money", "date", "int", "number", "percent"]
+STYLES = SheetStyles(text=0, code=3, money=4, date=5, int_=6, number=0, percent=7, dxf={})
+
+
+class Status(str, enum.Enum):  # noqa: UP042 - the mixin is the point
+    """A str-mixin enum: equal to its value, but str() is 'Status.OPEN'."""
+
+    OPEN = "open"
+
+
+ODD = [
+    None, "", " ", "open", Status.OPEN, "=SUM(A1:A9)", "+1", "-1", "@cmd", "a & b <c> \"d\"",
+    "tab\there", "line\nbreak", "bell\x07", "_x0041_", "\ud800", "\ufffe", "é ü 中文",
+    "x" * 40_000, 0, 1, -7, True, False, 0.0, -0.0, 1.5, float("inf"), float("nan"),
+    Decimal("0"), Decimal("-0.00"), Decimal("1.0"), Decimal("1.00"), Decimal("125.50"),
+    Decimal("1E+3"), Decimal("NaN"), Decimal("Infinity"), date(2026, 3, 4), date(1900, 2, 1),
+    datetime(2026, 3, 4, 13, 30), ["a", "list"],
+]  # fmt: skip
+
+
+def reference_rows(rows: list[list[Any]], columns: list[Column], styles: SheetStyles) -> str:
+    """The rows as the writer wrote them before: cell_xml for each non-empty cell."""
+    letters = [col_letter(i) for i in range(max(len(columns), 1))]
+    out = []
+    for r, values in enumerate(rows, start=2):
+        cells = [
+            cell_xml(f"{letters[i]}{r}", value, columns[i], styles)
+            for i, value in enumerate(values[: len(columns)])
+            if value is not None and value != ""
+        ]
+        out.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    return "".join(out)
+
+
+def _rendered(rows: list[list[Any]], columns: list[Column], styles: SheetStyles) -> str:
+    letters = [col_letter(i) for i in range(max(len(columns), 1))]
+    return "".join(rows_xml(rows, columns, letters, styles))
+
+
+def test_every_kind_and_odd_value_renders_as_cell_xml() -> None:
+    columns = [Column(name=k, kind=k) for k in KINDS]  # type: ignore[arg-type]
+    # each odd value in every column, in blocks past one block, repeated (the cache)
+    rows = [[ODD[(i + k) % len(ODD)] for k in range(len(KINDS))] for i in range(ROW_BLOCK * 2 + 7)]
+    assert _rendered(rows, columns, STYLES) == reference_rows(rows, columns, STYLES)
+
+
+SAME_TYPE = {
+    "text": ["V1", "", "=1+1", "a & b", "_x0041_", "bell\x07", "V1", None],
+    "clean text": ["V1", "a & b", "<x>", None, "V1", "Z99.89", "=A1", "x" * 40_000],
+    "plain text": ["V1", "V2", "Aetna", "E11.9"],
+    "int": [0, 7, -3, 7, None],
+    "date": [date(2026, 3, 4), date(1900, 1, 1), None, date(2026, 3, 4)],
+    "decimal": [Decimal("125.50"), Decimal("-0.00"), Decimal("1E+3"), None, Decimal("1.0")],
+    "decimal nan": [Decimal("1.00"), Decimal("NaN"), None],
+    "float": [1.5, -0.0, float("inf"), None],
+}
+
+
+def test_columns_of_one_type_take_their_fast_path_to_the_same_bytes() -> None:
+    for name, values in SAME_TYPE.items():
+        columns = [Column(name=k, kind=k) for k in KINDS]  # type: ignore[arg-type]
+        rows = [[values[(i + k) % len(values)] for k in range(len(KINDS))] for i in range(600)]
+        assert _rendered(rows, columns, STYLES) == reference_rows(rows, columns, STYLES), name
+
+
+def test_1904_dates_short_and_long_rows_and_no_columns() -> None:
+    styles = SheetStyles(text=0, code=3, money=4, date=5, int_=6, number=0, percent=7, dxf={},
+                         date1904=True)  # fmt: skip
+    columns = [Column(name="D", kind="date"), Column(name="M", kind="money")]
+    rows = [[date(2026, 1, 2)], [], [date(2026, 1, 2), Decimal("3.10"), "past the last column"]]
+    assert _rendered(rows, columns, styles) == reference_rows(rows, columns, styles)
+    assert _rendered(rows, [], styles) == reference_rows(rows, [], styles)
+
+
+def test_text_that_looks_like_a_formula_stays_text() -> None:
+    columns = [Column(name=k, kind=k) for k in KINDS]  # type: ignore[arg-type]
+    rows = [['=HYPERLINK("http://x")'] * len(KINDS)] * 3
+    xml = _rendered(rows, columns, STYLES)
+    assert "<f>" not in xml and "<f " not in xml
+    assert xml.count('t="inlineStr"') == 3 * len(KINDS)
+
+
+def test_the_whole_part_is_its_chunks() -> None:
+    columns = [Column(name=k, kind=k, highlight={"open": "FFC7CE"}) for k in KINDS]  # type: ignore[arg-type]
+    styles = SheetStyles(text=0, code=3, money=4, date=5, int_=6, number=0, percent=7,
+                         dxf={"FFC7CE": 0})  # fmt: skip
+    rows = [[ODD[(3 * i + k) % len(ODD)] for k in range(len(KINDS))] for i in range(1500)]
+    table = ResultTable(sheet="Claims", columns=columns, rows=rows)
+    whole = worksheet_xml(table, styles, "rId1", "rId2")
+    chunks = list(worksheet_chunks(table, styles, "rId1", "rId2"))
+    assert len(chunks) > 3 and "".join(chunks) == whole
+    body = re.search(r"<sheetData>.*?</row>(.*)</sheetData>", whole, re.S)
+    assert body is not None and body.group(1) == reference_rows(rows, columns, styles)
+
+
+_values = st.one_of(
+    st.none(), st.text(max_size=12), st.integers(-10**12, 10**12), st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True), st.decimals(places=2),
+    st.decimals(allow_nan=True, allow_infinity=True), st.dates(), st.datetimes(),
+    st.sampled_from(ODD[:20]),
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=5),
+    rows=st.lists(st.lists(_values, max_size=6), max_size=40),
+)
+def test_any_values_render_as_cell_xml(kinds: list[str], rows: list[list[Any]]) -> None:
+    columns = [Column(name=f"c{i}", kind=k) for i, k in enumerate(kinds)]  # type: ignore[arg-type]
+    assert _rendered(rows, columns, STYLES) == reference_rows(rows, columns, STYLES)
+
+
+def _saved(pkg: Package, path: Path) -> bytes:
+    with path.open("wb") as fh:
+        pkg.write(fh)
+    return path.read_bytes()
+
+
+def test_a_streamed_part_is_written_as_the_whole_string_would_be(tmp_path: Path) -> None:
+    columns = [Column(name=k, kind=k) for k in KINDS]  # type: ignore[arg-type]
+    rows = [[ODD[(5 * i + k) % len(ODD)] for k in range(len(KINDS))] for i in range(3000)]
+    table = ResultTable(sheet="Claims", columns=columns, rows=rows)
+    whole, streamed = Package(parts={"a.xml": b"<a/>"}), Package(parts={"a.xml": b"<a/>"})
+    whole.set("xl/worksheets/sheet1.xml", worksheet_xml(table, STYLES, "rId1"))
+    streamed.stream("xl/worksheets/sheet1.xml", worksheet_chunks(table, STYLES, "rId1"))
+    assert streamed.read("xl/worksheets/sheet1.xml") == whole.read("xl/worksheets/sheet1.xml")
+    first = _saved(whole, tmp_path / "whole.xlsx")
+    assert _saved(streamed, tmp_path / "streamed.xlsx") == first
+    with zipfile.ZipFile(tmp_path / "streamed.xlsx") as book:
+        assert book.testzip() is None
+
+
+def test_streaming_a_part_s_own_content_again_keeps_its_original_bytes(tmp_path: Path) -> None:
+    table = ResultTable(sheet="S", columns=[Column(name="A")], rows=[["x"]] * 2000)
+    path = tmp_path / "book.xlsx"
+    _saved(Package(parts={"s.xml": worksheet_xml(table, STYLES, "rId1").encode()}), path)
+    raw = zipfile.ZipFile(path).read("s.xml")
+    pkg = Package(path)
+    pkg.stream("s.xml", worksheet_chunks(table, STYLES, "rId1"))
+    assert pkg.changed() == []
+    pkg.stream("s.xml", ["<other/>"])
+    assert pkg.changed() == ["s.xml"] and pkg.read("s.xml") == b"<other/>"
+    pkg.stream("s.xml", worksheet_chunks(table, STYLES, "rId1"))
+    assert pkg.changed() == [] and pkg.read("s.xml") == raw
+    pkg.close()
+
+
+def test_text_set_on_a_part_is_written_as_its_utf8_bytes(tmp_path: Path) -> None:
+    text = "<a>" + "é中 & x" * 300_000 + "</a>"  # past one chunk, not ASCII
+    as_text, as_bytes = Package(parts={"a.xml": b"<a/>"}), Package(parts={"a.xml": b"<a/>"})
+    as_text.set("a.xml", text)
+    as_bytes.set("a.xml", text.encode("utf-8"))
+    assert as_text.text("a.xml") is text and as_text.read("a.xml") == text.encode("utf-8")
+    assert _saved(as_text, tmp_path / "t.xlsx") == _saved(as_bytes, tmp_path / "b.xlsx")
+    # the same text again over the saved part: the part keeps its original bytes
+    pkg = Package(tmp_path / "t.xlsx")
+    pkg.set("a.xml", text)
+    assert pkg.changed() == []
+    pkg.close()
