@@ -225,7 +225,7 @@ def demo_workbook(folder: Path, encounters: int) -> Path:
     return next(p for p in sorted(folder.glob("*.xlsx")) if ".claimbook." not in p.name)
 
 
-def archive_child(folder: Path, to: Path) -> dict[str, Any]:
+def archive_child(folder: Path, to: Path, jobs: int | None) -> dict[str, Any]:
     """``claimbook archive FOLDER --to DIR --json`` in this (fresh) process."""
     import contextlib
     import io
@@ -233,6 +233,7 @@ def archive_child(folder: Path, to: Path) -> dict[str, Any]:
     from addin.cli import app
 
     sys.argv = ["claimbook", "archive", str(folder), "--to", str(to), "--json"]
+    sys.argv += ["--jobs", str(jobs)] if jobs else []
     out = io.StringIO()
     start = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
@@ -241,21 +242,24 @@ def archive_child(folder: Path, to: Path) -> dict[str, Any]:
     data = json.loads(out.getvalue())
     failed = [c["error"] for c in data["clinics"] if c["error"]]
     assert not failed, failed
-    return {"seconds": seconds, "peak_mb": peak_mb(), "added": data["added"],
-            "clinics": len(data["clinics"])}  # fmt: skip
+    # a worker's peak (ru_maxrss: the largest child's, counting what it shares with this
+    # process since the fork)
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak_mb(), "worker_mb": worker,
+            "added": data["added"], "clinics": len(data["clinics"])}  # fmt: skip
 
 
-def archived(folder: Path, to: Path) -> dict[str, Any]:
+def archived(folder: Path, to: Path, jobs: int | None) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", "archive", "--root", str(to),
-         "--folder", str(folder)],
+         "--folder", str(folder), *(["--jobs", str(jobs)] if jobs else [])],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
-def through_workbooks(base: Path, lines: int, encounters: int) -> None:
+def through_workbooks(base: Path, lines: int, encounters: int, jobs: int | None) -> None:
     """``claimbook archive`` on copies of the demo quarter's workbook holding ``lines``."""
     import shutil
 
@@ -282,20 +286,20 @@ def through_workbooks(base: Path, lines: int, encounters: int) -> None:
     to = base / "archive"
     shutil.rmtree(to, ignore_errors=True)
     load = os.getloadavg()[0]
-    first = archived(folder, to)
-    again = archived(folder, to)
+    first = archived(folder, to, jobs)
+    again = archived(folder, to, jobs)
     added = sum(first["added"].values())
     assert first["added"]["claim_lines"] == copies * book_lines, first["added"]
     size = sum(p.stat().st_size for p in to.rglob("*.parquet")) / 1e6
-    print(
-        f"claimbook archive:     {first['seconds']:7.1f} s, peak {first['peak_mb']:5.0f} MB: "
-        f"{copies * book_lines / first['seconds']:,.0f} claim lines/s, "
-        f"{added / first['seconds']:,.0f} rows/s ({added:,} rows, {size:,.0f} MB Parquet)"
-    )
-    print(
-        f"archived again:        {again['seconds']:7.1f} s, peak {again['peak_mb']:5.0f} MB: "
-        f"added {sum(again['added'].values())} rows (must be 0)"
-    )
+    cores = jobs or os.cpu_count()
+    print(f"claimbook archive --jobs {cores}: {first['seconds']:6.1f} s, peak "
+          f"{first['peak_mb']:.0f} MB (largest worker {first['worker_mb']:.0f} MB): "
+          f"{copies * book_lines / first['seconds']:,.0f} claim lines/s, "
+          f"{added / first['seconds']:,.0f} rows/s ({added:,} rows, {size:,.0f} MB "
+          "Parquet)")  # fmt: skip
+    print(f"archived again:         {again['seconds']:6.1f} s, peak {again['peak_mb']:.0f} MB "
+          f"(largest worker {again['worker_mb']:.0f} MB): added "
+          f"{sum(again['added'].values())} rows (must be 0)")  # fmt: skip
     if sum(again["added"].values()):
         raise SystemExit("re-archiving added rows")
     report = measured(to, "report")
@@ -317,12 +321,13 @@ def main() -> None:
         help="Measure claimbook archive through clinic workbooks.",
     )
     parser.add_argument("--encounters", type=int, default=2000)
+    parser.add_argument("--jobs", type=int, default=None, help="claimbook archive --jobs")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "archive":
-        print(json.dumps(archive_child(args.folder, args.root)))
+        print(json.dumps(archive_child(args.folder, args.root, args.jobs)))
         return
     if args.child:
         print(json.dumps(child(args.root, args.child)))
@@ -330,7 +335,7 @@ def main() -> None:
     if args.workbooks:
         with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
             base = args.keep or Path(tmp)
-            through_workbooks(base, args.lines or 1_000_000, args.encounters)
+            through_workbooks(base, args.lines or 1_000_000, args.encounters, args.jobs)
         return
     args.lines = args.lines or 10_000_000
     with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
