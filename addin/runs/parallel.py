@@ -54,6 +54,7 @@ class Workbook:
     submitter: str = ""
     provider: str = ""
     encounters: int = 0  # at most this many (the rows the Encounters sheet declares)
+    coverage: bool = False  # a Coverage sheet with rows: next payers may be billed
     size: int = 0  # bytes of the file: the larger clinics are started first
 
 
@@ -66,6 +67,9 @@ class Reservation:
     group: int
     first_transaction: int
     transactions: int
+    # a second 837P's numbers, for a clinic that may bill next payers (a Coverage sheet with
+    # rows) in the same run: (interchange, group, first transaction), as many transactions
+    then: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,32 +115,39 @@ class Reserved(ControlNumberStore):
     def reserve(self, submitter: str, transactions: int = 1) -> ControlNumbers:
         given = self.reservation
         if given and submitter == given.submitter and transactions <= given.transactions:
-            self.reservation = None
+            # the claims step's 837P takes the first numbers, the next payers' the second
+            self.reservation = (
+                Reservation(submitter, *given.then, given.transactions) if given.then else None
+            )
             return ControlNumbers(given.interchange, given.group, given.first_transaction)
         return super().reserve(submitter, transactions)
 
 
 def reserve(store: ControlNumberStore, clinics: list[Workbook]) -> list[Reservation | None]:
-    """Reserve one interchange for each clinic in turn (one lock, one write of the store),
-    with room for every declared encounter twice over; None for a clinic without a
-    Submitter ID (its claims step says what is missing)."""
-    wanted = [
-        (info.submitter, transactions_needed(2 * info.encounters + 1))
-        for info in clinics
-        if info.submitter
-    ]
-    given = iter(zip(wanted, store.reserve_many(wanted), strict=True))
+    """Reserve one interchange for each clinic in turn (two for a clinic with a Coverage
+    sheet: its next payers' claims may go out in the same run), with room for every
+    declared encounter twice over; one lock and one write of the store. None for a clinic
+    without a Submitter ID (its claims step says what is missing)."""
+    wanted: list[tuple[str, int]] = []
+    for info in clinics:
+        if info.submitter:
+            count = transactions_needed(2 * info.encounters + 1)
+            wanted += [(info.submitter, count)] * (2 if info.coverage else 1)
+    given = iter(store.reserve_many(wanted))
     out: list[Reservation | None] = []
     for info in clinics:
         if not info.submitter:
             out.append(None)
             continue
-        (submitter, count), numbers = next(given)
+        count = transactions_needed(2 * info.encounters + 1)
+        first = next(given)
+        second = next(given) if info.coverage else None
         out.append(
             Reservation(
-                submitter, numbers.interchange, numbers.group, numbers.first_transaction, count
+                info.submitter, first.interchange, first.group, first.first_transaction, count,
+                (second.interchange, second.group, second.first_transaction) if second else None,
             )
-        )
+        )  # fmt: skip
     return out
 
 
@@ -166,6 +177,8 @@ def peek(path: str) -> Workbook:
         sheet = None if source.is_csv else source.find_sheet(*ENCOUNTER_SHEETS)
         rows = source.declared_rows(sheet) if sheet else None
         settings = read_settings(source) if rows else {}
+        plans = next((n for n in source.sheet_names if n.casefold() == "coverage"), None)
+        coverage = bool(plans and (source.declared_rows(plans) or 2) > 1)
     except ClaimbookError as exc:
         return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
     finally:
@@ -181,6 +194,7 @@ def peek(path: str) -> Workbook:
         provider=str(settings.get("Billing Provider Name") or "").strip(),
         encounters=rows,
         size=size,
+        coverage=coverage,
     )
 
 
@@ -189,7 +203,7 @@ def _classify(path: str, size: int) -> Workbook:
     from addin.sheets import read_book
 
     try:
-        book = read_book(Path(path))
+        book = read_book(Path(path), own=("Coverage",))
     except ClaimbookError as exc:
         return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
     if not book.encounters:
@@ -202,6 +216,7 @@ def _classify(path: str, size: int) -> Workbook:
         provider=str(settings.get("Billing Provider Name") or "").strip(),
         encounters=len(book.encounters),
         size=size,
+        coverage=any(n.casefold() == "coverage" for n in book.own),
     )
 
 
