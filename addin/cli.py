@@ -489,6 +489,10 @@ def archive_command(
         Path | None,
         typer.Option("--to", help="The archive folder (default: FOLDER/claimbook-archive)."),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Clinics archived at once (default: every core)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Append every clinic's registers to a Parquet archive, partitioned by clinic and month.
@@ -501,7 +505,7 @@ def archive_command(
     from addin.archive.store import archive_folder
 
     with progress_bar() as step:
-        root, done = archive_folder(folder, to, progress=step)
+        root, done = archive_folder(folder, to, progress=step, jobs=jobs)
     data: dict[str, Any] = {
         "archive": str(root),
         "clinics": [

@@ -12,6 +12,16 @@ its peak memory is its own:
 
 Target (issue 18): the report under 10 s and under 2 GB on this machine.
 Run: .venv/bin/python benchmarks/bench_archive.py [--lines 10000000] [--keep DIR]
+
+``--workbooks``: ``claimbook archive`` itself, through real clinic workbooks. Runs the demo
+quarter once (``claimbook demo --encounters E``: every register and result sheet written by
+the real weekly cycle), copies its workbook into as many clinic folders as it takes to hold
+LINES claim lines (each copy is a clinic of its own in the archive), then runs
+``claimbook archive FOLDER --to DIR --json`` in a fresh process (claim lines and rows a
+second, peak memory), runs it again (it must add nothing) and, on the archive it wrote,
+``claimbook report``'s questions as above.
+Run: .venv/bin/python benchmarks/bench_archive.py --workbooks [--lines 1000000]
+     [--encounters 2000] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -205,16 +216,133 @@ def measured(root: Path, what: str) -> dict[str, float]:
     return result
 
 
+def demo_workbook(folder: Path, encounters: int) -> Path:
+    """The demo quarter's clinic workbook (the real cycle, week by week)."""
+    if not any(folder.glob("*.xlsx")):
+        run = [sys.executable, "-m", "addin.cli", "demo", "--out", str(folder),
+               "--encounters", str(encounters), "--json"]  # fmt: skip
+        subprocess.run(run, check=True, capture_output=True, text=True, cwd=ROOT)
+    return next(p for p in sorted(folder.glob("*.xlsx")) if ".claimbook." not in p.name)
+
+
+def archive_child(folder: Path, to: Path, jobs: int | None) -> dict[str, Any]:
+    """``claimbook archive FOLDER --to DIR --json`` in this (fresh) process."""
+    import contextlib
+    import io
+
+    from addin.cli import app
+
+    sys.argv = ["claimbook", "archive", str(folder), "--to", str(to), "--json"]
+    sys.argv += ["--jobs", str(jobs)] if jobs else []
+    out = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        app()
+    seconds = time.perf_counter() - start
+    data = json.loads(out.getvalue())
+    failed = [c["error"] for c in data["clinics"] if c["error"]]
+    assert not failed, failed
+    # a worker's peak (ru_maxrss: the largest child's, counting what it shares with this
+    # process since the fork)
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak_mb(), "worker_mb": worker,
+            "added": data["added"], "clinics": len(data["clinics"])}  # fmt: skip
+
+
+def archived(folder: Path, to: Path, jobs: int | None) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "archive", "--root", str(to),
+         "--folder", str(folder), *(["--jobs", str(jobs)] if jobs else [])],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def through_workbooks(
+    base: Path, lines: int, encounters: int, jobs: int | None, once: bool = False
+) -> None:
+    """``claimbook archive`` on copies of the demo quarter's workbook holding ``lines``."""
+    import shutil
+
+    from addin.archive.store import rows_of
+
+    start = time.perf_counter()
+    book = demo_workbook(base / "demo", encounters)
+    print(f"demo quarter ({encounters:,} encounters) in {time.perf_counter() - start:.1f} s: "
+          f"{book.name}, {book.stat().st_size / 1e6:.1f} MB")  # fmt: skip
+    per_book = rows_of(book)
+    book_lines = len(per_book["claim_lines"])
+    book_rows = sum(len(rows) for rows in per_book.values())
+    copies = -(-lines // book_lines)
+    folder = base / "clinics"
+    if not folder.is_dir():
+        for i in range(copies):
+            home = folder / f"clinic-{i:04d}"
+            home.mkdir(parents=True)
+            # hard links: the same bytes for the archive to read, without gigabytes of copies
+            os.link(book, home / f"clinic-{i:04d}.xlsx")
+    print(
+        f"{copies} clinic workbooks x {book_lines:,} claim lines ({book_rows:,} rows in "
+        f"all tables) = {copies * book_lines:,} claim lines, {copies * book_rows:,} rows"
+    )
+    to = base / "archive"
+    shutil.rmtree(to, ignore_errors=True)
+    load = os.getloadavg()[0]
+    first = archived(folder, to, jobs)
+    again = None if once else archived(folder, to, jobs)
+    added = sum(first["added"].values())
+    assert first["added"]["claim_lines"] == copies * book_lines, first["added"]
+    size = sum(p.stat().st_size for p in to.rglob("*.parquet")) / 1e6
+    cores = jobs or os.cpu_count()
+    print(f"claimbook archive --jobs {cores}: {first['seconds']:6.1f} s, peak "
+          f"{first['peak_mb']:.0f} MB (largest worker {first['worker_mb']:.0f} MB): "
+          f"{copies * book_lines / first['seconds']:,.0f} claim lines/s, "
+          f"{added / first['seconds']:,.0f} rows/s ({added:,} rows, {size:,.0f} MB "
+          "Parquet)")  # fmt: skip
+    if again is not None:
+        print(f"archived again:         {again['seconds']:6.1f} s, peak {again['peak_mb']:.0f} MB "
+              f"(largest worker {again['worker_mb']:.0f} MB): added "
+              f"{sum(again['added'].values())} rows (must be 0)")  # fmt: skip
+        if sum(again["added"].values()):
+            raise SystemExit("re-archiving added rows")
+    report = measured(to, "report")
+    print(
+        f"claimbook report:      {report['seconds']:7.1f} s, peak {report['peak_mb']:5.0f} MB "
+        f"on this archive"
+    )
+    print(f"cores {os.cpu_count()}, load average {load:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} now")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--lines", type=int, default=None)
     parser.add_argument("--keep", type=Path, help="Generate into (or reuse) this folder.")
+    parser.add_argument(
+        "--workbooks",
+        action="store_true",
+        help="Measure claimbook archive through clinic workbooks.",
+    )
+    parser.add_argument("--encounters", type=int, default=2000)
+    parser.add_argument("--once", action="store_true", help="Skip archiving a second time.")
+    parser.add_argument("--jobs", type=int, default=None, help="claimbook archive --jobs")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child == "archive":
+        print(json.dumps(archive_child(args.folder, args.root, args.jobs)))
+        return
     if args.child:
         print(json.dumps(child(args.root, args.child)))
         return
+    if args.workbooks:
+        with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
+            base = args.keep or Path(tmp)
+            through_workbooks(base, args.lines or 1_000_000, args.encounters, args.jobs, args.once)
+        return
+    args.lines = args.lines or 10_000_000
     with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
         root = (args.keep or Path(tmp)) / "archive"
         if not (root / "claims").is_dir():

@@ -353,6 +353,22 @@ def _row_hash(row: dict[str, Any], names: list[str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
+def _row_hashes(rows: list[dict[str, Any]], names: list[str]) -> list[str]:
+    """``_row_hash`` of every row (the same digests), a column at a time: each value is
+    turned into text once per column rather than looked up name by name per row."""
+    if not rows:
+        return []
+    columns = []
+    for name in names:
+        values = [row.get(name) for row in rows]
+        columns.append(["" if v is None else v if type(v) is str else str(v) for v in values])
+    sha = hashlib.sha256
+    return [
+        sha("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+        for parts in zip(*columns, strict=True)
+    ]
+
+
 def _month(value: date | None) -> str:
     return f"{value.year:04d}-{value.month:02d}" if value else "undated"
 
@@ -381,8 +397,7 @@ def append(root: Path, table: str, clinic: str, rows: list[dict[str, Any]], now:
     have = existing(root, table, clinic)
     versioned = table not in IMMUTABLE
     fresh: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        digest = _row_hash(row, names)
+    for row, digest in zip(rows, _row_hashes(rows, names), strict=True):
         if (row["key"], digest if versioned else "") in have:
             continue
         # one row per key from one workbook (a repeated key: the last row says it)
@@ -414,35 +429,68 @@ def archive_folder(
     *,
     now: datetime | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> tuple[Path, list[ClinicArchived]]:
     """Append every clinic workbook's registers under ``folder`` to the archive ``to``
-    (default ``FOLDER/claimbook-archive``); what each clinic added."""
+    (default ``FOLDER/claimbook-archive``); what each clinic added. Clinics are archived
+    on ``jobs`` worker processes (default: every core; 1: in this process): each writes
+    only its own clinic's partitions, so they never touch the same file."""
     root = to or (folder if folder.is_dir() else folder.parent) / ARCHIVE_NAME
     base = folder if folder.is_dir() else folder.parent
     stamp = (now or datetime.now()).replace(microsecond=0)
     books = find_workbooks(folder, skip=root)
     step = progress or (lambda *_: None)
-    done: list[ClinicArchived] = []
     used: set[str] = set()
-    root.mkdir(parents=True, exist_ok=True)
-    for i, path in enumerate(books):
-        step(path.stem, i, len(books))
+    work: list[tuple[Path, str, Path, datetime]] = []
+    for path in books:
         slug = clinic_slug(path, base)
         while slug in used:
             slug += "-2"
         used.add(slug)
-        result = ClinicArchived(slug, path)
-        try:
-            tables = rows_of(path)
-        except Exception as exc:  # noqa: BLE001  (one damaged workbook: the others go on)
-            result.error = f"{path}: could not be read ({type(exc).__name__}: {exc})"
-            done.append(result)
-            continue
-        for table, rows in tables.items():
-            result.added[table] = append(root, table, slug, rows, stamp)
-        done.append(result)
-    step("done", len(books), len(books))
-    return root, done
+        work.append((path, slug, root, stamp))
+    root.mkdir(parents=True, exist_ok=True)
+    jobs = min(jobs or _cores(), len(work))
+    done: dict[int, ClinicArchived] = {}
+    step("clinics", 0, len(work))
+    if jobs <= 1:
+        for i, item in enumerate(work):
+            done[i] = archive_clinic(*item)
+            step(item[0].stem, len(done), len(work))
+    else:
+        import multiprocessing
+        import sys
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            # the largest workbooks first: the last to finish are small ones
+            order = sorted(range(len(work)), key=lambda i: -work[i][0].stat().st_size)
+            futures = {pool.submit(archive_clinic, *work[i]): i for i in order}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                step(work[futures[future]][0].stem, len(done), len(work))
+    step("done", len(work), len(work))
+    return root, [done[i] for i in range(len(work))]
+
+
+def archive_clinic(path: Path, slug: str, root: Path, stamp: datetime) -> ClinicArchived:
+    """Append one clinic workbook's rows to its partitions of the archive."""
+    result = ClinicArchived(slug, path)
+    try:
+        tables = rows_of(path)
+    except Exception as exc:  # noqa: BLE001  (one damaged workbook: the others go on)
+        result.error = f"{path}: could not be read ({type(exc).__name__}: {exc})"
+        return result
+    for table, rows in tables.items():
+        result.added[table] = append(root, table, slug, rows, stamp)
+    return result
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
 
 
 __all__ = [
@@ -453,6 +501,7 @@ __all__ = [
     "TABLES",
     "ClinicArchived",
     "append",
+    "archive_clinic",
     "archive_folder",
     "clinic_slug",
     "find_workbooks",

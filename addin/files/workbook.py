@@ -37,7 +37,7 @@ _SHEET_KIND = {
     "xlIntlMacrosheet": "an international macro sheet",
     "dialogsheet": "a dialog sheet",
 }
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 # below this many bytes a sheet is measured cell by cell (a few milliseconds)
 SCAN_BYTES = 4_000_000
 
@@ -291,7 +291,7 @@ class _Inspector:
         """
         info = self.names[self.lower[part.lower()]]
         head = self.read(part, 16384)
-        found = _DIMENSION.search(head)
+        found = DIMENSION.search(head)
         if found is not None and found.group(3) and info.file_size > SCAN_BYTES:
             if int(found.group(4)) * _col_number(found.group(3)) <= MAX_CELLS:
                 return

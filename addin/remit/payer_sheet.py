@@ -99,6 +99,12 @@ def load_mapping(path: Path) -> dict[str, str]:
     return mapping
 
 
+def is_export_header(row: list[Any]) -> bool:
+    """Whether a header row has the columns every payer export has (claim, billed, paid)."""
+    header = [_norm(h) for h in row]
+    return all(any(a in header for a in FIELDS[f]) for f in REQUIRED)
+
+
 def _rows(path: Path, sheet_name: str = "") -> list[list[Any]]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):

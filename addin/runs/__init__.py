@@ -28,7 +28,7 @@ run looks).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,7 +37,7 @@ from typing import Any
 
 from addin.collector import collector_paused
 from addin.errors import OutputError, WorkbookBusy
-from addin.models import CellMark, Finding, RegisterEdit, ResultTable
+from addin.models import Book, CellMark, Finding, RegisterEdit, ResultTable
 from addin.remit import Reconciliation
 from addin.runs.acks import AckReport, acks_step, rejection_findings
 from addin.runs.carry import Carry, carry_over
@@ -195,6 +195,7 @@ def run(
     write: bool = True,
     source: Path | None = None,
     owned: Collection[str] | None = None,
+    vet: Callable[[Book], None] | None = None,
 ) -> Outcome:
     """Run ``steps`` over ``workbook`` with ``inputs`` as of ``today``; returns the Outcome.
 
@@ -202,6 +203,8 @@ def run(
     write the Outcome into the open workbook themselves); ``source`` is what to read when it
     is not ``workbook`` itself (a snapshot of the workbook open in Excel), and ``owned``
     names the sheets of it that are Claimbook's (a snapshot has no Excel Tables to tell).
+    ``vet`` is shown the workbook as read before anything else is done with it (a batch asks
+    whether the file is a clinic at all) and raises to stop the run with nothing written.
     """
     workbook = Path(workbook)
     inputs = inputs or Inputs()
@@ -229,7 +232,7 @@ def run(
             )
     guard = workbook_lock(workbook, what=" + ".join(order)) if write and not csv else nullcontext()
     with guard:
-        if write and not csv:
+        if write and not csv and vet is None:
             check_writable(workbook, sheets_written(order))
         # A run makes a few million objects that live until it ends and form no cycles
         # (reference counting frees them): the cyclic collector's passes over that growing
@@ -238,6 +241,10 @@ def run(
             advance("read", 0, len(order) + 2)
             session = open_session(source or workbook, workbook if source else None, today,
                                    owned)  # fmt: skip
+            if vet is not None:
+                vet(session.book)
+                if write and not csv:
+                    check_writable(workbook, sheets_written(order))
             try:
                 outcome = _finish(session, order, inputs, workbook, target, in_place, write)
             except BaseException:

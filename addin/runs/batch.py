@@ -28,7 +28,7 @@ from addin.runs.parallel import (
     LocalEngine,
     Task,
     Workbook,
-    classify,
+    peek,
     reserve,
     run_task,
 )
@@ -40,6 +40,7 @@ KEPT_FOLDERS = re.compile(r".+ (remittances|acknowledgments|claims)$|^Claimbook 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 SUMMARY_NAME = "batch-summary.xlsx"
+_NO_INFO = Workbook("", "clinic")
 
 
 @dataclass
@@ -118,7 +119,8 @@ def discover(
     folder: Path, skip: Path | None = None, engine: Engine | None = None
 ) -> tuple[list[Clinic], list[tuple[Path, str]]]:
     """Clinic workbooks with their remittance files, and the files that are neither (the
-    workbook-shaped files are read by ``engine``, on every core or the cluster)."""
+    workbook-shaped files are peeked at by ``engine``, on every core or the cluster: a
+    clinic's rows are read once, by its run)."""
     clinics: dict[Path, list[Clinic]] = {}
     remits: list[Path] = []
     acks: list[Path] = []
@@ -148,7 +150,7 @@ def discover(
         else:
             skipped.append((path, "not a workbook, payer export or 835"))
     read = {Path(w.path): w for w in (engine or LocalEngine(1)).map_unordered(
-        classify, [str(p) for p in books])}  # fmt: skip
+        peek, [str(p) for p in books])}  # fmt: skip
     for path in books:  # in the folder's order, whatever order the engine answered in
         info = read[path]
         if info.kind == "clinic":
@@ -196,7 +198,9 @@ def run_batch(
     result = BatchResult(folder, [], skipped)
     day = today or date.today()
     when = created or datetime.combine(day, datetime.now().time()).replace(microsecond=0)
-    store = ControlNumberStore()
+    numbers = reserve(
+        ControlNumberStore(), [c.info or Workbook(str(c.workbook), "clinic") for c in clinics]
+    )
     tasks = [
         Task(
             index=i,
@@ -206,18 +210,24 @@ def run_batch(
             today=day,
             as_of=as_of,
             created=when,
-            numbers=reserve(store, clinic.info) if clinic.info else None,
+            numbers=numbers[i],
         )
         for i, clinic in enumerate(clinics)
     ]
+    # the largest clinics first, so the last to finish are small ones and no core idles
+    # through a big clinic's tail; what each writes does not depend on the order
+    order = sorted(tasks, key=lambda t: -(clinics[t.index].info or _NO_INFO).size)
     done: dict[int, Done] = {}
     step("clinics", 0, len(tasks))
-    for finished in engine.map_unordered(run_task, tasks):
+    for finished in engine.map_unordered(run_task, order):
         done[finished.index] = finished
         step(f"{clinics[finished.index].workbook.stem}", len(done), len(tasks))
     for i, clinic in enumerate(clinics):
         outcome = done[i]
-        clinic.name = (clinic.info.provider if clinic.info else "") or clinic.workbook.stem
+        if outcome.skipped is not None:  # its one read found no clinic in it
+            result.skipped.append((clinic.workbook, outcome.skipped))
+            continue
+        clinic.name = outcome.provider or clinic.workbook.stem
         if outcome.figures is None:
             clinic.name = clinic.workbook.stem
             result.clinics.append((clinic, None, outcome.error))
@@ -225,6 +235,7 @@ def run_batch(
         if any(other.name == clinic.name for other, _, _ in result.clinics):
             clinic.name = f"{clinic.name} ({clinic.workbook.parent.name})"
         result.clinics.append((clinic, outcome.figures, None))
+    result.skipped.sort(key=lambda item: str(item[0]))
     result.summary_workbook = write_summary(result, out / SUMMARY_NAME)
     return result
 

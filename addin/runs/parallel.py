@@ -8,9 +8,17 @@ clinic's results look like never depends on the engine or the order the tasks fi
 * one creation time for the whole batch (ISA09/ISA10, GS04/GS05, BHT04/BHT05), taken by the
   caller once;
 * the interchange control numbers (ISA13, GS06, ST02) are reserved by the caller, clinic by
-  clinic in the folder's order, before any task runs, and handed to the task with it. A
-  clinic's reservation is sized for every encounter of its workbook (twice, for
+  clinic in the folder's order, before any task runs (one lock and one write of the
+  control-number file for the whole folder), and handed to the task with it. A clinic's
+  reservation is sized for every row its Encounters sheet declares (twice, for
   replacements and voids); numbers a clinic does not use are skipped, never used again.
+
+Each clinic's workbook is read once, by its task: before any task runs the caller only
+*peeks* at each workbook-shaped file (:func:`peek`: its sheet names, the first row of its
+first sheet, its Settings sheet and the size its Encounters sheet declares, not its rows),
+which is enough to tell a payer export from a clinic and to reserve the clinic's numbers.
+The task's one read decides whether the file is a clinic after all (a workbook with no
+Encounters table is reported as skipped, its reserved numbers left unused).
 
 Engines: :class:`LocalEngine` (``--jobs N``: a process pool; ``--jobs 1`` runs in this
 process) and ``addin.runs.distributed.DaskEngine`` (``--scheduler ADDRESS``).
@@ -28,7 +36,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from addin.errors import ClaimbookError
+from addin.errors import ClaimbookError, WorkbookError
+from addin.models import Book
 from addin.x12.envelope import ControlNumbers, ControlNumberStore
 from addin.x12.x837p.writer import transactions_needed
 
@@ -38,13 +47,15 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class Workbook:
-    """What discovery learns from reading one workbook-shaped file (in a task, too)."""
+    """What discovery learns from peeking at one workbook-shaped file (in a task, too)."""
 
     path: str
     kind: str  # 'clinic', 'remittance', or why the file is neither
     submitter: str = ""
     provider: str = ""
-    encounters: int = 0
+    encounters: int = 0  # at most this many (the rows the Encounters sheet declares)
+    coverage: bool = False  # a Coverage sheet with rows: next payers may be billed
+    size: int = 0  # bytes of the file: the larger clinics are started first
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class Reservation:
     group: int
     first_transaction: int
     transactions: int
+    # a second 837P's numbers, for a clinic that may bill next payers (a Coverage sheet with
+    # rows) in the same run: (interchange, group, first transaction), as many transactions
+    then: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,8 @@ class Done:
     figures: dict[str, Any] | None = None
     error: str | None = None
     files: list[str] = field(default_factory=list)
+    skipped: str | None = None  # the file is not a clinic after all: why
+    provider: str = ""  # the Billing Provider Name, as the run read it
 
 
 class Engine(Protocol):
@@ -99,36 +115,95 @@ class Reserved(ControlNumberStore):
     def reserve(self, submitter: str, transactions: int = 1) -> ControlNumbers:
         given = self.reservation
         if given and submitter == given.submitter and transactions <= given.transactions:
-            self.reservation = None
+            # the claims step's 837P takes the first numbers, the next payers' the second
+            self.reservation = (
+                Reservation(submitter, *given.then, given.transactions) if given.then else None
+            )
             return ControlNumbers(given.interchange, given.group, given.first_transaction)
         return super().reserve(submitter, transactions)
 
 
-def reserve(store: ControlNumberStore, info: Workbook) -> Reservation | None:
-    """Reserve one interchange for a clinic, with room for every encounter twice over."""
-    if not info.submitter:
-        return None  # the claims step will say what is missing
-    count = transactions_needed(2 * info.encounters + 1)
-    numbers = store.reserve(info.submitter, count)
-    return Reservation(
-        info.submitter, numbers.interchange, numbers.group, numbers.first_transaction, count
+def reserve(store: ControlNumberStore, clinics: list[Workbook]) -> list[Reservation | None]:
+    """Reserve one interchange for each clinic in turn (two for a clinic with a Coverage
+    sheet: its next payers' claims may go out in the same run), with room for every
+    declared encounter twice over; one lock and one write of the store. None for a clinic
+    without a Submitter ID (its claims step says what is missing)."""
+    wanted: list[tuple[str, int]] = []
+    for info in clinics:
+        if info.submitter:
+            count = transactions_needed(2 * info.encounters + 1)
+            wanted += [(info.submitter, count)] * (2 if info.coverage else 1)
+    given = iter(store.reserve_many(wanted))
+    out: list[Reservation | None] = []
+    for info in clinics:
+        if not info.submitter:
+            out.append(None)
+            continue
+        count = transactions_needed(2 * info.encounters + 1)
+        first = next(given)
+        second = next(given) if info.coverage else None
+        out.append(
+            Reservation(
+                info.submitter, first.interchange, first.group, first.first_transaction, count,
+                (second.interchange, second.group, second.first_transaction) if second else None,
+            )
+        )  # fmt: skip
+    return out
+
+
+def peek(path: str) -> Workbook:
+    """A look at a workbook-shaped file that reads none of its rows: a payer export (read
+    whole: a clinic needs it as an input before it runs), or a clinic to run, with its
+    submitter, provider and the encounters its Encounters sheet declares at most; or why it
+    is neither. Whether a 'clinic' really has an Encounters table is for its run to say."""
+    from addin.remit.payer_sheet import is_export_header, read_payer_sheet
+    from addin.sheets.reader import read_settings
+    from addin.sheets.source import Source
+
+    file = Path(path)
+    size = file.stat().st_size
+    try:
+        source = Source(file)
+    except ClaimbookError as exc:
+        return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
+    try:
+        first = source.head(source.sheet_names[0], 1) if source.sheet_names else []
+        if first and is_export_header(list(first[0])):
+            try:
+                if read_payer_sheet(file):
+                    return Workbook(path, "remittance")
+            except ClaimbookError:
+                pass  # a header like an export's, rows that are not: maybe a clinic
+        sheet = None if source.is_csv else source.find_sheet(*ENCOUNTER_SHEETS)
+        rows = source.declared_rows(sheet) if sheet else None
+        settings = read_settings(source) if rows else {}
+        plans = next((n for n in source.sheet_names if n.casefold() == "coverage"), None)
+        coverage = bool(plans and (source.declared_rows(plans) or 2) > 1)
+    except ClaimbookError as exc:
+        return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
+    finally:
+        source.close()
+    if not rows or rows < 2:
+        # a CSV, an Encounters sheet that declares no size, or a table on another sheet:
+        # only a read tells (these few files are read here and again by their run)
+        return _classify(path, size)
+    return Workbook(
+        path,
+        "clinic",
+        submitter=str(settings.get("Submitter ID") or "").strip(),
+        provider=str(settings.get("Billing Provider Name") or "").strip(),
+        encounters=rows,
+        size=size,
+        coverage=coverage,
     )
 
 
-def classify(path: str) -> Workbook:
-    """Read a workbook-shaped file once: a clinic (with its submitter, provider and size),
-    a payer export, or why it is neither."""
-    from addin.remit.payer_sheet import read_payer_sheet
+def _classify(path: str, size: int) -> Workbook:
+    """A workbook read whole: a clinic (with its submitter, provider and size), or why not."""
     from addin.sheets import read_book
 
-    file = Path(path)
     try:
-        if read_payer_sheet(file):
-            return Workbook(path, "remittance")
-    except ClaimbookError:
-        pass  # not an export (no Paid column...); it may be a clinic workbook
-    try:
-        book = read_book(file)
+        book = read_book(Path(path), own=("Coverage",))
     except ClaimbookError as exc:
         return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
     if not book.encounters:
@@ -140,7 +215,22 @@ def classify(path: str) -> Workbook:
         submitter=str(settings.get("Submitter ID") or "").strip(),
         provider=str(settings.get("Billing Provider Name") or "").strip(),
         encounters=len(book.encounters),
+        size=size,
+        coverage=any(n.casefold() == "coverage" for n in book.own),
     )
+
+
+# the sheet names read_book looks for the Encounters table under first
+ENCOUNTER_SHEETS = ("Encounters", "Encounter", "Visits")
+
+
+class NotAClinic(ClaimbookError):
+    """A workbook the peek took for a clinic has no encounters to run."""
+
+
+def _vet(book: Book) -> None:
+    if not book.encounters:
+        raise NotAClinic("no Encounters table and no remittance rows")
 
 
 def run_task(task: Task) -> Done:
@@ -156,16 +246,35 @@ def run_task(task: Task) -> Done:
         created=task.created,
         store=Reserved(task.numbers) if task.numbers else None,
     )
+    read: list[Book] = []
+
+    def vet(book: Book) -> None:  # the run's one read says whether this is a clinic
+        read.append(book)
+        _vet(book)
+
     try:
         with listening(lambda *_: None):  # the batch's bar counts clinics, not their steps
-            outcome = cycle(Path(task.workbook), inputs, today=task.today)
-    except ClaimbookError as exc:
+            outcome = cycle(Path(task.workbook), inputs, today=task.today, vet=vet)
+    except NotAClinic as exc:
+        return Done(task.index, skipped=str(exc))
+    except WorkbookError as exc:
+        if not read:  # the read itself failed: not a workbook Claimbook can use as a clinic
+            return Done(task.index, skipped=f"neither a clinic workbook nor a payer export ({exc})")
         return Done(task.index, error=str(exc))
+    except ClaimbookError as exc:
+        return Done(task.index, error=str(exc), provider=_provider(read))
     except Exception as exc:  # noqa: BLE001  (one clinic's bug must not stop the others)
         return Done(task.index, error=f"unexpected {type(exc).__name__} in this clinic: {exc}")
     figures = summarise(outcome, task.as_of or task.today)
     figures["remittance_files"] = len(task.remittances)
-    return Done(task.index, figures=figures, files=[str(p) for p in outcome.files])
+    return Done(
+        task.index, figures=figures, files=[str(p) for p in outcome.files],
+        provider=_provider(read),
+    )  # fmt: skip
+
+
+def _provider(read: list[Book]) -> str:
+    return str(read[0].settings.get("Billing Provider Name") or "").strip() if read else ""
 
 
 def default_jobs() -> int:
@@ -182,11 +291,18 @@ def _warm() -> None:
     worker, which on small clinics is the difference between 1.5x and 1.8x on two cores."""
     from addin.codesets import icd10cm
     from addin.coding.suggest import icd10cm_index
+    from addin.coding.suggest.query import knowledge
 
     try:
         for info in icd10cm.vintages():
             icd10cm.load(info)
         icd10cm_index(None)
+        knowledge()  # the suggester's curated abbreviations and phrases
+        newest = icd10cm.vintage_for(None)
+        if newest is not None:  # the tables every clinic's check looks codes up in
+            newest.children()
+            newest.notes_for("")
+            newest.seventh_for("A00")
     except ClaimbookError:
         pass  # nothing installed: each clinic's run says so
 
@@ -236,7 +352,8 @@ __all__ = [
     "Reserved",
     "Task",
     "Workbook",
-    "classify",
+    "NotAClinic",
+    "peek",
     "default_jobs",
     "reserve",
     "run_task",

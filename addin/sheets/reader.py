@@ -180,6 +180,15 @@ def _encounters_table(source: Source) -> SheetTable:
 _SETTINGS_HEADER_WORDS = {"setting", "settings", "key", "name", "option"}
 
 
+def read_settings(source: Source) -> dict[str, str]:
+    """The Settings sheet alone, typed as ``read_book`` types it (a batch needs a clinic's
+    Submitter ID before the clinic's run reads the workbook)."""
+    book = Book(path=source.path)
+    with collector_paused():
+        _read_settings(source, book)
+    return book.settings
+
+
 def _read_settings(source: Source, book: Book) -> None:
     sheet = source.find_sheet("Settings", "Setting", "Configuration")
     if sheet is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ import python_calamine as pc
 from addin.errors import WorkbookError
 from addin.files.text import read_delimited
 from addin.files.workbook import (
+    DIMENSION,
     Checked,
     check_sheet,
     open_calamine,
@@ -139,6 +141,23 @@ class Source:
         if sheet in self._grids:
             return self._grids[sheet][:rows]
         return self._read(sheet, rows)
+
+    def declared_rows(self, sheet: str) -> int | None:
+        """The last row the sheet's ``<dimension>`` declares (Excel, LibreOffice and openpyxl
+        write it), read from the package without parsing a cell; None when it has none."""
+        part = self._checked.parts.get(sheet) if self._checked is not None else None
+        if part is None:
+            return None
+        try:
+            with zipfile.ZipFile(self.path) as zf, zf.open(part) as fh:
+                head = fh.read(16384)
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return None
+        found = DIMENSION.search(head)
+        if found is None:
+            return None
+        last = found.group(4) or found.group(2)
+        return int(last) if last else None
 
     def _read(self, sheet: str, rows: int | None) -> list[Row]:
         assert self._book is not None

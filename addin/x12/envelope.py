@@ -88,20 +88,29 @@ class ControlNumberStore:
 
     def reserve(self, submitter: str, transactions: int = 1) -> ControlNumbers:
         """Reserve one ISA13, one GS06 and ``transactions`` ST02 values for ``submitter``."""
+        return self.reserve_many([(submitter, transactions)])[0]
+
+    def reserve_many(self, wanted: Sequence[tuple[str, int]]) -> list[ControlNumbers]:
+        """``reserve`` for each (submitter, transactions) in turn, under one lock and one
+        write of the file (a batch reserves for every clinic before any clinic runs)."""
+        if not wanted:
+            return []
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock = self.path.with_suffix(".lock")
         fd = _acquire(lock)
         try:
             data = self._load()
-            entry = {"isa": 0, "gs": 0, "st": 0, **data.get(submitter, {})}
-            isa = _bump(entry["isa"], 1)
-            gs = _bump(entry["gs"], 1)
-            last_st = _bump(entry["st"], transactions)
-            st = last_st - transactions + 1  # the run's ST02 values are consecutive
-            entry = {"isa": isa, "gs": gs, "st": last_st}
-            data[submitter] = entry
+            given = []
+            for submitter, transactions in wanted:
+                entry = {"isa": 0, "gs": 0, "st": 0, **data.get(submitter, {})}
+                isa = _bump(entry["isa"], 1)
+                gs = _bump(entry["gs"], 1)
+                last_st = _bump(entry["st"], transactions)
+                st = last_st - transactions + 1  # the run's ST02 values are consecutive
+                data[submitter] = {"isa": isa, "gs": gs, "st": last_st}
+                given.append(ControlNumbers(isa, gs, st))
             _atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-            return ControlNumbers(isa, gs, st)
+            return given
         finally:
             os.close(fd)
             lock.unlink(missing_ok=True)

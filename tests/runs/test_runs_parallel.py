@@ -70,3 +70,29 @@ def test_the_cli_runs_jobs_and_reports_the_failed_clinic(tmp_path: Path) -> None
     assert data["totals"]["claims_sent"] > 0
     both = runner.invoke(app, ["batch", str(folder), "--jobs", "2", "--scheduler", "x:1"])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_peek_reads_no_rows_and_the_run_decides_what_is_a_clinic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import Workbook
+
+    from addin.runs.parallel import peek
+
+    folder = make_folder(tmp_path / "clinics")
+    info = peek(str(folder / "north" / "clinic-0.xlsx"))
+    assert info.kind == "clinic" and info.submitter and info.provider
+    assert info.encounters >= 30  # the rows the Encounters sheet declares, header included
+    odd = Workbook()
+    sheet = odd.active
+    assert sheet is not None
+    sheet.title = "Encounters"
+    for row in (["Colour", "Size"], ["red", 1], ["blue", 2]):
+        sheet.append(row)
+    odd.save(folder / "north" / "inventory.xlsx")
+    assert peek(str(folder / "north" / "inventory.xlsx")).kind == "clinic"  # by its look
+    result = batch(folder, 2, tmp_path / "data", monkeypatch)
+    skipped = {p.name: why for p, why in result.skipped}
+    assert "inventory.xlsx" in skipped["inventory.xlsx"]  # its run's read: no clinic
+    assert "neither a clinic workbook nor a payer export" in skipped["inventory.xlsx"]
+    assert len(result.clinics) == 5
