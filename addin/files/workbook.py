@@ -133,14 +133,19 @@ def check_sheet(
     sheet: str,
     data: bytes | None = None,
     error: type[ClaimbookError] = WorkbookError,
+    package: zipfile.ZipFile | None = None,
 ) -> None:
     """Refuse ``sheet`` if calamine would allocate gigabytes for it (see MAX_CELLS); call it
-    before calamine loads the sheet. Each sheet is measured once."""
+    before calamine loads the sheet. Each sheet is measured once. ``package``: the file's zip
+    already open (a reader of many sheets opens it once)."""
     part = checked.parts.get(sheet)
     if part is None or sheet in checked.sized:
         return
-    with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as zf:
-        _Inspector(path, zf, error).sheet_size(sheet, part)
+    if package is not None:
+        _Inspector(path, package, error).sheet_size(sheet, part)
+    else:
+        with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as zf:
+            _Inspector(path, zf, error).sheet_size(sheet, part)
     checked.sized.add(sheet)
 
 

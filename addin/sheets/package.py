@@ -67,57 +67,77 @@ class _Packed:
 
     @classmethod
     def of(cls, pieces: Iterable[str | bytes], level: int) -> _Packed:
-        """Deflate ``pieces`` in order. A second thread checksums and deflates (zlib lets go
-        of the GIL) while this one renders the next piece: on two cores the deflating is
-        almost free. The bytes are those of one deflate over the joined pieces."""
+        """Deflate ``pieces`` in order. Once a part runs past its first chunk, a second
+        thread checksums and deflates (zlib lets go of the GIL) while this one renders the
+        next piece: on two cores the deflating of a large sheet is almost free. A part of
+        one chunk (most parts; every part of a small clinic's workbook) is deflated here: a
+        thread for it would cost more than it saves, and in a batch the other core is busy
+        with another clinic. The bytes are those of one deflate over the joined pieces."""
         deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
         out: list[bytes] = []
         sums = [0, 0]  # crc, size
         failed: list[BaseException] = []
         work: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        packer: threading.Thread | None = None
+        first: list[bytes] = []  # the first chunk, held until a second says a thread pays
+
+        def take(blob: bytes) -> None:
+            sums[0] = zlib.crc32(blob, sums[0])
+            sums[1] += len(blob)
+            out.append(deflate.compress(blob))
 
         def pack() -> None:
             while (blob := work.get()) is not None:
                 if failed:
                     continue  # keep taking pieces: the renderer must never wait forever
                 try:
-                    sums[0] = zlib.crc32(blob, sums[0])
-                    sums[1] += len(blob)
-                    out.append(deflate.compress(blob))
+                    take(blob)
                 except BaseException as exc:  # MemoryError: raised in the caller below
                     failed.append(exc)
 
-        packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
-        packer.start()
+        def put(blob: bytes) -> None:
+            nonlocal packer
+            if packer is None:
+                if not first:
+                    first.append(blob)
+                    return
+                packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
+                packer.start()
+                work.put(first.pop())
+            work.put(blob)
+
         try:
             texts: list[str] = []  # small pieces (an edited sheet's stretches) go together
             held = 0
             for piece in pieces:
                 if isinstance(piece, bytes):
                     if texts:
-                        work.put("".join(texts).encode("utf-8"))
+                        put("".join(texts).encode("utf-8"))
                         texts, held = [], 0
-                    work.put(piece)
+                    put(piece)
                     continue
                 if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
                     if texts:
-                        work.put("".join(texts).encode("utf-8"))
+                        put("".join(texts).encode("utf-8"))
                         texts, held = [], 0
                     for start in range(0, len(piece), _CHUNK):
-                        work.put(piece[start : start + _CHUNK].encode("utf-8"))
+                        put(piece[start : start + _CHUNK].encode("utf-8"))
                     continue
                 texts.append(piece)
                 held += len(piece)
                 if held >= _CHUNK:
-                    work.put("".join(texts).encode("utf-8"))
+                    put("".join(texts).encode("utf-8"))
                     texts, held = [], 0
             if texts:
-                work.put("".join(texts).encode("utf-8"))
+                put("".join(texts).encode("utf-8"))
         finally:
-            work.put(None)
-            packer.join()
+            if packer is not None:
+                work.put(None)
+                packer.join()
         if failed:
             raise failed[0]
+        if first:  # the whole part was one chunk
+            take(first.pop())
         out.append(deflate.flush())
         return cls(b"".join(out), sums[0], sums[1])
 

@@ -65,6 +65,7 @@ class Source:
         self.tables: list[TableSpot] = []
         self._book: pc.CalamineWorkbook | None = None
         self._checked: Checked | None = None
+        self._zip: zipfile.ZipFile | None = None  # the package, opened once for its sheets
         self.encoding: str | None = None
         self.delimiter: str | None = None
         self.skipped: dict[str, str] = {}
@@ -149,7 +150,7 @@ class Source:
         if part is None:
             return None
         try:
-            with zipfile.ZipFile(self.path) as zf, zf.open(part) as fh:
+            with self._package().open(part) as fh:
                 head = fh.read(16384)
         except (OSError, KeyError, zipfile.BadZipFile):
             return None
@@ -162,7 +163,11 @@ class Source:
     def _read(self, sheet: str, rows: int | None) -> list[Row]:
         assert self._book is not None
         if self._checked is not None:  # a stray far cell would make calamine abort
-            check_sheet(self.path, self._checked, sheet)
+            try:
+                package = self._package()
+            except (OSError, zipfile.BadZipFile):
+                package = None  # measured from a fresh open, which says what is wrong
+            check_sheet(self.path, self._checked, sheet, package=package)
         try:
             found = self._parsed.pop(sheet, None) or self._book.get_sheet_by_name(sheet)
             if rows is not None:
@@ -173,8 +178,16 @@ class Source:
         except pc.CalamineError as exc:
             raise WorkbookError(f"{self.path}: sheet {sheet!r} cannot be read ({exc})") from None
 
+    def _package(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(self.path)
+        return self._zip
+
     def close(self) -> None:
         self._parsed.clear()
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
         if self._book is not None:
             self._book.close()
 

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import enum
 import re
+import threading
 import zipfile
+import zlib
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from addin.models import Column, ResultTable
-from addin.sheets.package import Package
+from addin.sheets.package import LEVEL, Package, _Packed
 from addin.sheets.sheetxml import (
     ROW_BLOCK,
     SheetStyles,
@@ -189,3 +193,32 @@ def test_text_set_on_a_part_is_written_as_its_utf8_bytes(tmp_path: Path) -> None
     pkg.set("a.xml", text)
     assert pkg.changed() == []
     pkg.close()
+
+
+@pytest.mark.parametrize("sizes", [[], [10], [1 << 20], [1 << 20, 1], [5, 1 << 20, 7, 3 << 20]])
+def test_a_part_deflated_inline_or_on_a_thread_is_one_deflate_of_its_pieces(
+    sizes: list[int],
+) -> None:
+    # one chunk is deflated in the caller's thread, more on a second thread: either way the
+    # bytes are those of a single deflate over the joined text
+    pieces: list[str | bytes] = []
+    for i, size in enumerate(sizes):
+        text = ("<c>" + str(i) + "é</c>") * (size // 9 + 1)
+        pieces.append(text if i % 2 == 0 else text.encode("utf-8"))
+    joined = b"".join(p if isinstance(p, bytes) else p.encode("utf-8") for p in pieces)
+    packed = _Packed.of(iter(pieces), LEVEL)
+    deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    assert packed.raw == deflate.compress(joined) + deflate.flush()
+    assert (packed.crc, packed.size) == (zlib.crc32(joined), len(joined))
+    assert b"".join(packed.chunks()) == joined
+
+
+def test_a_failing_renderer_leaves_no_deflating_thread_behind() -> None:
+    def pieces() -> Iterator[str]:
+        yield "x" * (2 << 20)  # past a chunk: the second thread has started
+        raise ValueError("renderer failed")
+
+    before = threading.active_count()
+    with pytest.raises(ValueError, match="renderer failed"):
+        _Packed.of(pieces(), LEVEL)
+    assert threading.active_count() == before
