@@ -157,7 +157,7 @@ def peek(path: str) -> Workbook:
     submitter, provider and the encounters its Encounters sheet declares at most; or why it
     is neither. Whether a 'clinic' really has an Encounters table is for its run to say."""
     from addin.remit.payer_sheet import is_export_header, read_payer_sheet
-    from addin.sheets.reader import read_settings
+    from addin.sheets.reader import ENCOUNTERS_NAMES, read_settings
     from addin.sheets.source import Source
 
     file = Path(path)
@@ -174,7 +174,7 @@ def peek(path: str) -> Workbook:
                     return Workbook(path, "remittance")
             except ClaimbookError:
                 pass  # a header like an export's, rows that are not: maybe a clinic
-        sheet = None if source.is_csv else source.find_sheet(*ENCOUNTER_SHEETS)
+        sheet = None if source.is_csv else source.find_sheet(*ENCOUNTERS_NAMES)
         rows = source.declared_rows(sheet) if sheet else None
         settings = read_settings(source) if rows else {}
         plans = next((n for n in source.sheet_names if n.casefold() == "coverage"), None)
@@ -218,10 +218,6 @@ def _classify(path: str, size: int) -> Workbook:
         size=size,
         coverage=any(n.casefold() == "coverage" for n in book.own),
     )
-
-
-# the sheet names read_book looks for the Encounters table under first
-ENCOUNTER_SHEETS = ("Encounters", "Encounter", "Visits")
 
 
 class NotAClinic(ClaimbookError):

@@ -49,10 +49,27 @@ def read_book(path: Path | str, own: Iterable[str] = ()) -> Book:
         return _read_book(Path(path), tuple(own))
 
 
+# the names each sheet read_book reads is found under (case and spaces aside)
+ENCOUNTERS_NAMES = (ENCOUNTERS, "Encounter", "Visits")
+SETTINGS_NAMES = ("Settings", "Setting", "Configuration")
+PAYER_NAMES = ("Payers", "Payors", "Payer")
+FEE_NAMES = ("Fees", "Fee Schedule", "Fee")
+CONTRACT_NAMES = ("Contracts", "Contract", "Contract Rates")
+RULE_NAMES = ("Rules", "Payer Rules")
+
+
 def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
     source = Source(path)
     try:
         book = Book(path=source.path)
+        if not source.is_csv:
+            # every other sheet this read takes is parsed on a second thread while this one
+            # parses and reads Encounters
+            encounters = source.find_sheet(*ENCOUNTERS_NAMES)
+            config = (SETTINGS_NAMES, PAYER_NAMES, FEE_NAMES, CONTRACT_NAMES, RULE_NAMES)
+            ahead = [source.find_sheet(*names) for names in config]
+            ahead += [_own_name(source, name) for name in own]
+            source.prefetch(s for s in ahead if s is not None and s != encounters)
         table = _encounters_table(source)
         book.headers[table.sheet] = dict(table.headers)
         _letters(book, table)
@@ -81,9 +98,13 @@ def _letters(book: Book, table: SheetTable) -> None:
         letters.setdefault(written, col_letter(index))
 
 
+def _own_name(source: Source, name: str) -> str | None:
+    return next((s for s in source.sheet_names if s.casefold() == name.casefold()), None)
+
+
 def read_own_sheet(source: Source, name: str) -> SheetRows | None:
     """A sheet Claimbook writes, as read: header row 1 and the non-empty rows below it."""
-    sheet = next((s for s in source.sheet_names if s.casefold() == name.casefold()), None)
+    sheet = _own_name(source, name)
     if sheet is None:
         return None
     grid = source.grid(sheet)
@@ -146,7 +167,7 @@ def _how_read(source: Source, book: Book) -> None:
 
 
 def _encounters_table(source: Source) -> SheetTable:
-    named = source.find_sheet(ENCOUNTERS, "Encounter", "Visits")
+    named = source.find_sheet(*ENCOUNTERS_NAMES)
     order = ([named] if named else []) + [s for s in source.sheet_names if s != named]
     for sheet in order:
         table = find_table(source, sheet, ENCOUNTER_HEADERS, ENCOUNTER_REQUIRED)
@@ -190,7 +211,7 @@ def read_settings(source: Source) -> dict[str, str]:
 
 
 def _read_settings(source: Source, book: Book) -> None:
-    sheet = source.find_sheet("Settings", "Setting", "Configuration")
+    sheet = source.find_sheet(*SETTINGS_NAMES)
     if sheet is None:
         return
     keys = {header_key(k): k for k in SETTINGS_KEYS}
@@ -250,7 +271,7 @@ def _config_table(
 
 
 def _read_payers(source: Source, book: Book) -> None:
-    found = _config_table(source, book, ("Payers", "Payors", "Payer"), PAYER_HEADERS, ("Payer",))
+    found = _config_table(source, book, PAYER_NAMES, PAYER_HEADERS, ("Payer",))
     if found is None:
         return
     t, r = found
@@ -272,9 +293,7 @@ def _read_payers(source: Source, book: Book) -> None:
 
 
 def _read_fees(source: Source, book: Book) -> None:
-    found = _config_table(
-        source, book, ("Fees", "Fee Schedule", "Fee"), FEE_HEADERS, ("Code", "Charge")
-    )
+    found = _config_table(source, book, FEE_NAMES, FEE_HEADERS, ("Code", "Charge"))
     if found is None:
         return
     t, r = found
@@ -290,7 +309,7 @@ def _read_fees(source: Source, book: Book) -> None:
 
 def _read_contracts(source: Source, book: Book) -> None:
     found = _config_table(
-        source, book, ("Contracts", "Contract", "Contract Rates"), CONTRACT_HEADERS,
+        source, book, CONTRACT_NAMES, CONTRACT_HEADERS,
         ("Payer", "Code", "Allowed"),
     )  # fmt: skip
     if found is None:
@@ -310,9 +329,7 @@ def _read_contracts(source: Source, book: Book) -> None:
 
 
 def _read_rules(source: Source, book: Book) -> None:
-    found = _config_table(
-        source, book, ("Rules", "Payer Rules"), RULE_HEADERS, ("Rule ID", "Requirement")
-    )
+    found = _config_table(source, book, RULE_NAMES, RULE_HEADERS, ("Rule ID", "Requirement"))
     if found is None:
         return
     t, r = found

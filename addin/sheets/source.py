@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,16 @@ class TableSpot:
     last_row: int
 
 
+class _Ahead:
+    """One sheet parsed ahead on the prefetch thread: ready once parsed (or failed)."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.sheet: Any = None  # the parsed python-calamine sheet
+        self.error: BaseException | None = None
+        self.cancelled = False
+
+
 class Source:
     """Read access to one workbook (python-calamine) or CSV file (as a single sheet).
 
@@ -66,6 +78,9 @@ class Source:
         self._book: pc.CalamineWorkbook | None = None
         self._checked: Checked | None = None
         self._zip: zipfile.ZipFile | None = None  # the package, opened once for its sheets
+        # sheets a second thread parses while this one reads another (see prefetch)
+        self._ahead: dict[str, _Ahead] = {}
+        self._worker: threading.Thread | None = None
         self.encoding: str | None = None
         self.delimiter: str | None = None
         self.skipped: dict[str, str] = {}
@@ -160,14 +175,76 @@ class Source:
         last = found.group(4) or found.group(2)
         return int(last) if last else None
 
+    def prefetch(self, sheets: Iterable[str]) -> None:
+        """Parse ``sheets`` on a second thread, in order, while this thread reads another
+        (python-calamine parses without holding the GIL): on two cores a workbook's
+        registers and result sheets are parsed while its Encounters sheet is. The grid a
+        later :meth:`grid` returns is the same as without; an error is raised there, as it
+        would have been. Only for .xlsx/.xlsm; each sheet is measured first (a stray far
+        cell is refused before calamine sees the sheet)."""
+        if self._checked is None or self._worker is not None:
+            return
+        wanted = [s for s in dict.fromkeys(sheets)
+                  if s in self.sheet_names and s not in self._grids]  # fmt: skip
+        if not wanted:
+            return
+        for at, sheet in enumerate(wanted):  # before calamine sees it
+            try:
+                self._measure(sheet)
+            except WorkbookError:  # refused: raised by its plain read, in the read's order
+                wanted = wanted[:at]
+                break
+        if not wanted:
+            return
+        try:  # its own workbook: one calamine workbook must not be used by two threads
+            data = self._checked.fixed
+            book = (
+                pc.CalamineWorkbook.from_filelike(io.BytesIO(data)) if data is not None
+                else pc.CalamineWorkbook.from_path(str(self.path))
+            )  # fmt: skip
+        except (pc.CalamineError, OSError, ValueError):
+            return  # the plain read says what is wrong
+        slots = [(sheet, _Ahead()) for sheet in wanted]  # the thread's own list: a read
+        self._ahead.update(slots)  # takes its sheet out of _ahead while the thread goes on
+
+        def parse() -> None:
+            try:
+                for sheet, slot in slots:
+                    try:
+                        if not slot.cancelled:
+                            slot.sheet = book.get_sheet_by_name(sheet)
+                    except BaseException as exc:  # noqa: BLE001  (raised by grid())
+                        slot.error = exc
+                    finally:
+                        slot.ready.set()
+            finally:
+                book.close()
+
+        self._worker = threading.Thread(target=parse, name="claimbook-prefetch", daemon=True)
+        self._worker.start()
+
+    def _measure(self, sheet: str) -> None:
+        assert self._checked is not None
+        try:
+            package = self._package()
+        except (OSError, zipfile.BadZipFile):
+            package = None  # measured from a fresh open, which says what is wrong
+        check_sheet(self.path, self._checked, sheet, package=package)
+
     def _read(self, sheet: str, rows: int | None) -> list[Row]:
         assert self._book is not None
+        ahead = self._ahead.pop(sheet, None)
+        if ahead is not None:
+            ahead.ready.wait()
+            if ahead.sheet is not None:
+                self._parsed.setdefault(sheet, ahead.sheet)
+            elif isinstance(ahead.error, pc.CalamineError):
+                raise WorkbookError(
+                    f"{self.path}: sheet {sheet!r} cannot be read ({ahead.error})"
+                ) from None
+            # any other failure there: this thread reads the sheet as it always did
         if self._checked is not None:  # a stray far cell would make calamine abort
-            try:
-                package = self._package()
-            except (OSError, zipfile.BadZipFile):
-                package = None  # measured from a fresh open, which says what is wrong
-            check_sheet(self.path, self._checked, sheet, package=package)
+            self._measure(sheet)
         try:
             found = self._parsed.pop(sheet, None) or self._book.get_sheet_by_name(sheet)
             if rows is not None:
@@ -184,6 +261,12 @@ class Source:
         return self._zip
 
     def close(self) -> None:
+        for slot in self._ahead.values():
+            slot.cancelled = True  # sheets no one asked for after all: not parsed
+        if self._worker is not None:
+            self._worker.join()  # at most the sheet being parsed now
+            self._worker = None
+        self._ahead.clear()
         self._parsed.clear()
         if self._zip is not None:
             self._zip.close()

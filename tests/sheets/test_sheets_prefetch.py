@@ -1,0 +1,137 @@
+"""A workbook's other sheets are parsed on a second thread while Encounters is read: the book
+read is the same as a one-thread read, errors are the same errors, and no thread is left."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from spoilt_packages import rezip
+
+from addin import runs
+from addin.demo.workbook import build_demo_workbook
+from addin.errors import WorkbookError
+from addin.runs.session import INPUT_SHEETS, REGISTERS, RESULT_SHEETS
+from addin.sheets import read_book
+from addin.sheets.source import Source
+
+OWN = (*REGISTERS, *RESULT_SHEETS, *INPUT_SHEETS)
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo clinic after one weekly run: registers and result sheets with rows."""
+    path = tmp_path_factory.mktemp("prefetch") / "clinic.xlsx"
+    build_demo_workbook(path, 60, seed=7)
+    runs.cycle(path, runs.Inputs(), today=date(2026, 10, 30))
+    return path
+
+
+def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Source, "prefetch", lambda self, sheets: None)
+
+
+def test_the_book_read_with_a_second_thread_is_the_one_thread_read(
+    ran: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[str] = []
+    real = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        started.append(self.name)
+        real(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    both = read_book(ran, own=OWN)
+    assert "claimbook-prefetch" in started  # the sheets really were parsed ahead
+    monkeypatch.undo()
+    _one_thread(monkeypatch)
+    one = read_book(ran, own=OWN)
+    assert set(both.own) >= {"Claim Register", "Claims", "Findings"}
+    assert len(both.own["Claim Register"].rows) > 10
+    assert both.model_dump() == one.model_dump()
+
+
+def test_sheets_asked_for_ahead_and_never_read_leave_no_thread(ran: Path) -> None:
+    before = threading.active_count()
+    source = Source(ran)
+    source.prefetch(["Claim Register", "Claims", "Findings", "no such sheet"])
+    assert source.grid("Claims")  # one of them read, the others never asked for
+    source.close()
+    assert threading.active_count() == before
+
+
+# the read in a fresh interpreter: were calamine to see a far cell it would abort the process
+READ = """
+import sys
+from addin.errors import ClaimbookError
+from addin.runs.session import INPUT_SHEETS, REGISTERS, RESULT_SHEETS
+from addin.sheets import read_book
+from addin.sheets.source import Source
+if sys.argv[2] == "one":
+    Source.prefetch = lambda self, sheets: None
+try:
+    read_book(sys.argv[1], own=(*REGISTERS, *RESULT_SHEETS, *INPUT_SHEETS))
+except ClaimbookError as e:
+    print("refused:", e)
+"""
+
+
+def _part(path: Path, sheet: str) -> str:
+    source = Source(path)
+    try:
+        assert source._checked is not None
+        return source._checked.parts[sheet]
+    finally:
+        source.close()
+
+
+@pytest.mark.parametrize("sheet", ["Claims", "Claim Register"])
+def test_a_stray_far_cell_on_a_result_sheet_is_refused_as_before(
+    ran: Path, tmp_path: Path, sheet: str
+) -> None:
+    part = _part(ran, sheet)
+
+    def far(name: str, blob: bytes) -> tuple[str, bytes]:
+        if name == part:
+            blob = blob.replace(
+                b"</sheetData>",
+                b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
+            )
+        return name, blob
+
+    spoilt = tmp_path / "far.xlsx"
+    spoilt.write_bytes(rezip(ran.read_bytes(), far))
+    said = []
+    for how in ("ahead", "one"):
+        done = subprocess.run(
+            [sys.executable, "-c", READ, str(spoilt), how], capture_output=True, text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        said.append(done.stdout)
+    assert said[0] == said[1]
+    assert "refused:" in said[0] and f"sheet {sheet!r}" in said[0] and "XFD1048576" in said[0]
+
+
+def test_a_result_sheet_calamine_cannot_parse_is_the_same_error(
+    ran: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    part = _part(ran, "Reconciliation")
+
+    def broken(name: str, blob: bytes) -> tuple[str, bytes]:
+        return name, (b"<worksheet><sheetData><row" if name == part else blob)
+
+    spoilt = tmp_path / "broken.xlsx"
+    spoilt.write_bytes(rezip(ran.read_bytes(), broken))
+    with pytest.raises(WorkbookError) as ahead:
+        read_book(spoilt, own=OWN)
+    _one_thread(monkeypatch)
+    with pytest.raises(WorkbookError) as one:
+        read_book(spoilt, own=OWN)
+    assert str(ahead.value) == str(one.value)
+    assert "'Reconciliation'" in str(ahead.value)
