@@ -3,7 +3,10 @@
 A run with marks first takes the previous run's fills off (each cell gets its earlier style
 back, unless the user restyled it since), then fills the new cells, and records both styles
 in a custom XML part of the package (customXml/itemN.xml, root <claimbookMarks>), which
-Excel keeps when it saves the workbook.
+Excel keeps when it saves the workbook. The ledger also records each marked sheet part's
+CRC-32 and size as the run left it: when the part is still exactly that and the run puts the
+same marks on the same cells (a week that changed nothing, a run done again), the sheet is
+left as it is instead of being taken apart and marked again.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 _RANK = {"info": 0, "warning": 1, "error": 2}
 # sheet part -> (row, 0-based column) -> (style before the mark, the mark's style)
 Ledger = dict[str, dict[tuple[int, int], tuple[int, int]]]
+# sheet part -> (CRC-32, size) of its content as the run that marked it left it
+Stamps = dict[str, tuple[int, int]]
 
 
 def _ledger_part(pkg: Package, wb_part: str) -> str | None:
@@ -38,7 +43,8 @@ def _ledger_part(pkg: Package, wb_part: str) -> str | None:
     return None
 
 
-def read_ledger(pkg: Package, wb_part: str) -> Ledger:
+def read_ledger(pkg: Package, wb_part: str, stamps: Stamps | None = None) -> Ledger:
+    """The marks the last run left; each sheet part's stamp goes into ``stamps``."""
     part = _ledger_part(pkg, wb_part)
     ledger: Ledger = {}
     if part is None:
@@ -46,6 +52,9 @@ def read_ledger(pkg: Package, wb_part: str) -> Ledger:
     root = ElementTree.fromstring(pkg.read(part))
     for sheet in root.iter(f"{{{MARKS_NS}}}sheet"):
         cells = ledger.setdefault(sheet.get("part", ""), {})
+        crc, size = sheet.get("crc", ""), sheet.get("size", "")
+        if stamps is not None and crc.isdigit() and size.isdigit():
+            stamps[sheet.get("part", "")] = (int(crc), int(size))
         for cell in sheet.iter(f"{{{MARKS_NS}}}c"):
             found = re.fullmatch(r"([A-Z]+)(\d+)", cell.get("r", ""))
             if found:
@@ -54,12 +63,17 @@ def read_ledger(pkg: Package, wb_part: str) -> Ledger:
     return ledger
 
 
+def _stamp(pkg: Package, part: str) -> str:
+    found = pkg.checksum(part)
+    return f' crc="{found[0]}" size="{found[1]}"' if found else ""
+
+
 def write_ledger(pkg: Package, wb_part: str, ledger: Ledger) -> None:
     part = _ledger_part(pkg, wb_part)
     if part is None and not any(ledger.values()):
         return
     sheets = "".join(
-        f'<sheet part="{name}">'
+        f'<sheet part="{name}"{_stamp(pkg, name)}>'
         + "".join(
             f'<c r="{col_letter(c)}{r}" s="{s}" m="{m}"/>'
             for (r, c), (s, m) in sorted(cells.items())
@@ -87,11 +101,8 @@ def replace_marks(
 ) -> None:
     """Take the previous run's marks off, put ``marks`` on; ``sheet_parts`` maps a casefolded
     sheet name to (name, part)."""
-    old = read_ledger(pkg, wb_part)
-    for part, cells in old.items():
-        if part in pkg and cells:
-            # back to the earlier style only where the mark is still what we left there
-            pkg.set(part, apply_marks(pkg.text(part), cells, _restore, create=False))
+    stamps: Stamps = {}
+    old = read_ledger(pkg, wb_part, stamps)
     fills = {sev: styles.fill(rgb) for sev, rgb in SEVERITY_FILL.items()}
     cache: dict[tuple[int, str], int] = {}
     new: Ledger = {}
@@ -105,6 +116,7 @@ def replace_marks(
             cache[cached] = styles.xf_with_fill(max(old_style, 0), fills[severity])
         return cache[cached]
 
+    wanted_by_part: dict[str, tuple[str, dict[tuple[int, int], str]]] = {}
     for key, sheet_marks in by_sheet.items():
         if key not in sheet_parts:
             continue  # a mark on a sheet that is not there marks nothing
@@ -118,11 +130,41 @@ def replace_marks(
             before = wanted.get((mark.row, col))
             if before is None or _RANK[mark.severity] > _RANK[before]:
                 wanted[(mark.row, col)] = mark.severity
+        wanted_by_part[part] = (name, wanted)
+    for part, cells in old.items():
+        if part in pkg and cells:
+            if _as_left(pkg, part, cells, stamps, wanted_by_part, style_for):
+                new[part] = cells  # the same marks on the sheet as the last run left it
+                del wanted_by_part[part]
+                continue
+            # back to the earlier style only where the mark is still what we left there
+            pkg.set(part, apply_marks(pkg.text(part), cells, _restore, create=False))
+    for part, (_, wanted) in wanted_by_part.items():
         keyed = {cell: (cell, severity) for cell, severity in wanted.items()}
         recording = partial(_record, style_for, new.setdefault(part, {}))
         xml = pkg.text(part)  # streamed: the marked sheet is never held next to this one
         pkg.stream(part, edit_pieces(xml, keyed, mark_edit(xml, recording)))
     write_ledger(pkg, wb_part, new)
+
+
+def _as_left(
+    pkg: Package,
+    part: str,
+    cells: dict[tuple[int, int], tuple[int, int]],
+    stamps: Stamps,
+    wanted: dict[str, tuple[str, dict[tuple[int, int], str]]],
+    style_for: Callable[[int, str], int],
+) -> bool:
+    """Whether taking the last run's marks off ``part`` and putting this run's on would give
+    the part back byte for byte: its content is what that run left (same CRC-32 and size, so
+    no one restyled or typed in it since), and the same cells get the same mark styles."""
+    stamp = stamps.get(part)
+    if stamp is None or part not in wanted or pkg.checksum(part) != stamp:
+        return False
+    now = wanted[part][1]
+    if now.keys() != cells.keys():
+        return False
+    return all(style_for(before, now[cell]) == mark for cell, (before, mark) in cells.items())
 
 
 def _record(

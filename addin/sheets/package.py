@@ -252,6 +252,21 @@ class Package:
                     return False
             return original.read(1) == b""
 
+    def checksum(self, name: str) -> tuple[int, int] | None:
+        """The CRC-32 and size of the part's content as it stands (as it would be written),
+        from the zip's directory when the run has not changed it; None when there is none."""
+        entry = self._entries.get(name)
+        if entry is None or entry.removed:
+            return None
+        if entry.packed is not None:
+            return entry.packed.crc, entry.packed.size
+        if entry.data is not None:
+            data = entry.data.encode("utf-8") if isinstance(entry.data, str) else entry.data
+            return zlib.crc32(data), len(data)
+        if entry.info is not None:
+            return entry.info.CRC, entry.info.file_size
+        return None
+
     def remove(self, name: str) -> None:
         entry = self._entries.get(name)
         if entry is not None:

@@ -344,3 +344,62 @@ def test_link_cells_become_in_workbook_hyperlinks(tmp_path: Path) -> None:
     with zipfile.ZipFile(out) as package:
         rels = [n for n in package.namelist() if n.endswith(".rels")]
         assert not any(b"hyperlink" in package.read(n) for n in rels)  # nothing external
+
+
+MARKS = [
+    CellMark(sheet="Encounters", row=2, column="ZIP"),
+    CellMark(sheet="Encounters", row=3, column="CPT", severity="warning"),
+]
+
+
+def test_the_same_marks_on_an_untouched_sheet_leave_it_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from addin.sheets import cellmarks
+    from addin.sheets.marks import apply_marks as real
+
+    src = _user_book(tmp_path / "clinic.xlsx")
+    first = write_tables(src, [], marks=MARKS, out=tmp_path / "first.xlsx")
+    assert b'crc="' in _parts(first)["customXml/item1.xml"]  # the ledger stamps the sheet
+    edits: list[str] = []
+
+    def spy(xml: str, *args: object, **kwargs: object) -> str:
+        edits.append("restore")
+        return real(xml, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cellmarks, "apply_marks", spy)
+    again = write_tables(first, [], marks=list(reversed(MARKS)), out=tmp_path / "again.xlsx")
+    assert edits == []  # nothing taken apart: the sheet is what the last run left
+    assert _parts(again) == _parts(first)
+    # the long way round (taking the marks off, putting them on) gives the same bytes
+    monkeypatch.setattr(cellmarks, "_as_left", lambda *_: False)
+    slow = write_tables(first, [], marks=MARKS, out=tmp_path / "slow.xlsx")
+    assert edits == ["restore"]
+    assert _parts(slow) == _parts(again)
+
+
+@pytest.mark.parametrize("change", ["restyled", "other marks", "other severity"])
+def test_a_changed_sheet_or_other_marks_take_the_long_way(tmp_path: Path, change: str) -> None:
+    src = _user_book(tmp_path / "clinic.xlsx")
+    first = write_tables(src, [], marks=MARKS, out=tmp_path / "first.xlsx")
+    marks = list(MARKS)
+    if change == "restyled":  # a user's edit since: the sheet's bytes are not the ledger's
+        wb = openpyxl.load_workbook(first)
+        wb["Encounters"]["C2"].number_format = "0.00"
+        wb.save(tmp_path / "edited.xlsx")
+        first = tmp_path / "edited.xlsx"
+    elif change == "other marks":
+        marks = [MARKS[0], CellMark(sheet="Encounters", row=4, column="CPT")]
+    else:
+        marks = [MARKS[0], MARKS[1].model_copy(update={"severity": "error"})]
+    out = write_tables(first, [], marks=marks, out=tmp_path / "out.xlsx")
+    ws = openpyxl.load_workbook(out)["Encounters"]
+    if change == "restyled":
+        assert ws["C2"].number_format == "0.00"  # the user's style stays
+        assert ws["B3"].fill.fgColor.rgb == "FFFFEB9C"
+    elif change == "other marks":
+        assert ws["B3"].fill.fgColor.rgb != "FFFFEB9C"  # last run's mark taken off
+        assert ws["B4"].fill.fgColor.rgb == "FFFFC7CE"
+        assert ws["C2"].fill.fgColor.rgb == "FFFFC7CE"
+    else:
+        assert ws["B3"].fill.fgColor.rgb == "FFFFC7CE"
