@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +59,7 @@ class Compacted:
     segments_merged: int = 0  # segments replaced by a merged one
     segments: int = 0  # segment files in the copy afterwards
     rebuilt: list[str] = field(default_factory=list)  # tables whose copy was written anew
+    seconds: float = 0.0
 
 
 @dataclass
@@ -151,6 +153,7 @@ def _segment_name(unit: str, month: str, names: list[str], now: datetime) -> str
 
 def compact(root: Path, *, merge_at: int = MERGE_AT, now: datetime | None = None) -> Compacted:
     """Bring the compacted copy of the archive ``root`` up to date with its partitions."""
+    started = time.perf_counter()
     stamp = (now or datetime.now()).replace(microsecond=0)
     done = Compacted()
     manifest = read_manifest(root) or {"version": LAYOUT_VERSION, "units": {}}
@@ -210,6 +213,7 @@ def compact(root: Path, *, merge_at: int = MERGE_AT, now: datetime | None = None
     os.replace(temporary, root / COMPACT / MANIFEST)
     (root / COMPACT / PENDING).unlink(missing_ok=True)
     _remove_unlisted(root, units_out)
+    done.seconds = round(time.perf_counter() - started, 2)
     return done
 
 
@@ -222,10 +226,11 @@ def _remove_unlisted(root: Path, units_out: dict[str, Any]) -> None:
             path.unlink(missing_ok=True)
 
 
-def layout(root: Path) -> Layout:
+def layout(root: Path, *, use_copy: bool = True) -> Layout:
     """What a query reads for each table: the copy where it is up to date, and the
-    partition files it does not hold (all of them for an archive without a copy)."""
-    manifest = read_manifest(root)
+    partition files it does not hold (all of them for an archive without a copy, or
+    without ``use_copy``)."""
+    manifest = read_manifest(root) if use_copy else None
     pending = (root / COMPACT / PENDING).exists()
     segments: dict[str, list[Path]] = {}
     partitions: dict[str, list[Path] | None] = {}

@@ -124,8 +124,15 @@ class Archive:
     """An archive folder opened in an in-memory DuckDB (nothing is written to it)."""
 
     def __init__(
-        self, root: Path | str, *, memory_limit: str = "1500MB", threads: int | None = None
+        self,
+        root: Path | str,
+        *,
+        memory_limit: str = "1500MB",
+        threads: int | None = None,
+        compacted: bool = True,
     ) -> None:
+        """Open the archive ``root`` (``compacted=False``: read every partition file
+        directly, ignoring the compacted copy: the same answers, slower)."""
         self.root = Path(root)
         if not self.root.is_dir():
             raise InputError(f"{self.root}: no archive here; run claimbook archive FOLDER first")
@@ -136,7 +143,7 @@ class Archive:
             self.db.execute(f"SET threads = {int(threads)}")
         # parsed Parquet footers are kept between the questions of one report
         self.db.execute("SET enable_object_cache = true")
-        self.layout = layout(self.root)
+        self.layout = layout(self.root, use_copy=compacted)
         # partition files read directly, not from the compacted copy (0: all compacted)
         self.uncompacted = self.layout.uncompacted
         for table in TABLES:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -148,6 +148,15 @@ class ClinicArchived:
     skipped: bool = False
     # the workbook as archived: {"clinic", "size", "mtime_ns", "sha256"}
     seen: dict[str, Any] = field(default_factory=dict)
+
+
+class Archived(NamedTuple):
+    """One archive pass: the archive, what each clinic added, and what compaction did
+    (None when it was not asked for)."""
+
+    root: Path
+    clinics: list[ClinicArchived]
+    compacted: Any = None  # addin.archive.compact.Compacted
 
 
 def clinic_slug(path: Path, folder: Path) -> str:
@@ -440,7 +449,7 @@ def archive_folder(
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int | None = None,
     compact: bool = True,
-) -> tuple[Path, list[ClinicArchived]]:
+) -> Archived:
     """Append every clinic workbook's registers under ``folder`` to the archive ``to``
     (default ``FOLDER/claimbook-archive``); what each clinic added. Clinics are archived
     on ``jobs`` worker processes (default: every core; 1: in this process): each writes
@@ -493,11 +502,12 @@ def archive_folder(
     finally:
         # what was archived is remembered even when the pass stops half-way
         write_workbooks(root, known, done.values())
+    compacted = None
     if compact:
         step("compacting", len(work), len(work))
-        compaction.compact(root)
+        compacted = compaction.compact(root)
     step("done", len(work), len(work))
-    return root, [done[i] for i in range(len(work))]
+    return Archived(root, [done[i] for i in range(len(work))], compacted)
 
 
 def archive_clinic(
@@ -576,6 +586,7 @@ def _cores() -> int:
 
 __all__ = [
     "ARCHIVE_NAME",
+    "Archived",
     "STORE_VERSION",
     "WORKBOOKS",
     "IMMUTABLE",
