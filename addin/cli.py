@@ -582,6 +582,7 @@ def report_command(
                 "half-way), so they are read one by one: the answers are complete, only "
                 f"slower. `claimbook compact {archive}` brings them in.",
                 highlight=False,
+                soft_wrap=True,
             )
         day = parse_date(as_of, "--as-of") or opened.latest_date()
         answers = opened.report(day)

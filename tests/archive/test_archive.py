@@ -17,20 +17,9 @@ from typer.testing import CliRunner
 from addin.archive.queries import Archive
 from addin.archive.store import archive_folder
 from addin.cli import app
-from addin.demo import DemoResult, run_demo
+from addin.demo import DemoResult
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def clinics(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoResult, DemoResult]:
-    """Two clinics' quarters (the demo, two seeds), each in its own folder."""
-    root = tmp_path_factory.mktemp("clients")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CLAIMBOOK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-        north = run_demo(root / "north", encounters=120, seed=21)
-        south = run_demo(root / "south", encounters=90, seed=22)
-    return root, north, south
 
 
 def _rows(book: Path, sheet: str) -> list[list[object]]:
