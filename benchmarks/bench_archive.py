@@ -3,12 +3,14 @@
 Generates, with DuckDB's own SQL (not through workbooks: 5 million claims would take days
 of demo runs), an archive in exactly the layout ``claimbook archive`` writes: 50 clinics,
 12 months, LINES claim lines (two per claim), as many service payments, about 1.5
-adjustments a line, an outcome a claim, denials, payments; then, each in a fresh process so
-its peak memory is its own:
+adjustments a line, an outcome a claim, denials, payments; compacts it
+(``addin.archive.compact``), then, each in a fresh process so its peak memory is its own:
 
-  baseline - one scan of the biggest table (count and sum of paid over every service line)
-  report   - Archive(root).report(): every question of ``claimbook report``
-  workbook - the same plus the report workbook written (``claimbook report --out``)
+  baseline   - one scan of the biggest table (count and sum of paid over every service line)
+  partitions - every question of ``claimbook report``, reading every partition file
+               directly (``Archive(root, compacted=False)``: the archive before compaction)
+  report     - Archive(root).report(): the same questions on the compacted copy
+  workbook   - the same plus the report workbook written (``claimbook report --out``)
 
 Target (issue 18): the report under 10 s and under 2 GB on this machine.
 Run: .venv/bin/python benchmarks/bench_archive.py [--lines 10000000] [--keep DIR]
@@ -18,8 +20,9 @@ quarter once (``claimbook demo --encounters E``: every register and result sheet
 the real weekly cycle), copies its workbook into as many clinic folders as it takes to hold
 LINES claim lines (each copy is a clinic of its own in the archive), then runs
 ``claimbook archive FOLDER --to DIR --json`` in a fresh process (claim lines and rows a
-second, peak memory), runs it again (it must add nothing) and, on the archive it wrote,
-``claimbook report``'s questions as above.
+second, peak memory, the compaction's share), runs it again (every workbook unchanged: it
+must skip them all and add nothing; ``--once`` leaves this out) and, on the archive it
+wrote, ``claimbook report``'s questions as above.
 Run: .venv/bin/python benchmarks/bench_archive.py --workbooks [--lines 1000000]
      [--encounters 2000] [--keep DIR]
 """
