@@ -197,7 +197,7 @@ def compact(root: Path, *, merge_at: int = MERGE_AT, now: datetime | None = None
                 target = _segment_name(unit, month, names, stamp).replace("/seg-", "/merged-")
                 select = (
                     f"SELECT * FROM read_parquet({_quoted([root / n for n in names])}, "
-                    "hive_partitioning = false)"
+                    "hive_partitioning = false, union_by_name = true)"
                 )
                 _copy(db, select, root / target)
                 segments[month] = [target]
@@ -223,7 +223,10 @@ def _remove_unlisted(root: Path, units_out: dict[str, Any]) -> None:
     listed = {s for u in units_out.values() for ss in u["segments"].values() for s in ss}
     for path in (root / COMPACT).rglob("*.parquet"):
         if path.relative_to(root).as_posix() not in listed:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # open elsewhere (Windows): unlisted, so never read; next time
+                pass
 
 
 def layout(root: Path, *, use_copy: bool = True) -> Layout:

@@ -157,8 +157,9 @@ class Archive:
         parts = []
         segments = self.layout.segments[unit]
         if segments:
+            # by name: a segment written by an older store may lack a newer column
             parts.append(f"SELECT * FROM read_parquet({_listed(segments)}, "
-                         "hive_partitioning = false)")  # fmt: skip
+                         "hive_partitioning = false, union_by_name = true)")  # fmt: skip
         partitions = self.layout.partitions[unit]
         if partitions is None and any((self.root / unit).rglob("*.parquet")):
             pattern = str(self.root / unit / "**" / "*.parquet").replace("'", "''")
