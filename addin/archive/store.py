@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -45,6 +45,9 @@ from addin.registers.acks import ACK_REGISTER, read_ack_register
 from addin.registers.cells import as_date, as_money, as_text
 from addin.registers.claims import CLAIM_REGISTER, parse_lines, read_claim_register
 from addin.registers.remits import REMIT_REGISTER, read_remit_register
+
+if TYPE_CHECKING:
+    from addin.archive.compact import Compacted
 
 MONEY = pa.decimal128(14, 2)
 UNITS = pa.decimal128(12, 3)
@@ -156,7 +159,7 @@ class Archived(NamedTuple):
 
     root: Path
     clinics: list[ClinicArchived]
-    compacted: Any = None  # addin.archive.compact.Compacted
+    compacted: Compacted | None = None
 
 
 def clinic_slug(path: Path, folder: Path) -> str:
@@ -457,7 +460,8 @@ def archive_folder(
     content hash is the one archived last time is not read again. Then (``compact``) the
     files this pass wrote are merged into the archive's compacted copy, which the report
     reads (``addin.archive.compact``)."""
-    from addin.archive import compact as compaction
+    from addin.archive.compact import compact as compact_copy
+    from addin.archive.compact import mark_pending
 
     root = to or (folder if folder.is_dir() else folder.parent) / ARCHIVE_NAME
     base = folder if folder.is_dir() else folder.parent
@@ -477,7 +481,7 @@ def archive_folder(
         work.append((path, slug, root, stamp, digest))
     root.mkdir(parents=True, exist_ok=True)
     # a pass under way: until its files are compacted, the report looks for them itself
-    compaction.mark_pending(root)
+    mark_pending(root)
     jobs = min(jobs or _cores(), len(work))
     done: dict[int, ClinicArchived] = {}
     step("clinics", 0, len(work))
@@ -505,7 +509,7 @@ def archive_folder(
     compacted = None
     if compact:
         step("compacting", len(work), len(work))
-        compacted = compaction.compact(root)
+        compacted = compact_copy(root)
     step("done", len(work), len(work))
     return Archived(root, [done[i] for i in range(len(work))], compacted)
 
