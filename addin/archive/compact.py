@@ -87,7 +87,7 @@ def partition_files(root: Path, unit: str) -> list[str]:
     """A table's partition files, relative to the archive, in clinic then month order."""
     found: list[str] = []
 
-    def walk(folder: str) -> None:
+    def walk(folder: Path, relative: str) -> None:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except FileNotFoundError:
@@ -96,11 +96,11 @@ def partition_files(root: Path, unit: str) -> list[str]:
             if entry.name.startswith("."):
                 continue  # a file being written (.part-….tmp)
             if entry.is_dir(follow_symlinks=False):
-                walk(entry.path)
+                walk(folder / entry.name, f"{relative}/{entry.name}")
             elif entry.name.endswith(".parquet"):
-                found.append(Path(entry.path).relative_to(root).as_posix())
+                found.append(f"{relative}/{entry.name}")
 
-    walk(str(root / unit))
+    walk(root / unit, unit)
     return found
 
 
@@ -206,11 +206,14 @@ def compact(root: Path, *, merge_at: int = MERGE_AT, now: datetime | None = None
             done.segments += sum(len(s) for s in segments.values())
     finally:
         db.close()
-    manifest = {"version": LAYOUT_VERSION, "compacted": stamp.isoformat(), "units": units_out}
-    temporary = root / COMPACT / f".{MANIFEST}.tmp"
-    temporary.parent.mkdir(parents=True, exist_ok=True)
-    temporary.write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
-    os.replace(temporary, root / COMPACT / MANIFEST)
+    unchanged = units_out == previous and not done.rebuilt
+    if not unchanged:
+        manifest = {"version": LAYOUT_VERSION, "compacted": stamp.isoformat(),
+                    "units": units_out}  # fmt: skip
+        temporary = root / COMPACT / f".{MANIFEST}.tmp"
+        temporary.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, root / COMPACT / MANIFEST)
     (root / COMPACT / PENDING).unlink(missing_ok=True)
     _remove_unlisted(root, units_out)
     done.seconds = round(time.perf_counter() - started, 2)
