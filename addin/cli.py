@@ -500,33 +500,53 @@ def archive_command(
     Claims, their lines, acknowledgments, payments posted, service payments, adjustments,
     claim outcomes and denials with their Work Status; a row already archived is never
     added again (archiving the same folder twice adds nothing), a changed status is a new
-    version of its row.
+    version of its row. A workbook unchanged since it was archived (same content hash) is
+    not read again. Then the new files are merged into the archive's compacted copy, which
+    claimbook report reads.
     """
+    from dataclasses import asdict
+
     from addin.archive.store import archive_folder
 
     with progress_bar() as step:
-        root, done = archive_folder(folder, to, progress=step, jobs=jobs)
+        root, done, compacted = archive_folder(folder, to, progress=step, jobs=jobs)
+    totals: dict[str, int] = {}
+    for c in done:
+        for table, count in c.added.items():
+            totals[table] = totals.get(table, 0) + count
     data: dict[str, Any] = {
         "archive": str(root),
         "clinics": [
-            {"clinic": c.clinic, "workbook": str(c.workbook), "added": c.added, "error": c.error}
+            {
+                "clinic": c.clinic,
+                "workbook": str(c.workbook),
+                "added": c.added,
+                "skipped": c.skipped,
+                "error": c.error,
+            }
             for c in done
         ],
-        "added": {
-            table: sum(c.added.get(table, 0) for c in done)
-            for table in (done[0].added if done and done[0].added else {})
-        },
+        "added": totals,
+        "skipped": sum(c.skipped for c in done),
+        "compacted": asdict(compacted) if compacted else None,
     }
     if as_json:
         print_json(data)
     else:
-        added = sum(sum(c.added.values()) for c in done)
+        added = sum(totals.values())
         console.print(
-            f"{len(done)} clinic workbook(s); {added} new row(s) archived in {root}",
+            f"{len(done)} clinic workbook(s), {data['skipped']} unchanged since last archived; "
+            f"{added} new row(s) archived in {root}",
             highlight=False,
         )
-        for table, count in data["added"].items():
+        for table, count in totals.items():
             console.print(f"  {table}: {count}", highlight=False)
+        if compacted and compacted.files:
+            console.print(
+                f"compacted {compacted.files} new file(s) into the report's copy "
+                f"({compacted.segments} file(s) in all)",
+                highlight=False,
+            )
         for c in done:
             if c.error:
                 console.print(f"[red]{c.workbook}[/]: {c.error}", highlight=False)
@@ -555,6 +575,15 @@ def report_command(
     from addin.archive.report import write_report
 
     with progress_bar(), Archive(archive) as opened:
+        if opened.uncompacted:
+            err_console.print(
+                f"note: {opened.uncompacted} Parquet file(s) of {archive} are not in its "
+                "compacted copy (an archive written before compaction, or a pass stopped "
+                "half-way), so they are read one by one: the answers are complete, only "
+                f"slower. `claimbook compact {archive}` brings them in.",
+                highlight=False,
+                soft_wrap=True,
+            )
         day = parse_date(as_of, "--as-of") or opened.latest_date()
         answers = opened.report(day)
     target = out or archive / "report.xlsx"
@@ -571,6 +600,37 @@ def report_command(
         if len(rows) > 5:
             console.print(f"  ... and {len(rows) - 5} more (see the workbook)", highlight=False)
     console.print(f"wrote {written}", highlight=False)
+
+
+@app.command("compact")
+@friendly
+def compact_command(
+    archive: Annotated[Path, typer.Argument(help="The archive folder claimbook archive wrote.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Bring the archive's compacted copy (what claimbook report reads) up to date.
+
+    claimbook archive does this after every pass; run it on an archive written before
+    compaction, or after a pass that stopped half-way. The partitions are not changed.
+    """
+    from dataclasses import asdict
+
+    from addin.archive.compact import compact
+    from addin.errors import InputError
+
+    if not archive.is_dir():
+        raise InputError(f"{archive}: no archive here; run claimbook archive FOLDER first")
+    with progress_bar():
+        done = compact(archive)
+    if as_json:
+        print_json({"archive": str(archive)} | asdict(done))
+        return
+    console.print(
+        f"{done.files} partition file(s) compacted into {done.segments_written} new file(s), "
+        f"{done.segments_merged} merged; the copy has {done.segments} file(s) "
+        f"({done.seconds:.1f} s)",
+        highlight=False,
+    )
 
 
 @app.command("template")

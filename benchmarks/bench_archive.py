@@ -3,12 +3,14 @@
 Generates, with DuckDB's own SQL (not through workbooks: 5 million claims would take days
 of demo runs), an archive in exactly the layout ``claimbook archive`` writes: 50 clinics,
 12 months, LINES claim lines (two per claim), as many service payments, about 1.5
-adjustments a line, an outcome a claim, denials, payments; then, each in a fresh process so
-its peak memory is its own:
+adjustments a line, an outcome a claim, denials, payments; compacts it
+(``addin.archive.compact``), then, each in a fresh process so its peak memory is its own:
 
-  baseline - one scan of the biggest table (count and sum of paid over every service line)
-  report   - Archive(root).report(): every question of ``claimbook report``
-  workbook - the same plus the report workbook written (``claimbook report --out``)
+  baseline   - one scan of the biggest table (count and sum of paid over every service line)
+  partitions - every question of ``claimbook report``, reading every partition file
+               directly (``Archive(root, compacted=False)``: the archive before compaction)
+  report     - Archive(root).report(): the same questions on the compacted copy
+  workbook   - the same plus the report workbook written (``claimbook report --out``)
 
 Target (issue 18): the report under 10 s and under 2 GB on this machine.
 Run: .venv/bin/python benchmarks/bench_archive.py [--lines 10000000] [--keep DIR]
@@ -18,8 +20,9 @@ quarter once (``claimbook demo --encounters E``: every register and result sheet
 the real weekly cycle), copies its workbook into as many clinic folders as it takes to hold
 LINES claim lines (each copy is a clinic of its own in the archive), then runs
 ``claimbook archive FOLDER --to DIR --json`` in a fresh process (claim lines and rows a
-second, peak memory), runs it again (it must add nothing) and, on the archive it wrote,
-``claimbook report``'s questions as above.
+second, peak memory, the compaction's share), runs it again (every workbook unchanged: it
+must skip them all and add nothing; ``--once`` leaves this out) and, on the archive it
+wrote, ``claimbook report``'s questions as above.
 Run: .venv/bin/python benchmarks/bench_archive.py --workbooks [--lines 1000000]
      [--encounters 2000] [--keep DIR]
 """
@@ -181,7 +184,8 @@ def child(root: Path, what: str) -> dict[str, float]:
     from addin.archive.report import write_report
 
     start = time.perf_counter()
-    with Archive(root) as archive:
+    # "partitions": the report reading every partition file, not the compacted copy
+    with Archive(root, compacted=what != "partitions") as archive:
         if what == "baseline":
             archive.sql("SELECT count(*), sum(paid) FROM service_payments")
             rows = 1
@@ -246,7 +250,8 @@ def archive_child(folder: Path, to: Path, jobs: int | None) -> dict[str, Any]:
     # process since the fork)
     worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"seconds": seconds, "peak_mb": peak_mb(), "worker_mb": worker,
-            "added": data["added"], "clinics": len(data["clinics"])}  # fmt: skip
+            "added": data["added"], "clinics": len(data["clinics"]),
+            "skipped": data["skipped"], "compacted": data["compacted"]}  # fmt: skip
 
 
 def archived(folder: Path, to: Path, jobs: int | None) -> dict[str, Any]:
@@ -293,26 +298,50 @@ def through_workbooks(
     again = None if once else archived(folder, to, jobs)
     added = sum(first["added"].values())
     assert first["added"]["claim_lines"] == copies * book_lines, first["added"]
-    size = sum(p.stat().st_size for p in to.rglob("*.parquet")) / 1e6
+    print_sizes(to)
     cores = jobs or os.cpu_count()
+    packed = first["compacted"]
     print(f"claimbook archive --jobs {cores}: {first['seconds']:6.1f} s, peak "
           f"{first['peak_mb']:.0f} MB (largest worker {first['worker_mb']:.0f} MB): "
           f"{copies * book_lines / first['seconds']:,.0f} claim lines/s, "
-          f"{added / first['seconds']:,.0f} rows/s ({added:,} rows, {size:,.0f} MB "
-          "Parquet)")  # fmt: skip
+          f"{added / first['seconds']:,.0f} rows/s ({added:,} rows); of which compacting "
+          f"{packed['files']:,} files into {packed['segments']}: "
+          f"{packed['seconds']:.1f} s")  # fmt: skip
     if again is not None:
         print(f"archived again:         {again['seconds']:6.1f} s, peak {again['peak_mb']:.0f} MB "
-              f"(largest worker {again['worker_mb']:.0f} MB): added "
+              f"(largest worker {again['worker_mb']:.0f} MB): {again['skipped']} of "
+              f"{again['clinics']} workbooks unchanged (not read), added "
               f"{sum(again['added'].values())} rows (must be 0)")  # fmt: skip
         if sum(again["added"].values()):
             raise SystemExit("re-archiving added rows")
-    report = measured(to, "report")
-    print(
-        f"claimbook report:      {report['seconds']:7.1f} s, peak {report['peak_mb']:5.0f} MB "
-        f"on this archive"
-    )
+    report_both(to)
     print(f"cores {os.cpu_count()}, load average {load:.1f} at the start, "
           f"{os.getloadavg()[0]:.1f} now")  # fmt: skip
+
+
+def print_sizes(root: Path) -> None:
+    """The partitions' and the compacted copy's file count and size."""
+    parts = [p for p in root.rglob("*.parquet") if "_compact" not in p.parts]
+    copy = list((root / "_compact").rglob("*.parquet"))
+    print(f"archive: {len(parts):,} partition files, "
+          f"{sum(p.stat().st_size for p in parts) / 1e6:,.0f} MB; compacted copy "
+          f"{len(copy):,} files, {sum(p.stat().st_size for p in copy) / 1e6:,.0f} MB")  # fmt: skip
+
+
+def report_both(root: Path) -> None:
+    """The report on the compacted copy, against the same report reading every partition
+    file (the archive before compaction), each in a fresh process."""
+    partitions = measured(root, "partitions")
+    report = measured(root, "report")
+    book = measured(root, "workbook")
+    print(f"claimbook report, every partition file: {partitions['seconds']:6.2f} s, "
+          f"peak {partitions['peak_mb']:5.0f} MB (before compaction)")  # fmt: skip
+    print(f"claimbook report, compacted copy:       {report['seconds']:6.2f} s, "
+          f"peak {report['peak_mb']:5.0f} MB, {report['rows']:.0f} answer rows: "
+          f"{partitions['seconds'] / report['seconds']:.1f}x faster")  # fmt: skip
+    print(f"report + workbook written:              {book['seconds']:6.2f} s, "
+          f"peak {book['peak_mb']:5.0f} MB")  # fmt: skip
+    print("target: under 10 s and under 2,048 MB")
 
 
 def main() -> None:
@@ -349,21 +378,17 @@ def main() -> None:
             start = time.perf_counter()
             generate(root, args.lines)
             print(f"generated {args.lines:,} claim lines in {time.perf_counter() - start:.1f} s")
-        size = sum(p.stat().st_size for p in root.rglob("*.parquet")) / 1e6
-        files = sum(1 for _ in root.rglob("*.parquet"))
-        print(f"archive: {files:,} Parquet files, {size:,.0f} MB")
+        from addin.archive.compact import compact
+
+        packed = compact(root)
+        print(f"compacted {packed.files:,} files into {packed.segments} in "
+              f"{packed.seconds:.1f} s")  # fmt: skip
+        print_sizes(root)
         base = measured(root, "baseline")
-        report = measured(root, "report")
-        book = measured(root, "workbook")
         print(f"baseline (one scan of service_payments): {base['seconds']:6.2f} s, "
               f"peak {base['peak_mb']:6.0f} MB")  # fmt: skip
-        print(f"report (every question):                 {report['seconds']:6.2f} s, "
-              f"peak {report['peak_mb']:6.0f} MB, {report['rows']:.0f} answer rows, "
-              f"{report['seconds'] / base['seconds']:.1f}x the scan")  # fmt: skip
-        print(f"report + workbook written:               {book['seconds']:6.2f} s, "
-              f"peak {book['peak_mb']:6.0f} MB")  # fmt: skip
-        print("target: under 10 s and under 2,048 MB; "
-              f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        report_both(root)
+        print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ For a consultant's own notebook::
         archive.denial_rate_by_payer()          # list of dicts, money as Decimal
         archive.sql("SELECT payer, count(*) FROM outcomes GROUP BY payer")
 
-Each table of ``addin.archive.store`` is a view, with ``clinic`` and ``month`` from the
-partitions; a versioned table's view leaves out the versions a later one superseded (the
-store lists them in ``_superseded``). Definitions:
+Each table of ``addin.archive.store`` is a view, with ``clinic`` and ``month`` columns; a
+versioned table's view leaves out the versions a later one superseded (the store lists them
+in ``_superseded``). A view reads the archive's compacted copy (``addin.archive.compact``:
+a few large files) and, directly, any partition file the copy does not hold yet (all of
+them in an archive written before compaction: correct, only slower). Definitions:
 
 * adjudicated claim: an outcome whose status is not ``pending`` (the payer answered);
 * denied claim: an adjudicated claim with a row from an 835 on the Denials worklist (the
@@ -35,7 +37,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from addin.archive.store import IMMUTABLE, SCHEMAS, SUPERSEDED, TABLES
+from addin.archive.compact import layout
+from addin.archive.store import IMMUTABLE, SCHEMAS, TABLES
 from addin.errors import InputError
 
 AGING = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120),
@@ -113,12 +116,23 @@ TITLES = {
 }
 
 
+def _listed(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
 class Archive:
     """An archive folder opened in an in-memory DuckDB (nothing is written to it)."""
 
     def __init__(
-        self, root: Path | str, *, memory_limit: str = "1500MB", threads: int | None = None
+        self,
+        root: Path | str,
+        *,
+        memory_limit: str = "1500MB",
+        threads: int | None = None,
+        compacted: bool = True,
     ) -> None:
+        """Open the archive ``root`` (``compacted=False``: read every partition file
+        directly, ignoring the compacted copy: the same answers, slower)."""
         self.root = Path(root)
         if not self.root.is_dir():
             raise InputError(f"{self.root}: no archive here; run claimbook archive FOLDER first")
@@ -127,15 +141,35 @@ class Archive:
         self.db.execute("SET enable_progress_bar = false")
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
+        # parsed Parquet footers are kept between the questions of one report
+        self.db.execute("SET enable_object_cache = true")
+        self.layout = layout(self.root, use_copy=compacted)
+        # partition files read directly, not from the compacted copy (0: all compacted)
+        self.uncompacted = self.layout.uncompacted
         for table in TABLES:
             self._view(table)
 
-    def _source(self, folder: Path, name: str, schema: pa.Schema, months: bool = True) -> str:
-        """``read_parquet`` over a table's files, or an empty table of its columns."""
-        if any(folder.rglob("*.parquet")):
-            pattern = str(folder / "**" / "*.parquet").replace("'", "''")
-            types = "{'clinic': VARCHAR" + (", 'month': VARCHAR}" if months else "}")
-            return f"read_parquet('{pattern}', hive_partitioning = true, hive_types = {types})"
+    def _rows(self, unit: str, months: bool) -> str | None:
+        """A subquery over the folder's rows (its compacted segments and the partition
+        files they do not hold), or None when it has none."""
+        types = "{'clinic': VARCHAR" + (", 'month': VARCHAR}" if months else "}")
+        hive = f"hive_partitioning = true, hive_types = {types}"
+        parts = []
+        segments = self.layout.segments[unit]
+        if segments:
+            # by name: a segment written by an older store may lack a newer column
+            parts.append(f"SELECT * FROM read_parquet({_listed(segments)}, "
+                         "hive_partitioning = false, union_by_name = true)")  # fmt: skip
+        partitions = self.layout.partitions[unit]
+        if partitions is None and any((self.root / unit).rglob("*.parquet")):
+            pattern = str(self.root / unit / "**" / "*.parquet").replace("'", "''")
+            parts.append(f"SELECT * FROM read_parquet('{pattern}', {hive})")
+        elif partitions:
+            parts.append(f"SELECT * FROM read_parquet({_listed(partitions)}, {hive})")
+        return "(" + " UNION ALL BY NAME ".join(parts) + ")" if parts else None
+
+    def _empty(self, name: str, schema: pa.Schema, months: bool) -> str:
+        """An empty table of the columns (a table nothing was archived into yet)."""
         empty = pa.Table.from_pylist([], schema=schema)
         for column in ("clinic", "month") if months else ("clinic",):
             if column not in schema.names:
@@ -144,15 +178,12 @@ class Archive:
         return f"_empty_{name}"
 
     def _view(self, table: str) -> None:
-        source = self._source(self.root / table, table, SCHEMAS[table])
-        if table in IMMUTABLE:
+        source = self._rows(table, True) or self._empty(table, SCHEMAS[table], True)
+        old = None if table in IMMUTABLE else self._rows(f"_superseded/{table}", False)
+        if old is None:
+            # immutable, or nothing superseded yet: every row is its key's only version
             self.db.execute(f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source}")
             return
-        if not any((self.root / "_superseded" / table).rglob("*.parquet")):
-            # nothing superseded yet: every row is its key's only version
-            self.db.execute(f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source}")
-            return
-        old = self._source(self.root / "_superseded" / table, f"old_{table}", SUPERSEDED, False)
         self.db.execute(
             f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source} t "
             f"WHERE NOT EXISTS (SELECT 1 FROM {old} o WHERE o.clinic = t.clinic "

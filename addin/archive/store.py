@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -46,9 +46,17 @@ from addin.registers.cells import as_date, as_money, as_text
 from addin.registers.claims import CLAIM_REGISTER, parse_lines, read_claim_register
 from addin.registers.remits import REMIT_REGISTER, read_remit_register
 
+if TYPE_CHECKING:
+    from addin.archive.compact import Compacted
+
 MONEY = pa.decimal128(14, 2)
 UNITS = pa.decimal128(12, 3)
 ARCHIVE_NAME = "claimbook-archive"
+# each workbook archived: its path, clinic, size, mtime and content hash (the skip list)
+WORKBOOKS = "_workbooks.json"
+# bumped whenever what the store reads from a workbook changes: a workbook archived by an
+# older store is read again, never skipped
+STORE_VERSION = 1
 # folders a run keeps beside a workbook, and backups: never clinics of their own
 _KEPT = re.compile(r".+ (remittances|acknowledgments|claims)$|^Claimbook backups$")
 _ADJUSTMENT = re.compile(r"(?P<group>[A-Z]{2})-(?P<reason>[A-Z0-9]{1,5}) (?P<amount>-?[0-9.]+)")
@@ -139,6 +147,19 @@ class ClinicArchived:
     workbook: Path
     added: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    # unchanged since it was last archived (the same content hash): not read again
+    skipped: bool = False
+    # the workbook as archived: {"clinic", "size", "mtime_ns", "sha256"}
+    seen: dict[str, Any] = field(default_factory=dict)
+
+
+class Archived(NamedTuple):
+    """One archive pass: the archive, what each clinic added, and what compaction did
+    (None when it was not asked for)."""
+
+    root: Path
+    clinics: list[ClinicArchived]
+    compacted: Compacted | None = None
 
 
 def clinic_slug(path: Path, folder: Path) -> str:
@@ -430,53 +451,81 @@ def archive_folder(
     now: datetime | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int | None = None,
-) -> tuple[Path, list[ClinicArchived]]:
+    compact: bool = True,
+) -> Archived:
     """Append every clinic workbook's registers under ``folder`` to the archive ``to``
     (default ``FOLDER/claimbook-archive``); what each clinic added. Clinics are archived
     on ``jobs`` worker processes (default: every core; 1: in this process): each writes
-    only its own clinic's partitions, so they never touch the same file."""
+    only its own clinic's partitions, so they never touch the same file. A workbook whose
+    content hash is the one archived last time is not read again. Then (``compact``) the
+    files this pass wrote are merged into the archive's compacted copy, which the report
+    reads (``addin.archive.compact``)."""
+    from addin.archive.compact import compact as compact_copy
+    from addin.archive.compact import mark_pending
+
     root = to or (folder if folder.is_dir() else folder.parent) / ARCHIVE_NAME
     base = folder if folder.is_dir() else folder.parent
     stamp = (now or datetime.now()).replace(microsecond=0)
     books = find_workbooks(folder, skip=root)
     step = progress or (lambda *_: None)
+    known = read_workbooks(root)
     used: set[str] = set()
-    work: list[tuple[Path, str, Path, datetime]] = []
+    work: list[tuple[Path, str, Path, datetime, str | None]] = []
     for path in books:
         slug = clinic_slug(path, base)
         while slug in used:
             slug += "-2"
         used.add(slug)
-        work.append((path, slug, root, stamp))
+        before = known.get(str(path.resolve()), {})
+        digest = before.get("sha256") if before.get("clinic") == slug else None
+        work.append((path, slug, root, stamp, digest))
     root.mkdir(parents=True, exist_ok=True)
+    # a pass under way: until its files are compacted, the report looks for them itself
+    mark_pending(root)
     jobs = min(jobs or _cores(), len(work))
     done: dict[int, ClinicArchived] = {}
     step("clinics", 0, len(work))
-    if jobs <= 1:
-        for i, item in enumerate(work):
-            done[i] = archive_clinic(*item)
-            step(item[0].stem, len(done), len(work))
-    else:
-        import multiprocessing
-        import sys
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    try:
+        if jobs <= 1:
+            for i, item in enumerate(work):
+                done[i] = archive_clinic(*item)
+                step(item[0].stem, len(done), len(work))
+        else:
+            import multiprocessing
+            import sys
+            from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            # the largest workbooks first: the last to finish are small ones
-            order = sorted(range(len(work)), key=lambda i: -work[i][0].stat().st_size)
-            futures = {pool.submit(archive_clinic, *work[i]): i for i in order}
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
-                step(work[futures[future]][0].stem, len(done), len(work))
+            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+                # the largest workbooks first: the last to finish are small ones
+                order = sorted(range(len(work)), key=lambda i: -work[i][0].stat().st_size)
+                futures = {pool.submit(archive_clinic, *work[i]): i for i in order}
+                for future in as_completed(futures):
+                    done[futures[future]] = future.result()
+                    step(work[futures[future]][0].stem, len(done), len(work))
+    finally:
+        # what was archived is remembered even when the pass stops half-way
+        write_workbooks(root, known, done.values())
+    compacted = None
+    if compact:
+        step("compacting", len(work), len(work))
+        compacted = compact_copy(root)
     step("done", len(work), len(work))
-    return root, [done[i] for i in range(len(work))]
+    return Archived(root, [done[i] for i in range(len(work))], compacted)
 
 
-def archive_clinic(path: Path, slug: str, root: Path, stamp: datetime) -> ClinicArchived:
-    """Append one clinic workbook's rows to its partitions of the archive."""
+def archive_clinic(
+    path: Path, slug: str, root: Path, stamp: datetime, digest: str | None = None
+) -> ClinicArchived:
+    """Append one clinic workbook's rows to its partitions of the archive; nothing when
+    its content hash is ``digest`` (the hash it had when it was last archived)."""
     result = ClinicArchived(slug, path)
     try:
+        result.seen = fingerprint(path) | {"clinic": slug}
+        if digest is not None and result.seen["sha256"] == digest:
+            result.skipped = True
+            result.added = dict.fromkeys(TABLES, 0)
+            return result
         tables = rows_of(path)
     except Exception as exc:  # noqa: BLE001  (one damaged workbook: the others go on)
         result.error = f"{path}: could not be read ({type(exc).__name__}: {exc})"
@@ -484,6 +533,52 @@ def archive_clinic(path: Path, slug: str, root: Path, stamp: datetime) -> Clinic
     for table, rows in tables.items():
         result.added[table] = append(root, table, slug, rows, stamp)
     return result
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    """A workbook's size, modification time and SHA-256 of its bytes (hashed before it is
+    read: a workbook saved while it is read is read again next time)."""
+    info = path.stat()
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "sha256": sha.hexdigest()}
+
+
+def read_workbooks(root: Path) -> dict[str, dict[str, Any]]:
+    """The workbooks archived into ``root`` before, by resolved path (none when the list is
+    missing, unreadable or written by another version of the store: all are read again)."""
+    import json
+
+    try:
+        data = json.loads((root / WORKBOOKS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("store_version") != STORE_VERSION:
+        return {}
+    books = data.get("workbooks")
+    return books if isinstance(books, dict) else {}
+
+
+def write_workbooks(
+    root: Path, known: dict[str, dict[str, Any]], done: Iterable[ClinicArchived]
+) -> None:
+    """Remember each workbook archived in full (not one that failed: it is read again)."""
+    import json
+
+    books = dict(known)
+    changed = False
+    for result in done:
+        if result.error is None and result.seen and not result.skipped:
+            books[str(result.workbook.resolve())] = result.seen
+            changed = True
+    if not changed and (root / WORKBOOKS).exists():
+        return
+    data = {"store_version": STORE_VERSION, "workbooks": books}
+    temporary = root / f".{WORKBOOKS}.tmp"
+    temporary.write_text(json.dumps(data, indent=0, sort_keys=True), encoding="utf-8")
+    os.replace(temporary, root / WORKBOOKS)
 
 
 def _cores() -> int:
@@ -495,6 +590,9 @@ def _cores() -> int:
 
 __all__ = [
     "ARCHIVE_NAME",
+    "Archived",
+    "STORE_VERSION",
+    "WORKBOOKS",
     "IMMUTABLE",
     "SCHEMAS",
     "SUPERSEDED",
@@ -505,5 +603,7 @@ __all__ = [
     "archive_folder",
     "clinic_slug",
     "find_workbooks",
+    "fingerprint",
+    "read_workbooks",
     "rows_of",
 ]

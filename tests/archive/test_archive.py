@@ -17,20 +17,9 @@ from typer.testing import CliRunner
 from addin.archive.queries import Archive
 from addin.archive.store import archive_folder
 from addin.cli import app
-from addin.demo import DemoResult, run_demo
+from addin.demo import DemoResult
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def clinics(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoResult, DemoResult]:
-    """Two clinics' quarters (the demo, two seeds), each in its own folder."""
-    root = tmp_path_factory.mktemp("clients")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CLAIMBOOK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-        north = run_demo(root / "north", encounters=120, seed=21)
-        south = run_demo(root / "south", encounters=90, seed=22)
-    return root, north, south
 
 
 def _rows(book: Path, sheet: str) -> list[list[object]]:
@@ -43,7 +32,7 @@ def test_archive_holds_every_register_row_once_and_again_adds_nothing(
 ) -> None:
     root, north, south = clinics
     store = tmp_path / "archive"
-    _, first = archive_folder(root, store, now=datetime(2026, 11, 1, 9))
+    _, first, _ = archive_folder(root, store, now=datetime(2026, 11, 1, 9))
     assert sorted(c.clinic for c in first) == ["north-riverbend-clinic", "south-riverbend-clinic"]
     for done in first:
         assert done.error is None
@@ -56,7 +45,7 @@ def test_archive_holds_every_register_row_once_and_again_adds_nothing(
         assert done.added["adjustments"] > done.added["service_payments"] // 2
     parquet = sorted(store.rglob("*.parquet"))
     assert any("clinic=north-riverbend-clinic/month=2026-07" in str(p) for p in parquet)
-    _, again = archive_folder(root, store, now=datetime(2026, 11, 2, 9))
+    _, again, _ = archive_folder(root, store, now=datetime(2026, 11, 2, 9))
     assert all(sum(c.added.values()) == 0 for c in again)
     assert sorted(store.rglob("*.parquet")) == parquet  # not a file more
     with Archive(store) as archive:
@@ -79,7 +68,7 @@ def test_a_changed_work_status_is_a_new_version_and_the_newest_is_read(
     claim = ws.cell(row=2, column=headers.index("Claim ID") + 1).value
     ws.cell(row=2, column=headers.index("Work Status") + 1).value = "Appealed"
     wb.save(book)
-    _, done = archive_folder(folder, store, now=datetime(2026, 11, 8, 9))
+    _, done, _ = archive_folder(folder, store, now=datetime(2026, 11, 8, 9))
     assert done[0].added["denials"] == 1 and done[0].added["payments"] == 0
     with Archive(store) as archive:
         rows = archive.sql(

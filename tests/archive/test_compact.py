@@ -1,0 +1,247 @@
+"""The archive's compacted copy and the re-archive skip: the same answers, nothing twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from addin.archive.compact import (
+    COMPACT,
+    compact,
+    layout,
+    mark_pending,
+    partition_files,
+    units,
+)
+from addin.archive.queries import Archive
+from addin.archive.store import WORKBOOKS, archive_folder
+from addin.cli import app
+from addin.demo import DemoResult
+
+runner = CliRunner()
+Clinics = tuple[Path, DemoResult, DemoResult]
+
+
+def _answers(store: Path, **options: Any) -> dict[str, list[dict[str, Any]]]:
+    with Archive(store, **options) as archive:
+        day = archive.latest_date()
+        answers = archive.report(day)
+        # every table's rows, in full: the copy must hold exactly what the partitions do
+        for table in ("claims", "claim_lines", "payments", "adjustments", "outcomes", "denials"):
+            answers[f"table {table}"] = archive.sql(
+                f"SELECT * EXCLUDE (archived_on) FROM {table} ORDER BY clinic, key"
+            )
+        return answers
+
+
+def _partitions(store: Path) -> list[Path]:
+    return sorted(p for p in store.rglob("*.parquet") if COMPACT not in p.parts)
+
+
+def _one_clinic(clinics: Clinics, tmp_path: Path) -> tuple[Path, Path]:
+    folder = tmp_path / "one"
+    shutil.copytree(clinics[1].out, folder, ignore=shutil.ignore_patterns("inputs"))
+    return folder, next(p for p in folder.glob("*.xlsx") if ".claimbook." not in p.name)
+
+
+def _set_work_status(book: Path, row: int, status: str) -> str:
+    wb = load_workbook(book)
+    ws = wb["Denials"]
+    headers = [c.value for c in ws[1]]
+    ws.cell(row=row, column=headers.index("Work Status") + 1).value = status
+    claim = str(ws.cell(row=row, column=headers.index("Claim ID") + 1).value)
+    wb.save(book)
+    return claim
+
+
+def test_the_report_is_the_same_before_and_after_compaction(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    root, _, _ = clinics
+    store = tmp_path / "archive"
+    archive_folder(root, store, compact=False, now=datetime(2026, 11, 1, 9))
+    files = _partitions(store)
+    with Archive(store) as archive:
+        assert archive.uncompacted == len(files)  # no copy yet: every file read directly
+    before = _answers(store)
+    done = compact(store)
+    assert done.files == len(files) and done.segments < len(files)
+    assert _partitions(store) == files  # the partitions are not touched
+    with Archive(store) as archive:
+        assert archive.uncompacted == 0
+        months = archive.sql("SELECT DISTINCT clinic, month FROM claims ORDER BY 1, 2")
+    assert {(r["clinic"], r["month"]) for r in months} >= {("north-riverbend-clinic", "2026-07")}
+    assert _answers(store) == before
+    assert _answers(store, compacted=False) == before
+    assert compact(store).files == 0  # nothing new: nothing written
+
+
+def test_archiving_again_skips_unchanged_workbooks_and_adds_nothing(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    root, _, _ = clinics
+    store = tmp_path / "archive"
+    first = archive_folder(root, store, now=datetime(2026, 11, 1, 9))
+    assert not any(c.skipped for c in first.clinics)
+    assert first.compacted is not None and first.compacted.files == len(_partitions(store))
+    files = sorted(store.rglob("*.parquet"))
+    known = json.loads((store / WORKBOOKS).read_text())["workbooks"]
+    assert sorted(v["clinic"] for v in known.values()) == [c.clinic for c in first.clinics]
+    again = archive_folder(root, store, now=datetime(2026, 11, 2, 9))
+    assert all(c.skipped and sum(c.added.values()) == 0 for c in again.clinics)
+    assert again.compacted is not None and again.compacted.files == 0
+    assert sorted(store.rglob("*.parquet")) == files  # not a file more, copy included
+    # a workbook touched but not changed (same bytes, a new modification time): skipped
+    book = first.clinics[0].workbook
+    os.utime(book, ns=(book.stat().st_atime_ns, book.stat().st_mtime_ns + 10**9))
+    touched = archive_folder(root, store, now=datetime(2026, 11, 3, 9))
+    assert all(c.skipped for c in touched.clinics)
+
+
+def test_a_changed_workbook_is_read_again_and_appends_only_its_new_rows(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    folder, book = _one_clinic(clinics, tmp_path)
+    store = tmp_path / "archive"
+    first = archive_folder(folder, store, now=datetime(2026, 11, 1, 9))
+    rows = sum(first.clinics[0].added.values())
+    stat = book.stat()
+    claim = _set_work_status(book, 2, "Appealed")
+    # the same modification time as before: the content hash, not the time, decides
+    os.utime(book, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    second = archive_folder(folder, store, now=datetime(2026, 11, 8, 9))
+    (done,) = second.clinics
+    assert not done.skipped and done.added["denials"] == 1
+    assert sum(done.added.values()) == 1  # the changed denial only, nothing else twice
+    with Archive(store) as archive:
+        assert archive.uncompacted == 0
+        statuses = archive.sql(
+            "SELECT work_status FROM denials WHERE claim_id = $c ORDER BY key", {"c": claim}
+        )
+        assert "Appealed" in [r["work_status"] for r in statuses]
+        counts = archive.sql("SELECT count(*) AS n, count(DISTINCT key) AS k FROM denials")
+        assert counts[0]["n"] == counts[0]["k"]  # the older version is left out
+        every = archive.sql("SELECT count(*) AS n FROM claim_lines")[0]["n"]
+    assert every == first.clinics[0].added["claim_lines"] and rows > every
+    assert _answers(store) == _answers(store, compacted=False)
+
+
+def test_an_archive_written_before_compaction_answers_and_says_how_to_compact(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    root, _, _ = clinics
+    store = tmp_path / "archive"
+    archive_folder(root, store, compact=False)
+    # the layout of an archive written before this version: partitions only
+    shutil.rmtree(store / COMPACT)
+    (store / WORKBOOKS).unlink()
+    before = _answers(store)
+    shown = runner.invoke(app, ["report", str(store), "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert "not in its compacted copy" in shown.stderr and "claimbook compact" in shown.stderr
+    assert json.loads(shown.stdout)["denial_rate_by_payer"] == json.loads(
+        json.dumps(before["denial_rate_by_payer"], default=str)
+    )
+    done = runner.invoke(app, ["compact", str(store), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["files"] == len(_partitions(store))
+    quiet = runner.invoke(app, ["report", str(store), "--json"])
+    assert quiet.exit_code == 0 and "compacted copy" not in quiet.stderr
+    assert _answers(store) == before
+    missing = runner.invoke(app, ["compact", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "no archive here" in missing.output
+
+
+def _clients(clinics: Clinics, tmp_path: Path, *names: str) -> Path:
+    """A clients folder holding the named demo clinics (more can be copied in later)."""
+    folder = tmp_path / "clients"
+    for name in names:
+        shutil.copytree(clinics[0] / name, folder / name, ignore=shutil.ignore_patterns("inputs"))
+    return folder
+
+
+def test_files_a_stopped_pass_left_uncompacted_are_still_read(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    folder = _clients(clinics, tmp_path, "north")
+    store = tmp_path / "archive"
+    archive_folder(folder, store)
+    # a pass over the new south clinic writes its partitions, then stops before compacting
+    _clients(clinics, tmp_path, "south")
+    archive_folder(folder, store, compact=False)
+    south = [
+        f
+        for unit, _ in units()
+        for f in partition_files(store, unit)
+        if "clinic=south-riverbend-clinic/" in f
+    ]
+    assert south and layout(store).uncompacted == len(south)
+    with Archive(store) as archive:
+        seen = archive.sql("SELECT DISTINCT clinic FROM outcomes ORDER BY clinic")
+    assert [r["clinic"] for r in seen] == ["north-riverbend-clinic", "south-riverbend-clinic"]
+    assert _answers(store) == _answers(store, compacted=False)
+    compact(store)
+    assert layout(store).uncompacted == 0
+    assert _answers(store) == _answers(store, compacted=False)
+
+
+def test_segments_are_merged_and_a_clinic_removed_by_hand_leaves_the_copy(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    folder = _clients(clinics, tmp_path, "north")
+    store = tmp_path / "archive"
+    archive_folder(folder, store, now=datetime(2026, 11, 1, 9))
+    _clients(clinics, tmp_path, "south")
+    archive_folder(folder, store, compact=False, now=datetime(2026, 11, 2, 9))
+    done = compact(store, merge_at=1, now=datetime(2026, 11, 2, 9))
+    assert done.segments_merged > 0
+    months = [p.parent for p in (store / COMPACT / "claims").rglob("*.parquet")]
+    assert len(months) == len(set(months))  # one file per table and month after merging
+    assert _answers(store) == _answers(store, compacted=False)
+    for gone in [*store.glob("*/clinic=south-*"), *store.glob("_superseded/*/clinic=south-*")]:
+        shutil.rmtree(gone)
+    rebuilt = compact(store)
+    assert "claims" in rebuilt.rebuilt
+    with Archive(store) as archive:
+        seen = archive.sql("SELECT DISTINCT clinic FROM claims")
+    assert [r["clinic"] for r in seen] == ["north-riverbend-clinic"]
+    assert _answers(store) == _answers(store, compacted=False)
+
+
+@pytest.mark.parametrize("damage", ["manifest", "segment"])
+def test_a_damaged_copy_is_never_trusted(clinics: Clinics, tmp_path: Path, damage: str) -> None:
+    root, _, _ = clinics
+    store = tmp_path / "archive"
+    archive_folder(root, store)
+    before = _answers(store, compacted=False)
+    if damage == "manifest":
+        (store / COMPACT / "manifest.json").write_text("{not json")
+    else:
+        next((store / COMPACT / "outcomes").rglob("*.parquet")).unlink()
+    with Archive(store) as archive:
+        assert archive.uncompacted > 0  # what the copy cannot vouch for is read directly
+    assert _answers(store) == before
+    compact(store)
+    assert layout(store).uncompacted == 0
+    assert _answers(store) == before
+
+
+def test_marking_a_pass_pending_reads_new_partition_files(clinics: Clinics, tmp_path: Path) -> None:
+    folder, book = _one_clinic(clinics, tmp_path)
+    store = tmp_path / "archive"
+    archive_folder(folder, store)
+    mark_pending(store)
+    assert layout(store).uncompacted == 0  # pending, but nothing new yet
+    _set_work_status(book, 2, "Appealed")
+    archive_folder(folder, store, compact=False)
+    assert layout(store).uncompacted == 2  # the new denial version, and the one it supersedes
+    with Archive(store) as archive:
+        assert "Appealed" in {r["work_status"] for r in archive.sql("SELECT * FROM denials")}
