@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -311,6 +311,11 @@ class _Known:
         self.providers: dict[tuple[str, bool], Provider | None] = {}
         self.clean_payers: dict[int, bool] = {}
         self.units_fine: set[Decimal] = set()
+        # texts seen to be as validation leaves them, by the normaliser that judged them
+        self.codes: dict[Callable[[Any], str], set[str]] = {
+            f: set() for f in (normalize_procedure, normalize_modifier, normalize_digits,
+                               normalize_icd10)
+        }  # fmt: skip
 
     def provider(self, npi: str, column: str, billing: bool, state: _Encounter) -> Provider | None:
         """:func:`_provider`, one Provider per NPI shared by the claims that name it (the
@@ -580,7 +585,7 @@ def _build_one(
                     "ndc": line.ndc or None,
                     "source_row": line.row,
                 }
-                if trusted and _line_settled(values, len(dx)):
+                if trusted and _line_settled(values, len(dx), known.codes):
                     lines.append(_trusted(ClaimLine, values, _LINE_DEFAULTS))
                 else:
                     lines.append(ClaimLine(**values))
@@ -607,7 +612,7 @@ def _build_one(
                 "lines": lines,
                 "total_charge": sum((ln.charge for ln in lines), Decimal("0.00")),
             }
-            if trusted and _claim_settled(claim_values):
+            if trusted and _claim_settled(claim_values, known.codes):
                 claims.append(_trusted(Claim, claim_values, {}))
             else:
                 claims.append(Claim(**claim_values))
@@ -640,7 +645,25 @@ def _bare(text: str | None) -> bool:
     return not text or not (text[0].isspace() or text[-1].isspace())
 
 
-def _line_settled(v: dict[str, Any], diagnoses: int) -> bool:
+Codes = dict[Callable[[Any], str], set[str]]
+
+
+def _settled(codes: Codes, code: Any, normal: Callable[[Any], str]) -> bool:
+    """Whether ``code`` is a text that ``normal`` leaves as it is (remembered per normaliser
+    in ``codes``)."""
+    if type(code) is not str:
+        return False
+    seen = codes[normal]
+    if code in seen:
+        return True
+    if normal(code) != code:
+        return False
+    if len(seen) < 65536:
+        seen.add(code)
+    return True
+
+
+def _line_settled(v: dict[str, Any], diagnoses: int, codes: Codes) -> bool:
     """Whether ClaimLine validation would keep ``v`` as it is and accept it."""
     charge, units, pointers, modifiers = v["charge"], v["units"], v["dx_pointers"], v["modifiers"]
     npi, code = v["rendering_npi"], v["procedure_code"]
@@ -653,10 +676,9 @@ def _line_settled(v: dict[str, Any], diagnoses: int) -> bool:
         and 1 <= len(pointers) <= MAX_POINTERS
         and all(1 <= p <= diagnoses for p in pointers)
         and len(modifiers) <= 4
-        and type(code) is str
-        and normalize_procedure(code) == code
-        and all(type(m) is str and normalize_modifier(m) == m for m in modifiers)
-        and (npi is None or (type(npi) is str and normalize_digits(npi) == npi))
+        and _settled(codes, code, normalize_procedure)
+        and all(_settled(codes, m, normalize_modifier) for m in modifiers)
+        and (npi is None or _settled(codes, npi, normalize_digits))
         and _bare(v["place_of_service"])
         and _bare(v["ndc"])
     )
@@ -666,7 +688,7 @@ _CLAIM_TEXTS = ("claim_id", "encounter_id", "member_id", "group_number", "place_
                 "prior_authorization", "payer_claim_number")  # fmt: skip
 
 
-def _claim_settled(v: dict[str, Any]) -> bool:
+def _claim_settled(v: dict[str, Any], codes: Codes) -> bool:
     """Whether Claim validation would keep ``v`` as it is and accept it (the Payers row's
     texts are checked once per row by :meth:`_Known.clean_payer`)."""
     diagnoses, lines = v["diagnoses"], v["lines"]
@@ -679,7 +701,7 @@ def _claim_settled(v: dict[str, Any]) -> bool:
         and type(v["subscriber"]) is Person
         and all(type(v[k]) in (Provider, type(None)) for k in _PROVIDERS)
         and all(type(v[k]) in (str, type(None)) and _bare(v[k]) for k in _CLAIM_TEXTS)
-        and all(type(d) is str and normalize_icd10(d) == d for d in diagnoses)
+        and all(_settled(codes, d, normalize_icd10) for d in diagnoses)
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from addin.coding.rules.tables import STATES, places_of_service
 from addin.errors import CodeSetError
 from addin.x12.x837p.loops import Interchange, Loop, Loop2000B, Loop2000C, Loop2300, Loop2400
-from addin.x12.x837p.segs import Seg, values_of
+from addin.x12.x837p.segs import VALUE_GETTERS, Seg, values_of
 
 GUIDE = "005010X222A1"
 TABLE = Path(__file__).with_name("elements.tsv")
@@ -262,8 +262,8 @@ class _Plan:
     element (CLM05, the NM1 qualifiers): each distinct value of an element position is
     read once, and a segment seen before is one dictionary lookup."""
 
-    __slots__ = ("simple", "composites", "required", "last_required", "seen", "values", "comp",
-                 "known")  # fmt: skip
+    __slots__ = ("simple", "composites", "required", "last_required", "required_at", "seen",
+                 "values", "comp", "known")  # fmt: skip
 
     def __init__(self, elements: tuple[Element, ...]) -> None:
         self.simple: dict[int, Element] = {}
@@ -278,6 +278,7 @@ class _Plan:
                 self.simple[element.position] = element
         self.required = [e for e in elements if _required(e, "")]
         self.last_required = max((e.position for e in self.required), default=0)
+        self.required_at = tuple(e.position - 1 for e in self.required)
         # by component separator: a composite reads differently with another one
         self.seen: dict[str, dict[tuple[str, ...], Found]] = {}
         self.values: dict[str, dict[int, dict[str, Found]]] = {}
@@ -317,7 +318,7 @@ class _Plan:
                 found.extend(reading)
         if self.required:
             count = len(key)
-            if count < self.last_required or not all(key[e.position - 1] for e in self.required):
+            if count < self.last_required or not all(map(key.__getitem__, self.required_at)):
                 for element in self.required:
                     p = element.position
                     if p > count or not key[p - 1]:
@@ -376,6 +377,7 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
     the guide's value limits, required elements present and unused ones empty."""
     comp = interchange.delimiters.component
     problems: list[ElementProblem] = []
+    getters = VALUE_GETTERS  # values_of without its call, per segment
 
     def check(loop_id: str, segs: Iterable[Seg], claims: tuple[Loop2300, ...],
               line: int | None, self_sub: bool) -> None:  # fmt: skip
@@ -386,7 +388,8 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
             plan = plans.get(seg.seg_id)
             if plan is None:
                 continue  # a segment outside the guide's map: the reader said so
-            values = values_of(seg)
+            getter = getters.get(type(seg))
+            values = getter(seg) if getter is not None else values_of(seg)
             # a segment seen before is one lookup (most of a file: LX, DTP, SV1, REF...)
             found = (plan.known if plan.comp == comp else plan.use(comp)).get(values)
             if found is None:

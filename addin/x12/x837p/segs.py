@@ -350,15 +350,16 @@ def _values_getter(cls: type[Seg]) -> Callable[[Seg], tuple[str, ...]]:
     return lambda seg: (*getter(seg), *seg.rest) if seg.rest else getter(seg)
 
 
-_VALUES: dict[type[Seg], Callable[[Seg], tuple[str, ...]]] = {}
+#: Record type -> the function giving its values (filled by :func:`values_of`).
+VALUE_GETTERS: dict[type[Seg], Callable[[Seg], tuple[str, ...]]] = {}
 
 
 def values_of(seg: Seg) -> tuple[str, ...]:
     """A segment's element values XX01.. as a tuple, equal to ``tuple(seg.elements())``."""
     cls = type(seg)
-    getter = _VALUES.get(cls)
+    getter = VALUE_GETTERS.get(cls)
     if getter is None:
-        getter = _VALUES[cls] = _values_getter(cls)
+        getter = VALUE_GETTERS[cls] = _values_getter(cls)
     return getter(seg)
 
 
