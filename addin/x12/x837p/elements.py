@@ -244,7 +244,8 @@ class ElementProblem:
 
 
 CACHE_LIMIT = 4096  # segment texts whose findings each plan keeps
-VALUE_LIMIT = 65536  # distinct values whose findings each element position keeps
+VALUE_LIMIT = 4096  # distinct values whose readings each element position keeps (names and
+# claim IDs go past it: they repeat too little to gain)
 
 #: What a plan finds in a segment: (element, value, (rule, message)) for each problem.
 Found = list[tuple[Element, str, tuple[str, str]]]
