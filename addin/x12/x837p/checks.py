@@ -87,10 +87,27 @@ class _Context:
 
 
 def _amount(text: str) -> Decimal | None:
+    known = _AMOUNTS.get(text, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[return-value]
     try:
-        return Decimal(text)
+        value: Decimal | None = Decimal(text)
     except InvalidOperation:
-        return None
+        value = None
+    if len(_AMOUNTS) < 4096:  # charges repeat claim after claim
+        _AMOUNTS[text] = value
+    return value
+
+
+_AMOUNTS: dict[str, Decimal | None] = {}
+_UNKNOWN = object()
+
+
+def _service(segments: list[Seg]) -> SV1 | None:
+    """A line's SV1: the second segment, after the LX that opens the line, as written."""
+    if len(segments) > 1 and type(segments[1]) is SV1 and type(segments[0]) is not SV1:
+        return segments[1]
+    return first(segments, SV1)
 
 
 def _claim_dates(claim: Loop2300, sv_loops: list[tuple[SV1 | None, list[Seg]]]) -> list[str]:
@@ -117,7 +134,7 @@ def _check_claim(ctx: _Context, claim: Loop2300) -> None:
     cid = clm.claim_id
     comp = ctx.component
     total = _amount(clm.total)
-    sv_loops = [(first(line.segments, SV1), line.segments) for line in claim.lines]
+    sv_loops = [(_service(line.segments), line.segments) for line in claim.lines]
     line_sum = Decimal(0)
     for sv1, _segs in sv_loops:
         if sv1 is not None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from addin.coding.rules.tables import STATES, places_of_service
 from addin.errors import CodeSetError
 from addin.x12.x837p.loops import Interchange, Loop, Loop2000B, Loop2000C, Loop2300, Loop2400
-from addin.x12.x837p.segs import VALUE_GETTERS, Seg, values_of
+from addin.x12.x837p.segs import VALUE_GETTERS, RawSegment, Seg, values_of
 
 GUIDE = "005010X222A1"
 TABLE = Path(__file__).with_name("elements.tsv")
@@ -386,10 +386,11 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
         if not plans:
             return  # a loop outside the guide's map: the reader said so
         for seg in segs:
-            plan = plans.get(seg.seg_id)
+            kind = type(seg)  # a record type's id is a class attribute: no property call
+            plan = plans.get(seg.id if kind is RawSegment else kind.ID)  # type: ignore[attr-defined]
             if plan is None:
                 continue  # a segment outside the guide's map: the reader said so
-            getter = getters.get(type(seg))
+            getter = getters.get(kind)
             values = getter(seg) if getter is not None else values_of(seg)
             # a segment seen before is one lookup (most of a file: LX, DTP, SV1, REF...)
             found = (plan.known if plan.comp == comp else plan.use(comp)).get(values)
@@ -417,7 +418,10 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
             visit(sub, claims, line, self_sub)
         if kind is Loop2300:
             for number, service in enumerate(loop.lines, 1):  # type: ignore[attr-defined]
-                visit(service, claims, number, self_sub)
+                # visit(service, ...) without its call: a file has more lines than claims
+                check("2400", service.segments, claims, number, False)
+                for sub in service.loops:
+                    visit(sub, claims, number, self_sub)
         elif kind is not Loop2400:
             for child in loop.children():
                 visit(child, claims, line, self_sub)
