@@ -70,7 +70,7 @@ CLAIM = (
 )  # fmt: skip
 #: Written texts of the people and providers seen, by their values (bounded).
 _PARTS: dict[tuple[Any, ...], str] = {}
-PARTS_LIMIT = 100_000
+PARTS_LIMIT = 4096  # a clinic's providers fit; its patients mostly pass once or twice
 
 
 def _person(p: Person) -> str:
