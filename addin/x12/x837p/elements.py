@@ -283,7 +283,7 @@ class _Plan:
         # by component separator: a composite reads differently with another one
         self.seen: dict[str, dict[tuple[str, ...], Found]] = {}
         self.values: dict[str, dict[int, dict[str, Found]]] = {}
-        self.comp = ""  # the separator ``known`` holds the segments for
+        self.comp: str | None = None  # the separator ``known`` holds the segments for
         self.known: dict[tuple[str, ...], Found] = {}
 
     def use(self, comp: str) -> dict[tuple[str, ...], Found]:
