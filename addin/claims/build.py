@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from addin.models import (
     Claim,
@@ -17,10 +18,19 @@ from addin.models import (
     FeeRow,
     Finding,
     PayerRow,
+    Person,
     Provider,
     ServiceLine,
 )
-from addin.models.types import Severity, charge_problem, units_problem
+from addin.models.types import (
+    Severity,
+    charge_problem,
+    normalize_digits,
+    normalize_icd10,
+    normalize_modifier,
+    normalize_procedure,
+    units_problem,
+)
 from addin.x12.x837p.text import parse_ndc
 
 MAX_LINES = 50
@@ -270,6 +280,7 @@ def build_claims(
     billing = provider_from_settings(settings)
     payer_rows = {_key(p.payer): p for p in payers}
     fee_table: FeeTable = {(f.code, f.modifier): f.charge for f in fees}  # once per book
+    known = _Known(settings, billing)
     for enc in encounters:
         state = _Encounter(enc, result.findings)
         prior = list(blocking.get(enc.encounter_id, []))
@@ -281,7 +292,7 @@ def build_claims(
             reasons = [f"{f.rule}: {f.message}" for f in prior]
             result.held.append(HeldEncounter(enc.encounter_id, reasons, list(enc.rows), enc))
             continue
-        claims = _build_one(enc, state, settings, payer_rows, fee_table, billing)
+        claims = _build_one(enc, state, known, payer_rows, fee_table)
         if state.reasons:
             result.held.append(HeldEncounter(enc.encounter_id, state.reasons, list(enc.rows), enc))
         else:
@@ -289,13 +300,65 @@ def build_claims(
     return result
 
 
+class _Known:
+    """What a build works out once for all its encounters: the Settings' provider names,
+    the providers by NPI, the payers whose texts need no stripping, the units that are fine."""
+
+    def __init__(self, settings: dict[str, str], billing: Provider) -> None:
+        self.settings = settings
+        self.billing = billing
+        self.names = _names_of(settings)
+        self.providers: dict[tuple[str, bool], Provider | None] = {}
+        self.clean_payers: dict[int, bool] = {}
+        self.units_fine: set[Decimal] = set()
+        # texts seen to be as validation leaves them, by the normaliser that judged them
+        self.codes: dict[Callable[[Any], str], set[str]] = {
+            f: set() for f in (normalize_procedure, normalize_modifier, normalize_digits,
+                               normalize_icd10)
+        }  # fmt: skip
+
+    def provider(self, npi: str, column: str, billing: bool, state: _Encounter) -> Provider | None:
+        """:func:`_provider`, one Provider per NPI shared by the claims that name it (the
+        billing provider is shared the same way); a missing name is a problem each time."""
+        key = (npi, billing)
+        if key not in self.providers:
+            found = _provider(npi, column, self.settings, self.names,
+                              self.billing if billing else None, None)  # fmt: skip
+            self.providers[key] = found
+        found = self.providers[key]
+        if found is None and npi:
+            _provider(npi, column, self.settings, self.names,
+                      self.billing if billing else None, state)  # fmt: skip
+        return found
+
+    def units_problem(self, units: Decimal) -> str | None:
+        """:func:`units_problem`; whether a value has one depends on the number alone, not
+        on how it is written, so the fine ones are remembered by value."""
+        if type(units) is not Decimal or not units.is_finite():  # a signalling NaN cannot hash
+            return units_problem(units)
+        if units in self.units_fine:
+            return None
+        problem = units_problem(units)
+        if problem is None and len(self.units_fine) < 4096:
+            self.units_fine.add(units)
+        return problem
+
+    def clean_payer(self, payer: PayerRow) -> bool:
+        """The payer's texts as Claim validation would leave them (nothing to strip)."""
+        clean = self.clean_payers.get(id(payer))
+        if clean is None:
+            texts = (payer.payer, payer.payer_id, payer.claim_filing_indicator)
+            clean = all(not t or not (t[0].isspace() or t[-1].isspace()) for t in texts)
+            self.clean_payers[id(payer)] = clean
+        return clean
+
+
 def _build_one(
     enc: Encounter,
     state: _Encounter,
-    settings: dict[str, str],
+    known: _Known,
     payer_rows: dict[str, PayerRow],
     fees: FeeTable,
-    billing: Provider,
 ) -> list[Claim]:
     payer = payer_rows.get(_key(enc.payer))
     if payer is None:
@@ -409,7 +472,7 @@ def _build_one(
     for line in enc.lines:
         charge = line.charge
         # a line no 837P can carry holds the encounter (the sheet's reading says so too)
-        bad_units = units_problem(line.units)
+        bad_units = known.units_problem(line.units)
         if bad_units is not None:
             state.problem("CLAIM-UNITS", f"line {line.procedure_code}: {bad_units}",
                           column="Units", row=line.row, value=str(line.units),
@@ -475,9 +538,8 @@ def _build_one(
                 row=line.row,
                 fix="bill each rendering provider under its own Encounter ID",
             )
-    names = _names_of(settings)
-    rendering = _provider(enc.rendering_npi, "Rendering NPI", settings, names, billing, state)
-    referring = _provider(enc.referring_npi or "", "Referring NPI", settings, names, None, state)
+    rendering = known.provider(enc.rendering_npi, "Rendering NPI", True, state)
+    referring = known.provider(enc.referring_npi or "", "Referring NPI", False, state)
     if state.reasons or payer is None:
         return []
     chunks = _chunks(priced)
@@ -501,48 +563,59 @@ def _build_one(
         remap = {diagnoses.index(code) + 1: j for j, code in enumerate(dx, 1)}
         claim_id = enc.encounter_id if n == 1 else f"{enc.encounter_id}-{n}"
         try:
+            # Built from validated parts (the encounter's models, the Payers rows, prices
+            # worked out above), a claim needs no validation again when every limit the
+            # models put on it holds (checked here); otherwise pydantic validates it and
+            # says what is wrong. A test validates every claim built this way.
+            trusted = known.clean_payer(payer) and 1 <= len(dx) <= MAX_DIAGNOSES
             lines = []
             for number, (line, ptrs) in enumerate(chunk, 1):
                 i = index[id(line)]
-                lines.append(
-                    ClaimLine(
-                        line_number=number,
-                        procedure_code=line.procedure_code,
-                        modifiers=[m for m in line.modifiers if m],
-                        units=line.units,
-                        charge=charges[i],
-                        dx_pointers=[remap[p] for p in ptrs],
-                        date_of_service=dates[i],
-                        place_of_service=line.place_of_service or pos,
-                        rendering_npi=line.rendering_npi or None,
-                        ndc=line.ndc or None,
-                        source_row=line.row,
-                    )
-                )
-            claims.append(
-                Claim(
-                    claim_id=claim_id,
-                    encounter_id=enc.encounter_id,
-                    payer=payer.payer,
-                    payer_id=payer.payer_id,
-                    claim_filing_indicator=payer.claim_filing_indicator,
-                    frequency=frequency,
-                    payer_claim_number=enc.payer_claim_number or None,
-                    member_id=enc.member_id,
-                    group_number=enc.group_number,
-                    relationship=relationship,
-                    patient=enc.patient,
-                    subscriber=subscriber if relationship != "18" else enc.patient,
-                    billing_provider=billing,
-                    rendering_provider=rendering,
-                    referring_provider=referring,
-                    place_of_service=pos,
-                    prior_authorization=enc.prior_authorization or None,
-                    diagnoses=dx,
-                    lines=lines,
-                    total_charge=sum((ln.charge for ln in lines), Decimal("0.00")),
-                )
-            )
+                pointers = [remap[p] for p in ptrs]
+                values = {
+                    "line_number": number,
+                    "procedure_code": line.procedure_code,
+                    "modifiers": [m for m in line.modifiers if m],
+                    "units": line.units,
+                    "charge": charges[i],
+                    "dx_pointers": pointers,
+                    "date_of_service": dates[i],
+                    "place_of_service": line.place_of_service or pos,
+                    "rendering_npi": line.rendering_npi or None,
+                    "ndc": line.ndc or None,
+                    "source_row": line.row,
+                }
+                if trusted and _line_settled(values, len(dx), known.codes):
+                    lines.append(_trusted(ClaimLine, values, _LINE_DEFAULTS))
+                else:
+                    lines.append(ClaimLine(**values))
+            number_given = enc.payer_claim_number or None
+            claim_values = {
+                "claim_id": claim_id,
+                "encounter_id": enc.encounter_id,
+                "payer": payer.payer,
+                "payer_id": payer.payer_id,
+                "claim_filing_indicator": payer.claim_filing_indicator,
+                "frequency": frequency,
+                "payer_claim_number": number_given,
+                "member_id": enc.member_id,
+                "group_number": enc.group_number,
+                "relationship": relationship,
+                "patient": enc.patient,
+                "subscriber": subscriber if relationship != "18" else enc.patient,
+                "billing_provider": known.billing,
+                "rendering_provider": rendering,
+                "referring_provider": referring,
+                "place_of_service": pos,
+                "prior_authorization": enc.prior_authorization or None,
+                "diagnoses": dx,
+                "lines": lines,
+                "total_charge": sum((ln.charge for ln in lines), Decimal("0.00")),
+            }
+            if trusted and _claim_settled(claim_values, known.codes):
+                claims.append(_trusted(Claim, claim_values, {}))
+            else:
+                claims.append(Claim(**claim_values))
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"])
@@ -562,6 +635,93 @@ def _build_one(
                 )  # fmt: skip
             return []
     return claims
+
+
+_LINE_DEFAULTS: dict[str, Any] = {"note": None, "prior_authorization": None}
+
+
+def _bare(text: str | None) -> bool:
+    """A text ``str_strip_whitespace`` leaves as it is (None passes too)."""
+    return not text or not (text[0].isspace() or text[-1].isspace())
+
+
+Codes = dict[Callable[[Any], str], set[str]]
+
+
+def _settled(codes: Codes, code: Any, normal: Callable[[Any], str]) -> bool:
+    """Whether ``code`` is a text that ``normal`` leaves as it is (remembered per normaliser
+    in ``codes``)."""
+    if type(code) is not str:
+        return False
+    seen = codes[normal]
+    if code in seen:
+        return True
+    if normal(code) != code:
+        return False
+    if len(seen) < 65536:
+        seen.add(code)
+    return True
+
+
+def _line_settled(v: dict[str, Any], diagnoses: int, codes: Codes) -> bool:
+    """Whether ClaimLine validation would keep ``v`` as it is and accept it."""
+    charge, units, pointers, modifiers = v["charge"], v["units"], v["dx_pointers"], v["modifiers"]
+    npi, code = v["rendering_npi"], v["procedure_code"]
+    return (
+        type(charge) is Decimal
+        and charge.as_tuple().exponent == -2  # what Money makes of an amount
+        and type(units) is Decimal
+        and units > 0
+        and type(v["date_of_service"]) is date
+        and 1 <= len(pointers) <= MAX_POINTERS
+        and all(1 <= p <= diagnoses for p in pointers)
+        and len(modifiers) <= 4
+        and _settled(codes, code, normalize_procedure)
+        and all(_settled(codes, m, normalize_modifier) for m in modifiers)
+        and (npi is None or _settled(codes, npi, normalize_digits))
+        and _bare(v["place_of_service"])
+        and _bare(v["ndc"])
+    )
+
+
+_CLAIM_TEXTS = ("claim_id", "encounter_id", "member_id", "group_number", "place_of_service",
+                "prior_authorization", "payer_claim_number")  # fmt: skip
+
+
+def _claim_settled(v: dict[str, Any], codes: Codes) -> bool:
+    """Whether Claim validation would keep ``v`` as it is and accept it (the Payers row's
+    texts are checked once per row by :meth:`_Known.clean_payer`)."""
+    diagnoses, lines = v["diagnoses"], v["lines"]
+    return (
+        1 <= len(v["claim_id"]) <= 38
+        and 1 <= len(lines) <= MAX_LINES
+        and (v["frequency"] not in ("7", "8") or bool(v["payer_claim_number"]))
+        and all(type(ln) is ClaimLine for ln in lines)
+        and type(v["patient"]) is Person
+        and type(v["subscriber"]) is Person
+        and all(type(v[k]) in (Provider, type(None)) for k in _PROVIDERS)
+        and all(type(v[k]) in (str, type(None)) and _bare(v[k]) for k in _CLAIM_TEXTS)
+        and all(_settled(codes, d, normalize_icd10) for d in diagnoses)
+    )
+
+
+_PROVIDERS = ("billing_provider", "rendering_provider", "referring_provider")
+_new = object.__new__
+_set = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+def _trusted(cls: type[M], values: dict[str, Any], defaults: dict[str, Any]) -> M:
+    """A ``cls`` holding ``values`` (and ``defaults`` for the fields not given) as pydantic
+    would after validating them, without validating: for values that already are what
+    validation makes of them. The fields given are the set fields, as with ``cls(**values)``.
+    (``model_construct`` does the same but costs more than the validation it skips.)"""
+    model = _new(cls)
+    _set(model, "__dict__", {**values, **defaults} if defaults else values)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
 
 
 def _pointers(
@@ -611,14 +771,16 @@ def _provider(
     settings: dict[str, str],
     names: dict[str, str],
     billing: Provider | None,
-    state: _Encounter,
+    state: _Encounter | None,
 ) -> Provider | None:
+    """The provider an NPI names (None, and a problem on ``state`` when given, for an NPI
+    the Settings sheet does not name)."""
     if not npi:
         return None
     if billing is not None and npi == billing.npi:
         return billing.model_copy(update={"last_name": billing.name})
     provider = named_provider(settings, npi, names)
-    if provider is None:
+    if provider is None and state is not None:
         state.problem(
             "CLAIM-PROVIDER-NAME",
             f"{column} {npi} has no name: the 837P must name the provider",

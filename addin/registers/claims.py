@@ -9,8 +9,6 @@ can tell an encounter changed after it was sent.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from typing import Any
 
 from addin.models import Claim, Column, SheetRows
 from addin.registers.cells import as_date, as_int, as_money, as_text
+from addin.registers.fingerprint import fingerprint as fingerprint  # where callers find it
 
 CLAIM_REGISTER = "Claim Register"
 # A claim's state as the register shows it; "sent" until an acknowledgment or a remittance
@@ -190,16 +189,6 @@ def parse_lines(text: str) -> list[SentLine]:
             )
         )
     return out
-
-
-def fingerprint(claim: Claim) -> str:
-    """A short hash of everything billed on the claim, its frequency and payer claim number
-    aside (a replacement of an unchanged claim has the same fingerprint)."""
-    data = claim.model_dump(mode="json", exclude={"frequency", "payer_claim_number"})
-    for line in data.get("lines", []):
-        line.pop("source_row", None)
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def patient_name(claim: Claim) -> str:

@@ -84,6 +84,15 @@ class EnvelopeAudit:
         st.count += 1
         return True
 
+    def inside_many(self, count: int) -> bool:
+        """:meth:`inside` for ``count`` segments in a row, none of them an envelope segment
+        (one call for a transaction set's body, which cannot open or close one)."""
+        st = self._st
+        if st is None:
+            return False
+        st.count += count
+        return True
+
     def feed(self, sid: str, elements: Sequence[str], where: str) -> None:
         """One segment: its id, its elements (XX01 first) and ``segment N (XX)`` for messages."""
         st = self._st

@@ -222,3 +222,30 @@ def test_amount_limits_name_their_source() -> None:
     (clm02,) = [e for e in table()[("2300", "CLM")] if e.ref == "CLM02"]
     assert [limit.digits for limit in clm02.limits] == [8, None]  # 782's note, then CLM02's
     assert all(limit.source for limit in clm02.limits)
+
+
+# -- a value checked once is still reported everywhere it is sent ------------------------------
+def test_a_bad_value_repeated_in_many_claims_is_reported_for_each() -> None:
+    """The checks read each distinct value of an element once (and each distinct segment
+    once); a bad value sent in many claims is still a finding on every claim, every line and
+    every segment that carries it, in file order, and reading again gives the same list."""
+    head, _, rest = CLAIM.partition("CLM*")
+    claim_text, _, tail = rest.partition("SE*")
+    body = "".join("CLM*" + claim_text.replace("E1001", f"E{n}") for n in range(2000, 2040))
+    text = head + body + "SE*" + tail
+    count = text.partition("ST*")[2].partition("SE*")[0].count("~") + 1  # SE counts itself
+    text = re.sub(r"SE\*\d+\*", f"SE*{count}*", text, count=1)
+    # every line bills 123456789 units (SV104 allows 8 digits): one value, many places
+    text = re.sub(r"(SV1\*[^*]*\*[^*]*\*UN\*)[^*~]*", r"\g<1>123456789", text)
+    doc = read_837p(text)
+    lines = text.count("SV1*")
+    assert lines >= 40
+    first = check_837p(doc)
+    units = [f for f in first if f.rule == "X12-VALUE" and "SV104" in f.message]
+    assert len(units) == lines
+    assert [f.encounter_id for f in units] == [
+        f"E{n}" for n in range(2000, 2040) for _ in range(lines // 40)
+    ]
+    assert len({f.message for f in units}) == lines  # each names its own segment
+    assert check_837p(read_837p(text)) == first
+    assert [f.rule for f in first if f.rule != "X12-VALUE"] == []

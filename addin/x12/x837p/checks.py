@@ -7,9 +7,10 @@ so the same checks serve files we write and files a user brings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from operator import attrgetter
 
 from addin.models import Claim, Finding
 from addin.x12.audit import ENVELOPE, EnvelopeAudit, EnvelopeProblem
@@ -86,10 +87,27 @@ class _Context:
 
 
 def _amount(text: str) -> Decimal | None:
+    known = _AMOUNTS.get(text, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[return-value]
     try:
-        return Decimal(text)
+        value: Decimal | None = Decimal(text)
     except InvalidOperation:
-        return None
+        value = None
+    if len(_AMOUNTS) < 4096:  # charges repeat claim after claim
+        _AMOUNTS[text] = value
+    return value
+
+
+_AMOUNTS: dict[str, Decimal | None] = {}
+_UNKNOWN = object()
+
+
+def _service(segments: list[Seg]) -> SV1 | None:
+    """A line's SV1: the second segment, after the LX that opens the line, as written."""
+    if len(segments) > 1 and type(segments[1]) is SV1 and type(segments[0]) is not SV1:
+        return segments[1]
+    return first(segments, SV1)
 
 
 def _claim_dates(claim: Loop2300, sv_loops: list[tuple[SV1 | None, list[Seg]]]) -> list[str]:
@@ -116,7 +134,7 @@ def _check_claim(ctx: _Context, claim: Loop2300) -> None:
     cid = clm.claim_id
     comp = ctx.component
     total = _amount(clm.total)
-    sv_loops = [(first(line.segments, SV1), line.segments) for line in claim.lines]
+    sv_loops = [(_service(line.segments), line.segments) for line in claim.lines]
     line_sum = Decimal(0)
     for sv1, _segs in sv_loops:
         if sv1 is not None:
@@ -192,10 +210,12 @@ def _check_claim(ctx: _Context, claim: Loop2300) -> None:
 def _check_npis(ctx: _Context) -> None:
     # Every NM1 opens its loop in the 837P, so visiting loops (not all segments) finds them.
     def visit(loop: Loop, claim_id: str | None) -> None:
-        if isinstance(loop, Loop2300):
-            claim_id = loop.claim_id
-        head = loop.segments[0] if loop.segments else None
-        if isinstance(head, NM1) and head.id_qualifier == "XX" and not npi_valid(head.id):
+        kind = type(loop)  # no loop or segment class has subclasses: no isinstance per loop
+        if kind is Loop2300:
+            claim_id = loop.claim_id  # type: ignore[attr-defined]
+        segments = loop.segments
+        head = segments[0] if segments else None
+        if type(head) is NM1 and head.id_qualifier == "XX" and not npi_valid(head.id):
             ctx.add(
                 "X12-NPI",
                 claim_id,
@@ -206,8 +226,8 @@ def _check_npis(ctx: _Context) -> None:
             )
         for sub in loop.loops:
             visit(sub, claim_id)
-        if isinstance(loop, Loop2300):
-            for line in loop.lines:  # a line opens with LX: only its sub-loops hold NM1s
+        if kind is Loop2300:
+            for line in loop.lines:  # type: ignore[attr-defined] # only a line's sub-loops hold NM1s
                 for sub in line.loops:
                     visit(sub, claim_id)
         else:
@@ -369,12 +389,29 @@ def check_transaction(txn: Transaction837P, component: str = ":", first: int = 1
 def check_envelope(interchange: Interchange, first: int = 1) -> list[Finding]:
     """The envelope checks of :mod:`addin.x12.audit` (ISA/IEA, GS/GE, ST/SE presence, counts,
     control numbers) over an interchange as read or built; ``first`` numbers its ISA."""
+    return _envelope_findings(list(interchange.walk()), first)
+
+
+def _envelope_findings(segments: Sequence[Seg], first: int) -> list[Finding]:
+    # Only the envelope segments (and any segment outside a transaction set) are fed one by
+    # one; a run of other segments inside a transaction set is counted in one call.
     audit = EnvelopeAudit()
-    for n, seg in enumerate(interchange.walk(), first):
-        sid = seg.seg_id
-        if sid in ENVELOPE or not audit.inside():
-            audit.feed(sid, seg.elements(), f"segment {n} ({sid})")
+    ids = list(map(_SEG_ID, segments))
+    marks = [i for i, sid in enumerate(ids) if sid in ENVELOPE]
+    done = 0
+    for i in [*marks, len(segments)]:
+        if i > done and not audit.inside_many(i - done):
+            for n in range(done, i):
+                seg = segments[n]
+                audit.feed(ids[n], seg.elements(), f"segment {n + first} ({ids[n]})")
+        if i < len(segments):
+            seg = segments[i]
+            audit.feed(ids[i], seg.elements(), f"segment {i + first} ({ids[i]})")
+        done = i + 1
     return [_envelope_finding(p) for p in audit.finish()]
+
+
+_SEG_ID = attrgetter("seg_id")
 
 
 def _envelope_finding(problem: EnvelopeProblem) -> Finding:
@@ -495,16 +532,24 @@ def check_interchange(
 ) -> list[Finding]:
     """Checks on every transaction plus the envelope (counts, control numbers, trailers)
     and every element against the guide's table (on workbook cells, given ``claims``)."""
-    findings = check_envelope(interchange, first)
+    # one walk gives the envelope its segments and each transaction its first position
+    segments: list[Seg] = [interchange.isa]
+    starts: list[int] = []
+    for group in interchange.groups:
+        segments.append(group.gs)
+        for txn in group.transactions:
+            starts.append(len(segments) + first)
+            txn.collect(segments)
+        if group.ge is not None:
+            segments.append(group.ge)
+    if interchange.iea is not None:
+        segments.append(interchange.iea)
+    findings = _envelope_findings(segments, first)
+    del segments
     findings.extend(element_findings(interchange, first, claims))
     comp = interchange.delimiters.component
-    at = first + 1  # the ISA
-    for group in interchange.groups:
-        at += 1  # the GS
-        for txn in group.transactions:
-            findings.extend(check_transaction(txn, comp, at))
-            at += txn.segment_count()
-        at += 1 if group.ge is not None else 0
+    for txn, at in zip(interchange.transactions(), starts, strict=True):
+        findings.extend(check_transaction(txn, comp, at))
     return findings
 
 

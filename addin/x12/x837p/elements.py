@@ -23,7 +23,7 @@ from pathlib import Path
 from addin.coding.rules.tables import STATES, places_of_service
 from addin.errors import CodeSetError
 from addin.x12.x837p.loops import Interchange, Loop, Loop2000B, Loop2000C, Loop2300, Loop2400
-from addin.x12.x837p.segs import Seg
+from addin.x12.x837p.segs import VALUE_GETTERS, RawSegment, Seg, values_of
 
 GUIDE = "005010X222A1"
 TABLE = Path(__file__).with_name("elements.tsv")
@@ -244,15 +244,27 @@ class ElementProblem:
 
 
 CACHE_LIMIT = 4096  # segment texts whose findings each plan keeps
+VALUE_LIMIT = 4096  # distinct values whose readings each element position keeps (names and
+# claim IDs go past it: they repeat too little to gain)
+
+#: What a plan finds in a segment: (element, value, (rule, message)) for each problem.
+Found = list[tuple[Element, str, tuple[str, str]]]
+_CLEAN: Found = []  # shared, never appended to: the reading of a value with no problem
 
 
 class _Plan:
     """One segment of one loop as the checks walk it: its simple elements by position, its
     composites by position (components by number, and the components a sent composite
-    must have), the elements it must not leave empty, and the findings of segment texts
-    already seen (a file repeats its LX, DTP and SV1 segments claim after claim)."""
+    must have), the elements it must not leave empty, and what was found in the segment
+    texts and the element values already seen.
 
-    __slots__ = ("simple", "composites", "required", "seen")
+    A file repeats its LX, DTP and SV1 segments claim after claim, and the values of the
+    segments that differ (a CLM's claim ID, a subscriber's NM1) mostly repeat element by
+    element (CLM05, the NM1 qualifiers): each distinct value of an element position is
+    read once, and a segment seen before is one dictionary lookup."""
+
+    __slots__ = ("simple", "composites", "required", "last_required", "required_at", "seen",
+                 "values", "comp", "known")  # fmt: skip
 
     def __init__(self, elements: tuple[Element, ...]) -> None:
         self.simple: dict[int, Element] = {}
@@ -266,56 +278,88 @@ class _Plan:
             else:
                 self.simple[element.position] = element
         self.required = [e for e in elements if _required(e, "")]
-        self.seen: dict[tuple[str, ...], list[tuple[Element, str, tuple[str, str]]]] = {}
+        self.last_required = max((e.position for e in self.required), default=0)
+        self.required_at = tuple(e.position - 1 for e in self.required)
+        # by component separator: a composite reads differently with another one
+        self.seen: dict[str, dict[tuple[str, ...], Found]] = {}
+        self.values: dict[str, dict[int, dict[str, Found]]] = {}
+        self.comp: str | None = None  # the separator ``known`` holds the segments for
+        self.known: dict[tuple[str, ...], Found] = {}
 
-    def check(self, values: list[str], comp: str) -> list[tuple[Element, str, tuple[str, str]]]:
-        """(element, value, (rule, message)) for each problem of a segment's ``values``."""
+    def use(self, comp: str) -> dict[tuple[str, ...], Found]:
+        """The segments seen with component separator ``comp``, by their values."""
+        if comp != self.comp:
+            self.comp = comp
+            self.known = self.seen.setdefault(comp, {})
+            self.values.setdefault(comp, {p: {} for p in (*self.simple, *self.composites)})
+        return self.known
+
+    def check(self, values: tuple[str, ...] | list[str], comp: str) -> Found:
+        """(element, value, (rule, message)) for each problem of a segment's ``values``, in
+        element order, then the required elements left empty."""
         key = tuple(values)
-        known = self.seen.get(key)
+        seen = self.use(comp)
+        known = seen.get(key)
         if known is not None:
             return known
-        found: list[tuple[Element, str, tuple[str, str]]] = []
-        for position, raw in enumerate(values, 1):
+        by_position = self.values[comp]
+        found: Found = []
+        for position, raw in enumerate(key, 1):
             if not raw:
                 continue
-            element = self.simple.get(position)
-            if element is not None:
-                reading = _problem(element, raw)
-                if reading is not None:
-                    found.append((element, raw, reading))
-                continue
-            composite = self.composites.get(position)
-            if composite is None:
-                continue
-            components, needed = composite
-            parts = raw.split(comp)
-            for k, value in enumerate(parts, 1):
-                part = components.get(k)
-                if part is not None and value:
-                    reading = _problem(part, value)
-                    if reading is not None:
-                        found.append((part, value, reading))
-            for part in needed:
-                if part.component > len(parts) or not parts[part.component - 1]:
-                    found.append((part, "", _missing(part)))
-        for element in self.required:
-            p = element.position
-            if p > len(values) or not values[p - 1]:
-                found.append((element, "", _missing(element)))
-        if len(self.seen) < CACHE_LIMIT:
-            self.seen[key] = found
+            readings = by_position.get(position)
+            if readings is None:
+                continue  # an element the guide's table does not list
+            reading = readings.get(raw)
+            if reading is None:
+                reading = self._read(position, raw, comp)
+                if len(readings) < VALUE_LIMIT:
+                    readings[raw] = reading
+            if reading:
+                found.extend(reading)
+        if self.required:
+            count = len(key)
+            if count < self.last_required or not all(map(key.__getitem__, self.required_at)):
+                for element in self.required:
+                    p = element.position
+                    if p > count or not key[p - 1]:
+                        found.append((element, "", _missing(element)))
+        if not found:
+            found = _CLEAN
+        if len(seen) < CACHE_LIMIT:
+            seen[key] = found
         return found
+
+    def _read(self, position: int, raw: str, comp: str) -> Found:
+        """The problems of one non-empty value at ``position`` (a composite: of its parts,
+        then its required parts left empty)."""
+        element = self.simple.get(position)
+        if element is not None:
+            reading = _problem(element, raw)
+            return [(element, raw, reading)] if reading is not None else _CLEAN
+        components, needed = self.composites[position]
+        found: Found = []
+        parts = raw.split(comp)
+        for k, value in enumerate(parts, 1):
+            part = components.get(k)
+            if part is not None and value:
+                problem = _problem(part, value)
+                if problem is not None:
+                    found.append((part, value, problem))
+        for part in needed:
+            if part.component > len(parts) or not parts[part.component - 1]:
+                found.append((part, "", _missing(part)))
+        return found or _CLEAN
 
 
 @functools.cache
-def _plan(loop: str, seg: str) -> _Plan | None:
-    elements = table().get((loop, seg))
-    return _Plan(elements) if elements is not None else None
+def _plans(loop: str) -> dict[str, _Plan]:
+    """Segment id -> plan for the segments the guide maps in ``loop``."""
+    return {seg: _Plan(elements) for (at, seg), elements in table().items() if at == loop}
 
 
-@functools.lru_cache(maxsize=65536)
 def _problem(element: Element, value: str) -> tuple[str, str] | None:
-    """What is wrong with a sent value (one reading per element and value)."""
+    """What is wrong with a sent value (the plans keep one reading per element and value)."""
     if element.usage == "N":
         return (
             "X12-NOT-USED",
@@ -334,14 +378,25 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
     the guide's value limits, required elements present and unused ones empty."""
     comp = interchange.delimiters.component
     problems: list[ElementProblem] = []
+    getters = VALUE_GETTERS  # values_of without its call, per segment
 
     def check(loop_id: str, segs: Iterable[Seg], claims: tuple[Loop2300, ...],
               line: int | None, self_sub: bool) -> None:  # fmt: skip
+        plans = _plans(loop_id)
+        if not plans:
+            return  # a loop outside the guide's map: the reader said so
         for seg in segs:
-            plan = _plan(loop_id, seg.seg_id)
+            kind = type(seg)  # a record type's id is a class attribute: no property call
+            plan = plans.get(seg.id if kind is RawSegment else kind.ID)  # type: ignore[attr-defined]
             if plan is None:
-                continue  # a loop or segment outside the guide's map: the reader said so
-            for element, value, (rule, message) in plan.check(seg.elements(), comp):
+                continue  # a segment outside the guide's map: the reader said so
+            getter = getters.get(kind)
+            values = getter(seg) if getter is not None else values_of(seg)
+            # a segment seen before is one lookup (most of a file: LX, DTP, SV1, REF...)
+            found = (plan.known if plan.comp == comp else plan.use(comp)).get(values)
+            if found is None:
+                found = plan.check(values, comp)
+            for element, value, (rule, message) in found:
                 problems.append(
                     ElementProblem(rule, element, value, message, seg, claims, line, self_sub)
                 )
@@ -349,21 +404,25 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
     def visit(loop: Loop, claims: tuple[Loop2300, ...], line: int | None, self_sub: bool) -> None:
         # A plain recursion, not generators: this walk runs over every segment of every
         # file Claimbook writes.
-        if isinstance(loop, Loop2300):
-            claims = (loop,)
-        elif isinstance(loop, Loop2000B):
-            self_sub = bool(loop.claims)
-            claims = (*loop.claims, *(c for p in loop.patients for c in p.claims))
-        elif isinstance(loop, Loop2000C):
-            claims = tuple(loop.claims)
-        loop_id = loop.loop_id
+        kind = type(loop)
+        if kind is Loop2300:
+            claims = (loop,)  # type: ignore[assignment]
+        elif kind is Loop2000B:
+            self_sub = bool(loop.claims)  # type: ignore[attr-defined]
+            claims = (*loop.claims, *(c for p in loop.patients for c in p.claims))  # type: ignore[attr-defined]
+        elif kind is Loop2000C:
+            claims = tuple(loop.claims)  # type: ignore[attr-defined]
+        loop_id = kind.LOOP_ID or loop.loop_id  # a RawLoop's id is its name
         check(loop_id, loop.segments, claims, line, self_sub and loop_id == "2010BA")
         for sub in loop.loops:
             visit(sub, claims, line, self_sub)
-        if isinstance(loop, Loop2300):
-            for number, service in enumerate(loop.lines, 1):
-                visit(service, claims, number, self_sub)
-        elif not isinstance(loop, Loop2400):
+        if kind is Loop2300:
+            for number, service in enumerate(loop.lines, 1):  # type: ignore[attr-defined]
+                # visit(service, ...) without its call: a file has more lines than claims
+                check("2400", service.segments, claims, number, False)
+                for sub in service.loops:
+                    visit(sub, claims, number, self_sub)
+        elif kind is not Loop2400:
             for child in loop.children():
                 visit(child, claims, line, self_sub)
 

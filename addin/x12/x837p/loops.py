@@ -236,6 +236,22 @@ class Loop2300(Loop):
     def children(self) -> list[Loop]:
         return list(self.lines)
 
+    # collect and segment_count as Loop's, over the lines without copying them (every claim)
+    def collect(self, out: list[Seg]) -> None:
+        out.extend(self.segments)
+        for loop in self.loops:
+            loop.collect(out)
+        for line in self.lines:
+            line.collect(out)
+
+    def segment_count(self) -> int:
+        count = len(self.segments)
+        for loop in self.loops:
+            count += loop.segment_count()
+        for line in self.lines:
+            count += line.segment_count()
+        return count
+
     @property
     def clm(self) -> CLM | None:
         return first(self.segments, CLM)
@@ -277,6 +293,25 @@ class Loop2000B(Loop):
 
     def children(self) -> list[Loop]:
         return [*self.claims, *self.patients]
+
+    def collect(self, out: list[Seg]) -> None:
+        out.extend(self.segments)
+        for loop in self.loops:
+            loop.collect(out)
+        for claim in self.claims:
+            claim.collect(out)
+        for patient in self.patients:
+            patient.collect(out)
+
+    def segment_count(self) -> int:
+        count = len(self.segments)
+        for loop in self.loops:
+            count += loop.segment_count()
+        for claim in self.claims:
+            count += claim.segment_count()
+        for patient in self.patients:
+            count += patient.segment_count()
+        return count
 
     @property
     def hl(self) -> HL | None:

@@ -336,6 +336,33 @@ SEGMENT_TYPES: dict[str, type[Seg]] = {
 }
 
 
+def _values_getter(cls: type[Seg]) -> Callable[[Seg], tuple[str, ...]]:
+    """The fastest way to a record type's element values as a tuple (what ``elements()``
+    lists): checks that run over every segment of a file use it."""
+    if cls is RawSegment or cls.elements is not Seg.elements:
+        if cls is RawSegment:
+            return attrgetter("values")
+        return lambda seg: tuple(seg.elements())
+    names = cls.names()
+    getter = cls._getter
+    if not names or getter is None:
+        return attrgetter("rest")
+    return lambda seg: (*getter(seg), *seg.rest) if seg.rest else getter(seg)
+
+
+#: Record type -> the function giving its values (filled by :func:`values_of`).
+VALUE_GETTERS: dict[type[Seg], Callable[[Seg], tuple[str, ...]]] = {}
+
+
+def values_of(seg: Seg) -> tuple[str, ...]:
+    """A segment's element values XX01.. as a tuple, equal to ``tuple(seg.elements())``."""
+    cls = type(seg)
+    getter = VALUE_GETTERS.get(cls)
+    if getter is None:
+        getter = VALUE_GETTERS[cls] = _values_getter(cls)
+    return getter(seg)
+
+
 def parse_segment(seg_id: str, elements: Sequence[str], where: str = "") -> Seg:
     """A typed record for a known segment id, else a RawSegment."""
     cls = SEGMENT_TYPES.get(seg_id)

@@ -155,7 +155,7 @@ def _line_loop(
         quantity(line.units),
         pos if pos and pos != claim_pos else "",
         "",
-        ":".join(str(p) for p in line.dx_pointers),
+        ":".join(map(str, line.dx_pointers)),
     )
     segs: list[Seg] = [LX(str(number)), sv1, DTP("472", "D8", d8(line.date_of_service))]
     if line.prior_authorization and line.prior_authorization != claim_auth:
