@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -151,8 +152,26 @@ def _segment_name(unit: str, month: str, names: list[str], now: datetime) -> str
     return f"{folder}/seg-{now:%Y%m%d%H%M%S}-{digest}.parquet"
 
 
+def archive_lock(root: Path) -> AbstractContextManager[None]:
+    """One archive pass or compaction at a time on the archive ``root``: a lock file beside
+    it (``.NAME.claimbook-lock``), waited for as a workbook's lock is; a second pass would
+    check its rows against partitions the first is still writing, and two compactions
+    would each replace the other's manifest."""
+    from addin.sheets.lock import workbook_lock
+
+    root.parent.mkdir(parents=True, exist_ok=True)
+    return workbook_lock(root, what="archive pass or compaction")
+
+
 def compact(root: Path, *, merge_at: int = MERGE_AT, now: datetime | None = None) -> Compacted:
-    """Bring the compacted copy of the archive ``root`` up to date with its partitions."""
+    """Bring the compacted copy of the archive ``root`` up to date with its partitions,
+    holding the archive's lock."""
+    with archive_lock(root):
+        return compact_held(root, merge_at=merge_at, now=now)
+
+
+def compact_held(root: Path, *, merge_at: int = MERGE_AT, now: datetime | None = None) -> Compacted:
+    """:func:`compact` for a caller that holds the archive's lock (an archive pass)."""
     started = time.perf_counter()
     stamp = (now or datetime.now()).replace(microsecond=0)
     done = Compacted()

@@ -460,10 +460,23 @@ def archive_folder(
     content hash is the one archived last time is not read again. Then (``compact``) the
     files this pass wrote are merged into the archive's compacted copy, which the report
     reads (``addin.archive.compact``)."""
-    from addin.archive.compact import compact as compact_copy
-    from addin.archive.compact import mark_pending
+    from addin.archive.compact import archive_lock
 
     root = to or (folder if folder.is_dir() else folder.parent) / ARCHIVE_NAME
+    with archive_lock(root):
+        return _archive_held(folder, root, now, progress, jobs, compact)
+
+
+def _archive_held(
+    folder: Path,
+    root: Path,
+    now: datetime | None,
+    progress: Callable[[str, int, int], None] | None,
+    jobs: int | None,
+    compact: bool,
+) -> Archived:
+    from addin.archive.compact import compact_held, mark_pending
+
     base = folder if folder.is_dir() else folder.parent
     stamp = (now or datetime.now()).replace(microsecond=0)
     books = find_workbooks(folder, skip=root)
@@ -509,7 +522,7 @@ def archive_folder(
     compacted = None
     if compact:
         step("compacting", len(work), len(work))
-        compacted = compact_copy(root)
+        compacted = compact_held(root)
     step("done", len(work), len(work))
     return Archived(root, [done[i] for i in range(len(work))], compacted)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -245,3 +246,30 @@ def test_marking_a_pass_pending_reads_new_partition_files(clinics: Clinics, tmp_
     assert layout(store).uncompacted == 2  # the new denial version, and the one it supersedes
     with Archive(store) as archive:
         assert "Appealed" in {r["work_status"] for r in archive.sql("SELECT * FROM denials")}
+
+
+def test_a_second_pass_waits_for_the_first_and_then_says_who_holds_the_archive(
+    clinics: Clinics, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from addin.archive.compact import archive_lock
+    from addin.errors import WorkbookBusy
+
+    root, _, _ = clinics
+    store = tmp_path / "archive"
+    monkeypatch.setenv("CLAIMBOOK_LOCK_WAIT", "0")
+    lock = store.with_name(f".{store.name}.claimbook-lock")
+    with archive_lock(store):
+        assert lock.is_file()
+        with pytest.raises(WorkbookBusy, match="another Claimbook archive pass or compaction"):
+            archive_folder(root, store, jobs=1)
+        with pytest.raises(WorkbookBusy, match=lock.name):
+            compact(store)
+        assert not store.exists() or not partition_files(store, "claims")  # nothing written
+        result = runner.invoke(app, ["archive", str(root), "--to", str(store)])
+        assert result.exit_code == 3 and "Nothing was written" in result.output
+    assert not lock.exists()
+    done = archive_folder(root, store, jobs=2)
+    assert sum(sum(c.added.values()) for c in done.clinics) > 0 and not lock.exists()
+    # a lock left by a process that has ended (a crash) is taken over
+    lock.write_text(json.dumps({"pid": 2**22 + 12345, "host": socket.gethostname()}))
+    assert compact(store).files == 0 and not lock.exists()
