@@ -116,7 +116,7 @@ def replace_marks(
             cache[cached] = styles.xf_with_fill(max(old_style, 0), fills[severity])
         return cache[cached]
 
-    wanted_by_part: dict[str, tuple[str, dict[tuple[int, int], str]]] = {}
+    wanted_by_part: dict[str, dict[tuple[int, int], str]] = {}
     for key, sheet_marks in by_sheet.items():
         if key not in sheet_parts:
             continue  # a mark on a sheet that is not there marks nothing
@@ -130,7 +130,7 @@ def replace_marks(
             before = wanted.get((mark.row, col))
             if before is None or _RANK[mark.severity] > _RANK[before]:
                 wanted[(mark.row, col)] = mark.severity
-        wanted_by_part[part] = (name, wanted)
+        wanted_by_part[part] = wanted
     for part, cells in old.items():
         if part in pkg and cells:
             if _as_left(pkg, part, cells, stamps, wanted_by_part, style_for):
@@ -139,7 +139,7 @@ def replace_marks(
                 continue
             # back to the earlier style only where the mark is still what we left there
             pkg.set(part, apply_marks(pkg.text(part), cells, _restore, create=False))
-    for part, (_, wanted) in wanted_by_part.items():
+    for part, wanted in wanted_by_part.items():
         keyed = {cell: (cell, severity) for cell, severity in wanted.items()}
         recording = partial(_record, style_for, new.setdefault(part, {}))
         xml = pkg.text(part)  # streamed: the marked sheet is never held next to this one
@@ -152,7 +152,7 @@ def _as_left(
     part: str,
     cells: dict[tuple[int, int], tuple[int, int]],
     stamps: Stamps,
-    wanted: dict[str, tuple[str, dict[tuple[int, int], str]]],
+    wanted: dict[str, dict[tuple[int, int], str]],
     style_for: Callable[[int, str], int],
 ) -> bool:
     """Whether taking the last run's marks off ``part`` and putting this run's on would give
@@ -161,7 +161,7 @@ def _as_left(
     stamp = stamps.get(part)
     if stamp is None or part not in wanted or pkg.checksum(part) != stamp:
         return False
-    now = wanted[part][1]
+    now = wanted[part]
     if now.keys() != cells.keys():
         return False
     return all(style_for(before, now[cell]) == mark for cell, (before, mark) in cells.items())
