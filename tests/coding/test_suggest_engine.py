@@ -154,3 +154,29 @@ def test_a_missing_index_is_built_and_cached(monkeypatch: pytest.MonkeyPatch) ->
     assert index_path(vintage.info).exists()
     assert index_path(vintage.info).parent == cache_dir()
     assert len(built) == len(load_file(index_path(vintage.info)))
+
+
+def test_a_phrase_is_ranked_once_per_index_and_again_after_reload(monkeypatch):
+    """Repeated Diagnosis Text is answered from the ranking already made (a week's phrases
+    repeat across thousands of encounters); a reload (a code-set import) ranks afresh."""
+    import importlib
+
+    engine = importlib.import_module("addin.coding.suggest")
+    engine.reload()
+    calls: list[str] = []
+    real = engine.rank_hits
+
+    def counted(query, index, k):
+        calls.append(index.vintage)
+        return real(query, index, k)
+
+    monkeypatch.setattr(engine, "rank_hits", counted)
+    first = suggest("DM2 w/ neuropathy", top=3, on=date(2026, 3, 1))
+    again = suggest("DM2 w/ neuropathy", top=3, on=date(2026, 3, 1))
+    assert again == first and first[0].code == "E11.40"
+    assert len(calls) == 1
+    assert suggest("DM2 w/ neuropathy", top=1, on=date(2026, 3, 1)) == first[:1]
+    assert len(calls) == 2  # another ``top`` is another answer
+    engine.reload()
+    assert suggest("DM2 w/ neuropathy", top=3, on=date(2026, 3, 1)) == first
+    assert len(calls) == 3
