@@ -11,16 +11,22 @@ stay the archive (what is appended, what a posting is checked against); beside t
                                                       in clinic order
     _compact/_superseded/TABLE/seg-….parquet          the superseded versions, likewise
     _compact/manifest.json                            each table's segments and the
-                                                      partition files they hold
+                                                      partition files they hold, and the
+                                                      segments retired (merged or rebuilt)
+                                                      with the time they were
     _compact/pending                                  a pass wrote files not compacted yet
 
 Compaction is incremental: the partition files no segment holds yet (those an archive pass
 just wrote) become one new segment per table and month, and a month with more than
 ``MERGE_AT`` segments is merged into one. Files are written under a temporary name and
 renamed, and the manifest is replaced last, so a compaction stopped half-way leaves the
-copy as it was. The copy is derived: deleting ``_compact/`` loses nothing (the next
-compaction writes it again), and a partition file it does not hold yet is read by the
-report directly, so the answers never depend on it, only their speed.
+copy as it was. A segment the manifest stops listing is kept for ``RETIRED_FOR`` before a
+later compaction deletes it: a report opened on the manifest before (its file lists are
+taken once) still finds every file it was given, and a report that outlives that grace
+reads the new manifest and asks again (``addin.archive.queries``). The copy is derived:
+deleting ``_compact/`` loses nothing (the next compaction writes it again), and a partition
+file it does not hold yet is read by the report directly, so the answers never depend on
+it, only their speed.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import os
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,8 @@ MANIFEST = "manifest.json"
 PENDING = "pending"
 LAYOUT_VERSION = 1
 MERGE_AT = 8  # segments of one table and month before they are merged into one
+# how long a segment the manifest no longer lists stays on disk for reports still reading it
+RETIRED_FOR = timedelta(hours=1)
 
 
 def units() -> list[tuple[str, bool]]:
@@ -59,6 +67,7 @@ class Compacted:
     segments_written: int = 0
     segments_merged: int = 0  # segments replaced by a merged one
     segments: int = 0  # segment files in the copy afterwards
+    retired: int = 0  # segments kept a while for reports still reading them
     rebuilt: list[str] = field(default_factory=list)  # tables whose copy was written anew
     seconds: float = 0.0
 
@@ -225,24 +234,55 @@ def compact_held(root: Path, *, merge_at: int = MERGE_AT, now: datetime | None =
             done.segments += sum(len(s) for s in segments.values())
     finally:
         db.close()
-    unchanged = units_out == previous and not done.rebuilt
-    if not unchanged:
+    retired = _retired(root, manifest, previous, units_out, stamp)
+    done.retired = len(retired)
+    unchanged = units_out == previous and retired == manifest.get("retired", {})
+    if not unchanged or done.rebuilt:
         manifest = {"version": LAYOUT_VERSION, "compacted": stamp.isoformat(),
-                    "units": units_out}  # fmt: skip
+                    "units": units_out, "retired": retired}  # fmt: skip
         temporary = root / COMPACT / f".{MANIFEST}.tmp"
         temporary.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
         os.replace(temporary, root / COMPACT / MANIFEST)
     (root / COMPACT / PENDING).unlink(missing_ok=True)
-    _remove_unlisted(root, units_out)
+    _remove_unlisted(root, units_out, set(retired))
     done.seconds = round(time.perf_counter() - started, 2)
     return done
 
 
-def _remove_unlisted(root: Path, units_out: dict[str, Any]) -> None:
-    """Delete the segments the manifest no longer lists (merged, rebuilt, or left by a
-    compaction that stopped before its manifest was written)."""
-    listed = {s for u in units_out.values() for ss in u["segments"].values() for s in ss}
+def _listed(units_out: dict[str, Any]) -> set[str]:
+    return {s for u in units_out.values() for ss in (u.get("segments") or {}).values() for s in ss}
+
+
+def _retired(
+    root: Path,
+    manifest: dict[str, Any],
+    previous: dict[str, Any],
+    units_out: dict[str, Any],
+    stamp: datetime,
+) -> dict[str, str]:
+    """The segments to keep though no longer listed: those this compaction stopped
+    listing (stamped now) and those retired less than RETIRED_FOR ago, still on disk."""
+    kept: dict[str, str] = {}
+    earlier = manifest.get("retired")
+    for name, when in (earlier if isinstance(earlier, dict) else {}).items():
+        try:
+            fresh = stamp - datetime.fromisoformat(str(when)) < RETIRED_FOR
+        except ValueError:
+            fresh = False  # an unreadable time: the grace is over
+        if fresh and (root / name).is_file():
+            kept[name] = str(when)
+    now_listed = _listed(units_out)
+    for name in sorted(_listed(previous) - now_listed):
+        if (root / name).is_file():
+            kept.setdefault(name, stamp.isoformat())
+    return {k: v for k, v in sorted(kept.items()) if k not in now_listed}
+
+
+def _remove_unlisted(root: Path, units_out: dict[str, Any], retired: set[str]) -> None:
+    """Delete the segments the manifest neither lists nor keeps as retired (retired past
+    their grace, or left by a compaction that stopped before its manifest was written)."""
+    listed = _listed(units_out) | retired
     for path in (root / COMPACT).rglob("*.parquet"):
         if path.relative_to(root).as_posix() not in listed:
             try:

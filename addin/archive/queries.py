@@ -11,7 +11,10 @@ Each table of ``addin.archive.store`` is a view, with ``clinic`` and ``month`` c
 versioned table's view leaves out the versions a later one superseded (the store lists them
 in ``_superseded``). A view reads the archive's compacted copy (``addin.archive.compact``:
 a few large files) and, directly, any partition file the copy does not hold yet (all of
-them in an archive written before compaction: correct, only slower). Definitions:
+them in an archive written before compaction: correct, only slower). The file lists are
+taken when the archive is opened; a question that finds one of them gone (a compaction
+since retired it, past its grace) is asked again on the archive as it is now.
+Definitions:
 
 * adjudicated claim: an outcome whose status is not ``pending`` (the payer answered);
 * denied claim: an adjudicated claim with a row from an 835 on the Denials worklist (the
@@ -30,9 +33,10 @@ them in an archive written before compaction: correct, only slower). Definitions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -40,6 +44,8 @@ import pyarrow as pa
 from addin.archive.compact import layout
 from addin.archive.store import IMMUTABLE, SCHEMAS, TABLES
 from addin.errors import InputError
+
+T = TypeVar("T")
 
 AGING = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120),
          ("120+", 121, None))  # fmt: skip
@@ -143,11 +149,31 @@ class Archive:
             self.db.execute(f"SET threads = {int(threads)}")
         # parsed Parquet footers are kept between the questions of one report
         self.db.execute("SET enable_object_cache = true")
+        self._compacted = compacted
         self.layout = layout(self.root, use_copy=compacted)
         # partition files read directly, not from the compacted copy (0: all compacted)
         self.uncompacted = self.layout.uncompacted
         for table in TABLES:
             self._view(table)
+
+    def _refresh(self) -> bool:
+        """Take the archive's files as they are now; False when nothing changed."""
+        now = layout(self.root, use_copy=self._compacted)
+        if now == self.layout:
+            return False
+        self.layout, self.uncompacted = now, now.uncompacted
+        for table in TABLES:
+            self._view(table)
+        return True
+
+    def _asked(self, question: Callable[[], T]) -> T:
+        """``question()``; once more on the archive as it is now if a file it read is gone."""
+        try:
+            return question()
+        except duckdb.IOException:
+            if not self._refresh():
+                raise
+            return question()
 
     def _rows(self, unit: str, months: bool) -> str | None:
         """A subquery over the folder's rows (its compacted segments and the partition
@@ -182,10 +208,12 @@ class Archive:
         old = None if table in IMMUTABLE else self._rows(f"_superseded/{table}", False)
         if old is None:
             # immutable, or nothing superseded yet: every row is its key's only version
-            self.db.execute(f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source}")
+            self.db.execute(
+                f"CREATE OR REPLACE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source}"
+            )
             return
         self.db.execute(
-            f"CREATE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source} t "
+            f"CREATE OR REPLACE VIEW {table} AS SELECT * EXCLUDE (row_hash) FROM {source} t "
             f"WHERE NOT EXISTS (SELECT 1 FROM {old} o WHERE o.clinic = t.clinic "
             "AND o.key = t.key AND o.row_hash = t.row_hash)"
         )
@@ -201,15 +229,21 @@ class Archive:
 
     def sql(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Any SQL over the views; rows as dicts."""
-        cursor = self.db.execute(query, params or {})
-        names = [d[0] for d in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+        def ask() -> list[dict[str, Any]]:
+            cursor = self.db.execute(query, params or {})
+            names = [d[0] for d in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+        return self._asked(ask)
 
     def latest_date(self) -> date:
         """The newest date the archive knows (payments, sends): the default ``as_of``."""
-        row = self.db.execute(
-            "SELECT greatest(max(first_paid), max(sent)) FROM outcomes"
-        ).fetchone()
+        row = self._asked(
+            lambda: self.db.execute(
+                "SELECT greatest(max(first_paid), max(sent)) FROM outcomes"
+            ).fetchone()
+        )
         return row[0] if row and row[0] else date.today()
 
     def denial_rate_by_payer(self) -> list[dict[str, Any]]:

@@ -204,8 +204,8 @@ def test_segments_are_merged_and_a_clinic_removed_by_hand_leaves_the_copy(
     archive_folder(folder, store, compact=False, now=datetime(2026, 11, 2, 9))
     done = compact(store, merge_at=1, now=datetime(2026, 11, 2, 9))
     assert done.segments_merged > 0
-    months = [p.parent for p in (store / COMPACT / "claims").rglob("*.parquet")]
-    assert len(months) == len(set(months))  # one file per table and month after merging
+    listed = json.loads((store / COMPACT / "manifest.json").read_text())["units"]["claims"]
+    assert all(len(names) == 1 for names in listed["segments"].values())  # one a month
     assert _answers(store) == _answers(store, compacted=False)
     for gone in [*store.glob("*/clinic=south-*"), *store.glob("_superseded/*/clinic=south-*")]:
         shutil.rmtree(gone)
@@ -273,3 +273,42 @@ def test_a_second_pass_waits_for_the_first_and_then_says_who_holds_the_archive(
     # a lock left by a process that has ended (a crash) is taken over
     lock.write_text(json.dumps({"pid": 2**22 + 12345, "host": socket.gethostname()}))
     assert compact(store).files == 0 and not lock.exists()
+
+
+def test_a_report_reading_while_segments_are_merged_still_answers(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    """Merged segments stay on disk for a grace period (a report opened before the merge is
+    still reading them); after it they are deleted, and a report still open then asks its
+    question again on the archive as it is now."""
+    folder = _clients(clinics, tmp_path, "north")
+    store = tmp_path / "archive"
+    archive_folder(folder, store, now=datetime(2026, 11, 1, 9))
+    _clients(clinics, tmp_path, "south")
+    archive_folder(folder, store, compact=False, now=datetime(2026, 11, 2, 9))
+    compact(store, now=datetime(2026, 11, 2, 9))
+    expected = _answers(store, compacted=False)
+    manifest = store / COMPACT / "manifest.json"
+    with Archive(store) as reading:
+        before = set(reading.layout.segments["claims"])
+        merged = compact(store, merge_at=1, now=datetime(2026, 11, 2, 9, 30))
+        assert merged.segments_merged > 0 and merged.retired > 0
+        retired = json.loads(manifest.read_text())["retired"]
+        assert {store / name for name in retired} >= before  # kept, listed as retired
+        assert all((store / name).is_file() for name in retired)
+        assert reading.sql("SELECT count(*) AS n FROM claims") == expected_count(expected)
+        # within the grace nothing is deleted; past it the retired segments go
+        assert compact(store, now=datetime(2026, 11, 2, 10)).retired == len(retired)
+        assert all((store / name).is_file() for name in retired)
+        past = compact(store, now=datetime(2026, 11, 2, 11))
+        assert past.retired == 0 and "retired" in json.loads(manifest.read_text())
+        assert not any((store / name).exists() for name in retired)
+        assert not any(p.exists() for p in before)
+        # the open report's file lists are gone: it reads the new manifest and answers
+        assert reading.sql("SELECT count(*) AS n FROM claims") == expected_count(expected)
+        assert reading.layout.segments["claims"] != sorted(before)
+    assert _answers(store) == expected
+
+
+def expected_count(answers: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"n": len(answers["table claims"])}]
