@@ -21,7 +21,7 @@ from addin.coding.suggest.index import (
     shipped_dir,
 )
 from addin.coding.suggest.query import parse
-from addin.errors import CodeSetNotLoaded, InputError
+from addin.errors import CodeSetError, CodeSetNotLoaded, InputError
 
 
 def codes(text: str, top: int = 5) -> list[str]:
@@ -180,3 +180,26 @@ def test_a_phrase_is_ranked_once_per_index_and_again_after_reload(monkeypatch):
     engine.reload()
     assert suggest("DM2 w/ neuropathy", top=3, on=date(2026, 3, 1)) == first
     assert len(calls) == 3
+
+
+def test_an_index_inflated_ahead_loads_as_read_directly(tmp_path: Path) -> None:
+    """The batch inflates the index file on a thread while it loads the tabular: the
+    index loaded from those bytes is the one read from the file; a file that cannot be
+    read is reported by the load, as without the thread."""
+    info = icd10cm.vintages()[-1]
+    direct = load_file(index_path(info))
+    ahead = index_module.inflate_ahead(info)
+    ahead.join()
+    assert index_path(info) in index_module._inflated
+    early = load_file(index_path(info))
+    assert index_path(info) not in index_module._inflated  # taken once
+    assert (early.keys, early.idf, bytes(early.lengths)) == (
+        direct.keys, direct.idf, bytes(direct.lengths),
+    )  # fmt: skip
+    assert {t: list(p) for t, p in early.postings.items()} == {
+        t: list(p) for t, p in direct.postings.items()
+    }
+    broken = tmp_path / "broken.pickle.gz"
+    broken.write_bytes(b"not gzip")
+    with pytest.raises(CodeSetError, match="cannot read the suggestion index"):
+        load_file(broken)

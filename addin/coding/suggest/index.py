@@ -16,6 +16,7 @@ import math
 import pickle
 import re
 import sys
+import threading
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -556,10 +557,32 @@ def save(index: Index, path: Path) -> None:
     tmp.replace(path)
 
 
+# Index files already read and inflated ahead of their loading (see inflate_ahead), by path
+_inflated: dict[Path, bytes] = {}
+
+
+def inflate_ahead(info: VintageInfo) -> threading.Thread:
+    """Read and inflate the index file of ``info`` on a thread (zlib releases the GIL, so
+    this overlaps the caller's own loading); the next :func:`load_file` of it takes the
+    bytes. Join the thread before loading. A failure is left for the load to report."""
+    path = index_path(info)
+
+    def inflate() -> None:
+        try:
+            _inflated[path] = gzip.decompress(path.read_bytes())
+        except (OSError, zlib.error, EOFError):
+            pass
+
+    thread = threading.Thread(target=inflate, name="claimbook-index-inflate", daemon=True)
+    thread.start()
+    return thread
+
+
 def load_file(path: Path) -> Index:
     """Read an index written by :func:`save` (ours only: shipped or in the user cache)."""
     try:
-        payload = pickle.loads(gzip.decompress(path.read_bytes()))
+        blob = _inflated.pop(path, None)
+        payload = pickle.loads(blob if blob is not None else gzip.decompress(path.read_bytes()))
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, zlib.error) as exc:
         raise CodeSetError(f"{path}: cannot read the suggestion index ({exc}); delete it") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
