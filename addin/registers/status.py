@@ -99,6 +99,9 @@ def _current_status(
     return "sent"
 
 
+_FREQUENCY = {"7": "replacement", "8": "void"}
+
+
 def derive(
     records: Sequence[ClaimRecord],
     results: Mapping[str, ClaimResult],
@@ -111,17 +114,21 @@ def derive(
     for record in records:
         by_claim.setdefault(record.claim_id.strip().upper(), []).append(record)
     out: dict[str, StatusLine] = {}
+    none: tuple[AckEvent, ...] = ()
     for claim_id, subs in by_claim.items():
         result = results.get(claim_id)
-        payments = assign_payments(subs, result.payments if result else [])
+        # payments are assigned only when there are some (most claims of a week have none)
+        payments = assign_payments(subs, result.payments) if result and result.payments else {}
+        last = len(subs) - 1
         for index, record in enumerate(subs):
-            later = subs[index + 1] if index + 1 < len(subs) else None
-            mine = list(acks.get(record.submission, []))
-            paid = payments.get(record.submission, [])
-            events: list[tuple[date | None, int, str]] = []
-            frequency = {"7": "replacement", "8": "void"}.get(record.frequency, "original")
+            later = subs[index + 1] if index < last else None
+            mine = acks.get(record.submission) or none
+            paid = payments.get(record.submission) or []
+            frequency = _FREQUENCY.get(record.frequency, "original")
             where = f" in {record.file}" if record.file else ""
-            events.append((record.sent, 0, f"sent ({frequency}){where}"))
+            events: list[tuple[date | None, int, str]] = [
+                (record.sent, 0, f"sent ({frequency}){where}")
+            ]
             for ack in mine:
                 verb = "accepted" if ack.accepted else "rejected"
                 detail = ack.reason.split(": ", 1)[-1] if not ack.accepted else ack.kind
@@ -130,9 +137,16 @@ def derive(
                 events.append((event.payment_date, 2, _payment_text(event)))
             if later is not None:
                 events.append((later.sent, 3, f"replaced by {later.submission}"))
-            number = next(
-                (e.payer_claim_number for e in reversed(paid) if e.payer_claim_number), ""
-            ) or next((a.payer_claim_number for a in reversed(mine) if a.payer_claim_number), "")
+            number = ""
+            for event in reversed(paid):
+                if event.payer_claim_number:
+                    number = event.payer_claim_number
+                    break
+            else:
+                for ack in reversed(mine):
+                    if ack.payer_claim_number:
+                        number = ack.payer_claim_number
+                        break
             if record.frequency == "8":
                 status = "voided"
             elif later is not None:
@@ -143,15 +157,24 @@ def derive(
                 )
                 if status in ("in appeal", "closed"):
                     events.append((None, 4, f"worklist: {work.get(claim_id, '')}"))
-            events.sort(key=lambda e: (e[0] or date.max, e[1]))
-            dated = [e for e in events if e[0] is not None]
+            if len(events) > 1:
+                events.sort(key=_when)
+            status_date = record.sent
+            for when, _, _ in reversed(events):
+                if when is not None:
+                    status_date = when
+                    break
             history = "; ".join(
                 f"{when.isoformat()} {text}" if when else text for when, _, text in events
             )
             out[record.submission] = StatusLine(
                 status=status,
-                status_date=dated[-1][0] if dated else record.sent,
+                status_date=status_date,
                 payer_claim_number=number or record.payer_claim_number,
                 history=history,
             )
     return out
+
+
+def _when(event: tuple[date | None, int, str]) -> tuple[date, int]:
+    return (event[0] or date.max, event[1])
