@@ -164,6 +164,16 @@ def is_next_payer_claim(claim_id: str) -> bool:
     return claim_id.upper().endswith(("-S", "-T"))
 
 
+def coverage_of(session: Session) -> tuple[CoverageBook, list[Finding]]:
+    """The Coverage sheet as plans and its findings, read once a run (the next payers'
+    claims and the patient statements both need it); the findings list is the caller's."""
+    found = session.data.get("_coverage")
+    if found is None:
+        found = read_coverage(session.book.own.get(COVERAGE_SHEET), session.book.payers)
+        session.data["_coverage"] = found
+    return found[0], list(found[1])
+
+
 def live_primaries(session: Session) -> Iterator[tuple[str, ClaimRecord, Encounter]]:
     """Each primary claim still in force (its last submission not a void, not rejected),
     with its last submission and its encounter: what the next payers and the patient are billed
@@ -390,7 +400,7 @@ def secondary_step(
     sheet = book.own.get(COVERAGE_SHEET)
     if sheet is None:
         return report  # no Coverage sheet: a clinic that bills one payer a visit
-    coverage, report.findings = read_coverage(sheet, book.payers)
+    coverage, report.findings = coverage_of(session)
     if len(coverage):
         paid = posted_payments(session)
         due = list(_chains(session, coverage, paid, report))

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from addin.claims.coverage import COVERAGE_SHEET, CoverageBook, read_coverage
+from addin.claims.coverage import CoverageBook
 from addin.errors import InputError
 from addin.models import Column, Encounter, Finding, ResultTable, SheetRows
 from addin.registers.cells import as_date, as_int, as_text
@@ -35,7 +35,7 @@ from addin.remit.statements import (
 )
 from addin.remit.tables import AGING_BUCKETS
 from addin.runs.carry import Carry, carry_over
-from addin.runs.secondary import live_primaries, next_claim_id
+from addin.runs.secondary import coverage_of, live_primaries, next_claim_id
 from addin.runs.session import Session
 from addin.sheets.statement_book import statements_pdf, write_statements
 
@@ -190,7 +190,7 @@ def patient_statements(
     """Every patient's statement (balance, visits, payments, aging) as of the run's day."""
     book = session.book
     patients, by_enc = _patients(book.encounters)
-    coverage, cov_findings = read_coverage(book.own.get(COVERAGE_SHEET), book.payers)
+    coverage, cov_findings = coverage_of(session)
     payments, findings = read_patient_payments(book.own.get(PAYMENTS_SHEET), patients)
     visits = visits_after_insurance(session, rec, coverage, by_enc)
     return build_statements(patients, visits, payments, session.today), [
