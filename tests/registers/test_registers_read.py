@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from addin.models import SheetRows
 from addin.registers.cells import as_date, as_int, as_money, as_text, columns, dates, texts
 from addin.registers.claims import CLAIM_COLUMNS, ClaimRecord, read_claim_register
+from addin.sheets import read_book
 
 
 def _as_text_by_split(value: Any) -> str:
@@ -222,3 +224,40 @@ def test_a_count_that_is_no_count_reads_as_zero() -> None:
         assert as_money(value) == 0
     sheet = _sheet(HEADERS, [_row(1, Lines="inf", Billed=float("inf"))])
     assert read_claim_register(sheet)[0].line_count == 0
+
+
+def test_a_register_sheet_is_read_as_written_with_each_text_kept_once(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Encounters"
+    wb.active.append(["Encounter ID", "Procedure Code"])
+    wb.active.append(["E1", "99213"])
+    ws = wb.create_sheet("Claim Register")
+    ws.append(["Claim ID", "Status", "Flag", "Sent", "Count", None, "  Staff   note "])
+    typed = [
+        ["RB1", "sent", True, date(2026, 10, 30), 1, None, "a"],
+        ["RB2", "sent", 1, datetime(2026, 10, 30, 9, 5), 1.0, None, None],
+        [None, None, None, None, None, None, None],  # an empty row: not kept
+        ["RB3", "sent", "1", "2026-10-30", 1.5, "under no header", "  two  spaces "],
+        ["RB4", "paid", False, date(2026, 10, 30), 0, None, ""],
+    ]
+    for row in typed:
+        ws.append(row)
+    wb.save(tmp_path / "b.xlsx")
+    sheet = read_book(tmp_path / "b.xlsx", own=["Claim Register"]).own["Claim Register"]
+    assert sheet.headers == ["Claim ID", "Status", "Flag", "Sent", "Count", "", "Staff note"]
+    assert [row for row, _ in sheet.rows] == [2, 3, 5, 6]
+    kept = [cells for _, cells in sheet.rows]
+    assert [c[:5] for c in kept] == [
+        ["RB1", "sent", True, date(2026, 10, 30), 1.0],
+        ["RB2", "sent", 1.0, datetime(2026, 10, 30, 9, 5), 1.0],
+        ["RB3", "sent", "1", "2026-10-30", 1.5],
+        ["RB4", "paid", False, date(2026, 10, 30), 0.0],
+    ]
+    # True stays True and 1 stays a number though they are equal
+    assert kept[0][2] is True and type(kept[1][2]) is not bool and kept[3][2] is False
+    assert kept[0][1] is kept[1][1] is kept[2][1]  # one 'sent'
+    assert kept[0][3] is kept[3][3] and type(kept[1][3]) is datetime  # one date
+    assert kept[2][5] == "under no header" and kept[2][6] == "  two  spaces "
+    assert SheetRows.model_validate(sheet.model_dump()) == sheet
