@@ -230,9 +230,10 @@ def test_a_register_sheet_is_read_as_written_with_each_text_kept_once(tmp_path: 
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.active.title = "Encounters"
-    wb.active.append(["Encounter ID", "Procedure Code"])
-    wb.active.append(["E1", "99213"])
+    del wb["Sheet"]
+    encounters = wb.create_sheet("Encounters")
+    encounters.append(["Encounter ID", "Procedure Code"])
+    encounters.append(["E1", "99213"])
     ws = wb.create_sheet("Claim Register")
     ws.append(["Claim ID", "Status", "Flag", "Sent", "Count", None, "  Staff   note "])
     typed = [
