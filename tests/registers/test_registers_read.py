@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,13 @@ from hypothesis import strategies as st
 
 from addin.models import SheetRows
 from addin.registers.cells import as_date, as_int, as_money, as_text, columns, dates, texts
-from addin.registers.claims import CLAIM_COLUMNS, ClaimRecord, read_claim_register
+from addin.registers.claims import (
+    CLAIM_COLUMNS,
+    ClaimRecord,
+    SentLine,
+    parse_lines,
+    read_claim_register,
+)
 from addin.sheets import read_book
 
 
@@ -262,3 +269,19 @@ def test_a_register_sheet_is_read_as_written_with_each_text_kept_once(tmp_path: 
     assert kept[0][3] is kept[3][3] and type(kept[1][3]) is datetime  # one date
     assert kept[2][5] == "under no header" and kept[2][6] == "  two  spaces "
     assert SheetRows.model_validate(sheet.model_dump()) == sheet
+
+
+def test_lines_billed_read_back_and_a_damaged_line_left_out() -> None:
+    text = (
+        "99214 x1 230.00 2026-07-06 @11; 20610:RT:59 x1.5 180.00 2026-07-06;"
+        " junk; 99213 x1 10.00 2026-13-45 @11;  J3301 x2 -12.50 2026-07-07 @02 "
+    )
+    got = parse_lines(text)
+    assert got == [
+        SentLine("99214", [], Decimal(1), Decimal("230.00"), date(2026, 7, 6), "11"),
+        SentLine("20610", ["RT", "59"], Decimal("1.5"), Decimal("180.00"), date(2026, 7, 6)),
+        SentLine("J3301", [], Decimal(2), Decimal("-12.50"), date(2026, 7, 7), "02"),
+    ]
+    # a line read again is the same (read-only) line
+    assert parse_lines("99214 x1 230.00 2026-07-06 @11")[0] is got[0]
+    assert parse_lines("") == [] and parse_lines("99213 x1 10.00 2026-02-30") == []
