@@ -32,7 +32,7 @@ ENCOUNTER_LEVEL = (
     *(f"Dx {n}" for n in range(1, 13)),
 )  # fmt: skip
 DATE_COLUMNS = ("Date of Service", "Patient DOB", "Subscriber DOB")
-# person columns in the order _person unpacks them
+# person columns in the order _person_reader unpacks them
 _PERSON_FIELDS = {"Last Name": "last_name", "First Name": "first_name", "DOB": "dob",
                   "Sex": "sex", "Address": "address", "City": "city", "State": "state",
                   "ZIP": "zip"}  # fmt: skip
@@ -53,10 +53,20 @@ def construct(cls: type[M], values: dict[str, Any]) -> M:
     """
     obj = cls.__new__(cls)
     _SET_DICT(obj, values)
-    _SET_FIELDS(obj, set(values))
+    every = _EVERY_FIELD.get(cls)
+    if every is None:
+        every = _EVERY_FIELD[cls] = set(cls.model_fields)
+    # every field is given, so every instance's set of fields given is the same: one set per
+    # model class, not one per instance (a set of 19 names is 1.2 kB; 220,000 models are
+    # built for a 100,000-line sheet). pydantic only ever adds a field name to it (on
+    # assignment: a name already in it) and copies it for model_copy, so sharing is safe.
+    _SET_FIELDS(obj, every if len(values) == len(every) else set(values))
     _SET_EXTRA(obj, None)
     _SET_PRIVATE(obj, None)
     return obj
+
+
+_EVERY_FIELD: dict[type[BaseModel], set[str]] = {}
 
 
 # BaseModel keeps these in slots; their descriptors set them directly (what model_construct
@@ -89,25 +99,36 @@ class _Columns:
         self.patient_id = ix("Patient ID")
 
 
-def _person(r: CellReader, idx: list[int], row: int, cells: list[Any], prefix: str) -> Person:
-    get, text = r.getters, clean_text
+def _person_reader(
+    r: CellReader, idx: list[int], prefix: str
+) -> Callable[[int, list[Any]], Person]:
+    """A function reading one row's patient (or subscriber), with getters and indexes bound."""
+    text, cached, state_of = clean_text, r.getters["text"], r.getters["state"]
+    sex_of, zip_of = r.getters["sex"], r.getters["zip"]
+    dob_of = r.date_getter(f"{prefix} DOB")
+    dob_name, sex_name, zip_name = f"{prefix} DOB", f"{prefix} Sex", f"{prefix} ZIP"
     last, first, dob, sex, address, city, state, zip_, full = idx
-    last_name, first_name = text(cells[last]), text(cells[first])
-    if not last_name and not first_name and full >= 0:
-        last_name, first_name = split_name(text(cells[full]))
-    return construct(
-        Person,
-        {
-            "last_name": last_name,
-            "first_name": first_name,
-            "dob": r.date_getter(f"{prefix} DOB")(cells[dob], row, f"{prefix} DOB"),
-            "sex": get["sex"](cells[sex], row, f"{prefix} Sex"),
-            "address": text(cells[address]),
-            "city": text(cells[city]),
-            "state": text(cells[state]).upper(),
-            "zip": get["zip"](cells[zip_], row, f"{prefix} ZIP"),
-        },
-    )
+
+    def person(row: int, cells: list[Any]) -> Person:
+        last_name, first_name = text(cells[last]), text(cells[first])
+        if not last_name and not first_name and full >= 0:
+            last_name, first_name = split_name(text(cells[full]))
+        return construct(
+            Person,
+            {
+                "last_name": last_name,
+                "first_name": first_name,
+                "dob": dob_of(cells[dob], row, dob_name),
+                "sex": sex_of(cells[sex], row, sex_name),
+                "address": text(cells[address]),
+                # few cities and states among many patients: one string for each
+                "city": cached(cells[city], row, "City"),
+                "state": state_of(cells[state], row, "State"),
+                "zip": zip_of(cells[zip_], row, zip_name),
+            },
+        )
+
+    return person
 
 
 def _line_reader(r: CellReader, c: _Columns) -> Callable[[int, list[Any]], ServiceLine]:
@@ -141,38 +162,53 @@ def _line_reader(r: CellReader, c: _Columns) -> Callable[[int, list[Any]], Servi
     return line
 
 
-def _encounter(r: CellReader, c: _Columns, key: str, row: int, cells: list[Any]) -> Encounter:
-    g, text, e = r.get, clean_text, c.enc
-    icd = r.getters["icd"]
-    dxs = [icd(v, row, name) for name, i in c.dxs if (v := cells[i]) != ""]
-    has_subscriber = any(cells[i] != "" and not is_blank(cells[i]) for i in c.has_subscriber)
-    return construct(
-        Encounter,
-        {
-            "encounter_id": key,
-            "patient_id": text(cells[c.patient_id]),
-            "patient": _person(r, c.patient, row, cells, "Patient"),
-            "payer": text(cells[e["payer"]]),
-            "member_id": text(cells[e["member_id"]]),
-            "group_number": text(cells[e["group_number"]]),
-            "relationship": text(cells[e["relationship"]]) or "Self",
-            "subscriber": _person(r, c.subscriber, row, cells, "Subscriber")
-            if has_subscriber
-            else None,
-            "rendering_npi": "",
-            "referring_npi": g("digits", cells[e["referring_npi"]], row, "Referring NPI") or None,
-            "place_of_service": "",
-            "date_of_service": None,
-            "diagnoses": [d for d in dxs if d],
-            "diagnosis_text": text(cells[e["diagnosis_text"]]),
-            "lines": [],
-            "prior_authorization": text(cells[e["prior_authorization"]]) or None,
-            "claim_frequency": g("procedure", cells[e["claim_frequency"]], row, "Claim Frequency")
-            or "1",  # fmt: skip
-            "payer_claim_number": text(cells[e["payer_claim_number"]]) or None,
-            "rows": [row],
-        },
+def _encounter_reader(r: CellReader, c: _Columns) -> Callable[[str, int, list[Any]], Encounter]:
+    """A function reading one row's encounter-level values, with getters and indexes bound."""
+    text, cached = clean_text, r.getters["text"]
+    icd, digits, procedure = r.getters["icd"], r.getters["digits"], r.getters["procedure"]
+    patient = _person_reader(r, c.patient, "Patient")
+    subscriber = _person_reader(r, c.subscriber, "Subscriber")
+    dx_columns, has_subscriber, e = c.dxs, c.has_subscriber, c.enc
+    i_patient_id, i_payer, i_member = c.patient_id, e["payer"], e["member_id"]
+    i_group, i_relationship, i_referring = e["group_number"], e["relationship"], e["referring_npi"]
+    i_dx_text, i_prior, i_frequency = (
+        e["diagnosis_text"],
+        e["prior_authorization"],
+        e["claim_frequency"],
     )
+    i_payer_claim = e["payer_claim_number"]
+
+    def encounter(key: str, row: int, cells: list[Any]) -> Encounter:
+        dxs = [icd(v, row, name) for name, i in dx_columns if (v := cells[i]) != ""]
+        return construct(
+            Encounter,
+            {
+                "encounter_id": key,
+                "patient_id": text(cells[i_patient_id]),
+                "patient": patient(row, cells),
+                # few payers and relationships among many encounters: one string for each
+                "payer": cached(cells[i_payer], row, "Payer"),
+                "member_id": text(cells[i_member]),
+                "group_number": text(cells[i_group]),
+                "relationship": cached(cells[i_relationship], row, "Relationship") or "Self",
+                "subscriber": subscriber(row, cells)
+                if any(cells[i] != "" and not is_blank(cells[i]) for i in has_subscriber)
+                else None,
+                "rendering_npi": "",
+                "referring_npi": digits(cells[i_referring], row, "Referring NPI") or None,
+                "place_of_service": "",
+                "date_of_service": None,
+                "diagnoses": [d for d in dxs if d],
+                "diagnosis_text": text(cells[i_dx_text]),
+                "lines": [],
+                "prior_authorization": text(cells[i_prior]) or None,
+                "claim_frequency": procedure(cells[i_frequency], row, "Claim Frequency") or "1",
+                "payer_claim_number": text(cells[i_payer_claim]) or None,
+                "rows": [row],
+            },
+        )
+
+    return encounter
 
 
 def split_name(full: str) -> tuple[str, str]:
@@ -271,6 +307,8 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
             r.order_dates(column, [(row, cells[index]) for row, cells in table.rows])
     cols = _Columns(table)
     read_line = _line_reader(r, cols)
+    read_encounter = _encounter_reader(r, cols)
+    id_of = r.getters["text"]
     by_id: dict[str, Encounter] = {}
     level = [(c, table.columns[c]) for c in ENCOUNTER_LEVEL if c in table.columns]
     level_idx = [i for _, i in level]
@@ -297,7 +335,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
     for row, cells in table.rows:
         cells.append("")  # what an absent column (index -1) reads
         raw_id = cells[cols.id]
-        key = r.get("text", raw_id, row, "Encounter ID")
+        key = id_of(raw_id, row, "Encounter ID")
         if not key:
             r.finding("READ-MISSING-ENCOUNTER-ID", "error", row, "Encounter ID", None,
                       f"{table.sheet} row {row} ({id_header}): empty, so the row belongs to "
@@ -308,7 +346,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
         enc = by_id.get(key)
         values = pick(cells)
         if enc is None:
-            enc = _encounter(r, cols, key, row, cells)
+            enc = read_encounter(key, row, cells)
             by_id[key] = enc
             first_values[key] = values
         else:
@@ -338,7 +376,7 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
                     )  # fmt: skip
             first_values[key] = tuple(seen)
             if later:
-                again = _encounter(r, cols, key, row, cells)
+                again = read_encounter(key, row, cells)
                 for col in later:
                     _fill_later(enc, again, col)
         enc.lines.append(line)

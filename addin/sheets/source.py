@@ -426,6 +426,7 @@ def find_table(
     while width and is_blank(header_cells[width - 1]):
         width -= 1
     table.width = width = max(width, used[-1] + 1)
+    first_used = used[0]
     gap_start: int | None = None
     for row_index in range(header_index + 1, min(last_row + 1, len(grid))):
         cells = grid[row_index]
@@ -435,7 +436,8 @@ def find_table(
             cells.extend([""] * (width - len(cells)))
         elif source.is_csv and len(cells) > width and any(not is_blank(c) for c in cells[width:]):
             table.ragged.append((row_index + 1, len(cells)))
-        if all(is_blank(cells[c]) for c in used if c < len(cells)):
+        # every row is at least ``width`` wide here; most rows fill their first column
+        if is_blank(cells[first_used]) and all(is_blank(cells[c]) for c in used):
             if gap_start is None:
                 gap_start = row_index + 1
             continue

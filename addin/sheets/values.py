@@ -220,6 +220,10 @@ def _digits_with(width: int | None, what: str) -> Any:
     return convert
 
 
+def _state(value: Value) -> Converted:
+    return clean_text(value).upper(), None
+
+
 def _sex(value: Value) -> Converted:
     text = clean_text(value)
     if not text:
@@ -378,6 +382,7 @@ KINDS: dict[str, tuple[Any, Any]] = {
     "zip": (_digits_with(5, "ZIP"), ""),
     "taxid": (_digits_with(9, "Tax ID"), ""),
     "sex": (_sex, None),
+    "state": (_state, ""),
     "money": (_amount, None),
     "charge": (_charge, None),
     "number": (_number, None),

@@ -95,6 +95,16 @@ def test_reads_table_anywhere_with_aliases_and_groups_rows(tmp_path: Path) -> No
     # built without validation for speed: validating what we built must change nothing
     for enc in book.encounters:
         assert Encounter.model_validate(enc.model_dump()) == enc
+        # every field counts as given, as validation would say (one set shared per class)
+        for model in (enc, enc.patient, *enc.lines):
+            assert model.model_fields_set == set(type(model).model_fields)
+    # an assignment on one model changes that model alone
+    e1.lines[0].units = Decimal(3)
+    e1.patient.city = "Elsewhere"
+    assert e1.lines[1].units == Decimal(1) and e2.patient.city != "Elsewhere"
+    copied = e1.model_copy(update={"payer": "Other"})
+    assert copied.payer == "Other" and e1.payer != "Other"
+    assert copied.model_fields_set == set(Encounter.model_fields)
 
 
 def test_problems_become_row_numbered_findings(tmp_path: Path) -> None:
