@@ -38,6 +38,7 @@ from addin.runs.check import findings_of
 from addin.runs.session import X12_FOLDER, Session
 from addin.x12.envelope import ControlNumbers, ControlNumberStore
 from addin.x12.x837p.sources import place_findings
+from addin.x12.x837p.stream import legacy_837p, stream_837p
 from addin.x12.x837p.writer import (
     MAX_CLAIMS_PER_ST,
     build_accepted,
@@ -368,24 +369,34 @@ def _send(
     # would reject (a name X12 cannot carry, a city over 30 characters) is held with findings
     # on its cells and the file goes out without it; a problem outside any encounter (a
     # Settings value) keeps the whole file back.
-    accepted = build_accepted(claims, settings, created=when, numbers=numbers)
     book = session.book
-    report.findings.extend(place_findings(accepted.findings, book, session.encounters_sheet()))
-    for claim in claims:
-        if claim.encounter_id in accepted.held:
-            reason = accepted.held[claim.encounter_id][0]
-            report.statuses[claim.claim_id] = ("Not sent", f"{reason.rule}: {reason.message}")
-    if accepted.interchange is None:
+    streamed = None if legacy_837p() else stream_837p(claims, settings, path, created=when,
+                                                       numbers=numbers)  # fmt: skip
+    if streamed is not None:  # every check passed: built, checked and written in one pass
+        report.findings.extend(place_findings(streamed.findings, book, session.encounters_sheet()))
+        report.write = Sent837(streamed.path, streamed.numbers)
+        del streamed
+    else:
+        accepted = build_accepted(claims, settings, created=when, numbers=numbers)
+        report.findings.extend(place_findings(accepted.findings, book, session.encounters_sheet()))
         for claim in claims:
-            report.statuses.setdefault(
-                claim.claim_id,
-                ("Not sent", "the 837P failed its checks (X12-... findings); nothing was written"),
-            )
-        return
-    claims = accepted.claims
-    written = save_837p(accepted.interchange, path, accepted.findings)
-    report.write = Sent837(written.path, written.numbers)
-    del written, accepted  # the interchange's loops: free them before the register rows
+            if claim.encounter_id in accepted.held:
+                reason = accepted.held[claim.encounter_id][0]
+                report.statuses[claim.claim_id] = ("Not sent", f"{reason.rule}: {reason.message}")
+        if accepted.interchange is None:
+            for claim in claims:
+                report.statuses.setdefault(
+                    claim.claim_id,
+                    (
+                        "Not sent",
+                        "the 837P failed its checks (X12-... findings); nothing was written",
+                    ),
+                )
+            return
+        claims = accepted.claims
+        written = save_837p(accepted.interchange, path, accepted.findings)
+        report.write = Sent837(written.path, written.numbers)
+        del written, accepted  # the interchange's loops: free them before the register rows
     session.files.append(path)
     report.sent = claims
     records = session.claim_records

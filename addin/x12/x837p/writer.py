@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -256,13 +256,29 @@ def build_transaction(
             )
         ]
     )
-    billing = _billing_level(claims, settings, names)
+    billing = _billing_head(settings, names)
+    billing.subscribers.extend(subscriber_levels(claims, names))
     return Transaction837P(
         segments=header, loops=[submitter, receiver], billing=[billing], trailer=[]
     )
 
 
-def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Names) -> Loop2000A:
+def transaction_head(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    control: int,
+    created: datetime,
+    names: Names,
+) -> tuple[Transaction837P, Iterator[Loop2000B]]:
+    """One ST..SE without its subscriber levels (and no SE), and the subscriber levels of
+    ``claims`` one at a time: what :func:`build_transaction` puts together, for a writer
+    that checks and writes each level and lets it go (the names are cleaned, and their
+    findings made, in the same order)."""
+    txn = build_transaction((), settings, control, created, names)
+    return txn, subscriber_levels(claims, names)
+
+
+def _billing_head(settings: dict[str, str], names: Names) -> Loop2000A:
     provider_segs: list[Seg] = [HL("1", "", "20", "1")]
     taxonomy = settings.get("Taxonomy Code", "").strip()
     if taxonomy:
@@ -290,7 +306,11 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Nam
             REF("EI", "".join(ch for ch in settings["Tax ID"] if ch.isdigit())),
         ]
     )
-    level = Loop2000A(segments=provider_segs, loops=[billing_name])
+    return Loop2000A(segments=provider_segs, loops=[billing_name])
+
+
+def subscriber_levels(claims: Sequence[Claim], names: Names) -> Iterator[Loop2000B]:
+    """The 2000B levels (2000C patients and claims below) of ``claims``, HL 2 on, in order."""
     hl = 1
     groups: dict[tuple[str, ...], list[Claim]] = {}
     for claim in claims:
@@ -380,8 +400,7 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Nam
                     claims=[claim_loop(c, names) for c in dep_claims],
                 )
             )
-        level.subscribers.append(sub_level)
-    return level
+        yield sub_level
 
 
 def assemble(
