@@ -79,6 +79,7 @@ def child(claims_file: Path, path: str, target: Path) -> dict[str, float | str]:
     Path("/proc/self/clear_refs").write_text("5")  # the peak from here on
     base = _rss("VmRSS:")
     start = time.perf_counter()
+    cpu = time.process_time()
     with collector_paused():  # as in a run
         if path == "old":
             accepted = build_accepted(claims, settings, created=CREATED, numbers=numbers)
@@ -89,8 +90,9 @@ def child(claims_file: Path, path: str, target: Path) -> dict[str, float | str]:
             streamed = stream_837p(claims, settings, target, created=CREATED, numbers=numbers)
             assert streamed is not None, "the claims do not pass the checks"
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    return {"seconds": seconds, "peak_mb": _rss("VmHWM:") - base, "sha": digest}
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": _rss("VmHWM:") - base, "sha": digest}
 
 
 def main() -> None:
@@ -121,16 +123,21 @@ def main() -> None:
                     check=True, capture_output=True, text=True,
                 )  # fmt: skip
                 got[path].append(json.loads(done.stdout.strip().splitlines()[-1]))
-                print(f"round {n + 1} {path}: {got[path][-1]['seconds']:.2f} s, "
+                print(f"round {n + 1} {path}: {got[path][-1]['seconds']:.2f} s "
+                      f"(cpu {got[path][-1]['cpu']:.2f} s), "
                       f"peak +{got[path][-1]['peak_mb']:.0f} MB")  # fmt: skip
     same = {r["sha"] for r in got["old"] + got["new"]}
     for path, rows in got.items():
-        print(f"{path:>3}: median {statistics.median(r['seconds'] for r in rows):.2f} s, "
+        print(f"{path:>3}: median {statistics.median(r['seconds'] for r in rows):.2f} s "
+              f"(cpu {statistics.median(r['cpu'] for r in rows):.2f} s), "
               f"peak +{statistics.median(r['peak_mb'] for r in rows):.0f} MB "
               f"over {len(rows)} runs")  # fmt: skip
     old = statistics.median(r["seconds"] for r in got["old"])
     new = statistics.median(r["seconds"] for r in got["new"])
-    print(f"speed-up {old / new:.2f}x; files byte-identical: {len(same) == 1}")
+    cpu_old = statistics.median(r["cpu"] for r in got["old"])
+    cpu_new = statistics.median(r["cpu"] for r in got["new"])
+    print(f"speed-up {old / new:.2f}x (cpu {cpu_old / cpu_new:.2f}x); "
+          f"files byte-identical: {len(same) == 1}")  # fmt: skip
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
 

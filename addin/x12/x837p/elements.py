@@ -393,28 +393,40 @@ class ElementWalk:
     :func:`element_problems` walks a whole interchange with it, the streaming writer one
     subscriber level at a time (the same calls in the same order)."""
 
-    __slots__ = ("comp", "problems")
+    __slots__ = ("comp", "problems", "texts", "element")
 
-    def __init__(self, comp: str) -> None:
+    def __init__(self, comp: str, texts: list[str] | None = None, element: str = "*") -> None:
         self.comp = comp
         self.problems: list[ElementProblem] = []
+        #: when a list, each segment checked is also written to it as X12 text (element
+        #: separator ``element``, no terminator): the streaming writer's one pass
+        self.texts = texts
+        self.element = element
 
     def check(self, loop_id: str, segs: Iterable[Seg], claims: tuple[Loop2300, ...],
               line: int | None, self_sub: bool) -> None:  # fmt: skip
         """The segments ``segs`` of one loop."""
         plans = _plans(loop_id)
+        texts = self.texts
         if not plans:
+            if texts is not None:
+                el = self.element
+                texts.extend(seg.x12_text(el) for seg in segs)
             return  # a loop outside the guide's map: the reader said so
         comp = self.comp
         problems = self.problems
         getters = VALUE_GETTERS  # values_of without its call, per segment
         for seg in segs:
             kind = type(seg)  # a record type's id is a class attribute: no property call
-            plan = plans.get(seg.id if kind is RawSegment else kind.ID)  # type: ignore[attr-defined]
-            if plan is None:
-                continue  # a segment outside the guide's map: the reader said so
+            sid = seg.id if kind is RawSegment else kind.ID  # type: ignore[attr-defined]
             getter = getters.get(kind)
             values = getter(seg) if getter is not None else values_of(seg)
+            if texts is not None:  # as Seg.x12_text writes it, from the values read once
+                el = self.element
+                texts.append(el.join((sid, *values)).rstrip(el))
+            plan = plans.get(sid)
+            if plan is None:
+                continue  # a segment outside the guide's map: the reader said so
             # a segment seen before is one lookup (most of a file: LX, DTP, SV1, REF...)
             found = (plan.known if plan.comp == comp else plan.use(comp)).get(values)
             if found is None:

@@ -81,6 +81,13 @@ class _Out:
         self.audit.feed(seg.seg_id, seg.elements(), f"segment {self.count} ({seg.seg_id})")
         self.write(render_segments([seg]))
 
+    def text(self, texts: list[str], end: str) -> None:
+        """Segments inside a transaction set as texts without terminators."""
+        if not self.audit.inside_many(len(texts)):
+            raise _Stop
+        self.count += len(texts)
+        self.write(end.join(texts) + end)
+
     def body(self, segs: list[Seg]) -> None:
         """Segments inside a transaction set (none of them an envelope segment)."""
         if not self.audit.inside_many(len(segs)):
@@ -131,7 +138,8 @@ def _stream(
     names = Names()
     comp = WRITE_DELIMITERS.component
     audit = EnvelopeAudit()
-    walk = ElementWalk(comp)
+    walk = ElementWalk(comp, element=WRITE_DELIMITERS.element)
+    end = WRITE_DELIMITERS.segment + "\n"
     tally = Tally(comp)
     out = _Out(handle, audit)
     isa = RawSegment("ISA", tuple(envelope.isa()[1:]))
@@ -175,14 +183,15 @@ def _stream(
             for claim in claim_loops:
                 check_claim(tally, claim)
             any_claim = any_claim or bool(claim_loops)
+            texts: list[str] = []
+            walk.texts = texts  # the level's text, from the same walk as its checks
             walk.visit(level, (), None, False)
+            walk.texts = None
             if tally.count or walk.problems or any(f.blocking for f in names.findings[cleaned:]):
                 raise _Stop
             cleaned = len(names.findings)
-            segs = []
-            level.collect(segs)
-            out.body(segs)
-            inside += len(segs)
+            out.text(texts, end)
+            inside += len(texts)
         if not any_claim:
             raise _Stop  # X12-NO-CLAIMS
         trailer = RawSegment("SE", tuple(se(inside + 1, control)[1:]))
