@@ -122,19 +122,22 @@ def _line(ln: ClaimLine) -> str:
 def _claim_text(c: Claim) -> str:
     e = encode_basestring_ascii
     lines = ",".join(map(_line, c.lines))
+    patient = _person(c.patient)
+    # the patient is the subscriber (the same Person) on most claims: written once
+    subscriber = patient if c.subscriber is c.patient else _person(c.subscriber)
     return (
         f'{{"billing_provider":{_provider(c.billing_provider)},'
         f'"claim_filing_indicator":{e(c.claim_filing_indicator)},'
         f'"claim_id":{e(c.claim_id)},"diagnoses":{_texts(c.diagnoses)},'
         f'"encounter_id":{e(c.encounter_id)},"group_number":{e(c.group_number)},'
-        f'"lines":[{lines}],"member_id":{e(c.member_id)},"patient":{_person(c.patient)},'
+        f'"lines":[{lines}],"member_id":{e(c.member_id)},"patient":{patient},'
         f'"payer":{e(c.payer)},"payer_id":{e(c.payer_id)},'
         f'"place_of_service":{e(c.place_of_service)},'
         f'"prior_authorization":{_text(c.prior_authorization)},'
         f'"referring_provider":{_provider(c.referring_provider)},'
         f'"relationship":{e(c.relationship)},'
         f'"rendering_provider":{_provider(c.rendering_provider)},'
-        f'"subscriber":{_person(c.subscriber)},"total_charge":"{c.total_charge:.2f}"}}'
+        f'"subscriber":{subscriber},"total_charge":"{c.total_charge:.2f}"}}'
     )
 
 

@@ -406,12 +406,24 @@ def _send(
     # submissions so far per claim, counted once (next_submission per claim over the whole
     # register was quadratic: 50,000 claims took minutes)
     sent_before = {key: len(earlier) for key, earlier in by_claim.items()}
+    # the texts every claim of the file shares, made once (not 46,000 equal copies)
+    name = path.name
+    isa13 = f"{numbers.interchange:09d}"
+    gs06 = str(numbers.group)
+    texts: dict[str, tuple[tuple[str, str], str]] = {}
     for index, claim in enumerate(claims):
         st02 = numbers.first_transaction + index // MAX_CLAIMS_PER_ST
         key = claim.claim_id.strip().upper()
         sent_before[key] = sent_before.get(key, 0) + 1
         submission = f"{claim.claim_id}/{sent_before[key]}"
-        word = FREQUENCY_WORDS.get(claim.frequency, claim.frequency)
+        shared = texts.get(claim.frequency)
+        if shared is None:
+            word = FREQUENCY_WORDS.get(claim.frequency, claim.frequency)
+            shared = texts[claim.frequency] = (
+                ("Sent", f"{word} in {name}"),
+                f"{session.today.isoformat()} sent ({word}) in {name}",
+            )
+        status_text, sent_history = shared
         record = ClaimRecord(
             submission=submission,
             claim_id=claim.claim_id,
@@ -426,17 +438,17 @@ def _send(
             line_count=len(claim.lines),
             lines=lines_text(claim),
             fingerprint=fingerprint(claim),
-            file=path.name,
-            isa13=f"{numbers.interchange:09d}",
-            gs06=str(numbers.group),
+            file=name,
+            isa13=isa13,
+            gs06=gs06,
             st02=f"{st02:04d}",
             sent=session.today,
             status="voided" if claim.frequency == "8" else "sent",
             status_date=session.today,
-            history=f"{session.today.isoformat()} sent ({word}) in {path.name}",
+            history=sent_history,
         )
         new.append(record)
-        report.statuses[claim.claim_id] = ("Sent", f"{word} in {path.name}")
+        report.statuses[claim.claim_id] = status_text
         for earlier in by_claim.get(claim.claim_id.strip().upper(), [])[-1:]:
             if earlier.row is None:
                 continue
