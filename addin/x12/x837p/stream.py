@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from addin.collector import collector_paused
 from addin.models import Claim, Finding
 from addin.x12.audit import EnvelopeAudit
 from addin.x12.envelope import WRITE_DELIMITERS, ControlNumbers, Envelope, se
@@ -114,7 +115,8 @@ def stream_837p(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="ascii", newline="") as handle:
+        # one collector pause for the whole file, as the whole-file path has
+        with os.fdopen(fd, "w", encoding="ascii", newline="") as handle, collector_paused():
             findings, written = _stream(claims, settings, handle, created, numbers)
         os.replace(tmp, path)
         tmp = None
