@@ -393,7 +393,7 @@ class ElementWalk:
     :func:`element_problems` walks a whole interchange with it, the streaming writer one
     subscriber level at a time (the same calls in the same order)."""
 
-    __slots__ = ("comp", "problems", "texts", "element")
+    __slots__ = ("comp", "problems", "texts", "element", "lines")
 
     def __init__(self, comp: str, texts: list[str] | None = None, element: str = "*") -> None:
         self.comp = comp
@@ -402,6 +402,10 @@ class ElementWalk:
         #: separator ``element``, no terminator): the streaming writer's one pass
         self.texts = texts
         self.element = element
+        #: with ``texts``: the text of each service line walked clean, by the loop's id (the
+        #: loop kept alive beside it): a line loop shared by many claims (the streaming
+        #: writer's) is checked and written once
+        self.lines: dict[int, tuple[Loop2400, list[str]]] | None = None
 
     def check(self, loop_id: str, segs: Iterable[Seg], claims: tuple[Loop2300, ...],
               line: int | None, self_sub: bool) -> None:  # fmt: skip
@@ -456,11 +460,20 @@ class ElementWalk:
         for sub in loop.loops:
             self.visit(sub, claims, line, self_sub)
         if kind is Loop2300:
+            texts, seen = self.texts, self.lines
             for number, service in enumerate(loop.lines, 1):  # type: ignore[attr-defined]
+                if seen is not None and texts is not None:
+                    known = seen.get(id(service))
+                    if known is not None and known[0] is service:
+                        texts.extend(known[1])  # walked clean before: the same text
+                        continue
+                    start, problems = len(texts), len(self.problems)
                 # visit(service, ...) without its call: a file has more lines than claims
                 check("2400", service.segments, claims, number, False)
                 for sub in service.loops:
                     self.visit(sub, claims, number, self_sub)
+                if seen is not None and texts is not None and len(self.problems) == problems:
+                    seen[id(service)] = (service, texts[start:])
         elif kind is not Loop2400:
             for child in loop.children():
                 self.visit(child, claims, line, self_sub)

@@ -41,7 +41,7 @@ from addin.x12.x837p.elements import ElementWalk
 from addin.x12.x837p.loops import Loop2300, render_segments
 from addin.x12.x837p.names import Names
 from addin.x12.x837p.segs import RawSegment, Seg
-from addin.x12.x837p.writer import require_settings, transaction_head
+from addin.x12.x837p.writer import LineMemo, require_settings, transaction_head
 
 
 @dataclass
@@ -153,11 +153,15 @@ def _stream(
     first_st = ""
     count = 0
     cleaned = 0  # names findings looked at for errors so far
+    # a line billed again (same code, charge, date, pointers...) is the same loop, checked
+    # and written once: most lines of a week are
+    memo: LineMemo = {}
+    walk.lines = {}
     per_st = writer.MAX_CLAIMS_PER_ST  # read here: a test makes transactions small
     for i, start in enumerate(range(0, len(claims), per_st)):
         control = numbers.first_transaction + i
         chunk = claims[start : start + per_st]
-        txn, levels = transaction_head(chunk, settings, control, created, names)
+        txn, levels = transaction_head(chunk, settings, control, created, names, memo)
         head = txn.segments[0]
         first_st = first_st or head[2]
         # the checks of the transaction itself, as check_transaction makes them in order
