@@ -711,6 +711,26 @@ _set = object.__setattr__
 M = TypeVar("M", bound=BaseModel)
 
 
+class SharedNames(set[str]):
+    """The field names set of many trusted models at once. Pydantic copies it for
+    ``model_copy`` (a copy is a plain set); setting an attribute on a model adds its name,
+    which is a no-op for a name already set, and an error for another (it would mark the
+    field set on every model sharing the names: use ``model_copy(update=...)``)."""
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def add(self, name: str) -> None:
+        if name not in self:
+            raise TypeError(
+                f"{name}: a trusted claim or line shares its set fields; change it with "
+                "model_copy(update=...), not by setting the attribute"
+            )
+
+
+_FIELDS_SETS: dict[tuple[Any, ...], SharedNames] = {}
+
+
 def _trusted(cls: type[M], values: dict[str, Any], defaults: dict[str, Any]) -> M:
     """A ``cls`` holding ``values`` (and ``defaults`` for the fields not given) as pydantic
     would after validating them, without validating: for values that already are what
@@ -718,7 +738,13 @@ def _trusted(cls: type[M], values: dict[str, Any], defaults: dict[str, Any]) -> 
     (``model_construct`` does the same but costs more than the validation it skips.)"""
     model = _new(cls)
     _set(model, "__dict__", {**values, **defaults} if defaults else values)
-    _set(model, "__pydantic_fields_set__", set(values))
+    # One set of field names for every model built from the same fields: a set of 20 names
+    # is 2.2 KB, and a week of 46,000 claims with 88,000 lines kept 170 MB of them.
+    key = (cls, *values)
+    fields_set = _FIELDS_SETS.get(key)
+    if fields_set is None:
+        fields_set = _FIELDS_SETS[key] = SharedNames(values)
+    _set(model, "__pydantic_fields_set__", fields_set)
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
     return model

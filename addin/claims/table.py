@@ -58,19 +58,28 @@ def claims_table(
     sent, ...); a claim it leaves out is not listed, one not in it at all is "Built".
     """
     rows: list[list[Any]] = []
+    # a claim's texts once for all its lines, and one text per pointer list (a big week's
+    # table is 100,000 rows: the same texts again on each line took memory and time)
+    pointer_texts: dict[tuple[int, ...], str] = {}
     for claim in result.claims:
         status, reason = ("Built", "") if statuses is None else statuses.get(
             claim.claim_id, ("", ""))  # fmt: skip
         if not status:
             continue
+        patient = _name(claim.patient.last_name, claim.patient.first_name)
+        diagnoses = " ".join(claim.diagnoses)
         for line in claim.lines:
+            key = tuple(line.dx_pointers)
+            pointers = pointer_texts.get(key)
+            if pointers is None:
+                pointers = pointer_texts[key] = ",".join(str(p) for p in key)
             rows.append(
                 [
                     claim.encounter_id,
                     claim.claim_id,
                     status,
                     reason,
-                    _name(claim.patient.last_name, claim.patient.first_name),
+                    patient,
                     claim.payer,
                     claim.payer_id,
                     claim.member_id,
@@ -82,8 +91,8 @@ def claims_table(
                     " ".join(line.modifiers),
                     line.units,
                     line.charge,
-                    ",".join(str(p) for p in line.dx_pointers),
-                    " ".join(claim.diagnoses),
+                    pointers,
+                    diagnoses,
                     line.source_row,
                 ]
             )

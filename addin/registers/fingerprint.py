@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from json.encoder import encode_basestring_ascii
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel
@@ -119,22 +120,51 @@ def _line(ln: ClaimLine) -> str:
     )
 
 
+_LINE_VALUES = attrgetter(
+    "charge", "date_of_service", "dx_pointers", "line_number", "modifiers", "ndc", "note",
+    "place_of_service", "prior_authorization", "procedure_code", "rendering_npi", "units",
+)  # fmt: skip
+#: Written texts of the lines seen, by their values (bounded): a week's lines repeat (87,621
+#: lines, some 2,900 different texts).
+_LINES: dict[tuple[Any, ...], str] = {}
+LINES_LIMIT = 16384
+
+
+def _line_text(ln: ClaimLine) -> str:
+    """:func:`_line`, remembered by the values it writes (amounts and units by their text:
+    ``1.0`` and ``1`` are equal Decimals written differently)."""
+    charge, dos, pointers, number, modifiers, ndc, note, pos, auth, code, npi, units = _LINE_VALUES(
+        ln
+    )
+    key = (str(charge), dos, tuple(pointers), number, tuple(modifiers), ndc, note, pos, auth,
+           code, npi, str(units))  # fmt: skip
+    text = _LINES.get(key)
+    if text is None:
+        text = _line(ln)
+        if len(_LINES) < LINES_LIMIT:
+            _LINES[key] = text
+    return text
+
+
 def _claim_text(c: Claim) -> str:
     e = encode_basestring_ascii
-    lines = ",".join(map(_line, c.lines))
+    lines = ",".join(map(_line_text, c.lines))
+    patient = _person(c.patient)
+    # the patient is the subscriber (the same Person) on most claims: written once
+    subscriber = patient if c.subscriber is c.patient else _person(c.subscriber)
     return (
         f'{{"billing_provider":{_provider(c.billing_provider)},'
         f'"claim_filing_indicator":{e(c.claim_filing_indicator)},'
         f'"claim_id":{e(c.claim_id)},"diagnoses":{_texts(c.diagnoses)},'
         f'"encounter_id":{e(c.encounter_id)},"group_number":{e(c.group_number)},'
-        f'"lines":[{lines}],"member_id":{e(c.member_id)},"patient":{_person(c.patient)},'
+        f'"lines":[{lines}],"member_id":{e(c.member_id)},"patient":{patient},'
         f'"payer":{e(c.payer)},"payer_id":{e(c.payer_id)},'
         f'"place_of_service":{e(c.place_of_service)},'
         f'"prior_authorization":{_text(c.prior_authorization)},'
         f'"referring_provider":{_provider(c.referring_provider)},'
         f'"relationship":{e(c.relationship)},'
         f'"rendering_provider":{_provider(c.rendering_provider)},'
-        f'"subscriber":{_person(c.subscriber)},"total_charge":"{c.total_charge:.2f}"}}'
+        f'"subscriber":{subscriber},"total_charge":"{c.total_charge:.2f}"}}'
     )
 
 

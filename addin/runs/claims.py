@@ -38,6 +38,7 @@ from addin.runs.check import findings_of
 from addin.runs.session import X12_FOLDER, Session
 from addin.x12.envelope import ControlNumbers, ControlNumberStore
 from addin.x12.x837p.sources import place_findings
+from addin.x12.x837p.stream import legacy_837p, stream_837p
 from addin.x12.x837p.writer import (
     MAX_CLAIMS_PER_ST,
     build_accepted,
@@ -368,24 +369,34 @@ def _send(
     # would reject (a name X12 cannot carry, a city over 30 characters) is held with findings
     # on its cells and the file goes out without it; a problem outside any encounter (a
     # Settings value) keeps the whole file back.
-    accepted = build_accepted(claims, settings, created=when, numbers=numbers)
     book = session.book
-    report.findings.extend(place_findings(accepted.findings, book, session.encounters_sheet()))
-    for claim in claims:
-        if claim.encounter_id in accepted.held:
-            reason = accepted.held[claim.encounter_id][0]
-            report.statuses[claim.claim_id] = ("Not sent", f"{reason.rule}: {reason.message}")
-    if accepted.interchange is None:
+    streamed = None if legacy_837p() else stream_837p(claims, settings, path, created=when,
+                                                       numbers=numbers)  # fmt: skip
+    if streamed is not None:  # every check passed: built, checked and written in one pass
+        report.findings.extend(place_findings(streamed.findings, book, session.encounters_sheet()))
+        report.write = Sent837(streamed.path, streamed.numbers)
+        del streamed
+    else:
+        accepted = build_accepted(claims, settings, created=when, numbers=numbers)
+        report.findings.extend(place_findings(accepted.findings, book, session.encounters_sheet()))
         for claim in claims:
-            report.statuses.setdefault(
-                claim.claim_id,
-                ("Not sent", "the 837P failed its checks (X12-... findings); nothing was written"),
-            )
-        return
-    claims = accepted.claims
-    written = save_837p(accepted.interchange, path, accepted.findings)
-    report.write = Sent837(written.path, written.numbers)
-    del written, accepted  # the interchange's loops: free them before the register rows
+            if claim.encounter_id in accepted.held:
+                reason = accepted.held[claim.encounter_id][0]
+                report.statuses[claim.claim_id] = ("Not sent", f"{reason.rule}: {reason.message}")
+        if accepted.interchange is None:
+            for claim in claims:
+                report.statuses.setdefault(
+                    claim.claim_id,
+                    (
+                        "Not sent",
+                        "the 837P failed its checks (X12-... findings); nothing was written",
+                    ),
+                )
+            return
+        claims = accepted.claims
+        written = save_837p(accepted.interchange, path, accepted.findings)
+        report.write = Sent837(written.path, written.numbers)
+        del written, accepted  # the interchange's loops: free them before the register rows
     session.files.append(path)
     report.sent = claims
     records = session.claim_records
@@ -395,12 +406,24 @@ def _send(
     # submissions so far per claim, counted once (next_submission per claim over the whole
     # register was quadratic: 50,000 claims took minutes)
     sent_before = {key: len(earlier) for key, earlier in by_claim.items()}
+    # the texts every claim of the file shares, made once (not 46,000 equal copies)
+    name = path.name
+    isa13 = f"{numbers.interchange:09d}"
+    gs06 = str(numbers.group)
+    texts: dict[str, tuple[tuple[str, str], str]] = {}
     for index, claim in enumerate(claims):
         st02 = numbers.first_transaction + index // MAX_CLAIMS_PER_ST
         key = claim.claim_id.strip().upper()
         sent_before[key] = sent_before.get(key, 0) + 1
         submission = f"{claim.claim_id}/{sent_before[key]}"
-        word = FREQUENCY_WORDS.get(claim.frequency, claim.frequency)
+        shared = texts.get(claim.frequency)
+        if shared is None:
+            word = FREQUENCY_WORDS.get(claim.frequency, claim.frequency)
+            shared = texts[claim.frequency] = (
+                ("Sent", f"{word} in {name}"),
+                f"{session.today.isoformat()} sent ({word}) in {name}",
+            )
+        status_text, sent_history = shared
         record = ClaimRecord(
             submission=submission,
             claim_id=claim.claim_id,
@@ -415,17 +438,17 @@ def _send(
             line_count=len(claim.lines),
             lines=lines_text(claim),
             fingerprint=fingerprint(claim),
-            file=path.name,
-            isa13=f"{numbers.interchange:09d}",
-            gs06=str(numbers.group),
+            file=name,
+            isa13=isa13,
+            gs06=gs06,
             st02=f"{st02:04d}",
             sent=session.today,
             status="voided" if claim.frequency == "8" else "sent",
             status_date=session.today,
-            history=f"{session.today.isoformat()} sent ({word}) in {path.name}",
+            history=sent_history,
         )
         new.append(record)
-        report.statuses[claim.claim_id] = ("Sent", f"{word} in {path.name}")
+        report.statuses[claim.claim_id] = status_text
         for earlier in by_claim.get(claim.claim_id.strip().upper(), [])[-1:]:
             if earlier.row is None:
                 continue

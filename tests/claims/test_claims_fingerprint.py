@@ -106,3 +106,16 @@ def test_fast_fingerprint_equals_the_dump_for_any_text(
         }
     )
     assert fingerprint(odd) == fingerprint_generic(odd)
+
+
+def test_lines_remembered_by_value_keep_how_units_are_written() -> None:
+    """Line texts are remembered by their values: 1 and 1.0 units are equal Decimals, but
+    the fingerprint hashes the text, so each keeps its own (as the generic dump does)."""
+    claim = golden_claims()[0]
+    prints = []
+    for units in (Decimal("1"), Decimal("1.0"), Decimal("1")):
+        line = claim.lines[0].model_copy(update={"units": units})
+        changed = claim.model_copy(update={"lines": [line, *claim.lines[1:]]})
+        assert fingerprint(changed) == fingerprint_generic(changed)
+        prints.append(fingerprint(changed))
+    assert prints[0] != prints[1] and prints[0] == prints[2]

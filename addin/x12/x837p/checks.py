@@ -86,6 +86,21 @@ class _Context:
         )
 
 
+class Tally(_Context):
+    """A context that only counts the problems found: the streaming writer checks with it,
+    and any problem sends the file to the whole-file checks, whose findings say where."""
+
+    def __init__(self, component: str) -> None:  # no transaction to hold
+        self.component = component
+        self.count = 0
+        self.findings = []
+
+    def add(
+        self, rule: str, claim: str | None, seg: Seg, message: str, fix: str, value: str = ""
+    ) -> None:
+        self.count += 1
+
+
 def _amount(text: str) -> Decimal | None:
     known = _AMOUNTS.get(text, _UNKNOWN)
     if known is not _UNKNOWN:
@@ -127,7 +142,8 @@ def _iso(d8: str) -> str:
     return f"{d8[:4]}-{d8[4:6]}-{d8[6:]}"
 
 
-def _check_claim(ctx: _Context, claim: Loop2300) -> None:
+def check_claim(ctx: _Context, claim: Loop2300) -> None:
+    """A claim's total, frequency and REF*F8, diagnosis qualifiers by date, pointers."""
     clm = claim.clm
     if clm is None:
         return
@@ -208,33 +224,35 @@ def _check_claim(ctx: _Context, claim: Loop2300) -> None:
 
 
 def _check_npis(ctx: _Context) -> None:
-    # Every NM1 opens its loop in the 837P, so visiting loops (not all segments) finds them.
-    def visit(loop: Loop, claim_id: str | None) -> None:
-        kind = type(loop)  # no loop or segment class has subclasses: no isinstance per loop
-        if kind is Loop2300:
-            claim_id = loop.claim_id  # type: ignore[attr-defined]
-        segments = loop.segments
-        head = segments[0] if segments else None
-        if type(head) is NM1 and head.id_qualifier == "XX" and not npi_valid(head.id):
-            ctx.add(
-                "X12-NPI",
-                claim_id,
-                head,
-                f"NM1*{head.entity} NPI {head.id!r} fails the check digit (Luhn with prefix 80840)",
-                "copy the NPI again from NPPES; one digit is wrong",
-                head.id,
-            )
-        for sub in loop.loops:
-            visit(sub, claim_id)
-        if kind is Loop2300:
-            for line in loop.lines:  # type: ignore[attr-defined] # only a line's sub-loops hold NM1s
-                for sub in line.loops:
-                    visit(sub, claim_id)
-        else:
-            for child in loop.children():
-                visit(child, claim_id)
+    check_npis(ctx, ctx.txn, None)
 
-    visit(ctx.txn, None)
+
+def check_npis(ctx: _Context, loop: Loop, claim_id: str | None) -> None:
+    """The NPI check digit of every NM1 in ``loop`` and below."""
+    # Every NM1 opens its loop in the 837P, so visiting loops (not all segments) finds them.
+    kind = type(loop)  # no loop or segment class has subclasses: no isinstance per loop
+    if kind is Loop2300:
+        claim_id = loop.claim_id  # type: ignore[attr-defined]
+    segments = loop.segments
+    head = segments[0] if segments else None
+    if type(head) is NM1 and head.id_qualifier == "XX" and not npi_valid(head.id):
+        ctx.add(
+            "X12-NPI",
+            claim_id,
+            head,
+            f"NM1*{head.entity} NPI {head.id!r} fails the check digit (Luhn with prefix 80840)",
+            "copy the NPI again from NPPES; one digit is wrong",
+            head.id,
+        )
+    for sub in loop.loops:
+        check_npis(ctx, sub, claim_id)
+    if kind is Loop2300:
+        for line in loop.lines:  # type: ignore[attr-defined] # only a line's sub-loops hold NM1s
+            for sub in line.loops:
+                check_npis(ctx, sub, claim_id)
+    else:
+        for child in loop.children():
+            check_npis(ctx, child, claim_id)
 
 
 def _levels(txn: Transaction837P) -> Iterator[tuple[Loop2000A | Loop2000B | Loop2000C, bool]]:
@@ -247,97 +265,118 @@ def _levels(txn: Transaction837P) -> Iterator[tuple[Loop2000A | Loop2000B | Loop
 
 
 def _check_hl(ctx: _Context) -> None:
-    seen: dict[str, str] = {}
-    expected = 1
-    parents = {"20": "", "22": "20", "23": "22"}
+    state = HLState()
     for loop, has_children in _levels(ctx.txn):
-        hl = first(loop.segments, HL)
-        if hl is None:
-            continue
-        if hl.id != str(expected):
-            ctx.add(
-                "X12-HL",
-                None,
-                hl,
-                f"HL01 is {hl.id!r}; expected {expected} (HL numbers run 1, 2, 3 in order)",
-                "renumber the HL segments",
-                hl.id,
-            )
-        expected += 1
-        want = parents.get(hl.level, "")
-        got = seen.get(hl.parent, "") if hl.parent else ""
-        if want != got:
-            ctx.add(
-                "X12-HL",
-                None,
-                hl,
-                f"HL {hl.id} (level {hl.level}) has parent {hl.parent or 'none'}; its parent "
-                f"must be a level {want or 'none'} HL",
-                "point HL02 at the HL above it",
-                hl.parent,
-            )
-        flag = "1" if has_children else "0"
-        if hl.child != flag:
-            ctx.add(
-                "X12-HL",
-                None,
-                hl,
-                f"HL {hl.id} HL04 is {hl.child!r} but it has {'' if has_children else 'no '}"
-                f"child levels (should be {flag})",
-                "set HL04 to 1 when child HL segments follow, else 0",
-                hl.child,
-            )
-        seen[hl.id] = hl.level
+        check_hl(ctx, state, loop, has_children)
+
+
+_HL_PARENTS = {"20": "", "22": "20", "23": "22"}
+
+
+class HLState:
+    """The HL numbers seen so far in a transaction, for :func:`check_hl`."""
+
+    __slots__ = ("expected", "seen")
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+        self.expected = 1
+
+
+def check_hl(
+    ctx: _Context, state: HLState, loop: Loop2000A | Loop2000B | Loop2000C, has_children: bool
+) -> None:
+    """One hierarchical level's HL, the levels before it in ``state``."""
+    seen = state.seen
+    expected = state.expected
+    hl = first(loop.segments, HL)
+    if hl is None:
+        return
+    if hl.id != str(expected):
+        ctx.add(
+            "X12-HL",
+            None,
+            hl,
+            f"HL01 is {hl.id!r}; expected {expected} (HL numbers run 1, 2, 3 in order)",
+            "renumber the HL segments",
+            hl.id,
+        )
+    state.expected = expected + 1
+    want = _HL_PARENTS.get(hl.level, "")
+    got = seen.get(hl.parent, "") if hl.parent else ""
+    if want != got:
+        ctx.add(
+            "X12-HL",
+            None,
+            hl,
+            f"HL {hl.id} (level {hl.level}) has parent {hl.parent or 'none'}; its parent "
+            f"must be a level {want or 'none'} HL",
+            "point HL02 at the HL above it",
+            hl.parent,
+        )
+    flag = "1" if has_children else "0"
+    if hl.child != flag:
+        ctx.add(
+            "X12-HL",
+            None,
+            hl,
+            f"HL {hl.id} HL04 is {hl.child!r} but it has {'' if has_children else 'no '}"
+            f"child levels (should be {flag})",
+            "set HL04 to 1 when child HL segments follow, else 0",
+            hl.child,
+        )
+    seen[hl.id] = hl.level
 
 
 def _check_relationships(ctx: _Context) -> None:
     for a in ctx.txn.billing:
         zip_check(ctx, a)
         for b in a.subscribers:
-            sbr = b.sbr
-            if sbr is None:
-                continue
-            name = (
-                b.claims[0].claim_id
-                if b.claims
-                else (
-                    b.patients[0].claims[0].claim_id
-                    if b.patients and b.patients[0].claims
-                    else None
-                )
+            check_subscriber(ctx, b)
+
+
+def check_subscriber(ctx: _Context, b: Loop2000B) -> None:
+    """SBR02 and PAT01 against where the claims of a subscriber level sit."""
+    sbr = b.sbr
+    if sbr is None:
+        return
+    name = (
+        b.claims[0].claim_id
+        if b.claims
+        else (b.patients[0].claims[0].claim_id if b.patients and b.patients[0].claims else None)
+    )
+    if b.claims and sbr.relationship != "18":
+        ctx.add(
+            "X12-RELATIONSHIP",
+            name,
+            sbr,
+            f"SBR02 is {sbr.relationship!r} but claims sit under the subscriber "
+            "(2000B), which means the patient is the subscriber: SBR02 must be 18",
+            "use SBR02 18 for the subscriber's own claims",
+            sbr.relationship,
+        )
+    if b.patients and sbr.relationship == "18" and not b.claims:
+        ctx.add(
+            "X12-RELATIONSHIP",
+            name,
+            sbr,
+            "SBR02 is 18 (patient is the subscriber) but the claims sit under a "
+            "patient level (2000C)",
+            "leave SBR02 empty when the patient is a dependent",
+            "18",
+        )
+    for c in b.patients:
+        pat = c.pat
+        if pat is not None and pat.relationship in ("", "18"):
+            ctx.add(
+                "X12-RELATIONSHIP",
+                c.claims[0].claim_id if c.claims else None,
+                pat,
+                f"PAT01 is {pat.relationship!r}: a 2000C patient level needs the "
+                "relationship to the subscriber (01 spouse, 19 child, G8 other...)",
+                "set the relationship on the Encounters sheet",
+                pat.relationship,
             )
-            if b.claims and sbr.relationship != "18":
-                ctx.add(
-                    "X12-RELATIONSHIP",
-                    name,
-                    sbr,
-                    f"SBR02 is {sbr.relationship!r} but claims sit under the subscriber "
-                    "(2000B), which means the patient is the subscriber: SBR02 must be 18",
-                    "use SBR02 18 for the subscriber's own claims",
-                    sbr.relationship,
-                )
-            if b.patients and sbr.relationship == "18" and not b.claims:
-                ctx.add(
-                    "X12-RELATIONSHIP",
-                    name,
-                    sbr,
-                    "SBR02 is 18 (patient is the subscriber) but the claims sit under a "
-                    "patient level (2000C)",
-                    "leave SBR02 empty when the patient is a dependent",
-                    "18",
-                )
-            for c in b.patients:
-                pat = c.pat
-                if pat is not None and pat.relationship in ("", "18"):
-                    ctx.add(
-                        "X12-RELATIONSHIP",
-                        c.claims[0].claim_id if c.claims else None,
-                        pat,
-                        f"PAT01 is {pat.relationship!r}: a 2000C patient level needs the "
-                        "relationship to the subscriber (01 spouse, 19 child, G8 other...)",
-                        "set the relationship on the Encounters sheet",
-                        pat.relationship,
-                    )
 
 
 def zip_check(ctx: _Context, level: Loop2000A) -> None:
@@ -382,7 +421,7 @@ def check_transaction(txn: Transaction837P, component: str = ":", first: int = 1
     _check_relationships(ctx)
     _check_npis(ctx)
     for _sub, _pat, claim in txn.claims():
-        _check_claim(ctx, claim)
+        check_claim(ctx, claim)
     return ctx.findings
 
 

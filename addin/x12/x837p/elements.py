@@ -376,22 +376,61 @@ def _missing(element: Element) -> tuple[str, str]:
 def element_problems(interchange: Interchange) -> list[ElementProblem]:
     """Every element of ``interchange`` against the table: lengths, characters, codes,
     the guide's value limits, required elements present and unused ones empty."""
-    comp = interchange.delimiters.component
-    problems: list[ElementProblem] = []
-    getters = VALUE_GETTERS  # values_of without its call, per segment
+    walk = ElementWalk(interchange.delimiters.component)
+    walk.check("ISA", [interchange.isa], (), None, False)
+    for group in interchange.groups:
+        walk.check("GS", [group.gs], (), None, False)
+        for txn in group.transactions:
+            walk.visit(txn, (), None, False)
+            walk.check("ST", txn.trailer, (), None, False)
+        walk.check("GS", [group.ge] if group.ge is not None else [], (), None, False)
+    walk.check("ISA", [interchange.iea] if interchange.iea is not None else [], (), None, False)
+    return walk.problems
 
-    def check(loop_id: str, segs: Iterable[Seg], claims: tuple[Loop2300, ...],
+
+class ElementWalk:
+    """The element checks over loops and segments, the problems gathered in ``problems``:
+    :func:`element_problems` walks a whole interchange with it, the streaming writer one
+    subscriber level at a time (the same calls in the same order)."""
+
+    __slots__ = ("comp", "problems", "texts", "element", "lines")
+
+    def __init__(self, comp: str, texts: list[str] | None = None, element: str = "*") -> None:
+        self.comp = comp
+        self.problems: list[ElementProblem] = []
+        #: when a list, each segment checked is also written to it as X12 text (element
+        #: separator ``element``, no terminator): the streaming writer's one pass
+        self.texts = texts
+        self.element = element
+        #: with ``texts``: the text of each service line walked clean, by the loop's id (the
+        #: loop kept alive beside it): a line loop shared by many claims (the streaming
+        #: writer's) is checked and written once
+        self.lines: dict[int, tuple[Loop2400, list[str]]] | None = None
+
+    def check(self, loop_id: str, segs: Iterable[Seg], claims: tuple[Loop2300, ...],
               line: int | None, self_sub: bool) -> None:  # fmt: skip
+        """The segments ``segs`` of one loop."""
         plans = _plans(loop_id)
+        texts = self.texts
         if not plans:
+            if texts is not None:
+                el = self.element
+                texts.extend(seg.x12_text(el) for seg in segs)
             return  # a loop outside the guide's map: the reader said so
+        comp = self.comp
+        problems = self.problems
+        getters = VALUE_GETTERS  # values_of without its call, per segment
         for seg in segs:
             kind = type(seg)  # a record type's id is a class attribute: no property call
-            plan = plans.get(seg.id if kind is RawSegment else kind.ID)  # type: ignore[attr-defined]
-            if plan is None:
-                continue  # a segment outside the guide's map: the reader said so
+            sid = seg.id if kind is RawSegment else kind.ID  # type: ignore[attr-defined]
             getter = getters.get(kind)
             values = getter(seg) if getter is not None else values_of(seg)
+            if texts is not None:  # as Seg.x12_text writes it, from the values read once
+                el = self.element
+                texts.append(el.join((sid, *values)).rstrip(el))
+            plan = plans.get(sid)
+            if plan is None:
+                continue  # a segment outside the guide's map: the reader said so
             # a segment seen before is one lookup (most of a file: LX, DTP, SV1, REF...)
             found = (plan.known if plan.comp == comp else plan.use(comp)).get(values)
             if found is None:
@@ -401,7 +440,10 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
                     ElementProblem(rule, element, value, message, seg, claims, line, self_sub)
                 )
 
-    def visit(loop: Loop, claims: tuple[Loop2300, ...], line: int | None, self_sub: bool) -> None:
+    def visit(
+        self, loop: Loop, claims: tuple[Loop2300, ...], line: int | None, self_sub: bool
+    ) -> None:
+        """A loop and everything below it."""
         # A plain recursion, not generators: this walk runs over every segment of every
         # file Claimbook writes.
         kind = type(loop)
@@ -413,28 +455,28 @@ def element_problems(interchange: Interchange) -> list[ElementProblem]:
         elif kind is Loop2000C:
             claims = tuple(loop.claims)  # type: ignore[attr-defined]
         loop_id = kind.LOOP_ID or loop.loop_id  # a RawLoop's id is its name
+        check = self.check
         check(loop_id, loop.segments, claims, line, self_sub and loop_id == "2010BA")
         for sub in loop.loops:
-            visit(sub, claims, line, self_sub)
+            self.visit(sub, claims, line, self_sub)
         if kind is Loop2300:
+            texts, seen = self.texts, self.lines
             for number, service in enumerate(loop.lines, 1):  # type: ignore[attr-defined]
+                if seen is not None and texts is not None:
+                    known = seen.get(id(service))
+                    if known is not None and known[0] is service:
+                        texts.extend(known[1])  # walked clean before: the same text
+                        continue
+                    start, problems = len(texts), len(self.problems)
                 # visit(service, ...) without its call: a file has more lines than claims
                 check("2400", service.segments, claims, number, False)
                 for sub in service.loops:
-                    visit(sub, claims, number, self_sub)
+                    self.visit(sub, claims, number, self_sub)
+                if seen is not None and texts is not None and len(self.problems) == problems:
+                    seen[id(service)] = (service, texts[start:])
         elif kind is not Loop2400:
             for child in loop.children():
-                visit(child, claims, line, self_sub)
-
-    check("ISA", [interchange.isa], (), None, False)
-    for group in interchange.groups:
-        check("GS", [group.gs], (), None, False)
-        for txn in group.transactions:
-            visit(txn, (), None, False)
-            check("ST", txn.trailer, (), None, False)
-        check("GS", [group.ge] if group.ge is not None else [], (), None, False)
-    check("ISA", [interchange.iea] if interchange.iea is not None else [], (), None, False)
-    return problems
+                self.visit(child, claims, line, self_sub)
 
 
 def _required(element: Element, raw: str) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from addin.collector import collector_paused
 from addin.errors import OutputError, SettingsError
@@ -173,8 +173,36 @@ def _line_loop(
     return Loop2400(segments=segs, loops=loops)
 
 
-def claim_loop(claim: Claim, names: Names) -> Loop2300:
-    """Loop 2300 with its provider loops and service lines for one claim."""
+#: Service lines already built, by everything :func:`_line_loop` makes them from (see
+#: :func:`_shared_line`): a streamed file shares one Loop2400 among the claims that bill the
+#: same line (a week of 87,621 lines has some 2,700 different ones).
+LineMemo = dict[tuple[Any, ...], Loop2400]
+LINE_MEMO_LIMIT = 65536
+
+
+def _shared_line(
+    memo: LineMemo, line: ClaimLine, number: int, claim_pos: str, claim_auth: str | None
+) -> Loop2400:
+    """:func:`_line_loop`, the same loop again for a line made from the same values.
+    Amounts and units are keyed by their text (``1.0`` and ``1`` are equal Decimals but
+    are written differently)."""
+    key = (
+        number, line.procedure_code, tuple(line.modifiers), str(line.charge), str(line.units),
+        line.place_of_service, claim_pos, tuple(line.dx_pointers), line.date_of_service,
+        line.prior_authorization, claim_auth, line.note, line.ndc,
+    )  # fmt: skip
+    loop = memo.get(key)
+    if loop is None:
+        loop = _line_loop(line, number, claim_pos, claim_auth)
+        if len(memo) < LINE_MEMO_LIMIT:
+            memo[key] = loop
+    return loop
+
+
+def claim_loop(claim: Claim, names: Names, memo: LineMemo | None = None) -> Loop2300:
+    """Loop 2300 with its provider loops and service lines for one claim (with ``memo``,
+    lines built before for other claims are shared: only for a file written as it is built,
+    as a finding's segment position needs each segment once in the file)."""
     facility = f"{claim.place_of_service}:B:{claim.frequency}"
     cid = names.ident(claim.claim_id, ("2300", "CLM01"), claim)
     segs: list[Seg] = [CLM(cid, amount(claim.total_charge), "", "", facility, "Y", "A", "Y", "Y")]
@@ -193,7 +221,10 @@ def claim_loop(claim: Claim, names: Names) -> Loop2300:
     if rendering and rendering.npi and rendering.npi != claim.billing_provider.npi:
         loops.append(_provider_loop("rendering", rendering, names, claim))
     pos, auth = claim.place_of_service, claim.prior_authorization
-    lines = [_line_loop(line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
+    if memo is None:
+        lines = [_line_loop(line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
+    else:
+        lines = [_shared_line(memo, line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
     return Loop2300(segments=segs, loops=loops, lines=lines)
 
 
@@ -256,13 +287,30 @@ def build_transaction(
             )
         ]
     )
-    billing = _billing_level(claims, settings, names)
+    billing = _billing_head(settings, names)
+    billing.subscribers.extend(subscriber_levels(claims, names))
     return Transaction837P(
         segments=header, loops=[submitter, receiver], billing=[billing], trailer=[]
     )
 
 
-def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Names) -> Loop2000A:
+def transaction_head(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    control: int,
+    created: datetime,
+    names: Names,
+    memo: LineMemo | None = None,
+) -> tuple[Transaction837P, Iterator[Loop2000B]]:
+    """One ST..SE without its subscriber levels (and no SE), and the subscriber levels of
+    ``claims`` one at a time: what :func:`build_transaction` puts together, for a writer
+    that checks and writes each level and lets it go (the names are cleaned, and their
+    findings made, in the same order; ``memo`` shares lines, see :func:`claim_loop`)."""
+    txn = build_transaction((), settings, control, created, names)
+    return txn, subscriber_levels(claims, names, memo)
+
+
+def _billing_head(settings: dict[str, str], names: Names) -> Loop2000A:
     provider_segs: list[Seg] = [HL("1", "", "20", "1")]
     taxonomy = settings.get("Taxonomy Code", "").strip()
     if taxonomy:
@@ -290,7 +338,13 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Nam
             REF("EI", "".join(ch for ch in settings["Tax ID"] if ch.isdigit())),
         ]
     )
-    level = Loop2000A(segments=provider_segs, loops=[billing_name])
+    return Loop2000A(segments=provider_segs, loops=[billing_name])
+
+
+def subscriber_levels(
+    claims: Sequence[Claim], names: Names, memo: LineMemo | None = None
+) -> Iterator[Loop2000B]:
+    """The 2000B levels (2000C patients and claims below) of ``claims``, HL 2 on, in order."""
     hl = 1
     groups: dict[tuple[str, ...], list[Claim]] = {}
     for claim in claims:
@@ -355,7 +409,7 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Nam
         sub_level = Loop2000B(
             segments=[HL(str(sub_id), "1", "22", "1" if dependents else "0"), sbr],
             loops=[sub_name, payer],
-            claims=[claim_loop(c, names) for c in sub_claims],
+            claims=[claim_loop(c, names, memo) for c in sub_claims],
         )
         for (_, _, relationship), dep_claims in dependents.items():
             hl += 1
@@ -377,11 +431,10 @@ def _billing_level(claims: Sequence[Claim], settings: dict[str, str], names: Nam
                 Loop2000C(
                     segments=[HL(str(hl), str(sub_id), "23", "0"), PAT(relationship)],
                     loops=[pat_name],
-                    claims=[claim_loop(c, names) for c in dep_claims],
+                    claims=[claim_loop(c, names, memo) for c in dep_claims],
                 )
             )
-        level.subscribers.append(sub_level)
-    return level
+        yield sub_level
 
 
 def assemble(

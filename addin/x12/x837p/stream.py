@@ -1,0 +1,218 @@
+"""The 837P built, checked and written one subscriber level at a time.
+
+:func:`~addin.x12.x837p.writer.build_accepted` builds the loops of every claim of a file,
+walks them for the checks and again for the text: on a big week that is some 700,000
+segment records in 300,000 loop models held at once. :func:`stream_837p` makes the same
+loops with the same code, one 2000B level (the subscriber, the patients under them and
+their claims) at a time, puts them through the same checks and writes their text to the
+file, then lets them go: the file is the same byte for byte.
+
+A file with a problem is another matter: a finding names the segment's position in the
+file and the encounters held are left out of a second build. So the first problem any
+check finds stops the stream (the partial file is removed) and the caller builds the file
+the whole-file way, which gives the findings exactly. A clean file, the usual week, is
+written once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from addin.collector import collector_paused
+from addin.models import Claim, Finding
+from addin.x12.audit import EnvelopeAudit
+from addin.x12.envelope import WRITE_DELIMITERS, ControlNumbers, Envelope, se
+from addin.x12.x837p import writer
+from addin.x12.x837p.checks import (
+    HLState,
+    Tally,
+    check_claim,
+    check_hl,
+    check_npis,
+    check_subscriber,
+    zip_check,
+)
+from addin.x12.x837p.elements import ElementWalk
+from addin.x12.x837p.loops import Loop2300, render_segments
+from addin.x12.x837p.names import Names
+from addin.x12.x837p.segs import RawSegment, Seg
+from addin.x12.x837p.writer import LineMemo, require_settings, transaction_head
+
+
+@dataclass
+class Streamed:
+    """What :func:`stream_837p` wrote: the file, its control numbers and the findings (the
+    warnings on names and identifiers cleaned for X12; a streamed file has no errors)."""
+
+    path: Path
+    numbers: ControlNumbers
+    findings: list[Finding]
+
+
+#: Set (to anything but "" or "0") to build every 837P the whole-file way: how the
+#: benchmarks and the tests compare the two paths on the same claims.
+WHOLE_FILE = "CLAIMBOOK_837P_WHOLE_FILE"
+
+
+def legacy_837p() -> bool:
+    """Whether :data:`WHOLE_FILE` asks for the whole-file path."""
+    return os.environ.get(WHOLE_FILE, "") not in ("", "0")
+
+
+class _Stop(Exception):
+    """A check found a problem: the file is built the whole-file way instead."""
+
+
+class _Out:
+    """Segments to the file, counted, with the envelope audit fed as they pass."""
+
+    def __init__(self, handle: object, audit: EnvelopeAudit) -> None:
+        self.write = handle.write  # type: ignore[attr-defined]
+        self.audit = audit
+        self.count = 0  # segments written so far
+
+    def envelope(self, seg: Seg) -> None:
+        """An envelope segment (ISA, GS, ST, SE, GE, IEA): audited one by one."""
+        self.count += 1
+        self.audit.feed(seg.seg_id, seg.elements(), f"segment {self.count} ({seg.seg_id})")
+        self.write(render_segments([seg]))
+
+    def text(self, texts: list[str], end: str) -> None:
+        """Segments inside a transaction set as texts without terminators."""
+        if not self.audit.inside_many(len(texts)):
+            raise _Stop
+        self.count += len(texts)
+        self.write(end.join(texts) + end)
+
+    def body(self, segs: list[Seg]) -> None:
+        """Segments inside a transaction set (none of them an envelope segment)."""
+        if not self.audit.inside_many(len(segs)):
+            raise _Stop
+        self.count += len(segs)
+        self.write(render_segments(segs))
+
+
+def stream_837p(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    path: Path,
+    *,
+    created: datetime,
+    numbers: ControlNumbers,
+) -> Streamed | None:
+    """Write ``claims`` as one 837P to ``path`` (temp file, then rename) when every check
+    passes; None, with nothing written, when one does not (or the file cannot be written):
+    build it with :func:`~addin.x12.x837p.writer.build_accepted` then, for the findings."""
+    if not claims or path.is_dir():
+        return None
+    require_settings(settings)
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        # one collector pause for the whole file, as the whole-file path has
+        with os.fdopen(fd, "w", encoding="ascii", newline="") as handle, collector_paused():
+            findings, written = _stream(claims, settings, handle, created, numbers)
+        os.replace(tmp, path)
+        tmp = None
+    except (_Stop, OSError, UnicodeEncodeError):
+        return None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return Streamed(path, written, findings)
+
+
+def _stream(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    handle: object,
+    created: datetime,
+    numbers: ControlNumbers,
+) -> tuple[list[Finding], ControlNumbers]:
+    """As :func:`~addin.x12.x837p.writer.assemble` and ``check_837p``, level by level."""
+    envelope = Envelope.for_submitter(settings, created, numbers)
+    names = Names()
+    comp = WRITE_DELIMITERS.component
+    audit = EnvelopeAudit()
+    walk = ElementWalk(comp, element=WRITE_DELIMITERS.element)
+    end = WRITE_DELIMITERS.segment + "\n"
+    tally = Tally(comp)
+    out = _Out(handle, audit)
+    isa = RawSegment("ISA", tuple(envelope.isa()[1:]))
+    gs = RawSegment("GS", tuple(envelope.gs()[1:]))
+    walk.check("ISA", [isa], (), None, False)
+    walk.check("GS", [gs], (), None, False)
+    out.envelope(isa)
+    out.envelope(gs)
+    first_st = ""
+    count = 0
+    cleaned = 0  # names findings looked at for errors so far
+    # a line billed again (same code, charge, date, pointers...) is the same loop, checked
+    # and written once: most lines of a week are
+    memo: LineMemo = {}
+    walk.lines = {}
+    per_st = writer.MAX_CLAIMS_PER_ST  # read here: a test makes transactions small
+    for i, start in enumerate(range(0, len(claims), per_st)):
+        control = numbers.first_transaction + i
+        chunk = claims[start : start + per_st]
+        txn, levels = transaction_head(chunk, settings, control, created, names, memo)
+        head = txn.segments[0]
+        first_st = first_st or head[2]
+        # the checks of the transaction itself, as check_transaction makes them in order
+        hl = HLState()
+        (billing,) = txn.billing
+        check_hl(tally, hl, billing, bool(chunk))
+        zip_check(tally, billing)
+        check_npis(tally, txn, None)
+        walk.visit(txn, (), None, False)
+        segs: list[Seg] = []
+        txn.collect(segs)
+        out.envelope(head)
+        out.body(segs[1:])
+        inside = len(segs)
+        any_claim = False
+        for level in levels:
+            check_hl(tally, hl, level, bool(level.patients))
+            for patient in level.patients:
+                check_hl(tally, hl, patient, False)
+            check_subscriber(tally, level)
+            check_npis(tally, level, None)
+            claim_loops: list[Loop2300] = [*level.claims]
+            for patient in level.patients:
+                claim_loops.extend(patient.claims)
+            for claim in claim_loops:
+                check_claim(tally, claim)
+            any_claim = any_claim or bool(claim_loops)
+            texts: list[str] = []
+            walk.texts = texts  # the level's text, from the same walk as its checks
+            walk.visit(level, (), None, False)
+            walk.texts = None
+            if tally.count or walk.problems or any(f.blocking for f in names.findings[cleaned:]):
+                raise _Stop
+            cleaned = len(names.findings)
+            out.text(texts, end)
+            inside += len(texts)
+        if not any_claim:
+            raise _Stop  # X12-NO-CLAIMS
+        trailer = RawSegment("SE", tuple(se(inside + 1, control)[1:]))
+        walk.check("ST", [trailer], (), None, False)
+        out.envelope(trailer)
+        count += 1
+    ge = RawSegment("GE", tuple(envelope.ge(count)[1:]))
+    iea = RawSegment("IEA", tuple(envelope.iea()[1:]))
+    walk.check("GS", [ge], (), None, False)
+    walk.check("ISA", [iea], (), None, False)
+    out.envelope(ge)
+    out.envelope(iea)
+    if tally.count or walk.problems or audit.finish():
+        raise _Stop
+    written = list(dict.fromkeys(names.findings))
+    if any(f.blocking for f in written):
+        raise _Stop
+    return written, ControlNumbers(int(isa[13]), int(gs[6]), int(first_st))
