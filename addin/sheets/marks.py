@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from addin.errors import OutputError
@@ -65,6 +66,27 @@ def mark_edit(xml: str, style_for: Callable[[int, Any], int]) -> CellEdit:
 CellEdit = Callable[[str | None, int, str, Any], str]
 
 
+@dataclass
+class PendingEdit:
+    """Cell edits planned for a sheet part and not made yet, so that the next edit of the
+    same part makes them in the same walk (the Encounters sheet is walked, inflated and
+    deflated once for its values and its marks, not once for each).
+
+    ``head`` rewrites the part's text before <sheetData> (a <dimension> that grows)."""
+
+    xml: str
+    cells: dict[tuple[int, int], Any]
+    edit: CellEdit
+    head: Callable[[str], str]
+    named: bool
+
+    def pieces(self) -> Iterator[str]:
+        """The part with these edits alone, in pieces."""
+        made = edit_pieces(self.xml, self.cells, self.edit, named=self.named)
+        yield self.head(next(made))
+        yield from made
+
+
 def edit_cells(
     xml: str, cells: dict[tuple[int, int], Any], edit: CellEdit, create: bool = True
 ) -> str:
@@ -79,10 +101,18 @@ def edit_cells(
 
 
 def edit_pieces(
-    xml: str, cells: dict[tuple[int, int], Any], edit: CellEdit, create: bool = True
+    xml: str,
+    cells: dict[tuple[int, int], Any],
+    edit: CellEdit,
+    create: bool = True,
+    named: bool | None = None,
 ) -> Iterator[str]:
     """:func:`edit_cells` in pieces, for :meth:`Package.stream`: the edited part is never
-    held whole next to the original."""
+    held whole next to the original.
+
+    ``named`` is :func:`rows_named` of ``xml`` when the caller knows it already (a sheet
+    walked twice is counted once). A missing row whose cells all come back from ``edit`` as
+    '' is not created (an edit that only changes cells that are there)."""
     if not cells:
         yield xml
         return
@@ -106,7 +136,9 @@ def edit_pieces(
     # themselves the others are not even matched
     next_row = 1
     w = 0
-    for match in _rows(xml, p, body_start, body_end, wanted, create):
+    if named is None:
+        named = _named(xml, p, body_start, body_end)
+    for match in _rows(xml, p, body_start, body_end, wanted, create, named):
         r_attr = match.group(1)
         number = int(r_attr) if r_attr else next_row
         next_row = number + 1
@@ -167,8 +199,28 @@ def _column(letters: str) -> int:
     return col_index(letters)
 
 
+def _body(xml: str, p: str) -> tuple[int, int] | None:
+    """Where the rows of a sheet part are: from after <sheetData> to </sheetData>."""
+    data = re.search(rf"<{re.escape(p)}sheetData\b[^>]*?(/?)>", xml)
+    if data is None or data.group(1):
+        return None
+    return data.end(), xml.find(f"</{p}sheetData>", data.end())
+
+
+def _named(xml: str, p: str, start: int, end: int) -> bool:
+    return xml.count(f"<{p}row", start, end) == xml.count(f'<{p}row r="', start, end)
+
+
+def rows_named(xml: str) -> bool:
+    """Whether every row of the sheet part names itself first (``<row r="12"``), for
+    :func:`edit_pieces` to go straight to the rows it edits."""
+    p = root_prefix(xml, "worksheet")
+    body = _body(xml, p)
+    return True if body is None else _named(xml, p, *body)
+
+
 def _rows(
-    xml: str, p: str, start: int, end: int, wanted: list[int], create: bool
+    xml: str, p: str, start: int, end: int, wanted: list[int], create: bool, named: bool
 ) -> Iterator[re.Match[str]]:
     """The rows of sheetData that edit_cells must look at, in order.
 
@@ -177,7 +229,7 @@ def _rows(
     are skipped unseen; otherwise (or once a row to create is not there) every row is
     matched, as the numbering of rows without ``r`` needs."""
     row_re = _row_pattern(p)
-    if xml.count(f"<{p}row", start, end) != xml.count(f'<{p}row r="', start, end):
+    if not named:
         yield from row_re.finditer(xml, start, end)
         return
     pos = start
@@ -197,8 +249,10 @@ def _rows(
 
 
 def _new_row(p: str, number: int, cols: dict[int, Any], edit: CellEdit) -> str:
-    cells = "".join(edit(None, -1, f"{col_letter(c)}{number}", cols[c]) for c in sorted(cols))
-    return f'<{p}row r="{number}">{cells}</{p}row>'
+    cells = [edit(None, -1, f"{col_letter(c)}{number}", cols[c]) for c in sorted(cols)]
+    if not any(cells):
+        return ""
+    return f'<{p}row r="{number}">{"".join(cells)}</{p}row>'
 
 
 def _edit_row(

@@ -302,28 +302,33 @@ class _ColumnCells:
         else:
             self.texts.update({v: opening + v + closing for v in new})
 
-    def cells(self, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
-        """This column's cell in each row ('' where the cell is empty)."""
-        head, tail = self.head, self.tail
+    def cells(self, values: Sequence[Any]) -> list[str]:
+        """This column's cell in each row ('' where the cell is empty), with ROW_NUMBER
+        where the row's number goes."""
+        head, tail = self.head + ROW_NUMBER, self.tail
         types = set(map(type, values))
         if types <= _KEYED:
             # no value of one of these types equals one of another: a dict keyed by value
-            # renders each distinct value of the block once
+            # renders each distinct value of the block once, and a C loop looks each up
             distinct = set(values)
             if self.text_kind and types <= _TEXTS:
                 self._learn_texts(distinct)
             known = self.texts.get  # None for any value not a cached text
-            tails = {value: known(value) or tail(value) for value in distinct}
-            pairs = zip(values, numbers, strict=True)
-            return [f"{head}{n}{t}" if (t := tails[v]) else "" for v, n in pairs]
+            whole = {
+                value: head + t if (t := known(value) or tail(value)) else "" for value in distinct
+            }
+            return list(map(whole.__getitem__, values))
         if types <= _DECIMALS and not self.text_kind:
             if all(v.is_finite() for v in values if v is not None):
-                return [
-                    "" if v is None else f"{head}{n}{self.number_open}{v:f}</v></c>"
-                    for v, n in zip(values, numbers, strict=True)
-                ]
-        pairs = zip(values, numbers, strict=True)
-        return [f"{head}{n}{t}" if (t := tail(v)) else "" for v, n in pairs]
+                opening = head + self.number_open
+                return ["" if v is None else f"{opening}{v:f}</v></c>" for v in values]
+        return [head + t if (t := tail(v)) else "" for v in values]
+
+
+# Where a row's number goes in its cells as they are rendered: a block of rows is rendered a
+# column at a time with no row numbers, and each row's text then has its number put in at
+# once. XML cannot hold U+0001 (xml_text writes it as _x0001_), so no cell text holds one.
+ROW_NUMBER = "\x01"
 
 
 def rows_xml(
@@ -345,10 +350,14 @@ def rows_xml(
             continue
         padded = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in block]
         by_column = list(zip(*padded, strict=False))[:width]
-        cells = [render.cells(by_column[i], numbers) for i, render in enumerate(renderers)]
+        cells = [
+            [f'<row r="{ROW_NUMBER}">'] * len(block),
+            *(render.cells(by_column[i]) for i, render in enumerate(renderers)),
+            ["</row>"] * len(block),
+        ]
         yield "".join(
             [
-                f'<row r="{n}">{"".join(row)}</row>'
+                "".join(row).replace(ROW_NUMBER, n)
                 for n, row in zip(numbers, zip(*cells, strict=True), strict=True)
             ]
         )
