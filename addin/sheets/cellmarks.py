@@ -189,8 +189,7 @@ def _edited(
             cell = mark(cell, row_style, ref, severity)
         return cell or ""
 
-    named = first.named if first is not None else None
-    made = edit_pieces(xml, keys, edit, create=first is not None or bool(wanted), named=named)
+    made = edit_pieces(xml, keys, edit, create=first is not None or bool(wanted))
     if first is None:
         yield from made
         return

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from addin.models import CellMark
 from addin.sheets.cellmarks import resolve_columns
-from addin.sheets.marks import PendingEdit, edit_pieces, rows_named
+from addin.sheets.marks import PendingEdit, edit_pieces
 from addin.sheets.package import Package, root_prefix
 from addin.sheets.sheetxml import col_index, col_letter
 
@@ -117,12 +117,11 @@ def plan_fill(
         return _cell_with_text(p, existing, row_style, ref, text)
 
     keyed = {cell: (cell, text) for cell, text in cells.items()}
-    named = rows_named(xml)
-    for _ in edit_pieces(xml, keyed, probe, create=False, named=named):
+    for _ in edit_pieces(xml, keyed, probe, create=False):
         pass
     filled = set(cells) - held
     pending = PendingEdit(
-        xml, keyed, edit, lambda head: _grow_dimension(head, p, filled), named
+        xml, keyed, edit, lambda head: _grow_dimension(head, p, filled)
     )  # fmt: skip
     return pending, held
 

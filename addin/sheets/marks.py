@@ -78,11 +78,10 @@ class PendingEdit:
     cells: dict[tuple[int, int], Any]
     edit: CellEdit
     head: Callable[[str], str]
-    named: bool
 
     def pieces(self) -> Iterator[str]:
         """The part with these edits alone, in pieces."""
-        made = edit_pieces(self.xml, self.cells, self.edit, named=self.named)
+        made = edit_pieces(self.xml, self.cells, self.edit)
         yield self.head(next(made))
         yield from made
 
@@ -105,14 +104,12 @@ def edit_pieces(
     cells: dict[tuple[int, int], Any],
     edit: CellEdit,
     create: bool = True,
-    named: bool | None = None,
 ) -> Iterator[str]:
     """:func:`edit_cells` in pieces, for :meth:`Package.stream`: the edited part is never
     held whole next to the original.
 
-    ``named`` is :func:`rows_named` of ``xml`` when the caller knows it already (a sheet
-    walked twice is counted once). A missing row whose cells all come back from ``edit`` as
-    '' is not created (an edit that only changes cells that are there)."""
+    A missing row whose cells all come back from ``edit`` as '' is not created (an edit
+    that only changes cells that are there)."""
     if not cells:
         yield xml
         return
@@ -136,9 +133,7 @@ def edit_pieces(
     # themselves the others are not even matched
     next_row = 1
     w = 0
-    if named is None:
-        named = _named(xml, p, body_start, body_end)
-    for match in _rows(xml, p, body_start, body_end, wanted, create, named):
+    for match in _rows(xml, p, body_start, body_end, wanted, create):
         r_attr = match.group(1)
         number = int(r_attr) if r_attr else next_row
         next_row = number + 1
@@ -199,37 +194,37 @@ def _column(letters: str) -> int:
     return col_index(letters)
 
 
-def _body(xml: str, p: str) -> tuple[int, int] | None:
-    """Where the rows of a sheet part are: from after <sheetData> to </sheetData>."""
-    data = re.search(rf"<{re.escape(p)}sheetData\b[^>]*?(/?)>", xml)
-    if data is None or data.group(1):
-        return None
-    return data.end(), xml.find(f"</{p}sheetData>", data.end())
-
-
 def _named(xml: str, p: str, start: int, end: int) -> bool:
     return xml.count(f"<{p}row", start, end) == xml.count(f'<{p}row r="', start, end)
 
 
-def rows_named(xml: str) -> bool:
-    """Whether every row of the sheet part names itself first (``<row r="12"``), for
-    :func:`edit_pieces` to go straight to the rows it edits."""
-    p = root_prefix(xml, "worksheet")
-    body = _body(xml, p)
-    return True if body is None else _named(xml, p, *body)
-
-
 def _rows(
-    xml: str, p: str, start: int, end: int, wanted: list[int], create: bool, named: bool
+    xml: str, p: str, start: int, end: int, wanted: list[int], create: bool
 ) -> Iterator[re.Match[str]]:
     """The rows of sheetData that edit_cells must look at, in order.
 
-    When every row names itself first (``<row r="12"``, as Excel, LibreOffice and
-    openpyxl write), the rows to edit are found by their reference and the rows between
-    are skipped unseen; otherwise (or once a row to create is not there) every row is
-    matched, as the numbering of rows without ``r`` needs."""
+    When every row to edit names itself (``<row r="12"``, as Excel, LibreOffice and
+    openpyxl write) and is found so, in order, those are the rows, and the rows between
+    are skipped unseen: a row without ``r`` elsewhere numbers only itself and the rows
+    without ``r`` after it, none of which is one found by its reference. Otherwise the
+    sheet is counted through: when every row names itself, a row to create goes before
+    the next one there is; else every row is matched, as the numbering of rows without
+    ``r`` needs."""
     row_re = _row_pattern(p)
-    if not named:
+    spots: list[int] = []
+    pos = start
+    for number in wanted:
+        found = xml.find(f'<{p}row r="{number}"', pos, end)
+        if found < 0:
+            break
+        spots.append(found)
+        pos = found + 1
+    else:
+        matches = [row_re.match(xml, found, end) for found in spots]
+        if all(matches):  # always: the pattern matches any row tag
+            yield from (m for m in matches if m is not None)
+            return
+    if not _named(xml, p, start, end):
         yield from row_re.finditer(xml, start, end)
         return
     pos = start
