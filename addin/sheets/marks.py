@@ -13,9 +13,17 @@ from addin.sheets.package import root_prefix
 from addin.sheets.sheetxml import col_index, col_letter
 
 
+@functools.lru_cache(maxsize=16)
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf'\s{name}="([^"]*)"')
+
+
 def _attr(tag: str, name: str) -> str | None:
-    found = re.search(rf'\s{name}="([^"]*)"', tag)
+    found = _attr_pattern(name).search(tag)
     return found.group(1) if found else None
+
+
+_STYLE = re.compile(r'\ss="\d*"')
 
 
 def _with_style(tag: str, style: int) -> str:
@@ -23,10 +31,11 @@ def _with_style(tag: str, style: int) -> str:
 
     Style -1 means no attribute (what the cell had before a mark, when it had none), so
     taking a mark off gives back the original text."""
+    found = _STYLE.search(tag)
     if style < 0:
-        return re.sub(r'\ss="\d*"', "", tag, count=1)
-    if re.search(r'\ss="\d*"', tag):
-        return re.sub(r'(\s)s="\d*"', rf'\1s="{style}"', tag, count=1)
+        return tag if found is None else tag[: found.start()] + tag[found.end() :]
+    if found is not None:
+        return f'{tag[: found.start() + 1]}s="{style}"{tag[found.end() :]}'
     # last, before the tag closes: taking the mark off (above) then putting it back gives
     # the same text, so a rerun leaves the part byte-identical
     end = len(tag) - (2 if tag.endswith("/>") else 1)
