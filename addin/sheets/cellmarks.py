@@ -12,7 +12,7 @@ left as it is instead of being taken apart and marked again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 from addin.models import CellMark
 from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
-from addin.sheets.marks import apply_marks, edit_pieces, mark_edit
+from addin.sheets.marks import PendingEdit, edit_pieces, mark_edit
 from addin.sheets.package import DOC_REL, Package
 from addin.sheets.sheetxml import DECLARATION, col_index, col_letter
 from addin.sheets.source import head_rows
@@ -98,9 +98,13 @@ def replace_marks(
     sheet_parts: dict[str, tuple[str, str]],
     source: Path,
     marks: Sequence[CellMark],
+    pending: dict[str, PendingEdit] | None = None,
 ) -> None:
     """Take the previous run's marks off, put ``marks`` on; ``sheet_parts`` maps a casefolded
-    sheet name to (name, part)."""
+    sheet name to (name, part). ``pending`` are edits planned for sheet parts (the values
+    a run puts in): each is made in the same walk as the part's marks, first, as if it had
+    been made before, so every part is walked, inflated and deflated once."""
+    pending = pending or {}
     stamps: Stamps = {}
     old = read_ledger(pkg, wb_part, stamps)
     fills = {sev: styles.fill(rgb) for sev, rgb in SEVERITY_FILL.items()}
@@ -131,20 +135,66 @@ def replace_marks(
             if before is None or _RANK[mark.severity] > _RANK[before]:
                 wanted[(mark.row, col)] = mark.severity
         wanted_by_part[part] = wanted
+    restore: Ledger = {}
     for part, cells in old.items():
         if part in pkg and cells:
-            if _as_left(pkg, part, cells, stamps, wanted_by_part, style_for):
+            if part not in pending and _as_left(
+                pkg, part, cells, stamps, wanted_by_part, style_for
+            ):
                 new[part] = cells  # the same marks on the sheet as the last run left it
                 del wanted_by_part[part]
                 continue
-            # back to the earlier style only where the mark is still what we left there
-            pkg.set(part, apply_marks(pkg.text(part), cells, _restore, create=False))
-    for part, wanted in wanted_by_part.items():
-        keyed = {cell: (cell, severity) for cell, severity in wanted.items()}
+            restore[part] = cells
+    for part in dict.fromkeys([*pending, *restore, *wanted_by_part]):
+        wanted = wanted_by_part.get(part, {})
         recording = partial(_record, style_for, new.setdefault(part, {}))
-        xml = pkg.text(part)  # streamed: the marked sheet is never held next to this one
-        pkg.stream(part, edit_pieces(xml, keyed, mark_edit(xml, recording)))
-    write_ledger(pkg, wb_part, new)
+        first = pending.get(part)
+        xml = first.xml if first is not None else pkg.text(part)  # not decoded twice
+        pkg.stream(part, _edited(xml, first, restore.get(part, {}), wanted, recording))
+    write_ledger(pkg, wb_part, {part: cells for part, cells in new.items() if cells})
+
+
+def _edited(
+    xml: str,
+    first: PendingEdit | None,
+    restore: dict[tuple[int, int], tuple[int, int]],
+    wanted: dict[tuple[int, int], str],
+    recording: Callable[[int, Any], int],
+) -> Iterator[str]:
+    """The sheet part with, cell by cell, ``first``'s edit made, the last run's marks taken
+    off ``restore`` (back to the earlier style only where the mark is still what that run
+    left there; a cell that is not there is not made) and ``wanted``'s marks put on: the
+    bytes of the three made one after the other, in one walk. Streamed: the marked sheet is
+    never held next to this one."""
+    unmark = mark_edit(xml, _restore)
+    mark = mark_edit(xml, recording)
+    put = first.edit if first is not None else None
+    keys: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+    for cell, key in (first.cells if first is not None else {}).items():
+        keys[cell] = (key, None, None)
+    for cell, before in restore.items():
+        keys[cell] = (keys.get(cell, (None,))[0], before, None)
+    for cell, severity in wanted.items():
+        known = keys.get(cell, (None, None))
+        keys[cell] = (known[0], known[1], (cell, severity))
+
+    def edit(existing: str | None, row_style: int, ref: str, key: tuple[Any, Any, Any]) -> str:
+        value, before, severity = key
+        cell = existing
+        if value is not None and put is not None:
+            cell = put(cell, row_style, ref, value)
+        if before is not None and cell is not None:
+            cell = unmark(cell, row_style, ref, before)
+        if severity is not None:
+            cell = mark(cell, row_style, ref, severity)
+        return cell or ""
+
+    made = edit_pieces(xml, keys, edit, create=first is not None or bool(wanted))
+    if first is None:
+        yield from made
+        return
+    yield first.head(next(made))
+    yield from made
 
 
 def _as_left(

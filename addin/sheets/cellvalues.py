@@ -9,7 +9,7 @@ from pathlib import Path
 
 from addin.models import CellMark
 from addin.sheets.cellmarks import resolve_columns
-from addin.sheets.marks import edit_pieces
+from addin.sheets.marks import PendingEdit, edit_pieces
 from addin.sheets.package import Package, root_prefix
 from addin.sheets.sheetxml import col_index, col_letter
 
@@ -87,32 +87,43 @@ def fill_part(xml: str, cells: dict[tuple[int, int], str]) -> tuple[str, set[tup
 def fill_pieces(
     xml: str, cells: dict[tuple[int, int], str]
 ) -> tuple[Iterator[str], set[tuple[int, int]]]:
-    """:func:`fill_part` in pieces, for :meth:`Package.stream`. A first walk over the cells
-    finds those that hold a value (the <dimension> at the top depends on what is filled);
-    only the second keeps what it makes."""
+    """:func:`fill_part` in pieces, for :meth:`Package.stream`."""
+    pending, held = plan_fill(xml, cells)
+    return pending.pieces(), held
+
+
+def plan_fill(
+    xml: str, cells: dict[tuple[int, int], str]
+) -> tuple[PendingEdit, set[tuple[int, int]]]:
+    """The edit that puts text into each empty (row, 0-based col) cell of ``cells``, not
+    made yet, and the cells that hold a value (left alone). A first walk over the cells
+    finds those (the <dimension> at the top depends on what is filled)."""
     p = root_prefix(xml, "worksheet")
     held: set[tuple[int, int]] = set()
+
+    def probe(
+        existing: str | None, row_style: int, ref: str, key: tuple[tuple[int, int], str]
+    ) -> str:
+        if existing is not None and holds_value(existing):
+            held.add(key[0])
+        return ""
 
     def edit(
         existing: str | None, row_style: int, ref: str, key: tuple[tuple[int, int], str]
     ) -> str:
         cell, text = key
         if existing is not None and holds_value(existing):
-            held.add(cell)
             return existing
         return _cell_with_text(p, existing, row_style, ref, text)
 
     keyed = {cell: (cell, text) for cell, text in cells.items()}
-    for _ in edit_pieces(xml, keyed, edit):
+    for _ in edit_pieces(xml, keyed, probe, create=False):
         pass
     filled = set(cells) - held
-
-    def pieces() -> Iterator[str]:
-        made = edit_pieces(xml, keyed, edit)
-        yield _grow_dimension(next(made), p, filled)  # the part up to <sheetData>
-        yield from made
-
-    return pieces(), held
+    pending = PendingEdit(
+        xml, keyed, edit, lambda head: _grow_dimension(head, p, filled)
+    )  # fmt: skip
+    return pending, held
 
 
 def _grow_dimension(xml: str, p: str, cells: set[tuple[int, int]]) -> str:
@@ -139,7 +150,25 @@ def fill_values(
 ) -> ValuesWritten:
     """Write ``values`` into their sheets' parts (``sheet_parts``: casefolded sheet name ->
     (name, part)); returns what was written and what was skipped and why."""
+    done, pending = plan_values(pkg, sheet_parts, source, values)
+    write_pending(pkg, pending)
+    return done
+
+
+def write_pending(pkg: Package, pending: dict[str, PendingEdit]) -> None:
+    """Make the edits :func:`plan_values` planned."""
+    for part, edit in pending.items():
+        pkg.stream(part, edit.pieces())  # never held twice: the Encounters sheet is 140 MB
+
+
+def plan_values(
+    pkg: Package, sheet_parts: dict[str, tuple[str, str]], source: Path, values: Sequence[CellValue]
+) -> tuple[ValuesWritten, dict[str, PendingEdit]]:
+    """As :func:`fill_values`, with the edits planned and not made: part -> its edit (only
+    parts where some cell is filled). :func:`write_pending` makes them, or
+    :func:`~addin.sheets.cellmarks.replace_marks` folds them into its marks."""
     result = ValuesWritten([], [])
+    pending: dict[str, PendingEdit] = {}
     by_sheet: dict[str, list[CellValue]] = {}
     for value in values:
         by_sheet.setdefault(value.sheet.casefold(), []).append(value)
@@ -163,13 +192,15 @@ def fill_values(
                 continue
             wanted[cell] = value.text
             placed.append((value, cell))
-        pieces, held = fill_pieces(pkg.text(part), wanted) if wanted else (iter(()), set())
-        if len(held) < len(wanted):
-            pkg.stream(part, pieces)  # never held twice: the Encounters sheet is 140 MB
+        held: set[tuple[int, int]] = set()
+        if wanted:
+            edit, held = plan_fill(pkg.text(part), wanted)
+            if len(held) < len(wanted):
+                pending[part] = edit
         for value, (row, col) in placed:
             address = f"{col_letter(col)}{row}"
             if (row, col) in held:
                 result.skipped.append((value, f"{name}!{address} already holds a value"))
             else:
                 result.written.append((value, address))
-    return result
+    return result, pending

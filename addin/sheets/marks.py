@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from addin.errors import OutputError
@@ -12,9 +13,17 @@ from addin.sheets.package import root_prefix
 from addin.sheets.sheetxml import col_index, col_letter
 
 
+@functools.lru_cache(maxsize=16)
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf'\s{name}="([^"]*)"')
+
+
 def _attr(tag: str, name: str) -> str | None:
-    found = re.search(rf'\s{name}="([^"]*)"', tag)
+    found = _attr_pattern(name).search(tag)
     return found.group(1) if found else None
+
+
+_STYLE = re.compile(r'\ss="\d*"')
 
 
 def _with_style(tag: str, style: int) -> str:
@@ -22,10 +31,11 @@ def _with_style(tag: str, style: int) -> str:
 
     Style -1 means no attribute (what the cell had before a mark, when it had none), so
     taking a mark off gives back the original text."""
+    found = _STYLE.search(tag)
     if style < 0:
-        return re.sub(r'\ss="\d*"', "", tag, count=1)
-    if re.search(r'\ss="\d*"', tag):
-        return re.sub(r'(\s)s="\d*"', rf'\1s="{style}"', tag, count=1)
+        return tag if found is None else tag[: found.start()] + tag[found.end() :]
+    if found is not None:
+        return f'{tag[: found.start() + 1]}s="{style}"{tag[found.end() :]}'
     # last, before the tag closes: taking the mark off (above) then putting it back gives
     # the same text, so a rerun leaves the part byte-identical
     end = len(tag) - (2 if tag.endswith("/>") else 1)
@@ -65,6 +75,26 @@ def mark_edit(xml: str, style_for: Callable[[int, Any], int]) -> CellEdit:
 CellEdit = Callable[[str | None, int, str, Any], str]
 
 
+@dataclass
+class PendingEdit:
+    """Cell edits planned for a sheet part and not made yet, so that the next edit of the
+    same part makes them in the same walk (the Encounters sheet is walked, inflated and
+    deflated once for its values and its marks, not once for each).
+
+    ``head`` rewrites the part's text before <sheetData> (a <dimension> that grows)."""
+
+    xml: str
+    cells: dict[tuple[int, int], Any]
+    edit: CellEdit
+    head: Callable[[str], str]
+
+    def pieces(self) -> Iterator[str]:
+        """The part with these edits alone, in pieces."""
+        made = edit_pieces(self.xml, self.cells, self.edit)
+        yield self.head(next(made))
+        yield from made
+
+
 def edit_cells(
     xml: str, cells: dict[tuple[int, int], Any], edit: CellEdit, create: bool = True
 ) -> str:
@@ -79,10 +109,16 @@ def edit_cells(
 
 
 def edit_pieces(
-    xml: str, cells: dict[tuple[int, int], Any], edit: CellEdit, create: bool = True
+    xml: str,
+    cells: dict[tuple[int, int], Any],
+    edit: CellEdit,
+    create: bool = True,
 ) -> Iterator[str]:
     """:func:`edit_cells` in pieces, for :meth:`Package.stream`: the edited part is never
-    held whole next to the original."""
+    held whole next to the original.
+
+    A missing row whose cells all come back from ``edit`` as '' is not created (an edit
+    that only changes cells that are there)."""
     if not cells:
         yield xml
         return
@@ -167,17 +203,37 @@ def _column(letters: str) -> int:
     return col_index(letters)
 
 
+def _named(xml: str, p: str, start: int, end: int) -> bool:
+    return xml.count(f"<{p}row", start, end) == xml.count(f'<{p}row r="', start, end)
+
+
 def _rows(
     xml: str, p: str, start: int, end: int, wanted: list[int], create: bool
 ) -> Iterator[re.Match[str]]:
     """The rows of sheetData that edit_cells must look at, in order.
 
-    When every row names itself first (``<row r="12"``, as Excel, LibreOffice and
-    openpyxl write), the rows to edit are found by their reference and the rows between
-    are skipped unseen; otherwise (or once a row to create is not there) every row is
-    matched, as the numbering of rows without ``r`` needs."""
+    When every row to edit names itself (``<row r="12"``, as Excel, LibreOffice and
+    openpyxl write) and is found so, in order, those are the rows, and the rows between
+    are skipped unseen: a row without ``r`` elsewhere numbers only itself and the rows
+    without ``r`` after it, none of which is one found by its reference. Otherwise the
+    sheet is counted through: when every row names itself, a row to create goes before
+    the next one there is; else every row is matched, as the numbering of rows without
+    ``r`` needs."""
     row_re = _row_pattern(p)
-    if xml.count(f"<{p}row", start, end) != xml.count(f'<{p}row r="', start, end):
+    spots: list[int] = []
+    pos = start
+    for number in wanted:
+        found = xml.find(f'<{p}row r="{number}"', pos, end)
+        if found < 0:
+            break
+        spots.append(found)
+        pos = found + 1
+    else:
+        matches = [row_re.match(xml, found, end) for found in spots]
+        if all(matches):  # always: the pattern matches any row tag
+            yield from (m for m in matches if m is not None)
+            return
+    if not _named(xml, p, start, end):
         yield from row_re.finditer(xml, start, end)
         return
     pos = start
@@ -197,8 +253,10 @@ def _rows(
 
 
 def _new_row(p: str, number: int, cols: dict[int, Any], edit: CellEdit) -> str:
-    cells = "".join(edit(None, -1, f"{col_letter(c)}{number}", cols[c]) for c in sorted(cols))
-    return f'<{p}row r="{number}">{cells}</{p}row>'
+    cells = [edit(None, -1, f"{col_letter(c)}{number}", cols[c]) for c in sorted(cols)]
+    if not any(cells):
+        return ""
+    return f'<{p}row r="{number}">{"".join(cells)}</{p}row>'
 
 
 def _edit_row(

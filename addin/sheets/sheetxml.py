@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from addin.models import Column, ResultTable
@@ -302,28 +303,60 @@ class _ColumnCells:
         else:
             self.texts.update({v: opening + v + closing for v in new})
 
-    def cells(self, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
-        """This column's cell in each row ('' where the cell is empty)."""
-        head, tail = self.head, self.tail
+    def cells(self, values: Sequence[Any]) -> list[str]:
+        """This column's cell in each row ('' where the cell is empty), with ROW_NUMBER
+        where the row's number goes."""
+        head, tail = self.head + ROW_NUMBER, self.tail
         types = set(map(type, values))
+        if len(types) == 1 and all(values):  # one type, no empty cell: the common column
+            kind = next(iter(types))
+            if kind is str and self.text_kind:
+                flat = "".join(values)
+                # what xml_text leaves as it is ("_x" across two values only sends the
+                # block the slower way)
+                if (
+                    flat.isascii() and flat.isprintable() and "_x" not in flat
+                    and "&" not in flat and "<" not in flat and ">" not in flat
+                    and (len(flat) <= MAX_CELL_TEXT or max(map(len, values)) <= MAX_CELL_TEXT)
+                ):  # fmt: skip
+                    return _spliced(head + self.text_open, "</t></is></c>", values)
+            elif kind is Decimal and not self.text_kind:
+                if all(map(Decimal.is_finite, values)):
+                    texts = list(map(format, values, repeat("f")))
+                    return _spliced(head + self.number_open, "</v></c>", texts)
+            elif kind is int and not self.text_kind:
+                return _spliced(head + self.number_open, "</v></c>", list(map(str, values)))
         if types <= _KEYED:
             # no value of one of these types equals one of another: a dict keyed by value
-            # renders each distinct value of the block once
+            # renders each distinct value of the block once, and a C loop looks each up
             distinct = set(values)
             if self.text_kind and types <= _TEXTS:
                 self._learn_texts(distinct)
             known = self.texts.get  # None for any value not a cached text
-            tails = {value: known(value) or tail(value) for value in distinct}
-            pairs = zip(values, numbers, strict=True)
-            return [f"{head}{n}{t}" if (t := tails[v]) else "" for v, n in pairs]
+            whole = {
+                value: head + t if (t := known(value) or tail(value)) else "" for value in distinct
+            }
+            return list(map(whole.__getitem__, values))
         if types <= _DECIMALS and not self.text_kind:
-            if all(v.is_finite() for v in values if v is not None):
-                return [
-                    "" if v is None else f"{head}{n}{self.number_open}{v:f}</v></c>"
-                    for v, n in zip(values, numbers, strict=True)
-                ]
-        pairs = zip(values, numbers, strict=True)
-        return [f"{head}{n}{t}" if (t := tail(v)) else "" for v, n in pairs]
+            if all(map(Decimal.is_finite, filter(None, values))):  # None (and 0) left out
+                opening = head + self.number_open
+                return ["" if v is None else f"{opening}{v:f}</v></c>" for v in values]
+        return [head + t if (t := tail(v)) else "" for v in values]
+
+
+_SPLIT = "\x02"  # between cells while a column is made whole (XML cannot hold it either)
+
+
+def _spliced(opening: str, closing: str, texts: Sequence[str]) -> list[str]:
+    """``opening + text + closing`` for each text, made by two C loops (a join and a split)
+    rather than a Python step per cell; no text may hold _SPLIT."""
+    return (opening + (closing + _SPLIT + opening).join(texts) + closing).split(_SPLIT)
+
+
+# Where a row's number goes in its cells as they are rendered: a block of rows is rendered a
+# column at a time with no row numbers, and each row's text then has its number put in at
+# once. XML cannot hold U+0001 (xml_text writes it as _x0001_), so no cell text holds one.
+ROW_NUMBER = "\x01"
 
 
 def rows_xml(
@@ -345,10 +378,14 @@ def rows_xml(
             continue
         padded = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in block]
         by_column = list(zip(*padded, strict=False))[:width]
-        cells = [render.cells(by_column[i], numbers) for i, render in enumerate(renderers)]
+        cells = [
+            [f'<row r="{ROW_NUMBER}">'] * len(block),
+            *(render.cells(by_column[i]) for i, render in enumerate(renderers)),
+            ["</row>"] * len(block),
+        ]
         yield "".join(
             [
-                f'<row r="{n}">{"".join(row)}</row>'
+                "".join(row).replace(ROW_NUMBER, n)
                 for n, row in zip(numbers, zip(*cells, strict=True), strict=True)
             ]
         )

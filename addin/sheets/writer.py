@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 from addin.errors import OutputError
 from addin.models import CellMark, RegisterEdit, ResultTable
 from addin.sheets.cellmarks import replace_marks
-from addin.sheets.cellvalues import CellValue, ValuesWritten, fill_values
+from addin.sheets.cellvalues import CellValue, ValuesWritten, plan_values, write_pending
 from addin.sheets.charts import CHART_CT, DRAWING_CT, chart_xml, drawing_xml
 from addin.sheets.guard import foreign_content, refuse
 from addin.sheets.newbook import package_from_csv
@@ -234,15 +234,20 @@ class _Editor:
             for name, _, rid in self._sheets()
             if name.casefold() not in names
         }
-        # values before marks: a filled cell's mark then styles the cell as written
-        done = fill_values(self.pkg, sheets, self.path, values) if values else ValuesWritten(
-            [], [])  # fmt: skip
+        # values before marks: a filled cell's mark then styles the cell as written. Both
+        # are made in one walk of each sheet (the values planned here, made with the marks)
+        done, pending = (
+            plan_values(self.pkg, sheets, self.path, values) if values
+            else (ValuesWritten([], []), {})
+        )  # fmt: skip
         if marks is not None and done.skipped:
             # a value left out leaves its cell unmarked too: the mark would say it was filled
             gone = {(v.sheet.casefold(), v.row, v.column) for v, _ in done.skipped}
             marks = [m for m in marks if (m.sheet.casefold(), m.row, m.column) not in gone]
         if marks is not None:
-            replace_marks(self.pkg, self.styles, self.wb_part, sheets, self.path, marks)
+            replace_marks(self.pkg, self.styles, self.wb_part, sheets, self.path, marks, pending)
+        else:
+            write_pending(self.pkg, pending)
         self.pkg.set(self.wb_part, self.wb_xml)
         self.pkg.set(self.styles_part or "", self.styles.xml)
         return done
@@ -326,7 +331,7 @@ class _Editor:
                     m_name = re.search(r'<(?:\w+:)?table\b[^>]*?\sname="([^"]*)"', head)
                     table_id = int(m_id.group(1)) if m_id else None
                     table_name = m_name.group(1) if m_name else None
-            if re.search(r"<(\w+:)?f[\s>/]", self.pkg.text(sheet_part)):
+            if self._has_calc_chain() and _has_formula(self.pkg.text(sheet_part)):
                 self._drop_calc_chain()
         else:
             sheet_part = self.pkg.free_name(f"{self.wb_dir}/worksheets/sheet{{}}.xml")
@@ -425,6 +430,13 @@ class _Editor:
         self.pkg.add_override(drawing, DRAWING_CT)
         return drawing
 
+    def _has_calc_chain(self) -> bool:
+        """Whether the workbook lists a calc chain (a replaced sheet's formulas matter then
+        only; a result sheet of 100,000 rows is not read to look for them otherwise)."""
+        return any(
+            ty.endswith("/calcChain") and target in self.pkg for ty, target in self.wb_rels.values()
+        )
+
     def _drop_calc_chain(self) -> None:
         """A replaced sheet's formulas would dangle in the calc chain; Excel rebuilds it."""
         for rid, (rel_type, target) in list(self.wb_rels.items()):
@@ -439,6 +451,17 @@ class _Editor:
             self.wb_rels.pop(rid)
 
     # -- marks --------------------------------------------------------------------------
+
+
+_FORMULA = re.compile(r"<(\w+:)?f[\s>/]")
+
+
+def _has_formula(xml: str) -> bool:
+    """Whether a sheet part holds a formula cell: ``<f`` or a prefixed ``<x:f`` element (a
+    plain find first: the pattern has no literal start for the scan to jump by)."""
+    if ":f" not in xml:
+        return re.search(r"<f[\s>/]", xml) is not None
+    return _FORMULA.search(xml) is not None
 
 
 def _check_sheet_name(name: str) -> None:

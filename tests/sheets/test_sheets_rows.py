@@ -146,6 +146,28 @@ def test_any_values_render_as_cell_xml(kinds: list[str], rows: list[list[Any]]) 
     assert _rendered(rows, columns, STYLES) == reference_rows(rows, columns, STYLES)
 
 
+_UNIFORM = {  # a column of one type with no empty cell: rendered by a join and a split
+    "text": st.text(min_size=1, max_size=12),
+    "plain": st.text(alphabet="abc _x<&>0", min_size=1, max_size=6),
+    "int": st.integers(-(10**12), 10**12),
+    "decimal": st.decimals(allow_nan=True, allow_infinity=True),
+    "money": st.decimals(places=2, allow_nan=False, allow_infinity=False),
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    kind=st.sampled_from(KINDS),
+    values=st.sampled_from(sorted(_UNIFORM)).flatmap(
+        lambda name: st.lists(_UNIFORM[name], min_size=1, max_size=30)
+    ),
+)
+def test_a_column_of_one_type_renders_as_cell_xml(kind: str, values: list[Any]) -> None:
+    columns = [Column(name="c", kind=kind)]  # type: ignore[arg-type]
+    rows = [[v] for v in values]
+    assert _rendered(rows, columns, STYLES) == reference_rows(rows, columns, STYLES)
+
+
 def _saved(pkg: Package, path: Path) -> bytes:
     with path.open("wb") as fh:
         pkg.write(fh)

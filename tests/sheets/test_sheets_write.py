@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -356,18 +358,18 @@ def test_the_same_marks_on_an_untouched_sheet_leave_it_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from addin.sheets import cellmarks
-    from addin.sheets.marks import apply_marks as real
 
+    real = cellmarks._edited
     src = _user_book(tmp_path / "clinic.xlsx")
     first = write_tables(src, [], marks=MARKS, out=tmp_path / "first.xlsx")
     assert b'crc="' in _parts(first)["customXml/item1.xml"]  # the ledger stamps the sheet
     edits: list[str] = []
 
-    def spy(xml: str, *args: object, **kwargs: object) -> str:
-        edits.append("restore")
-        return real(xml, *args, **kwargs)  # type: ignore[arg-type]
+    def spy(xml: str, first: Any, restore: Any, *args: Any) -> Iterator[str]:
+        edits.append("restore" if restore else "mark")
+        return real(xml, first, restore, *args)
 
-    monkeypatch.setattr(cellmarks, "apply_marks", spy)
+    monkeypatch.setattr(cellmarks, "_edited", spy)
     again = write_tables(first, [], marks=list(reversed(MARKS)), out=tmp_path / "again.xlsx")
     assert edits == []  # nothing taken apart: the sheet is what the last run left
     assert _parts(again) == _parts(first)
