@@ -16,7 +16,8 @@ service lines. In a fresh process (so the peak memory is the run's own):
 Prints each step's time (from addin.runs.progress), the ratio to the bare read and the
 peak resident memory when the step ended, beside the bare read's own peak (python-calamine's
 parsed sheet and the rows as Python lists: the floor any run that reads the sheet starts
-from; the run's peak includes it, as the baseline runs first). Targets (issue 18): <= 3x the bare read, <= 600 MB.
+from; the run's peak includes it, as the baseline runs first).
+Targets (issue 18): <= 3x the bare read, <= 600 MB.
 Run: .venv/bin/python benchmarks/bench_week.py [--lines 100000] [--keep DIR]
 """
 
