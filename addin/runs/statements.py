@@ -148,8 +148,10 @@ def visits_after_insurance(
 ) -> list[Visit]:
     """Each billed visit's money once its payers have answered (from the reconciliation: the
     primary's claim, then <claim>-S and -T; a crossover's next answer comes on the claim)."""
-    results = {c.claim_id.strip().upper(): c for c in rec.claims}
+    results = {c.claim_id.strip().upper(): c for c in rec.claims if c.payments}
     out: list[Visit] = []
+    if not results:
+        return out  # no payer has answered any claim yet: nothing is a patient's
     for key, last, enc in live_primaries(session):
         own = _events(results.get(key))
         answer = _answer(own, "P")
