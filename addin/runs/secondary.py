@@ -293,6 +293,8 @@ def _chains(
     session: Session, coverage: CoverageBook, paid: dict[str, list[Paid]], report: SecondaryReport
 ) -> Iterator[CobClaim]:
     """Each claim due to a next payer, with a row on the report for every claim that has one."""
+    if not paid:
+        return  # no payer has answered any claim: no row (a next payer waits for an answer)
     book = session.book
     by_claim = submissions_by_claim(session.claim_records)
     built: dict[str, Claim] = {}
