@@ -77,6 +77,8 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
         _letters(book, table)
         _how_read(source, book)
         book.encounters = read_encounters(table, book.findings)
+        source.release(table.sheet)  # its cells are models now: free them before the rest
+        del table
         if not source.is_csv:
             _read_settings(source, book)
             _read_payers(source, book)
@@ -87,6 +89,7 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
                 found = read_own_sheet(source, name)
                 if found is not None:
                     book.own[name] = found
+                    source.release(found.name)
         return book
     finally:
         source.close()

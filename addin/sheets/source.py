@@ -150,6 +150,13 @@ class Source:
             _remember(self._stamp, sheet, grid)
         return grid
 
+    def release(self, sheet: str) -> None:
+        """Let go of a sheet's grid once it is read (a 100,000-row sheet's is hundreds of
+        MB, and the read goes on with other sheets); a later :meth:`grid` parses it again.
+        A CSV file's only grid is kept."""
+        if not self.is_csv:
+            self._grids.pop(sheet, None)
+
     def head(self, sheet: str, rows: int) -> list[Row]:
         """The first ``rows`` rows of the sheet (what a header search needs). calamine parses
         a sheet whole whatever rows are asked for, so the parsed sheet is kept for the read

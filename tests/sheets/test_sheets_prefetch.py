@@ -135,3 +135,23 @@ def test_a_result_sheet_calamine_cannot_parse_is_the_same_error(
         read_book(spoilt, own=OWN)
     assert str(ahead.value) == str(one.value)
     assert "'Reconciliation'" in str(ahead.value)
+
+
+def test_a_grid_let_go_of_is_read_again_the_same(ran: Path, tmp_path: Path) -> None:
+    source = Source(ran)
+    try:
+        for sheet in ("Encounters", "Claim Register"):
+            first = [list(row) for row in source.grid(sheet)]
+            source.release(sheet)
+            assert source.grid(sheet) == first
+    finally:
+        source.close()
+    csv = tmp_path / "visits.csv"
+    csv.write_text("Encounter ID,Procedure Code\nE1,99213\n", encoding="utf-8")
+    source = Source(csv)
+    try:
+        grid = source.grid("Encounters")
+        source.release("Encounters")  # a CSV file's only grid is kept: nothing to parse again
+        assert source.grid("Encounters") is grid
+    finally:
+        source.close()
