@@ -674,10 +674,12 @@ def _line_settled(v: dict[str, Any], diagnoses: int, codes: Codes) -> bool:
         and units > 0
         and type(v["date_of_service"]) is date
         and 1 <= len(pointers) <= MAX_POINTERS
-        and all(1 <= p <= diagnoses for p in pointers)
+        and all(type(p) is int for p in pointers)
+        and 1 <= min(pointers)
+        and max(pointers) <= diagnoses
         and len(modifiers) <= 4
         and _settled(codes, code, normalize_procedure)
-        and all(_settled(codes, m, normalize_modifier) for m in modifiers)
+        and (not modifiers or all(_settled(codes, m, normalize_modifier) for m in modifiers))
         and (npi is None or _settled(codes, npi, normalize_digits))
         and _bare(v["place_of_service"])
         and _bare(v["ndc"])
@@ -692,20 +694,30 @@ def _claim_settled(v: dict[str, Any], codes: Codes) -> bool:
     """Whether Claim validation would keep ``v`` as it is and accept it (the Payers row's
     texts are checked once per row by :meth:`_Known.clean_payer`)."""
     diagnoses, lines = v["diagnoses"], v["lines"]
-    return (
+    if not (
         1 <= len(v["claim_id"]) <= 38
         and 1 <= len(lines) <= MAX_LINES
         and (v["frequency"] not in ("7", "8") or bool(v["payer_claim_number"]))
         and all(type(ln) is ClaimLine for ln in lines)
         and type(v["patient"]) is Person
         and type(v["subscriber"]) is Person
-        and all(type(v[k]) in (Provider, type(None)) for k in _PROVIDERS)
-        and all(type(v[k]) in (str, type(None)) and _bare(v[k]) for k in _CLAIM_TEXTS)
-        and all(_settled(codes, d, normalize_icd10) for d in diagnoses)
-    )
+    ):
+        return False
+    for k in _PROVIDERS:  # loops, not all() over generators: this runs for every claim
+        if type(v[k]) not in _PROVIDER_TYPES:
+            return False
+    for k in _CLAIM_TEXTS:
+        text = v[k]
+        if text is not None and (type(text) is not str or not _bare(text)):
+            return False
+    for d in diagnoses:
+        if not _settled(codes, d, normalize_icd10):
+            return False
+    return True
 
 
 _PROVIDERS = ("billing_provider", "rendering_provider", "referring_provider")
+_PROVIDER_TYPES = (Provider, type(None))
 _new = object.__new__
 _set = object.__setattr__
 M = TypeVar("M", bound=BaseModel)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from addin.collector import collector_paused
 from addin.errors import OutputError, SettingsError
@@ -69,6 +69,7 @@ from addin.x12.x837p.segs import (
 from addin.x12.x837p.text import amount, clean, d8, icd, parse_ndc, quantity
 
 VERSION = "005010X222A1"
+LoopT = TypeVar("LoopT", bound=Loop)
 #: Claims per ST..SE: the 837P guide advises at most 5000 CLM per transaction set, and
 #: clearinghouses reject larger ones.
 MAX_CLAIMS_PER_ST = 5000
@@ -112,6 +113,23 @@ def require_settings(settings: dict[str, str]) -> None:
         )
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _loop(cls: type[LoopT], **fields: list[Any]) -> LoopT:
+    """``cls(**fields)`` without pydantic validating what the writer has just made (lists of
+    segment records and loops; 230,000 loops on a big week): the fields in the model's
+    order, the ones not given an empty list of their own, as validation would leave them
+    (the lists themselves are kept, not copied: the writer makes each for its loop)."""
+    model = _new(cls)
+    _set(model, "__dict__", {n: fields[n] if n in fields else [] for n in cls.model_fields})
+    _set(model, "__pydantic_fields_set__", set(fields))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
 def _person_segments(
     person: Person, names: Names, claim: Claim, loop: str, with_demographics: bool
 ) -> list[Seg]:
@@ -136,11 +154,13 @@ def _provider_loop(kind: str, provider: Provider, names: Names, claim: Claim) ->
     last = names(provider.last_name or provider.name, (loop, "NM103"), claim)
     first = names(provider.first_name, (loop, "NM104"), claim)
     if kind == "referring":
-        return Loop2310A(segments=[NM1("DN", "1", last, first, "", "", "", "XX", provider.npi)])
+        return _loop(
+            Loop2310A, segments=[NM1("DN", "1", last, first, "", "", "", "XX", provider.npi)]
+        )
     segs: list[Seg] = [NM1("82", "1", last, first, "", "", "", "XX", provider.npi)]
     if provider.taxonomy:
         segs.append(PRV("PE", "PXC", provider.taxonomy))
-    return Loop2310B(segments=segs)
+    return _loop(Loop2310B, segments=segs)
 
 
 def _line_loop(
@@ -166,11 +186,12 @@ def _line_loop(
     drug_id = parse_ndc(line.ndc) if line.ndc else None
     if drug_id:
         ndc, unit, qty = drug_id
-        drug = Loop2410(
-            segments=[LIN("", "N4", ndc), CTP("", "", "", qty or quantity(line.units), unit)]
+        drug = _loop(
+            Loop2410,
+            segments=[LIN("", "N4", ndc), CTP("", "", "", qty or quantity(line.units), unit)],
         )
         loops.append(drug)
-    return Loop2400(segments=segs, loops=loops)
+    return _loop(Loop2400, segments=segs, loops=loops)
 
 
 #: Service lines already built, by everything :func:`_line_loop` makes them from (see
@@ -225,7 +246,7 @@ def claim_loop(claim: Claim, names: Names, memo: LineMemo | None = None) -> Loop
         lines = [_line_loop(line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
     else:
         lines = [_shared_line(memo, line, i, pos, auth) for i, line in enumerate(claim.lines, 1)]
-    return Loop2300(segments=segs, loops=loops, lines=lines)
+    return _loop(Loop2300, segments=segs, loops=loops, lines=lines)
 
 
 def _subscriber_key(claim: Claim) -> tuple[str, ...]:
@@ -374,7 +395,8 @@ def subscriber_levels(
         )
         subscriber = lead.subscriber
         at_last, at_first = ("2010BA", "NM103"), ("2010BA", "NM104")
-        sub_name = Loop2010BA(
+        sub_name = _loop(
+            Loop2010BA,
             segments=[
                 NM1(
                     "IL",
@@ -388,9 +410,10 @@ def subscriber_levels(
                     names.ident(lead.member_id, ("2010BA", "NM109"), lead),
                 ),
                 *_person_segments(subscriber, names, lead, "2010BA", is_self),
-            ]
+            ],
         )
-        payer = Loop2010BB(
+        payer = _loop(
+            Loop2010BB,
             segments=[
                 NM1(
                     "PR",
@@ -403,10 +426,11 @@ def subscriber_levels(
                     "PI",
                     names.ident(lead.payer_id, ("2010BB", "NM109"), lead),
                 )
-            ]
+            ],
         )
         names.spread(start, group)
-        sub_level = Loop2000B(
+        sub_level = _loop(
+            Loop2000B,
             segments=[HL(str(sub_id), "1", "22", "1" if dependents else "0"), sbr],
             loops=[sub_name, payer],
             claims=[claim_loop(c, names, memo) for c in sub_claims],
@@ -415,7 +439,8 @@ def subscriber_levels(
             hl += 1
             patient = dep_claims[0].patient
             dep_start = len(names.findings)
-            pat_name = Loop2010CA(
+            pat_name = _loop(
+                Loop2010CA,
                 segments=[
                     NM1(
                         "QC",
@@ -424,11 +449,12 @@ def subscriber_levels(
                         names(patient.first_name, ("2010CA", "NM104"), dep_claims[0]),
                     ),
                     *_person_segments(patient, names, dep_claims[0], "2010CA", True),
-                ]
+                ],
             )
             names.spread(dep_start, dep_claims)
             sub_level.patients.append(
-                Loop2000C(
+                _loop(
+                    Loop2000C,
                     segments=[HL(str(hl), str(sub_id), "23", "0"), PAT(relationship)],
                     loops=[pat_name],
                     claims=[claim_loop(c, names, memo) for c in dep_claims],
