@@ -178,20 +178,18 @@ def against(ref: str, book: Path, folder: Path, rounds: int, env: dict[str, str]
 
     first = folder / "write-first.pickle"
     run("--capture", str(book), str(first), "0")
-    weeks = {"first week": (book, first)}
+    saved = folder / "write-saved.xlsx"  # the book as this tree saves the first week
+    run("--timed", str(book), str(first), str(saved))
+    following = folder / "write-next.pickle"
+    run("--capture", str(saved), str(following), "7")
+    weeks = {"first week": (book, first), "following week": (saved, following)}
     got: dict[tuple[str, str], list[dict[str, float]]] = {}
     for r in range(rounds):
-        for week, (source, held) in list(weeks.items()):
+        for week, (source, held) in weeks.items():
             for name in ("ref", "this") if r % 2 == 0 else ("this", "ref"):
                 out = folder / f"write-{name}-{week[:5]}.xlsx"
                 timing = run("--timed", str(source), str(held), str(out), tree=trees[name])
                 got.setdefault((week, name), []).append(timing)
-            if week == "first week" and "following week" not in weeks:
-                saved = folder / "write-saved.xlsx"
-                shutil.copyfile(folder / "write-this-first.xlsx", saved)
-                following = folder / "write-next.pickle"
-                run("--capture", str(saved), str(following), "7")
-                weeks["following week"] = (saved, following)
     for week in weeks:
         ref_parts = _parts(folder / f"write-ref-{week[:5]}.xlsx")
         this_parts = _parts(folder / f"write-this-{week[:5]}.xlsx")

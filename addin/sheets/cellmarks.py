@@ -12,7 +12,7 @@ left as it is instead of being taken apart and marked again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from xml.etree import ElementTree
 
 from addin.models import CellMark
 from addin.sheets.headers import ENCOUNTER_HEADERS, alias_index, header_key
-from addin.sheets.marks import PendingEdit, edit_pieces, mark_edit
+from addin.sheets.marks import CellEdit, PendingEdit, mark_edit
 from addin.sheets.package import DOC_REL, Package
+from addin.sheets.rowstream import edit_part
 from addin.sheets.sheetxml import DECLARATION, col_index, col_letter
 from addin.sheets.source import head_rows
 from addin.sheets.styles import Styles
@@ -149,26 +150,22 @@ def replace_marks(
         wanted = wanted_by_part.get(part, {})
         recording = partial(_record, style_for, new.setdefault(part, {}))
         first = pending.get(part)
-        xml = first.xml if first is not None else pkg.text(part)  # not decoded twice
-        pkg.stream(part, _edited(xml, first, restore.get(part, {}), wanted, recording))
+        keys = _keys(first, restore.get(part, {}), wanted)
+        edit_part(
+            pkg, part, keys, partial(_edit, first=first, recording=recording),
+            create=first is not None or bool(wanted),
+            head=first.head if first is not None else None,
+            text=first.xml if first is not None else None,  # read whole already, or never
+        )  # fmt: skip
     write_ledger(pkg, wb_part, {part: cells for part, cells in new.items() if cells})
 
 
-def _edited(
-    xml: str,
+def _keys(
     first: PendingEdit | None,
     restore: dict[tuple[int, int], tuple[int, int]],
     wanted: dict[tuple[int, int], str],
-    recording: Callable[[int, Any], int],
-) -> Iterator[str]:
-    """The sheet part with, cell by cell, ``first``'s edit made, the last run's marks taken
-    off ``restore`` (back to the earlier style only where the mark is still what that run
-    left there; a cell that is not there is not made) and ``wanted``'s marks put on: the
-    bytes of the three made one after the other, in one walk. Streamed: the marked sheet is
-    never held next to this one."""
-    unmark = mark_edit(xml, _restore)
-    mark = mark_edit(xml, recording)
-    put = first.edit if first is not None else None
+) -> dict[tuple[int, int], tuple[Any, Any, Any]]:
+    """Each cell's (``first``'s key, the last run's (style before, mark), the mark wanted)."""
     keys: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
     for cell, key in (first.cells if first is not None else {}).items():
         keys[cell] = (key, None, None)
@@ -177,6 +174,18 @@ def _edited(
     for cell, severity in wanted.items():
         known = keys.get(cell, (None, None))
         keys[cell] = (known[0], known[1], (cell, severity))
+    return keys
+
+
+def _edit(xml: str, *, first: PendingEdit | None, recording: Callable[[int, Any], int]) -> CellEdit:
+    """The edit of a sheet part (``xml``: its text, or its start) that makes, cell by cell,
+    ``first``'s edit, takes the last run's mark off (back to the earlier style only where
+    the mark is still what that run left there; a cell that is not there is not made) and
+    puts the wanted mark on: the bytes of the three made one after the other, in one walk
+    of the part (:func:`_keys` says which for each cell)."""
+    unmark = mark_edit(xml, _restore)
+    mark = mark_edit(xml, recording)
+    put = first.edit if first is not None else None
 
     def edit(existing: str | None, row_style: int, ref: str, key: tuple[Any, Any, Any]) -> str:
         value, before, severity = key
@@ -189,12 +198,7 @@ def _edited(
             cell = mark(cell, row_style, ref, severity)
         return cell or ""
 
-    made = edit_pieces(xml, keys, edit, create=first is not None or bool(wanted))
-    if first is None:
-        yield from made
-        return
-    yield first.head(next(made))
-    yield from made
+    return edit
 
 
 def _as_left(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from addin.models import CellMark
 from addin.sheets.cellmarks import resolve_columns
-from addin.sheets.marks import PendingEdit, edit_pieces
+from addin.sheets.marks import CellEdit, PendingEdit, edit_pieces
 from addin.sheets.package import Package, root_prefix
+from addin.sheets.rowstream import edit_part, probe_part
 from addin.sheets.sheetxml import col_index, col_letter
 
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
@@ -95,11 +97,38 @@ def fill_pieces(
 def plan_fill(
     xml: str, cells: dict[tuple[int, int], str]
 ) -> tuple[PendingEdit, set[tuple[int, int]]]:
-    """The edit that puts text into each empty (row, 0-based col) cell of ``cells``, not
-    made yet, and the cells that hold a value (left alone). A first walk over the cells
-    finds those (the <dimension> at the top depends on what is filled)."""
-    p = root_prefix(xml, "worksheet")
+    """The edit that puts text into each empty (row, 0-based col) cell of ``cells`` of the
+    sheet part ``xml``, not made yet, and the cells that hold a value (left alone). A first
+    walk over the cells finds those (the <dimension> at the top depends on what is
+    filled)."""
     held: set[tuple[int, int]] = set()
+    probe, edit = _fill_edits(root_prefix(xml, "worksheet"), held)
+    keyed = {cell: (cell, text) for cell, text in cells.items()}
+    for _ in edit_pieces(xml, keyed, probe, create=False):
+        pass
+    return _planned(xml, keyed, edit, held, root_prefix(xml, "worksheet")), held
+
+
+def plan_fill_part(
+    pkg: Package, part: str, cells: dict[tuple[int, int], str]
+) -> tuple[PendingEdit, set[tuple[int, int]]]:
+    """:func:`plan_fill` of a part of ``pkg``, its cells looked at as the part streams from
+    its compressed bytes (the part is not held as text; the edit is then made the same way)."""
+    held: set[tuple[int, int]] = set()
+    keyed = {cell: (cell, text) for cell, text in cells.items()}
+    prefix: list[str] = []
+
+    def probe_for(text: str) -> CellEdit:
+        held.clear()  # a streamed walk given up and done again on the text
+        prefix[:] = [root_prefix(text, "worksheet")]
+        return _fill_edits(prefix[0], held)[0]
+
+    text = probe_part(pkg, part, keyed, probe_for)
+    return _planned(text, keyed, _fill_edits(prefix[0], held)[1], held, prefix[0]), held
+
+
+def _fill_edits(p: str, held: set[tuple[int, int]]) -> tuple[CellEdit, CellEdit]:
+    """The walk that notes the cells holding a value into ``held``, and the fill."""
 
     def probe(
         existing: str | None, row_style: int, ref: str, key: tuple[tuple[int, int], str]
@@ -116,14 +145,18 @@ def plan_fill(
             return existing
         return _cell_with_text(p, existing, row_style, ref, text)
 
-    keyed = {cell: (cell, text) for cell, text in cells.items()}
-    for _ in edit_pieces(xml, keyed, probe, create=False):
-        pass
-    filled = set(cells) - held
-    pending = PendingEdit(
-        xml, keyed, edit, lambda head: _grow_dimension(head, p, filled)
-    )  # fmt: skip
-    return pending, held
+    return probe, edit
+
+
+def _planned(
+    xml: str | None,
+    keyed: dict[tuple[int, int], tuple[tuple[int, int], str]],
+    edit: CellEdit,
+    held: set[tuple[int, int]],
+    p: str,
+) -> PendingEdit:
+    filled = {cell for cell in keyed if cell not in held}
+    return PendingEdit(xml, keyed, edit, lambda head: _grow_dimension(head, p, filled))
 
 
 def _grow_dimension(xml: str, p: str, cells: set[tuple[int, int]]) -> str:
@@ -157,8 +190,13 @@ def fill_values(
 
 def write_pending(pkg: Package, pending: dict[str, PendingEdit]) -> None:
     """Make the edits :func:`plan_values` planned."""
-    for part, edit in pending.items():
-        pkg.stream(part, edit.pieces())  # never held twice: the Encounters sheet is 140 MB
+    for part, planned in pending.items():  # streamed: the Encounters sheet is 140 MB
+        edit_part(pkg, part, planned.cells, partial(_given, planned.edit), True,
+                  planned.head, planned.xml)  # fmt: skip
+
+
+def _given(edit: CellEdit, xml: str) -> CellEdit:
+    return edit  # made for the part already
 
 
 def plan_values(
@@ -194,7 +232,7 @@ def plan_values(
             placed.append((value, cell))
         held: set[tuple[int, int]] = set()
         if wanted:
-            edit, held = plan_fill(pkg.text(part), wanted)
+            edit, held = plan_fill_part(pkg, part, wanted)
             if len(held) < len(wanted):
                 pending[part] = edit
         for value, (row, col) in placed:

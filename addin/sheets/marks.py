@@ -83,13 +83,14 @@ class PendingEdit:
 
     ``head`` rewrites the part's text before <sheetData> (a <dimension> that grows)."""
 
-    xml: str
+    xml: str | None  # the part's text, when it was read whole to plan the edit
     cells: dict[tuple[int, int], Any]
     edit: CellEdit
     head: Callable[[str], str]
 
     def pieces(self) -> Iterator[str]:
-        """The part with these edits alone, in pieces."""
+        """The part with these edits alone, in pieces (of the text it was planned on)."""
+        assert self.xml is not None
         made = edit_pieces(self.xml, self.cells, self.edit)
         yield self.head(next(made))
         yield from made
@@ -159,21 +160,14 @@ def edit_pieces(
         if w < len(wanted) and wanted[w] == number:
             if match.group(2):
                 end = match.end()
-                body = ""
-                open_tag = match.group(0)[:-2].rstrip() + ">"
             else:
-                end_close = xml.find(f"</{p}row>", match.end())
-                body = xml[match.end() : end_close]
-                end = end_close + len(f"</{p}row>")
-                open_tag = match.group(0)
-            row_style = int(_attr(open_tag, "s") or -1) if _attr(open_tag, "customFormat") in (
-                "1", "true") else -1  # fmt: skip
+                end = xml.find(f"</{p}row>", match.end())
+                if end < 0:
+                    raise OutputError(f"row {number} of a sheet part has no end; the workbook "
+                                      "looks damaged")  # fmt: skip
+                end += len(f"</{p}row>")
             yield xml[pos : match.start()]
-            yield (
-                open_tag
-                + _edit_row(p, number, body, by_row[number], edit, row_style, create)
-                + f"</{p}row>"
-            )
+            yield edited_row(p, number, xml[match.start() : end], by_row[number], edit, create)
             pos = end
             w += 1
     yield xml[pos:body_end]
@@ -181,6 +175,24 @@ def edit_pieces(
         yield _new_row(p, wanted[w], by_row[wanted[w]], edit)
         w += 1
     yield xml[body_end:]
+
+
+def edited_row(
+    p: str, number: int, row: str, cols: dict[int, Any], edit: CellEdit, create: bool
+) -> str:
+    """One whole row element (its open tag to its end tag, or an empty ``<row .../>``) with
+    the cells of ``cols`` (0-based column -> key) edited."""
+    match = _row_pattern(p).match(row)
+    assert match is not None  # the caller found the row by this pattern or its reference
+    if match.group(2):
+        body = ""
+        open_tag = match.group(0)[:-2].rstrip() + ">"
+    else:
+        body = row[match.end() : len(row) - len(f"</{p}row>")]
+        open_tag = match.group(0)
+    row_style = int(_attr(open_tag, "s") or -1) if _attr(open_tag, "customFormat") in (
+        "1", "true") else -1  # fmt: skip
+    return open_tag + _edit_row(p, number, body, cols, edit, row_style, create) + f"</{p}row>"
 
 
 @functools.lru_cache(maxsize=8)

@@ -14,7 +14,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -107,29 +107,31 @@ class _Packed:
             work.put(blob)
 
         try:
-            texts: list[str] = []  # small pieces (an edited sheet's stretches) go together
+            small: list[bytes] = []  # small pieces (an edited sheet's stretches) go together
             held = 0
             for piece in pieces:
-                if isinstance(piece, bytes):
-                    if texts:
-                        put("".join(texts).encode("utf-8"))
-                        texts, held = [], 0
+                if isinstance(piece, str):
+                    if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
+                        if small:
+                            put(b"".join(small))
+                            small, held = [], 0
+                        for start in range(0, len(piece), _CHUNK):
+                            put(piece[start : start + _CHUNK].encode("utf-8"))
+                        continue
+                    piece = piece.encode("utf-8")
+                elif len(piece) >= _CHUNK:  # a whole chunk of a part streamed as it was
+                    if small:
+                        put(b"".join(small))
+                        small, held = [], 0
                     put(piece)
                     continue
-                if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
-                    if texts:
-                        put("".join(texts).encode("utf-8"))
-                        texts, held = [], 0
-                    for start in range(0, len(piece), _CHUNK):
-                        put(piece[start : start + _CHUNK].encode("utf-8"))
-                    continue
-                texts.append(piece)
+                small.append(piece)
                 held += len(piece)
                 if held >= _CHUNK:
-                    put("".join(texts).encode("utf-8"))
-                    texts, held = [], 0
-            if texts:
-                put("".join(texts).encode("utf-8"))
+                    put(b"".join(small))
+                    small, held = [], 0
+            if small:
+                put(b"".join(small))
         finally:
             if packer is not None:
                 work.put(None)
@@ -184,6 +186,19 @@ class Package:
             return b"".join(entry.packed.chunks())
         assert self._zip is not None and entry.info is not None
         return self._zip.read(entry.info)
+
+    def chunks(self, name: str) -> Iterator[bytes] | None:
+        """The part's content as it stands, a chunk at a time, inflated as it is read (the
+        CRC-32 checked at the end, as a whole read checks it); None when the part is text
+        set by this run (:meth:`text` holds it already) or stored in a way not read so."""
+        entry = self._entries[name]
+        if entry.packed is not None:
+            return iter(entry.packed.chunks())
+        if entry.data is not None or entry.raw is None or entry.info is None:
+            return None
+        if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+            return None
+        return _inflated(entry.raw, entry.info)
 
     def text(self, name: str) -> str:
         data = self._entries[name].data
@@ -530,6 +545,25 @@ class Package:
         while pattern.format(number).lower() in lowered:
             number += 1
         return pattern.format(number)
+
+
+def _inflated(raw: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    crc = size = 0
+    for start in range(0, len(raw), _CHUNK // 4):
+        piece = raw[start : start + _CHUNK // 4]
+        if inflate is not None:
+            piece = inflate.decompress(piece)
+        crc, size = zlib.crc32(piece, crc), size + len(piece)
+        yield piece
+    if inflate is not None:
+        piece = inflate.flush()
+        crc, size = zlib.crc32(piece, crc), size + len(piece)
+        yield piece
+    if (crc, size) != (info.CRC, info.file_size):
+        raise OutputError(
+            f"part {info.filename} does not match its checksum; the workbook looks damaged"
+        )
 
 
 def _size(data: bytes | str) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -359,17 +358,17 @@ def test_the_same_marks_on_an_untouched_sheet_leave_it_as_it_was(
 ) -> None:
     from addin.sheets import cellmarks
 
-    real = cellmarks._edited
+    real = cellmarks._keys
     src = _user_book(tmp_path / "clinic.xlsx")
     first = write_tables(src, [], marks=MARKS, out=tmp_path / "first.xlsx")
     assert b'crc="' in _parts(first)["customXml/item1.xml"]  # the ledger stamps the sheet
     edits: list[str] = []
 
-    def spy(xml: str, first: Any, restore: Any, *args: Any) -> Iterator[str]:
+    def spy(first: Any, restore: Any, wanted: Any) -> Any:
         edits.append("restore" if restore else "mark")
-        return real(xml, first, restore, *args)
+        return real(first, restore, wanted)
 
-    monkeypatch.setattr(cellmarks, "_edited", spy)
+    monkeypatch.setattr(cellmarks, "_keys", spy)
     again = write_tables(first, [], marks=list(reversed(MARKS)), out=tmp_path / "again.xlsx")
     assert edits == []  # nothing taken apart: the sheet is what the last run left
     assert _parts(again) == _parts(first)

@@ -1,0 +1,143 @@
+"""Cell edits on a sheet part streamed from its compressed bytes: the part is never text whole.
+
+:func:`~addin.sheets.marks.edit_pieces` edits a sheet part held as one string; at 100,000
+lines the Encounters sheet is 140 MB of it. Here the part comes in as inflated chunks, the
+stretches between the rows to edit go on as the bytes they are (never decoded), and only
+those rows are decoded and edited, by the same code. The bytes are those of
+``edit_pieces``, which takes this path whenever every row to edit names itself and is found
+so (``<row r="12"``, as Excel, LibreOffice and openpyxl write); when one is not (a row to
+create, rows without ``r``), :class:`NotStreamed` says so before the edit is used, and the
+caller edits the whole text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
+from typing import Any
+
+from addin.sheets.marks import CellEdit, edit_pieces, edited_row
+from addin.sheets.package import Package, root_prefix
+
+_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
+_TAG_END = re.compile(rb"[^>]*>")
+
+
+class NotStreamed(Exception):  # noqa: N818 - a signal between two paths, not an error
+    """A row to edit is not where the streamed path looks (the whole text is edited)."""
+
+
+def stream_pieces(
+    chunks: Iterable[bytes],
+    cells: dict[tuple[int, int], Any],
+    edit: CellEdit,
+    create: bool = True,
+    head: Callable[[str], str] | None = None,
+) -> Iterator[bytes | str]:
+    """The sheet part of ``chunks`` with ``cells`` edited as ``edit_pieces`` edits them;
+    ``head`` rewrites the text before the first row (a <dimension> that grows). Raises
+    NotStreamed when a row to edit is not found by its reference (perhaps after pieces
+    were taken: the caller drops them)."""
+    source = iter(chunks)
+    buf = b""
+    while (data := _DATA.search(buf)) is None:
+        chunk = next(source, None)
+        if chunk is None:
+            raise NotStreamed
+        buf += chunk
+    text = buf[: data.end()].decode("utf-8")
+    p = root_prefix(text, "worksheet")
+    if data.group(2) or (data.group(1) or b"").decode() != p:
+        raise NotStreamed  # an empty sheetData: rows to create
+    by_row: dict[int, dict[int, Any]] = {}
+    for (row, col), key in cells.items():
+        by_row.setdefault(row, {})[col] = key
+    wanted = sorted(by_row)
+    row_open = f"<{p}row r=".encode()
+    close = f"</{p}row>".encode()
+    body_end = f"</{p}sheetData>".encode()
+    yield head(text) if head is not None else text
+    pos = data.end()  # what is before pos in buf has gone out
+    # the longest thing looked for must be seen whole across two chunks
+    keep = max(len(body_end), len(row_open) + 12)
+    for number in wanted:
+        needle = row_open + f'"{number}"'.encode()
+        while (at := buf.find(needle, pos)) < 0:
+            if buf.find(body_end, pos) >= 0:
+                raise NotStreamed  # the row is not there (to create) or has no r
+            chunk = next(source, None)
+            if chunk is None:
+                raise NotStreamed
+            cut = max(pos, len(buf) - keep)
+            if cut > pos:
+                yield buf[pos:cut]
+            buf, pos = buf[cut:] + chunk, 0
+        if buf.find(body_end, pos, at) >= 0:
+            raise NotStreamed
+        if at > pos:
+            yield buf[pos:at]
+        while (tag := _TAG_END.match(buf, at + len(row_open))) is None or (
+            buf[tag.end() - 2 : tag.end()] != b"/>" and buf.find(close, tag.end()) < 0
+        ):  # the whole row, up to its end tag
+            chunk = next(source, None)
+            if chunk is None:
+                raise NotStreamed
+            buf, at = buf[at:] + chunk, 0
+        if buf[tag.end() - 2 : tag.end()] == b"/>":
+            end = tag.end()
+        else:
+            end = buf.find(close, tag.end()) + len(close)
+        yield edited_row(p, number, buf[at:end].decode("utf-8"), by_row[number], edit, create)
+        pos = end
+    yield buf[pos:]
+    yield from source
+
+
+def edit_part(
+    pkg: Package,
+    part: str,
+    cells: dict[tuple[int, int], Any],
+    make: Callable[[str], CellEdit],
+    create: bool = True,
+    head: Callable[[str], str] | None = None,
+    text: str | None = None,
+) -> None:
+    """Edit ``cells`` of the sheet part ``part`` in ``pkg`` by the edit ``make`` gives for
+    the part's text (its start is enough: the edit needs the namespace prefix), streamed
+    from the part's compressed bytes when that can be done, else on its whole ``text``
+    (read now when not given)."""
+    chunks = pkg.chunks(part) if text is None else None
+    if chunks is not None:
+        first = next(chunks, b"")
+        edit = make(first[:4096].decode("utf-8", "replace"))
+        try:
+            pkg.stream(part, stream_pieces(chain([first], chunks), cells, edit, create, head))
+            return
+        except NotStreamed:
+            pass  # what the stream made is dropped; the whole text is edited instead
+    text = pkg.text(part) if text is None else text
+    made = edit_pieces(text, cells, make(text), create)
+    pkg.stream(part, chain([head(next(made))], made) if head is not None else made)
+
+
+def probe_part(
+    pkg: Package, part: str, cells: dict[tuple[int, int], Any], make: Callable[[str], CellEdit]
+) -> str | None:
+    """Walk the cells of ``cells`` with the edit ``make`` gives (to look at them; nothing is
+    made); returns the part's text when it had to be read whole (for the edit to come),
+    None when the walk was streamed."""
+    chunks = pkg.chunks(part)
+    if chunks is not None:
+        first = next(chunks, b"")
+        edit = make(first[:4096].decode("utf-8", "replace"))
+        try:
+            for _ in stream_pieces(chain([first], chunks), cells, edit, create=False):
+                pass
+            return None
+        except NotStreamed:
+            pass
+    text = pkg.text(part)
+    for _ in edit_pieces(text, cells, make(text), create=False):
+        pass
+    return text
