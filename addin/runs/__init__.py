@@ -35,6 +35,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from addin.coding.suggest import forget_loaded_since as forget_indexes_since
+from addin.coding.suggest import loaded as suggestion_indexes
 from addin.collector import collector_paused
 from addin.errors import OutputError, WorkbookBusy
 from addin.models import Book, CellMark, Finding, RegisterEdit, ResultTable
@@ -301,7 +303,9 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
         acks = acks_step(session, list(inputs.acknowledgments))
     if "suggest" in order:
         begin("suggest")
+        indexes = suggestion_indexes()
         plan = plan_fill(session.book, inputs.top, session.book.own.get("Suggestions"))
+        forget_indexes_since(indexes)  # the rest of the run needs no suggestion index
         apply_fill(session.book, plan)
         session.values.extend(plan.values)
         session.put(carry_over(plan.table(), session.book.own.get("Suggestions"),

@@ -203,3 +203,37 @@ def test_an_index_inflated_ahead_loads_as_read_directly(tmp_path: Path) -> None:
     broken.write_bytes(b"not gzip")
     with pytest.raises(CodeSetError, match="cannot read the suggestion index"):
         load_file(broken)
+
+
+def test_a_run_lets_go_of_the_index_it_loaded_and_keeps_one_loaded_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's suggest step loads the vintage's index (about 65 MB) and lets it go after:
+    nothing later in the run suggests. A host that had it loaded (Excel's UDFs, a batch's
+    workers) keeps it, with the answers already ranked."""
+    import importlib
+
+    from addin import runs
+    from addin.demo.workbook import build_demo_workbook
+
+    engine = importlib.import_module("addin.coding.suggest")
+    monkeypatch.setenv("CLAIMBOOK_DATA_DIR", str(tmp_path / "data"))
+    book = build_demo_workbook(tmp_path / "clinic.xlsx", 40, seed=11)
+    engine.reload()
+    loaded: list[frozenset[object]] = []
+    real = engine.forget_loaded_since
+
+    def seen(before):  # what the suggest step had loaded when it finished
+        loaded.append(engine.loaded())
+        real(before)
+
+    monkeypatch.setattr(runs, "forget_indexes_since", seen)
+    runs.run(book, today=date(2026, 10, 30), steps=("suggest",), write=False)
+    assert loaded and loaded[0]  # the step loaded an index...
+    assert not engine.loaded()  # ...and let it go
+    suggest("DM2 w/ neuropathy", on=date(2026, 3, 1))
+    kept = engine.loaded()
+    answers = dict(engine._answers)
+    runs.run(book, today=date(2026, 10, 30), steps=("suggest",), write=False)
+    assert engine.loaded() == kept and kept  # loaded before the run: kept
+    assert answers.items() <= engine._answers.items()

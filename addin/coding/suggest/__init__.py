@@ -154,6 +154,24 @@ def icd10cm_index(on: date | None = None) -> Index:
     return index
 
 
+def loaded() -> frozenset[tuple[Path, int]]:
+    """The suggestion indexes loaded now (see :func:`forget_loaded_since`)."""
+    with _lock:
+        return frozenset(_indexes)
+
+
+def forget_loaded_since(before: frozenset[tuple[Path, int]]) -> None:
+    """Let go of the indexes loaded since ``loaded()`` gave ``before`` (and of the answers
+    ranked from them): a run needs an index for its suggest step only, and a vintage's
+    index is about 65 MB of a big run's peak memory. Indexes loaded before stay, so a host
+    that keeps Claimbook loaded (Excel, a batch's workers) keeps what it already had."""
+    with _lock:
+        gone = {id(_indexes.pop(key)) for key in list(_indexes) if key not in before}
+        if gone:
+            for key in [k for k in _answers if k[0] in gone]:
+                del _answers[key]
+
+
 def reload() -> None:
     """Forget loaded indexes (after a code-set import or removal)."""
     with _lock:
