@@ -157,6 +157,7 @@ def _deliver(
     return written
 
 
+@runs.keep_indexes()  # thirteen weeks in one process: the suggestion index is loaded once
 def run_demo(
     out: Path,
     *,

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.coding.suggest import forget_loaded_since as forget_indexes_since
+from addin.coding.suggest import keep_loaded as keep_indexes
 from addin.coding.suggest import loaded as suggestion_indexes
 from addin.collector import collector_paused
 from addin.errors import OutputError, WorkbookBusy
@@ -442,6 +443,7 @@ __all__ = [
     "claims",
     "cycle",
     "findings",
+    "keep_indexes",
     "reconcile",
     "run",
     "sheets_written",

@@ -231,6 +231,7 @@ def _vet(book: Book) -> None:
 
 def run_task(task: Task) -> Done:
     """One clinic's weekly cycle and its figures; an error stops this clinic only."""
+    from addin.coding.suggest import keep_loaded
     from addin.runs import Inputs, cycle
     from addin.runs.progress import listening
     from addin.runs.summary import summarise
@@ -249,7 +250,9 @@ def run_task(task: Task) -> Done:
         _vet(book)
 
     try:
-        with listening(lambda *_: None):  # the batch's bar counts clinics, not their steps
+        # the batch's bar counts clinics, not their steps; a worker runs clinic after clinic
+        # with the same suggestion index (forked already loaded, or loaded by the first)
+        with listening(lambda *_: None), keep_loaded():
             outcome = cycle(Path(task.workbook), inputs, today=task.today, vet=vet)
     except NotAClinic as exc:
         return Done(task.index, skipped=str(exc))

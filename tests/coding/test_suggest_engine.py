@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -237,3 +237,25 @@ def test_a_run_lets_go_of_the_index_it_loaded_and_keeps_one_loaded_before(
     runs.run(book, today=date(2026, 10, 30), steps=("suggest",), write=False)
     assert engine.loaded() == kept and kept  # loaded before the run: kept
     assert answers.items() <= engine._answers.items()
+
+
+def test_many_runs_in_one_process_keep_the_index_they_load(tmp_path: Path, monkeypatch) -> None:
+    """A batch's worker (run_task) and the demo run workbook after workbook: inside
+    keep_indexes() the first run's index stays for the next."""
+    import importlib
+
+    from addin import runs
+    from addin.demo.workbook import build_demo_workbook
+    from addin.runs.parallel import Task, run_task
+
+    engine = importlib.import_module("addin.coding.suggest")
+    monkeypatch.setenv("CLAIMBOOK_DATA_DIR", str(tmp_path / "data"))
+    book = build_demo_workbook(tmp_path / "clinic.xlsx", 40, seed=11)
+    engine.reload()
+    with runs.keep_indexes():
+        runs.run(book, today=date(2026, 10, 30), steps=("suggest",), write=False)
+        assert engine.loaded()
+    engine.reload()
+    done = run_task(Task(0, str(book), (), (), date(2026, 10, 30), None, datetime(2026, 10, 30)))
+    assert done.error is None and done.figures is not None
+    assert engine.loaded()  # the worker's next clinic finds it loaded

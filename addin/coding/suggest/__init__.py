@@ -8,6 +8,8 @@ answers from the imported HCPCS file (when one is); CPT from an imported CPT fil
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -160,12 +162,32 @@ def loaded() -> frozenset[tuple[Path, int]]:
         return frozenset(_indexes)
 
 
+_held = 0  # keep_loaded() blocks open: forget_loaded_since lets nothing go
+
+
+@contextmanager
+def keep_loaded() -> Iterator[None]:
+    """Keep every index loaded inside the block (one process running many workbooks one
+    after another, a batch's worker or the demo, would otherwise load the same index for
+    each)."""
+    global _held
+    with _lock:
+        _held += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _held -= 1
+
+
 def forget_loaded_since(before: frozenset[tuple[Path, int]]) -> None:
     """Let go of the indexes loaded since ``loaded()`` gave ``before`` (and of the answers
     ranked from them): a run needs an index for its suggest step only, and a vintage's
     index is about 65 MB of a big run's peak memory. Indexes loaded before stay, so a host
     that keeps Claimbook loaded (Excel, a batch's workers) keeps what it already had."""
     with _lock:
+        if _held:
+            return
         gone = {id(_indexes.pop(key)) for key in list(_indexes) if key not in before}
         if gone:
             for key in [k for k in _answers if k[0] in gone]:
