@@ -85,7 +85,10 @@ def edit_table(
             added.append(column.name)
             cells[(header_row, last)] = (column.name, Column(name=column.name, kind="text"))
     by_name = {" ".join(c.name.split()).casefold(): c for c in rows.columns}
-    if rows.append and last_row == header_row + 1 and _blank_row(pkg.text(sheet_part), last_row):
+    sheet: str | None = None  # read once: a register's part is tens of MB at 100,000 lines
+    if rows.append and last_row == header_row + 1:
+        sheet = pkg.text(sheet_part)
+    if sheet is not None and _blank_row(sheet, last_row):
         last_row = header_row  # a new Table's one empty row: fill it rather than skip it
     new_last = last_row
     for offset, values in enumerate(rows.append, start=1):
@@ -107,7 +110,8 @@ def edit_table(
         cells[(row, position[key])] = (value, by_name[key])
     if not cells:
         return 0
-    p = root_prefix(pkg.text(sheet_part), "worksheet")
+    sheet = pkg.text(sheet_part) if sheet is None else sheet
+    p = root_prefix(sheet, "worksheet")
 
     def put(existing: str | None, row_style: int, ref: str, key: tuple[Any, Column]) -> str:
         value, column = key
@@ -120,7 +124,8 @@ def edit_table(
             return f'<{p}c r="{ref}"{s}/>'
         return cell_xml(ref, value, column, styles, p)
 
-    xml = edit_cells(pkg.text(sheet_part), {k: v for k, v in cells.items()}, put)
+    xml = edit_cells(sheet, {k: v for k, v in cells.items()}, put)
+    del sheet
     last_ref = f"{col_letter(first)}{header_row}:{col_letter(last)}{max(new_last, header_row + 1)}"
     xml = _set_dimension(xml, p, last_ref)
     pkg.set(sheet_part, xml)
