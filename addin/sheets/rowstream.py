@@ -5,9 +5,9 @@ lines the Encounters sheet is 140 MB of it. Here the part comes in as inflated c
 stretches between the rows to edit go on as the bytes they are (never decoded), and only
 those rows are decoded and edited, by the same code. The bytes are those of
 ``edit_pieces``, which takes this path whenever every row to edit names itself and is found
-so (``<row r="12"``, as Excel, LibreOffice and openpyxl write); when one is not (a row to
-create, rows without ``r``), :class:`NotStreamed` says so before the edit is used, and the
-caller edits the whole text.
+so (``<row r="12"``, as Excel, LibreOffice and openpyxl write) or is past the last row (rows
+appended to a register); when one is not (another row to create, rows without ``r``),
+:class:`NotStreamed` says so and the caller edits the whole text.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
 
-from addin.sheets.marks import CellEdit, edit_pieces, edited_row
+from addin.sheets.marks import CellEdit, _new_row, edit_pieces, edited_row
 from addin.sheets.package import Package, root_prefix
 
 _DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
@@ -61,16 +61,28 @@ def stream_pieces(
     pos = data.end()  # what is before pos in buf has gone out
     # the longest thing looked for must be seen whole across two chunks
     keep = max(len(body_end), len(row_open) + 12)
-    for number in wanted:
+    last: int | None = 0  # the number of the last row gone out (None: it has no r)
+    for i, number in enumerate(wanted):
         needle = row_open + f'"{number}"'.encode()
         while (at := buf.find(needle, pos)) < 0:
-            if buf.find(body_end, pos) >= 0:
-                raise NotStreamed  # the row is not there (to create) or has no r
+            if (stop := buf.find(body_end, pos)) >= 0:
+                last = _last_row(buf, pos, stop, row_open, last)
+                if not create or last is None or number <= last:
+                    raise NotStreamed  # the row is not there (to create) or has no r
+                # the rows left are past the last row (appended): they go at the end
+                yield buf[pos:stop]
+                yield from (_new_row(p, n, by_row[n], edit) for n in wanted[i:])
+                yield buf[stop:]
+                yield from source
+                return
             chunk = next(source, None)
             if chunk is None:
                 raise NotStreamed
-            cut = max(pos, len(buf) - keep)
+            # out goes what is before the last tag that starts before the kept tail: no
+            # tag is cut in two (the last row gone out is known by its whole tag)
+            cut = max(pos, buf.rfind(b"<", pos, max(pos, len(buf) - keep) + 1))
             if cut > pos:
+                last = _last_row(buf, pos, cut, row_open, last)
                 yield buf[pos:cut]
             buf, pos = buf[cut:] + chunk, 0
         if buf.find(body_end, pos, at) >= 0:
@@ -89,9 +101,23 @@ def stream_pieces(
         else:
             end = buf.find(close, tag.end()) + len(close)
         yield edited_row(p, number, buf[at:end].decode("utf-8"), by_row[number], edit, create)
-        pos = end
+        pos, last = end, number
     yield buf[pos:]
     yield from source
+
+
+def _last_row(buf: bytes, start: int, end: int, row_open: bytes, last: int | None) -> int | None:
+    """The number of the last row that starts in ``buf[start:end]`` (``last`` when none
+    does; None when it has no r first)."""
+    found = buf.rfind(row_open[:-3], start, end)  # "<row" (the tag may run past end)
+    if found < 0:
+        return last
+    if not buf.startswith(row_open + b'"', found):
+        return None
+    digits = found + len(row_open) + 1
+    quote = buf.find(b'"', digits, digits + 12)
+    number = buf[digits:quote]
+    return int(number) if quote > digits and number.isdigit() else None
 
 
 def edit_part(

@@ -16,8 +16,9 @@ from typing import Any
 
 from addin.errors import OutputError
 from addin.models import Column
-from addin.sheets.marks import edit_cells
+from addin.sheets.marks import CellEdit
 from addin.sheets.package import Package, root_prefix
+from addin.sheets.rowstream import edit_part
 from addin.sheets.sheetxml import SheetStyles, cell_xml, col_index, col_letter, xml_attr
 
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
@@ -85,7 +86,10 @@ def edit_table(
             added.append(column.name)
             cells[(header_row, last)] = (column.name, Column(name=column.name, kind="text"))
     by_name = {" ".join(c.name.split()).casefold(): c for c in rows.columns}
-    if rows.append and last_row == header_row + 1 and _blank_row(pkg.text(sheet_part), last_row):
+    sheet: str | None = None  # read once: a register's part is tens of MB at 100,000 lines
+    if rows.append and last_row == header_row + 1:
+        sheet = pkg.text(sheet_part)
+    if sheet is not None and _blank_row(sheet, last_row):
         last_row = header_row  # a new Table's one empty row: fill it rather than skip it
     new_last = last_row
     for offset, values in enumerate(rows.append, start=1):
@@ -107,23 +111,30 @@ def edit_table(
         cells[(row, position[key])] = (value, by_name[key])
     if not cells:
         return 0
-    p = root_prefix(pkg.text(sheet_part), "worksheet")
-
-    def put(existing: str | None, row_style: int, ref: str, key: tuple[Any, Column]) -> str:
-        value, column = key
-        if value is None or value == "":
-            if existing is None:
-                return ""
-            head = existing[: existing.find(">") + 1]
-            style = re.search(r'\ss="(\d+)"', head)
-            s = f' s="{style.group(1)}"' if style else ""
-            return f'<{p}c r="{ref}"{s}/>'
-        return cell_xml(ref, value, column, styles, p)
-
-    xml = edit_cells(pkg.text(sheet_part), {k: v for k, v in cells.items()}, put)
     last_ref = f"{col_letter(first)}{header_row}:{col_letter(last)}{max(new_last, header_row + 1)}"
-    xml = _set_dimension(xml, p, last_ref)
-    pkg.set(sheet_part, xml)
+    prefix: list[str] = []
+
+    def make(xml: str) -> CellEdit:
+        p = root_prefix(xml, "worksheet")
+        prefix[:] = [p]
+
+        def put(existing: str | None, row_style: int, ref: str, key: tuple[Any, Column]) -> str:
+            value, column = key
+            if value is None or value == "":
+                if existing is None:
+                    return ""
+                head = existing[: existing.find(">") + 1]
+                style = re.search(r'\ss="(\d+)"', head)
+                s = f' s="{style.group(1)}"' if style else ""
+                return f'<{p}c r="{ref}"{s}/>'
+            return cell_xml(ref, value, column, styles, p)
+
+        return put
+
+    # streamed from the part's compressed bytes: the rows appended go at its end, and the
+    # register (tens of MB at 100,000 lines) is not held as text
+    edit_part(pkg, sheet_part, cells, make, head=lambda head: _set_dimension(
+        head, prefix[0], last_ref), text=sheet)  # fmt: skip
     table = pkg.text(table_part)
     table = re.sub(r'(<(?:\w+:)?table\b[^>]*?\sref=")[^"]*(")', rf"\g<1>{last_ref}\g<2>", table,
                    count=1)  # fmt: skip

@@ -35,7 +35,12 @@ def _streamed(xml: str, cells: dict[tuple[int, int], Any], create: bool, size: i
     return b"".join(p.encode() if isinstance(p, str) else p for p in pieces).decode()
 
 
-@pytest.mark.parametrize("body", [ROWS, IMPLICIT, ROWS.replace("<row", "<row ", 1)])
+UNNAMED_LAST = ROWS + '<row><c r="A8"><v>1</v></c></row>'  # row 8, by its place
+
+
+@pytest.mark.parametrize(
+    "body", [ROWS, IMPLICIT, ROWS.replace("<row", "<row ", 1), UNNAMED_LAST, ""]
+)
 @pytest.mark.parametrize("prefix", ["", "x:"])
 @pytest.mark.parametrize("create", [True, False])
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
@@ -43,17 +48,18 @@ def test_a_streamed_edit_is_the_edit_of_the_whole_text_or_says_it_is_not(
     body: str, prefix: str, create: bool, size: int
 ) -> None:
     xml = _prefixed(HEAD + body + TAIL, prefix)
+    named = {int(r) for r in re.findall(r'<(?:x:)?row r="(\d+)"', xml)}
     for n in range(1, 3):
-        for chosen in itertools.combinations(SPOTS, n):
+        for chosen in itertools.combinations([*SPOTS, (8, 0), (12, 1)], n):
             cells = {cell: i for i, cell in enumerate(chosen)}
-            named = {int(r) for r in re.findall(r'<(?:x:)?row r="(\d+)"', xml)}
             try:
                 got = _streamed(xml, cells, create, size)
             except NotStreamed:  # only when some row to edit is not found by its reference
                 assert not {row for row, _ in chosen} <= named, chosen
                 continue
-            assert {row for row, _ in chosen} <= named
             assert got == edit_cells(xml, cells, _edit, create), chosen
+            # rows not there are made only past the last row, when it names itself
+            assert {row for row, _ in chosen} <= named or (create and body != UNNAMED_LAST)
 
 
 def test_text_that_is_not_ascii_streams_as_it_is() -> None:
