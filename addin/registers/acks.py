@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from addin.collector import collector_paused
 from addin.models import Column, SheetRows
-from addin.registers.cells import as_date, as_int, as_text
+from addin.registers.cells import as_int, columns, dates, texts
 
 ACK_REGISTER = "Acknowledgments"
 ACK_COLUMNS: list[Column] = [
@@ -57,27 +58,40 @@ class AckRecord:
 
 
 def read_ack_register(sheet: SheetRows | None) -> list[AckRecord]:
+    """The register's rows as records, read a column at a time (see ``cells.columns``)."""
     if sheet is None:
         return []
-    out: list[AckRecord] = []
-    for row, cells in sheet.records():
-        kind = as_text(cells.get("Kind"))
-        if not kind:
-            continue
-        out.append(
-            AckRecord(
-                received=as_date(cells.get("Received")),
-                kind=kind,
-                acknowledges=as_text(cells.get("Acknowledges")),
-                result=as_text(cells.get("Result")),
-                accepted=as_int(cells.get("Claims Accepted")),
-                rejected=as_int(cells.get("Claims Rejected")),
-                file=as_text(cells.get("File")),
-                received_as=as_text(cells.get("Received As")),
-                set_index=as_int(cells.get("Set")),
-                content_hash=as_text(cells.get("Content Hash")),
-                note=as_text(cells.get("Note")),
-                row=row,
-            )
+    with collector_paused():
+        kind, acknowledges, result, file, received_as, content_hash, note = (
+            texts(c) for c in columns(sheet, _TEXT_COLUMNS)
         )
-    return out
+        (received,) = (dates(c) for c in columns(sheet, ("Received",)))
+        accepted, rejected, set_index = columns(
+            sheet, ("Claims Accepted", "Claims Rejected", "Set")
+        )
+        out: list[AckRecord] = []
+        for k, (row, _) in enumerate(sheet.rows):
+            if not kind[k]:
+                continue
+            out.append(
+                AckRecord(
+                    received=received[k],
+                    kind=kind[k],
+                    acknowledges=acknowledges[k],
+                    result=result[k],
+                    accepted=as_int(accepted[k]),
+                    rejected=as_int(rejected[k]),
+                    file=file[k],
+                    received_as=received_as[k],
+                    set_index=as_int(set_index[k]),
+                    content_hash=content_hash[k],
+                    note=note[k],
+                    row=row,
+                )
+            )
+        return out
+
+
+_TEXT_COLUMNS = (
+    "Kind", "Acknowledges", "Result", "File", "Received As", "Content Hash", "Note",
+)  # fmt: skip

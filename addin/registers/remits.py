@@ -17,9 +17,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from addin.collector import collector_paused
 from addin.models import Column, Remittance, SheetRows
 from addin.models.remittance import ZERO
-from addin.registers.cells import as_date, as_int, as_money, as_text
+from addin.registers.cells import as_int, as_money, columns, dates, texts
 
 REMIT_REGISTER = "Remittance Register"
 REMIT_COLUMNS: list[Column] = [
@@ -97,35 +98,49 @@ def remittance_identity(rem: Remittance) -> Identity:
 
 
 def read_remit_register(sheet: SheetRows | None) -> list[PostingRecord]:
+    """The register's rows as records, read a column at a time (see ``cells.columns``)."""
     if sheet is None:
         return []
-    out: list[PostingRecord] = []
-    for row, cells in sheet.records():
-        posting = as_text(cells.get("Posting"))
-        if not posting:
-            continue
-        out.append(
-            PostingRecord(
-                posting=posting,
-                kind=as_text(cells.get("Kind")),
-                payer=as_text(cells.get("Payer")),
-                payer_id=as_text(cells.get("Payer ID")),
-                trace=as_text(cells.get("Check/EFT")),
-                amount=as_money(cells.get("Amount")),
-                payment_date=as_date(cells.get("Payment Date")),
-                claims=as_int(cells.get("Claims")),
-                claims_paid=as_money(cells.get("Claims Paid")),
-                file=as_text(cells.get("File")),
-                received_as=as_text(cells.get("Received As")),
-                set_index=as_int(cells.get("Set")),
-                content_hash=as_text(cells.get("Content Hash")),
-                posted_on=as_date(cells.get("Posted On")),
-                status=as_text(cells.get("Status")) or "posted",
-                note=as_text(cells.get("Note")),
-                row=row,
-            )
+    with collector_paused():
+        posting, kind, payer, payer_id, trace, file, received_as, content_hash, status, note = (
+            texts(c) for c in columns(sheet, _TEXT_COLUMNS)
         )
-    return out
+        payment_date, posted_on = (dates(c) for c in columns(sheet, ("Payment Date", "Posted On")))
+        amount, claims, claims_paid, set_index = columns(
+            sheet, ("Amount", "Claims", "Claims Paid", "Set")
+        )
+        out: list[PostingRecord] = []
+        for k, (row, _) in enumerate(sheet.rows):
+            if not posting[k]:
+                continue
+            out.append(
+                PostingRecord(
+                    posting=posting[k],
+                    kind=kind[k],
+                    payer=payer[k],
+                    payer_id=payer_id[k],
+                    trace=trace[k],
+                    amount=as_money(amount[k]),
+                    payment_date=payment_date[k],
+                    claims=as_int(claims[k]),
+                    claims_paid=as_money(claims_paid[k]),
+                    file=file[k],
+                    received_as=received_as[k],
+                    set_index=as_int(set_index[k]),
+                    content_hash=content_hash[k],
+                    posted_on=posted_on[k],
+                    status=status[k] or "posted",
+                    note=note[k],
+                    row=row,
+                )
+            )
+        return out
+
+
+_TEXT_COLUMNS = (
+    "Posting", "Kind", "Payer", "Payer ID", "Check/EFT", "File", "Received As", "Content Hash",
+    "Status", "Note",
+)  # fmt: skip
 
 
 @dataclass

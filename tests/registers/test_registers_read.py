@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from addin.models import SheetRows
+from addin.registers.acks import ACK_COLUMNS, AckRecord, read_ack_register
 from addin.registers.cells import as_date, as_int, as_money, as_text, columns, dates, texts
 from addin.registers.claims import (
     CLAIM_COLUMNS,
@@ -20,6 +21,7 @@ from addin.registers.claims import (
     parse_lines,
     read_claim_register,
 )
+from addin.registers.remits import REMIT_COLUMNS, PostingRecord, read_remit_register
 from addin.sheets import read_book
 
 
@@ -285,3 +287,86 @@ def test_lines_billed_read_back_and_a_damaged_line_left_out() -> None:
     # a line read again is the same (read-only) line
     assert parse_lines("99214 x1 230.00 2026-07-06 @11")[0] is got[0]
     assert parse_lines("") == [] and parse_lines("99213 x1 10.00 2026-02-30") == []
+
+
+def _remits_by_rows(sheet: SheetRows) -> list[PostingRecord]:
+    """The Remittance Register read a row at a time through ``records()`` (the slow path)."""
+    out: list[PostingRecord] = []
+    for row, cells in sheet.records():
+        posting = as_text(cells.get("Posting"))
+        if not posting:
+            continue
+        out.append(
+            PostingRecord(
+                posting=posting,
+                kind=as_text(cells.get("Kind")),
+                payer=as_text(cells.get("Payer")),
+                payer_id=as_text(cells.get("Payer ID")),
+                trace=as_text(cells.get("Check/EFT")),
+                amount=as_money(cells.get("Amount")),
+                payment_date=as_date(cells.get("Payment Date")),
+                claims=as_int(cells.get("Claims")),
+                claims_paid=as_money(cells.get("Claims Paid")),
+                file=as_text(cells.get("File")),
+                received_as=as_text(cells.get("Received As")),
+                set_index=as_int(cells.get("Set")),
+                content_hash=as_text(cells.get("Content Hash")),
+                posted_on=as_date(cells.get("Posted On")),
+                status=as_text(cells.get("Status")) or "posted",
+                note=as_text(cells.get("Note")),
+                row=row,
+            )
+        )
+    return out
+
+
+def _acks_by_rows(sheet: SheetRows) -> list[AckRecord]:
+    """The Acknowledgments register read a row at a time through ``records()``."""
+    out: list[AckRecord] = []
+    for row, cells in sheet.records():
+        kind = as_text(cells.get("Kind"))
+        if not kind:
+            continue
+        out.append(
+            AckRecord(
+                received=as_date(cells.get("Received")),
+                kind=kind,
+                acknowledges=as_text(cells.get("Acknowledges")),
+                result=as_text(cells.get("Result")),
+                accepted=as_int(cells.get("Claims Accepted")),
+                rejected=as_int(cells.get("Claims Rejected")),
+                file=as_text(cells.get("File")),
+                received_as=as_text(cells.get("Received As")),
+                set_index=as_int(cells.get("Set")),
+                content_hash=as_text(cells.get("Content Hash")),
+                note=as_text(cells.get("Note")),
+                row=row,
+            )
+        )
+    return out
+
+
+ODD_CELLS = st.one_of(
+    st.none(), st.just(""), st.sampled_from(["posted", " duplicate ", "999", "\u00a0a  b"]),
+    st.text(max_size=6), st.floats(allow_nan=False), st.integers(-5, 10**12), st.booleans(),
+    st.dates(), st.datetimes(min_value=datetime(1900, 1, 1)),
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_remittance_and_ack_registers_read_by_columns_as_by_rows(data: st.DataObject) -> None:
+    for headers, by_columns, by_rows in (
+        ([c.name for c in REMIT_COLUMNS], read_remit_register, _remits_by_rows),
+        ([c.name for c in ACK_COLUMNS], read_ack_register, _acks_by_rows),
+    ):
+        # the register's own columns, sometimes one of a staff member's, sometimes short rows
+        if data.draw(st.booleans()):
+            headers = [*headers[:3], "Memo", *headers[3:]]
+        rows = data.draw(
+            st.lists(st.lists(ODD_CELLS, min_size=len(headers) - 2, max_size=len(headers)),
+                     max_size=6)
+        )  # fmt: skip
+        sheet = _sheet(headers, rows)
+        assert by_columns(sheet) == by_rows(sheet)
+    assert read_remit_register(None) == [] and read_ack_register(None) == []
