@@ -29,6 +29,7 @@ import numpy as np
 from addin.codesets.icd10cm import Icd10cmVintage
 from addin.codesets.store import VintageInfo, shipped_root, user_root
 from addin.coding.suggest.text import doc_tokens
+from addin.collector import collector_paused
 from addin.errors import CodeSetError
 
 FORMAT = 7
@@ -582,18 +583,23 @@ def load_file(path: Path) -> Index:
     """Read an index written by :func:`save` (ours only: shipped or in the user cache)."""
     try:
         blob = _inflated.pop(path, None)
-        payload = pickle.loads(blob if blob is not None else gzip.decompress(path.read_bytes()))
+        blob = blob if blob is not None else gzip.decompress(path.read_bytes())
+        with collector_paused():  # tens of thousands of strings and buffers, no cycles
+            payload = pickle.loads(blob)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, zlib.error) as exc:
         raise CodeSetError(f"{path}: cannot read the suggestion index ({exc}); delete it") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CodeSetError(f"{path}: the suggestion index is stale or damaged; rebuild it")
-    postings: dict[str, Sequence[int]] = {
-        t: memoryview(b).cast("I") for t, b in payload["postings"].items()
-    }
-    lines = payload["lines"].split("\n")
-    lengths = payload["lengths"]
-    index = Index(payload["system"], payload["vintage"], lines, postings, payload["idf"], lengths)
-    index.intents = {k: frozenset(v) for k, v in payload.get("intents", {}).items()}
+    with collector_paused():
+        postings: dict[str, Sequence[int]] = {
+            t: memoryview(b).cast("I") for t, b in payload["postings"].items()
+        }
+        lines = payload["lines"].split("\n")
+        lengths = payload["lengths"]
+        index = Index(
+            payload["system"], payload["vintage"], lines, postings, payload["idf"], lengths
+        )
+        index.intents = {k: frozenset(v) for k, v in payload.get("intents", {}).items()}
     index._labels = payload.get("labels", b"")
     return index
 
