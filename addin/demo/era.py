@@ -6,6 +6,7 @@ payment (a check with its claims and lines) and the files written from them.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -216,8 +217,13 @@ def write_payer_sheet(checks: list[Check], path: Path) -> Path:
         cells[1].number_format = cells[7].number_format = "mm/dd/yyyy"
         for cell in (*cells[10:14], cells[16]):
             cell.number_format = "#,##0.00"
+    from addin.sheets.template import reproducible
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    # the same quarter gives the same export, byte for byte (openpyxl stamps the clock)
+    path.write_bytes(reproducible(buffer.getvalue()))
     return path
 
 

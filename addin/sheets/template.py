@@ -178,7 +178,7 @@ def build_workbook(
     wb.save(buffer)
     tmp = path.with_name(f".~{path.name}.{os.getpid()}.claimbook-tmp")
     try:  # a temp file renamed into place: an existing workbook is never half-overwritten
-        tmp.write_bytes(_reproducible(buffer.getvalue()))
+        tmp.write_bytes(reproducible(buffer.getvalue()))
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -186,9 +186,9 @@ def build_workbook(
     return path
 
 
-def _reproducible(blob: bytes) -> bytes:
+def reproducible(blob: bytes) -> bytes:
     """openpyxl stamps 'now' into core.xml and the zip entries; pin both so a rebuild of the
-    committed templates is byte-identical."""
+    committed templates (or the demo's payer exports) is byte-identical."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
