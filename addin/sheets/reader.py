@@ -76,8 +76,8 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
         book.headers[table.sheet] = dict(table.headers)
         _letters(book, table)
         _how_read(source, book)
-        book.encounters = read_encounters(table, book.findings)
         source.release(table.sheet)  # its cells are models now: free them before the rest
+        book.encounters = read_encounters(table, book.findings)
         del table
         if not source.is_csv:
             _read_settings(source, book)
