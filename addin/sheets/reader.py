@@ -73,6 +73,7 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
             ahead += [_own_name(source, name) for name in own]
             source.prefetch(s for s in ahead if s is not None and s != encounters)
         table = _encounters_table(source)
+        source.go()  # Encounters' parsed sheet is let go: the big sheets may be parsed now
         book.headers[table.sheet] = dict(table.headers)
         _letters(book, table)
         _how_read(source, book)
