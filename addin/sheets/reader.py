@@ -127,7 +127,10 @@ def read_own_sheet(source: Source, name: str) -> SheetRows | None:
     rows: list[tuple[int, list[Any]]] = []
     for index, cells in enumerate(grid[1:], start=1):
         kept = cells[:width]
-        if any(c != "" and c is not None and not is_blank(c) for c in kept):
+        # most rows fill their first cell: the others are looked at cell by cell
+        first = kept[0] if kept else ""
+        if (first != "" and first is not None and not (first.__class__ is str and is_blank(first))
+                or any(c != "" and c is not None and not is_blank(c) for c in kept)):  # fmt: skip
             shared = [keep(c, c) if c.__class__ in _SHARED else c for c in kept]
             rows.append((index + 1, shared))
     # the rows are built as SheetRows declares them: validating would copy every row again

@@ -368,3 +368,26 @@ def test_a_person_read_with_a_finding_names_every_row(tmp_path: Path) -> None:
     ]
     a, b, c, d = book.encounters
     assert a.patient == b.patient and a.patient is not b.patient  # read with a finding
+
+
+def test_a_sheet_claimbook_wrote_keeps_rows_with_any_cell_filled(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "CPT"])
+    ws.append(["E1", "99213"])
+    claims = wb.create_sheet("Claims")
+    claims.append(["Claim ID", "Note", "Amount"])
+    for row in (["C1", "", 5], ["", "typed", None], ["\ufeff", " ", None], [" ", None, 0],
+                [None, None, None], [0, None, None], [False, None, None]):  # fmt: skip
+        claims.append(row)
+    wb.save(tmp_path / "own.xlsx")
+    sheet = read_book(tmp_path / "own.xlsx", own=("Claims",)).own["Claims"]
+    assert [(row, values[:3]) for row, values in sheet.rows] == [
+        (2, ["C1", "", 5.0]),
+        (3, ["", "typed", ""]),
+        (5, ["", "", 0.0]),
+        (7, [0.0, "", ""]),
+        (8, [False, "", ""]),
+    ]
