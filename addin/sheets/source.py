@@ -197,9 +197,9 @@ class Source:
         A sheet whose part is over HOLD_BYTES (a register or result sheet of a big clinic)
         is parsed after the small ones, once :meth:`go` is called (or a read asks for it):
         the reader calls it when Encounters' parsed sheet is let go, so no big parsed sheet
-        sits beside Encounters' (a 100,000-line week's following run read 600 MB at its
-        peak that way, 500 MB this way), and they are parsed while Encounters' rows become
-        models."""
+        sits beside Encounters' (the read of a 100,000-line week's saved book peaked at
+        585-608 MB that way, 469-515 MB this way), and they are parsed while Encounters'
+        rows become models (which lets each row go once read)."""
         if self._checked is None or self._worker is not None:
             return
         wanted = [s for s in dict.fromkeys(sheets)
