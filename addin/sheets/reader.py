@@ -77,7 +77,7 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
         book.headers[table.sheet] = dict(table.headers)
         _letters(book, table)
         _how_read(source, book)
-        source.release(table.sheet)  # its cells are models now: free them before the rest
+        source.release(table.sheet)  # the table holds the rows: each is freed once read
         book.encounters = read_encounters(table, book.findings)
         del table
         if not source.is_csv:
