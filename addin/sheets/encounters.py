@@ -128,7 +128,26 @@ def _person_reader(
             },
         )
 
-    return person
+    # A patient comes back: 55,555 encounters name 20,662 distinct patients. A person read
+    # without a finding is kept by its cells and is the Person of every later row with the
+    # same cells (one object, as a claim's subscriber often is its patient; the read copies
+    # one before changing it). The cells' types are part of the key: True == 1 == 1.0.
+    raw = itemgetter(*idx)
+    known: dict[tuple[tuple[Any, ...], tuple[type, ...]], Person] = {}
+    findings = r.findings
+
+    def shared(row: int, cells: list[Any]) -> Person:
+        values = raw(cells)
+        key = (values, tuple(map(type, values)))
+        made = known.get(key)
+        if made is None:
+            count = len(findings)
+            made = person(row, cells)
+            if len(findings) == count:
+                known[key] = made
+        return made
+
+    return shared
 
 
 def _line_reader(r: CellReader, c: _Columns) -> Callable[[int, list[Any]], ServiceLine]:
@@ -251,11 +270,17 @@ def _fill_later(enc: Encounter, again: Encounter, col: str) -> None:
                                                                          again.subscriber)
         )  # fmt: skip
         if person is not None and again_person is not None and not person.last_name:
+            person = person.model_copy()  # a Person read is shared by a patient's encounters
             person.last_name, person.first_name = again_person.last_name, again_person.first_name
+            if col == "Patient Name":
+                enc.patient = person
+            else:
+                enc.subscriber = person
         elif person is None:
             enc.subscriber = again.subscriber
     elif col.startswith("Patient ") and col != "Patient ID":
         field = _PERSON_FIELDS[col.removeprefix("Patient ")]
+        enc.patient = enc.patient.model_copy()  # shared by the patient's encounters
         setattr(enc.patient, field, getattr(again.patient, field))
     elif col.startswith("Subscriber "):
         enc.subscriber = enc.subscriber or again.subscriber
@@ -298,8 +323,14 @@ def _ragged_rows(r: CellReader, table: SheetTable) -> None:
                       'a quote inside a value twice ("knee pain, ""sharp""")')  # fmt: skip
 
 
+_READ: tuple[int, list[Any]] = (0, [])  # what a row read leaves in the table
+
+
 def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounter]:
-    """Group the table's rows by Encounter ID into Encounters with ServiceLines."""
+    """Group the table's rows by Encounter ID into Encounters with ServiceLines.
+
+    The table's rows are used up: each is let go once read (a 100,000-row sheet's cells
+    are freed as its models are built, so they take the cells' place in memory)."""
     r = CellReader(table.sheet, table.headers, table.date1904)
     for column in DATE_COLUMNS:
         index = table.columns.get(column)
@@ -332,7 +363,10 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
                   f"delete or rename one of the two {canonical} columns")  # fmt: skip
     _ragged_rows(r, table)
     id_header = table.headers["Encounter ID"]
-    for row, cells in table.rows:
+    rows = table.rows
+    for at in range(len(rows)):  # each row let go once read: the models take its place
+        row, cells = rows[at]
+        rows[at] = _READ
         cells.append("")  # what an absent column (index -1) reads
         raw_id = cells[cols.id]
         key = id_of(raw_id, row, "Encounter ID")
@@ -386,5 +420,6 @@ def read_encounters(table: SheetTable, findings: list[Finding]) -> list[Encounte
         fields["date_of_service"] = head.date_of_service
         fields["place_of_service"] = head.place_of_service or ""
         fields["rendering_npi"] = head.rendering_npi or ""
+    rows.clear()  # the table's rows are models now
     findings.extend(r.findings)
     return list(by_id.values())

@@ -73,11 +73,12 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
             ahead += [_own_name(source, name) for name in own]
             source.prefetch(s for s in ahead if s is not None and s != encounters)
         table = _encounters_table(source)
+        source.go()  # Encounters' parsed sheet is let go: the big sheets may be parsed now
         book.headers[table.sheet] = dict(table.headers)
         _letters(book, table)
         _how_read(source, book)
+        source.release(table.sheet)  # the table holds the rows: each is freed once read
         book.encounters = read_encounters(table, book.findings)
-        source.release(table.sheet)  # its cells are models now: free them before the rest
         del table
         if not source.is_csv:
             _read_settings(source, book)
@@ -126,7 +127,10 @@ def read_own_sheet(source: Source, name: str) -> SheetRows | None:
     rows: list[tuple[int, list[Any]]] = []
     for index, cells in enumerate(grid[1:], start=1):
         kept = cells[:width]
-        if any(c != "" and c is not None and not is_blank(c) for c in kept):
+        # most rows fill their first cell: the others are looked at cell by cell
+        first = kept[0] if kept else ""
+        if (first != "" and first is not None and not (first.__class__ is str and is_blank(first))
+                or any(c != "" and c is not None and not is_blank(c) for c in kept)):  # fmt: skip
             shared = [keep(c, c) if c.__class__ in _SHARED else c for c in kept]
             rows.append((index + 1, shared))
     # the rows are built as SheetRows declares them: validating would copy every row again

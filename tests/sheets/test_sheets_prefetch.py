@@ -155,3 +155,33 @@ def test_a_grid_let_go_of_is_read_again_the_same(ran: Path, tmp_path: Path) -> N
         assert source.grid("Encounters") is grid
     finally:
         source.close()
+
+
+def test_big_sheets_wait_for_go_and_read_the_same(
+    ran: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("addin.sheets.source.HOLD_BYTES", 20_000)  # the demo's registers
+    before = threading.active_count()
+    source = Source(ran)
+    try:
+        source.prefetch(["Settings", "Claim Register", "Claims"])
+        small, held = source._ahead["Settings"], source._ahead["Claim Register"]
+        assert small.ready.wait(30) and not small.held and held.held
+        assert not held.ready.wait(0.3)  # not parsed before go()
+        source.go()
+        assert held.ready.wait(30)
+        assert source.grid("Claims")  # a held sheet asked for is read (no wait for go)
+    finally:
+        source.close()
+    assert threading.active_count() == before
+    # asked for before go(): read all the same, and the book is the one-thread book
+    source = Source(ran)
+    try:
+        source.prefetch(["Claim Register", "Claims"])
+        assert source.grid("Claims") and source.grid("Claim Register")
+    finally:
+        source.close()
+    assert threading.active_count() == before
+    both = read_book(ran, own=OWN)
+    _one_thread(monkeypatch)
+    assert both.model_dump() == read_book(ran, own=OWN).model_dump()

@@ -315,3 +315,79 @@ def test_a_save_finds_the_header_rows_a_read_already_parsed(
     monkeypatch.undo()
     _book(path, ROWS[:1], start_row=1)  # saved again: another size
     assert source.head_rows(path, "Jan Visits")[0][:3] == HEADERS[:3]
+
+
+def test_a_patients_encounters_share_one_person_and_a_later_fill_stays_its_own(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "patients.csv"
+    path.write_text(
+        "Encounter ID,Patient Last Name,Patient DOB,Patient ZIP,Patient City,CPT\n"
+        "A,Doe,1980-02-01,03060,Nashua,99213\n"
+        "B,Doe,1980-02-01,03060,Nashua,99214\n"
+        "C,,1980-02-01,03060,Nashua,99213\n"
+        "C,Roe,,,,36415\n"
+        "D,,1980-02-01,03060,Nashua,99212\n"
+        "E,Poe,1990-03-04,3060,Nashua,99212\n"
+        "F,Poe,1990-03-04,3060,Nashua,99212\n"
+        "G,TRUE,1990-03-04,03060,Nashua,99212\n"
+        "H,1,1990-03-04,03060,Nashua,99212\n"
+    )
+    book = read_book(path)
+    by_id = {e.encounter_id: e for e in book.encounters}
+    # the same cells: one Person, equal to a Person read on its own
+    assert by_id["A"].patient is by_id["B"].patient
+    assert by_id["A"].patient.last_name == "Doe" and by_id["A"].patient.zip == "03060"
+    # a name first given on a later row of C is C's alone, not D's (the same cells on row 1)
+    assert by_id["C"].patient.last_name == "Roe"
+    assert by_id["D"].patient.last_name == ""
+    assert by_id["C"].patient is not by_id["D"].patient
+    # a text ZIP has no finding; a CSV value is text, so no person here has one
+    assert [f.rule for f in book.findings] == []
+    # TRUE and 1 are different cells
+    assert by_id["G"].patient.last_name == "TRUE" and by_id["H"].patient.last_name == "1"
+
+
+def test_a_person_read_with_a_finding_names_every_row(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "Patient Last Name", "Patient ZIP", "Patient Sex", "CPT"])
+    ws.append(["A", "Doe", 3060, "M", "99213"])
+    ws.append(["B", "Doe", 3060, "M", "99213"])
+    ws.append(["C", "Doe", "03060", True, "99213"])
+    ws.append(["D", "Doe", "03060", 1, "99213"])
+    wb.save(tmp_path / "zip.xlsx")
+    book = read_book(tmp_path / "zip.xlsx")
+    assert [(f.rule, f.row, f.column, f.value) for f in book.findings] == [
+        ("READ-ZIP-LEADING-ZERO", 2, "Patient ZIP", "3060"),
+        ("READ-ZIP-LEADING-ZERO", 3, "Patient ZIP", "3060"),
+        ("READ-SEX", 4, "Patient Sex", "TRUE"),
+        ("READ-SEX", 5, "Patient Sex", "1"),
+    ]
+    a, b, c, d = book.encounters
+    assert a.patient == b.patient and a.patient is not b.patient  # read with a finding
+
+
+def test_a_sheet_claimbook_wrote_keeps_rows_with_any_cell_filled(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Encounters"
+    ws.append(["Encounter ID", "CPT"])
+    ws.append(["E1", "99213"])
+    claims = wb.create_sheet("Claims")
+    claims.append(["Claim ID", "Note", "Amount"])
+    for row in (["C1", "", 5], ["", "typed", None], ["\ufeff", " ", None], [" ", None, 0],
+                [None, None, None], [0, None, None], [False, None, None]):  # fmt: skip
+        claims.append(row)
+    wb.save(tmp_path / "own.xlsx")
+    sheet = read_book(tmp_path / "own.xlsx", own=("Claims",)).own["Claims"]
+    assert [(row, values[:3]) for row, values in sheet.rows] == [
+        (2, ["C1", "", 5.0]),
+        (3, ["", "typed", ""]),
+        (5, ["", "", 0.0]),
+        (7, [0.0, "", ""]),
+        (8, [False, "", ""]),
+    ]
