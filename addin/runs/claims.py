@@ -370,11 +370,16 @@ def _send(
     # on its cells and the file goes out without it; a problem outside any encounter (a
     # Settings value) keeps the whole file back.
     book = session.book
-    streamed = None if legacy_837p() else stream_837p(claims, settings, path, created=when,
-                                                       numbers=numbers)  # fmt: skip
+    # the register rows are made while a forked child writes part of the 837P (and
+    # dropped, to be made again from the claims that went, when the file is not streamed)
+    streamed = None if legacy_837p() else stream_837p(
+        claims, settings, path, created=when, numbers=numbers,
+        meanwhile=lambda: _sent_rows(session, claims, path.name, numbers),
+    )  # fmt: skip
     if streamed is not None:  # every check passed: built, checked and written in one pass
         report.findings.extend(place_findings(streamed.findings, book, session.encounters_sheet()))
         report.write = Sent837(streamed.path, streamed.numbers)
+        rows: _SentRows = streamed.meanwhile
         del streamed
     else:
         accepted = build_accepted(claims, settings, created=when, numbers=numbers)
@@ -397,17 +402,36 @@ def _send(
         written = save_837p(accepted.interchange, path, accepted.findings)
         report.write = Sent837(written.path, written.numbers)
         del written, accepted  # the interchange's loops: free them before the register rows
+        rows = _sent_rows(session, claims, path.name, numbers)
     session.files.append(path)
     report.sent = claims
-    records = session.claim_records
-    by_claim = submissions_by_claim(records)
+    new, updates, statuses = rows
+    report.statuses.update(statuses)
+    report.records = new
+    session.claim_records.extend(new)
+    session.register(
+        RegisterEdit(sheet=CLAIM_REGISTER, columns=CLAIM_COLUMNS,
+                     append=[r.values() for r in new], updates=updates)
+    )  # fmt: skip
+
+
+#: the Claim Register rows a file's claims add, the cells of the rows they replace, and
+#: each claim's status on the Claims sheet
+_SentRows = tuple[list[ClaimRecord], list[CellUpdate], dict[str, tuple[str, str]]]
+
+
+def _sent_rows(
+    session: Session, claims: list[Claim], name: str, numbers: ControlNumbers
+) -> _SentRows:
+    """The register rows for ``claims`` sent in file ``name`` (changes nothing: see _send)."""
+    by_claim = submissions_by_claim(session.claim_records)
     updates: list[CellUpdate] = []
     new: list[ClaimRecord] = []
+    statuses: dict[str, tuple[str, str]] = {}
     # submissions so far per claim, counted once (next_submission per claim over the whole
     # register was quadratic: 50,000 claims took minutes)
     sent_before = {key: len(earlier) for key, earlier in by_claim.items()}
     # the texts every claim of the file shares, made once (not 46,000 equal copies)
-    name = path.name
     isa13 = f"{numbers.interchange:09d}"
     gs06 = str(numbers.group)
     texts: dict[str, tuple[tuple[str, str], str]] = {}
@@ -448,7 +472,7 @@ def _send(
             history=sent_history,
         )
         new.append(record)
-        report.statuses[claim.claim_id] = status_text
+        statuses[claim.claim_id] = status_text
         for earlier in by_claim.get(claim.claim_id.strip().upper(), [])[-1:]:
             if earlier.row is None:
                 continue
@@ -459,12 +483,7 @@ def _send(
                 CellUpdate(row=earlier.row, column="Status Date", value=session.today),
                 CellUpdate(row=earlier.row, column="History", value=history.lstrip("; ")),
             ]
-    report.records = new
-    records.extend(new)
-    session.register(
-        RegisterEdit(sheet=CLAIM_REGISTER, columns=CLAIM_COLUMNS,
-                     append=[r.values() for r in new], updates=updates)
-    )  # fmt: skip
+    return new, updates, statuses
 
 
 def claims_table_for(report: ClaimsReport) -> Any:

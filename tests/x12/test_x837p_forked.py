@@ -37,7 +37,13 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def _stream(claims: list[Claim], settings: dict[str, str], path: Path) -> Any:
-    return stream_837p(claims, settings, path, created=CREATED, numbers=NUMBERS)
+    calls: list[Path] = []
+    streamed = stream_837p(claims, settings, path, created=CREATED, numbers=NUMBERS,
+                           meanwhile=lambda: calls.append(path) or "rows")  # fmt: skip
+    # the caller's own work is done once for a file written (none of it in the child)
+    assert calls == ([path] if streamed is not None else calls)
+    assert streamed is None or streamed.meanwhile == "rows"
+    return streamed
 
 
 def _renamed(claims: list[Claim]) -> list[Claim]:

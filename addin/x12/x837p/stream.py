@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +55,10 @@ class Streamed:
     path: Path
     numbers: ControlNumbers
     findings: list[Finding]
+    #: what the caller's ``meanwhile`` gave (see :func:`stream_837p`)
+    meanwhile: Any = None
+    #: the forked child's own memory in MB (0 when no child wrote a part)
+    child_mb: float = 0.0
 
 
 #: Set (to anything but "" or "0") to build every 837P the whole-file way: how the
@@ -107,10 +111,16 @@ def stream_837p(
     *,
     created: datetime,
     numbers: ControlNumbers,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> Streamed | None:
     """Write ``claims`` as one 837P to ``path`` (temp file, then rename) when every check
     passes; None, with nothing written, when one does not (or the file cannot be written):
-    build it with :func:`~addin.x12.x837p.writer.build_accepted` then, for the findings."""
+    build it with :func:`~addin.x12.x837p.writer.build_accepted` then, for the findings.
+
+    ``meanwhile`` is the caller's own work for a file that is written (it must change
+    nothing, as its result is dropped when the file is not): it runs while a forked child
+    writes the later transaction sets, else after the last one; its result is
+    :attr:`Streamed.meanwhile`."""
     if not claims or path.is_dir():
         return None
     require_settings(settings)
@@ -120,7 +130,7 @@ def stream_837p(
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         # one collector pause for the whole file, as the whole-file path has
         with os.fdopen(fd, "w", encoding="ascii", newline="") as handle, collector_paused():
-            findings, written = _stream(claims, settings, handle, created, numbers, path)
+            done = _stream(claims, settings, handle, created, numbers, path, meanwhile)
         os.replace(tmp, path)
         tmp = None
     except (_Stop, OSError, UnicodeEncodeError):
@@ -128,7 +138,7 @@ def stream_837p(
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-    return Streamed(path, written, findings)
+    return done
 
 
 class _File:
@@ -244,7 +254,8 @@ def _stream(
     created: datetime,
     numbers: ControlNumbers,
     path: Path,
-) -> tuple[list[Finding], ControlNumbers]:
+    meanwhile: Callable[[], Any] | None,
+) -> Streamed:
     """As :func:`~addin.x12.x837p.writer.assemble` and ``check_837p``, level by level; the
     later half of the transaction sets in a forked child when there are two or more (see
     :mod:`~addin.x12.x837p.forked`), the same bytes and findings either way."""
@@ -261,7 +272,8 @@ def _stream(
     child: Forked | None = None
     other: str | None = None
     if len(chunks) > 1 and can_fork():
-        mine = (len(chunks) + 1) // 2
+        # the caller's own work is done here while the child writes: the child takes more
+        mine = max(1, len(chunks) * 2 // 5) if meanwhile else (len(chunks) + 1) // 2
         fd, other = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         os.close(fd)
         later, target = chunks[mine:], other
@@ -273,6 +285,7 @@ def _stream(
     try:
         for control, chunk in chunks[:mine]:
             file.transaction(control, chunk)
+        extra = meanwhile() if child is not None and meanwhile is not None else None
         if child is not None and other is not None:
             done = child.join()
             if done is None:
@@ -307,4 +320,7 @@ def _stream(
     written = list(dict.fromkeys(names.findings))
     if any(f.blocking for f in written):
         raise _Stop
-    return written, ControlNumbers(int(isa[13]), int(gs[6]), chunks[0][0])
+    if child is None and meanwhile is not None:
+        extra = meanwhile()
+    numbers = ControlNumbers(int(isa[13]), int(gs[6]), chunks[0][0])
+    return Streamed(path, numbers, written, extra, child.child_mb if child else 0.0)
