@@ -31,6 +31,7 @@ from addin.x12.audit import EnvelopeAudit
 from addin.x12.envelope import WRITE_DELIMITERS, ControlNumbers, Envelope, se, st
 from addin.x12.x837p import writer
 from addin.x12.x837p.checks import (
+    FactsMemo,
     HLState,
     Tally,
     check_claim,
@@ -168,10 +169,12 @@ class _File:
         # checked and written once: most lines of a week are
         self.memo: LineMemo = {}
         self.walk.lines = {}
+        self.line_facts: FactsMemo = {}  # and its facts for the claim checks read once
 
     def transaction(self, control: int, chunk: Sequence[Claim]) -> int:
         """One ST..SE of ``chunk`` checked and written; its segment count without SE."""
         names, walk, tally, out = self.names, self.walk, self.tally, self.out
+        facts = self.line_facts
         txn, levels = transaction_head(chunk, self.settings, control, self.created, names,
                                        self.memo)  # fmt: skip
         head = txn.segments[0]
@@ -198,7 +201,7 @@ class _File:
             for patient in level.patients:
                 claim_loops.extend(patient.claims)
             for claim in claim_loops:
-                check_claim(tally, claim)
+                check_claim(tally, claim, facts)
             any_claim = any_claim or bool(claim_loops)
             texts: list[str] = []
             walk.texts = texts  # the level's text, from the same walk as its checks
