@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from addin.claims.build import BuildResult, build_claims
+from addin.claims.build import Builder, BuildResult, Built, build_claims
 from addin.claims.table import claims_table
 from addin.errors import InputError
 from addin.models import CellUpdate, Claim, Finding, RegisterEdit
@@ -37,6 +37,7 @@ from addin.runs.acks import ack_events
 from addin.runs.check import findings_of
 from addin.runs.session import X12_FOLDER, Session
 from addin.x12.envelope import ControlNumbers, ControlNumberStore
+from addin.x12.x837p.forked import Forked, can_fork
 from addin.x12.x837p.sources import place_findings
 from addin.x12.x837p.stream import legacy_837p, stream_837p
 from addin.x12.x837p.writer import (
@@ -171,6 +172,36 @@ def _finding(
     )
 
 
+#: A book with fewer encounters is checked, then built, in this process: a fork and the
+#: findings sent back cost more than the rules take on a small book.
+FORK_ENCOUNTERS = 2000
+
+
+def _checked_and_built(session: Session) -> list[Built] | None:
+    """The check's findings (:func:`findings_of`) worked out by a forked child while every
+    encounter is built here (a build depends on no other encounter, nor on the findings,
+    which only decide which builds are kept): each encounter's build, or None when the
+    findings are known already, the book is small or there is no second core to be had
+    (then the findings come first and only the encounters they leave are built)."""
+    book = session.book
+    if session.findings is not None or len(book.encounters) < FORK_ENCOUNTERS or not can_fork():
+        return None
+    try:
+        child = Forked(lambda: findings_of(session))
+    except OSError:
+        return None
+    try:
+        builder = Builder(book.settings, book.payers, book.fees)
+        built = [builder.one(enc) for enc in book.encounters]
+    except BaseException:
+        child.cancel()
+        raise
+    found = child.join()
+    if found is not None:
+        session.findings = found  # else findings_of works them out here, as without a child
+    return built
+
+
 def claims_step(
     session: Session,
     *,
@@ -188,6 +219,9 @@ def claims_step(
     records = session.claim_records
     by_claim = submissions_by_claim(records)
     sheet = session.encounters_sheet()
+    # the scrubber's rules run in a forked child while the claims are built here, every
+    # encounter built before its findings are known (see _checked_and_built)
+    each = _checked_and_built(session) if scrub else None
     findings = list(findings_of(session)) if scrub else list(book.findings)
     sent_encounters = {r.encounter_id.strip().upper() for r in records}
     timely = timely_filing(
@@ -199,7 +233,7 @@ def claims_step(
         book.header(sheet, "Date of Service"),
     )
     result = build_claims(
-        book.encounters, book.settings, book.payers, book.fees, [*findings, *timely]
+        book.encounters, book.settings, book.payers, book.fees, [*findings, *timely], each
     )
     # without the scrubber the sheet's own reading findings are what holds a claim: report
     # them, or a held line would have a reason but no finding naming its cell
