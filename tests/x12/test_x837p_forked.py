@@ -112,3 +112,14 @@ def test_a_problem_on_either_side_is_not_streamed(
     assert _stream(claims, settings, tmp_path / "claims.837") is None
     assert len(forks) == 1
     assert list(tmp_path.iterdir()) == []  # neither half's temp file left behind
+
+
+def test_no_child_in_a_pool_worker() -> None:
+    """A batch's workers keep every core busy: they write their 837P in one process."""
+    import concurrent.futures
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        assert pool.submit(can_fork).result() is False
+    assert can_fork()

@@ -17,6 +17,7 @@ benchmarks to report beside the parent's peak.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import signal
@@ -30,12 +31,16 @@ FORK_837P = "CLAIMBOOK_837P_FORK"
 
 
 def can_fork() -> bool:
-    """Whether the second core may be used: Linux, ``fork`` allowed, no other thread."""
+    """Whether a second core may be used: Linux, ``fork`` allowed, no other thread, two
+    cores to run on, and not a worker of a process pool (a batch's workers keep every
+    core busy already: a child each would only compete with them)."""
     return (
         sys.platform == "linux"
         and hasattr(os, "fork")
         and os.environ.get(FORK_837P, "") != "0"
         and threading.active_count() == 1
+        and len(os.sched_getaffinity(0)) > 1
+        and multiprocessing.parent_process() is None
     )
 
 
