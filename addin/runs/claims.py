@@ -12,7 +12,7 @@ appended to the Claim Register with its file and control numbers.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -177,17 +177,20 @@ def _finding(
 FORK_ENCOUNTERS = 2000
 
 
-def _checked_and_built(session: Session) -> list[Built] | None:
-    """The check's findings (:func:`findings_of`) worked out by a forked child while every
-    encounter is built here (a build depends on no other encounter, nor on the findings,
-    which only decide which builds are kept): each encounter's build, or None when the
-    findings are known already, the book is small or there is no second core to be had
-    (then the findings come first and only the encounters they leave are built)."""
+def _checked_and_built(
+    session: Session, timely: Callable[[], list[Finding]]
+) -> tuple[list[Built], list[Finding]] | None:
+    """The check's findings (:func:`findings_of`) and the ``timely`` ones worked out by a
+    forked child while every encounter is built here (a build depends on no other
+    encounter, nor on the findings, which only decide which builds are kept): each
+    encounter's build and the timely findings, or None when the check's findings are known
+    already, the book is small or there is no second core to be had (then the findings
+    come first and only the encounters they leave are built)."""
     book = session.book
     if session.findings is not None or len(book.encounters) < FORK_ENCOUNTERS or not can_fork():
         return None
     try:
-        child = Forked(lambda: findings_of(session))
+        child = Forked(lambda: (findings_of(session), timely()))
     except OSError:
         return None
     try:
@@ -197,9 +200,10 @@ def _checked_and_built(session: Session) -> list[Built] | None:
         child.cancel()
         raise
     found = child.join()
-    if found is not None:
-        session.findings = found  # else findings_of works them out here, as without a child
-    return built
+    if found is None:  # findings_of works them out here, as without a child
+        return built, timely()
+    session.findings = found[0]
+    return built, found[1]
 
 
 def claims_step(
@@ -221,17 +225,21 @@ def claims_step(
     sheet = session.encounters_sheet()
     # the scrubber's rules run in a forked child while the claims are built here, every
     # encounter built before its findings are known (see _checked_and_built)
-    each = _checked_and_built(session) if scrub else None
-    findings = list(findings_of(session)) if scrub else list(book.findings)
     sent_encounters = {r.encounter_id.strip().upper() for r in records}
-    timely = timely_filing(
-        book.encounters,
-        book.payers,
-        sent_encounters,
-        session.today,
-        sheet,
-        book.header(sheet, "Date of Service"),
-    )
+
+    def late() -> list[Finding]:
+        return timely_filing(
+            book.encounters,
+            book.payers,
+            sent_encounters,
+            session.today,
+            sheet,
+            book.header(sheet, "Date of Service"),
+        )
+
+    forked = _checked_and_built(session, late) if scrub else None
+    findings = list(findings_of(session)) if scrub else list(book.findings)
+    each, timely = forked if forked is not None else (None, late())
     result = build_claims(
         book.encounters, book.settings, book.payers, book.fees, [*findings, *timely], each
     )

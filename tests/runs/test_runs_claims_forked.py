@@ -70,3 +70,37 @@ def test_forked_and_one_process_runs_are_the_same(
     for name, data in alone[1].items():
         assert forked[1][name] == data, name
     assert forked[2:] == alone[2:]
+
+
+def test_timely_filing_from_the_child_holds_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinic_sample import SETTINGS, write_clinic
+    from excel_clinic import ENC_HEADERS, ROWS
+
+    monkeypatch.setattr(claims_module, "FORK_ENCOUNTERS", 0)
+    forks: list[Any] = []
+    real = claims_module.Forked
+
+    def counted(work: Any) -> Any:
+        forks.append(work)
+        return real(work)
+
+    monkeypatch.setattr(claims_module, "Forked", counted)
+    got = []
+    for way in ("alone", "forked"):
+        monkeypatch.setenv(FORK_837P, "0" if way == "alone" else "")
+        book = write_clinic(tmp_path / f"{way}.xlsx", ENC_HEADERS, ROWS[:3], SETTINGS)
+        import openpyxl
+
+        wb = openpyxl.load_workbook(book)
+        wb["Payers"]["D1"] = "Filing Limit (days)"
+        wb["Payers"]["D2"] = 90
+        wb.save(book)
+        outcome = runs.claims(book, today=date(2026, 4, 10))
+        assert outcome.claims is not None
+        late = [(f.encounter_id, f.severity) for f in outcome.findings
+                if f.rule == "TIMELY-FILING"]  # fmt: skip
+        got.append((late, [c.claim_id for c in outcome.claims.sent]))
+    assert len(forks) == 1
+    assert got[0] == got[1] == ([("V2", "error")], ["V1"])  # V2 held, from either process
