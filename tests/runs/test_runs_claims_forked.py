@@ -48,7 +48,7 @@ def test_forked_and_one_process_runs_are_the_same(
         folder.mkdir()
         book = folder / source.name
         book.write_bytes(source.read_bytes())
-        monkeypatch.setenv(FORK_837P, "0" if way == "alone" else "")
+        monkeypatch.setenv(FORK_837P, "0" if way == "alone" else "1")
         inputs = runs.Inputs(
             x12_dir=folder / "x12", created=CREATED, store=ControlNumberStore(folder / "n.json")
         )
@@ -89,7 +89,7 @@ def test_timely_filing_from_the_child_holds_as_in_one_process(
     monkeypatch.setattr(claims_module, "Forked", counted)
     got = []
     for way in ("alone", "forked"):
-        monkeypatch.setenv(FORK_837P, "0" if way == "alone" else "")
+        monkeypatch.setenv(FORK_837P, "0" if way == "alone" else "1")
         book = write_clinic(tmp_path / f"{way}.xlsx", ENC_HEADERS, ROWS[:3], SETTINGS)
         import openpyxl
 

@@ -4,6 +4,7 @@ file to the whole-file path, nothing left behind."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the fork is Lin
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every child started, kept to look at after the file is written."""
+    """Every child started, kept to look at after the file is written (a child whatever
+    the machine's load)."""
+    monkeypatch.setenv(FORK_837P, "1")
     started: list[Any] = []
     real = stream_module.Forked
 
@@ -114,12 +117,28 @@ def test_a_problem_on_either_side_is_not_streamed(
     assert list(tmp_path.iterdir()) == []  # neither half's temp file left behind
 
 
-def test_no_child_in_a_pool_worker() -> None:
+def test_no_child_in_a_pool_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch's workers keep every core busy: they write their 837P in one process."""
     import concurrent.futures
     import multiprocessing
 
+    monkeypatch.setenv(FORK_837P, "1")
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
         assert pool.submit(can_fork).result() is False
     assert can_fork()
+
+
+def test_no_child_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every core busy a child only competes with the run: unless asked for."""
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.4, 0.0, 0.0))
+    monkeypatch.setenv(FORK_837P, "")
+    assert not can_fork()
+    monkeypatch.setenv(FORK_837P, "1")
+    assert can_fork()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.6, 0.0, 0.0))
+    monkeypatch.setenv(FORK_837P, "")
+    assert can_fork()
+    monkeypatch.setenv(FORK_837P, "0")
+    assert not can_fork()
