@@ -117,7 +117,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-claims-against-") as tmp:
         old = Path(tmp) / "ref"
         old.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against, "addin"],
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against],
                                  check=True, capture_output=True).stdout  # fmt: skip
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
         for n in range(args.rounds):
