@@ -39,8 +39,11 @@ CREATED = datetime(2026, 10, 30, 9, 30)
 
 def prepare(book: Path) -> Path:
     """Pickle the claims the claims step sends from a copy of ``book``."""
+    import importlib
+
     from addin import runs
-    from addin.runs import claims as step
+
+    step = importlib.import_module("addin.runs.claims")  # the module, not runs.claims
 
     out = book.with_suffix(".claims.pkl")
     real = step._send

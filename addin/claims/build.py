@@ -262,27 +262,54 @@ def _chunks(lines: list[Priced]) -> list[list[Priced]]:
     return out
 
 
+#: One encounter built on its own: its claims, the reasons it is held (none: it is not)
+#: and the findings its build made.
+Built = tuple[list[Claim], list[str], list[Finding]]
+
+
+class Builder:
+    """Builds encounters one at a time, what every build shares worked out once."""
+
+    def __init__(
+        self,
+        settings: dict[str, str],
+        payers: Sequence[PayerRow],
+        fees: Sequence[FeeRow],
+    ) -> None:
+        billing = provider_from_settings(settings)
+        self.payer_rows = {_key(p.payer): p for p in payers}
+        self.fees: FeeTable = {(f.code, f.modifier): f.charge for f in fees}  # once per book
+        self.known = _Known(settings, billing)
+
+    def one(self, enc: Encounter, findings: list[Finding] | None = None) -> Built:
+        """``enc`` built, its findings appended to ``findings`` (a list of its own when None):
+        an encounter's build depends on no other's."""
+        found: list[Finding] = [] if findings is None else findings
+        state = _Encounter(enc, found)
+        claims = _build_one(enc, state, self.known, self.payer_rows, self.fees)
+        return claims, state.reasons, found
+
+
 def build_claims(
     encounters: Sequence[Encounter],
     settings: dict[str, str],
     payers: Sequence[PayerRow],
     fees: Sequence[FeeRow],
     findings: Sequence[Finding] | None = None,
+    built: Sequence[Built] | None = None,
 ) -> BuildResult:
     """Build one claim per Encounter ID (more when it must be split); hold the rest.
 
     ``findings`` are the scrubber's: an encounter with any ``error`` finding (by encounter ID,
-    or on one of its rows) is held with those reasons and not built.
+    or on one of its rows) is held with those reasons and not built. ``built``, when given,
+    is every encounter already built by :meth:`Builder.one` (in order, before the findings
+    were known): the result is the same as building here, the held ones' builds dropped.
     """
     result = BuildResult()
     blocking = _blocking(findings or [])
     blocking_rows = _blocking_rows(findings or [])
-    billing = provider_from_settings(settings)
-    payer_rows = {_key(p.payer): p for p in payers}
-    fee_table: FeeTable = {(f.code, f.modifier): f.charge for f in fees}  # once per book
-    known = _Known(settings, billing)
-    for enc in encounters:
-        state = _Encounter(enc, result.findings)
+    builder = Builder(settings, payers, fees) if built is None else None
+    for i, enc in enumerate(encounters):
         prior = list(blocking.get(enc.encounter_id, []))
         for row in [*enc.rows, *(ln.row for ln in enc.lines if ln.row is not None)]:
             for f in blocking_rows.get(row, []):
@@ -292,9 +319,13 @@ def build_claims(
             reasons = [f"{f.rule}: {f.message}" for f in prior]
             result.held.append(HeldEncounter(enc.encounter_id, reasons, list(enc.rows), enc))
             continue
-        claims = _build_one(enc, state, known, payer_rows, fee_table)
-        if state.reasons:
-            result.held.append(HeldEncounter(enc.encounter_id, state.reasons, list(enc.rows), enc))
+        if builder is not None:
+            claims, held_for, _ = builder.one(enc, result.findings)
+        else:
+            claims, held_for, found = built[i]  # type: ignore[index]
+            result.findings.extend(found)
+        if held_for:
+            result.held.append(HeldEncounter(enc.encounter_id, held_for, list(enc.rows), enc))
         else:
             result.claims.extend(claims)
     return result

@@ -12,13 +12,13 @@ appended to the Claim Register with its file and control numbers.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from addin.claims.build import BuildResult, build_claims
+from addin.claims.build import Builder, BuildResult, Built, build_claims
 from addin.claims.table import claims_table
 from addin.errors import InputError
 from addin.models import CellUpdate, Claim, Finding, RegisterEdit
@@ -37,6 +37,7 @@ from addin.runs.acks import ack_events
 from addin.runs.check import findings_of
 from addin.runs.session import X12_FOLDER, Session
 from addin.x12.envelope import ControlNumbers, ControlNumberStore
+from addin.x12.x837p.forked import Forked, can_fork
 from addin.x12.x837p.sources import place_findings
 from addin.x12.x837p.stream import legacy_837p, stream_837p
 from addin.x12.x837p.writer import (
@@ -171,6 +172,40 @@ def _finding(
     )
 
 
+#: A book with fewer encounters is checked, then built, in this process: a fork and the
+#: findings sent back cost more than the rules take on a small book.
+FORK_ENCOUNTERS = 2000
+
+
+def _checked_and_built(
+    session: Session, timely: Callable[[], list[Finding]]
+) -> tuple[list[Built], list[Finding]] | None:
+    """The check's findings (:func:`findings_of`) and the ``timely`` ones worked out by a
+    forked child while every encounter is built here (a build depends on no other
+    encounter, nor on the findings, which only decide which builds are kept): each
+    encounter's build and the timely findings, or None when the check's findings are known
+    already, the book is small or there is no second core to be had (then the findings
+    come first and only the encounters they leave are built)."""
+    book = session.book
+    if session.findings is not None or len(book.encounters) < FORK_ENCOUNTERS or not can_fork():
+        return None
+    try:
+        child = Forked(lambda: (findings_of(session), timely()))
+    except OSError:
+        return None
+    try:
+        builder = Builder(book.settings, book.payers, book.fees)
+        built = [builder.one(enc) for enc in book.encounters]
+    except BaseException:
+        child.cancel()
+        raise
+    found = child.join()
+    if found is None:  # findings_of works them out here, as without a child
+        return built, timely()
+    session.findings = found[0]
+    return built, found[1]
+
+
 def claims_step(
     session: Session,
     *,
@@ -188,18 +223,25 @@ def claims_step(
     records = session.claim_records
     by_claim = submissions_by_claim(records)
     sheet = session.encounters_sheet()
-    findings = list(findings_of(session)) if scrub else list(book.findings)
+    # the scrubber's rules run in a forked child while the claims are built here, every
+    # encounter built before its findings are known (see _checked_and_built)
     sent_encounters = {r.encounter_id.strip().upper() for r in records}
-    timely = timely_filing(
-        book.encounters,
-        book.payers,
-        sent_encounters,
-        session.today,
-        sheet,
-        book.header(sheet, "Date of Service"),
-    )
+
+    def late() -> list[Finding]:
+        return timely_filing(
+            book.encounters,
+            book.payers,
+            sent_encounters,
+            session.today,
+            sheet,
+            book.header(sheet, "Date of Service"),
+        )
+
+    forked = _checked_and_built(session, late) if scrub else None
+    findings = list(findings_of(session)) if scrub else list(book.findings)
+    each, timely = forked if forked is not None else (None, late())
     result = build_claims(
-        book.encounters, book.settings, book.payers, book.fees, [*findings, *timely]
+        book.encounters, book.settings, book.payers, book.fees, [*findings, *timely], each
     )
     # without the scrubber the sheet's own reading findings are what holds a claim: report
     # them, or a held line would have a reason but no finding naming its cell
@@ -370,11 +412,16 @@ def _send(
     # on its cells and the file goes out without it; a problem outside any encounter (a
     # Settings value) keeps the whole file back.
     book = session.book
-    streamed = None if legacy_837p() else stream_837p(claims, settings, path, created=when,
-                                                       numbers=numbers)  # fmt: skip
+    # the register rows are made while a forked child writes part of the 837P (and
+    # dropped, to be made again from the claims that went, when the file is not streamed)
+    streamed = None if legacy_837p() else stream_837p(
+        claims, settings, path, created=when, numbers=numbers,
+        meanwhile=lambda: _sent_rows(session, claims, path.name, numbers),
+    )  # fmt: skip
     if streamed is not None:  # every check passed: built, checked and written in one pass
         report.findings.extend(place_findings(streamed.findings, book, session.encounters_sheet()))
         report.write = Sent837(streamed.path, streamed.numbers)
+        rows: _SentRows = streamed.meanwhile
         del streamed
     else:
         accepted = build_accepted(claims, settings, created=when, numbers=numbers)
@@ -397,17 +444,36 @@ def _send(
         written = save_837p(accepted.interchange, path, accepted.findings)
         report.write = Sent837(written.path, written.numbers)
         del written, accepted  # the interchange's loops: free them before the register rows
+        rows = _sent_rows(session, claims, path.name, numbers)
     session.files.append(path)
     report.sent = claims
-    records = session.claim_records
-    by_claim = submissions_by_claim(records)
+    new, updates, statuses = rows
+    report.statuses.update(statuses)
+    report.records = new
+    session.claim_records.extend(new)
+    session.register(
+        RegisterEdit(sheet=CLAIM_REGISTER, columns=CLAIM_COLUMNS,
+                     append=[r.values() for r in new], updates=updates)
+    )  # fmt: skip
+
+
+#: the Claim Register rows a file's claims add, the cells of the rows they replace, and
+#: each claim's status on the Claims sheet
+_SentRows = tuple[list[ClaimRecord], list[CellUpdate], dict[str, tuple[str, str]]]
+
+
+def _sent_rows(
+    session: Session, claims: list[Claim], name: str, numbers: ControlNumbers
+) -> _SentRows:
+    """The register rows for ``claims`` sent in file ``name`` (changes nothing: see _send)."""
+    by_claim = submissions_by_claim(session.claim_records)
     updates: list[CellUpdate] = []
     new: list[ClaimRecord] = []
+    statuses: dict[str, tuple[str, str]] = {}
     # submissions so far per claim, counted once (next_submission per claim over the whole
     # register was quadratic: 50,000 claims took minutes)
     sent_before = {key: len(earlier) for key, earlier in by_claim.items()}
     # the texts every claim of the file shares, made once (not 46,000 equal copies)
-    name = path.name
     isa13 = f"{numbers.interchange:09d}"
     gs06 = str(numbers.group)
     texts: dict[str, tuple[tuple[str, str], str]] = {}
@@ -448,7 +514,7 @@ def _send(
             history=sent_history,
         )
         new.append(record)
-        report.statuses[claim.claim_id] = status_text
+        statuses[claim.claim_id] = status_text
         for earlier in by_claim.get(claim.claim_id.strip().upper(), [])[-1:]:
             if earlier.row is None:
                 continue
@@ -459,12 +525,7 @@ def _send(
                 CellUpdate(row=earlier.row, column="Status Date", value=session.today),
                 CellUpdate(row=earlier.row, column="History", value=history.lstrip("; ")),
             ]
-    report.records = new
-    records.extend(new)
-    session.register(
-        RegisterEdit(sheet=CLAIM_REGISTER, columns=CLAIM_COLUMNS,
-                     append=[r.values() for r in new], updates=updates)
-    )  # fmt: skip
+    return new, updates, statuses
 
 
 def claims_table_for(report: ClaimsReport) -> Any:

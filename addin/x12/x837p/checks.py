@@ -23,6 +23,7 @@ from addin.x12.x837p.loops import (
     Loop2000C,
     Loop2010AA,
     Loop2300,
+    Loop2400,
     Transaction837P,
 )
 from addin.x12.x837p.reader import Document837P
@@ -125,36 +126,63 @@ def _service(segments: list[Seg]) -> SV1 | None:
     return first(segments, SV1)
 
 
-def _claim_dates(claim: Loop2300, sv_loops: list[tuple[SV1 | None, list[Seg]]]) -> list[str]:
-    """Service dates as CCYYMMDD text (compared as text: no date parsing per line)."""
-    out: list[str] = []
-    for _sv1, segs in sv_loops:
-        for seg in segs:
-            if type(seg) is DTP and seg.qualifier == "472":
-                out.append(seg.value[:8])
-    for dtp in every(claim.segments, DTP):
-        if dtp.qualifier == "472":
-            out.append(dtp.value[:8])
-    return [d for d in out if len(d) == 8 and d.isdigit()]
+#: What :func:`check_claim` reads from one service line: its SV1, the charge (0 when it
+#: is not a number), its DTP*472 dates as CCYYMMDD text and the highest diagnosis pointer
+#: (``_BAD_POINTER`` when one is not a whole number from 1 up).
+LineFacts = tuple[SV1 | None, Decimal, list[str], int]
+#: Line facts by the loop's id, the loop kept alive beside them: a line shared by many
+#: claims (the streaming writer's) is read once.
+FactsMemo = dict[int, tuple[Loop2400, LineFacts]]
+_BAD_POINTER = 1 << 30
+
+
+def _line_facts(segments: list[Seg], comp: str) -> LineFacts:
+    sv1 = _service(segments)
+    dates = [
+        d
+        for seg in segments
+        if type(seg) is DTP and seg.qualifier == "472"
+        for d in (seg.value[:8],)
+        if len(d) == 8 and d.isdigit()
+    ]
+    if sv1 is None:
+        return None, Decimal(0), dates, 0
+    top = 0
+    for pointer in sv1.pointers.split(comp):
+        if not pointer:
+            continue
+        ok = pointer.isdigit() and int(pointer) >= 1
+        top = max(top, int(pointer)) if ok else _BAD_POINTER
+    return sv1, _amount(sv1.charge) or Decimal(0), dates, top
 
 
 def _iso(d8: str) -> str:
     return f"{d8[:4]}-{d8[4:6]}-{d8[6:]}"
 
 
-def check_claim(ctx: _Context, claim: Loop2300) -> None:
-    """A claim's total, frequency and REF*F8, diagnosis qualifiers by date, pointers."""
+def check_claim(ctx: _Context, claim: Loop2300, memo: FactsMemo | None = None) -> None:
+    """A claim's total, frequency and REF*F8, diagnosis qualifiers by date, pointers (with
+    ``memo``, each shared line's facts are read once)."""
     clm = claim.clm
     if clm is None:
         return
     cid = clm.claim_id
     comp = ctx.component
     total = _amount(clm.total)
-    sv_loops = [(_service(line.segments), line.segments) for line in claim.lines]
+    facts: list[LineFacts] = []
+    for line in claim.lines:
+        if memo is None:
+            facts.append(_line_facts(line.segments, comp))
+            continue
+        known = memo.get(id(line))
+        if known is None or known[0] is not line:
+            known = (line, _line_facts(line.segments, comp))
+            if len(memo) < 65536:
+                memo[id(line)] = known
+        facts.append(known[1])
     line_sum = Decimal(0)
-    for sv1, _segs in sv_loops:
-        if sv1 is not None:
-            line_sum += _amount(sv1.charge) or Decimal(0)
+    for fact in facts:
+        line_sum += fact[1]
     if total is None or total != line_sum:
         ctx.add(
             "X12-CLM02-SUM",
@@ -182,7 +210,12 @@ def check_claim(ctx: _Context, claim: Loop2300) -> None:
         entries.extend(e for e in hi.elements() if e)
     qualifiers = {e.split(comp)[0] for e in entries}
     if his and qualifiers & (ICD9_QUALIFIERS | ICD10_QUALIFIERS):
-        dates = _claim_dates(claim, sv_loops)
+        dates = [d for fact in facts for d in fact[2]]
+        for dtp in every(claim.segments, DTP):
+            if dtp.qualifier == "472":
+                d = dtp.value[:8]
+                if len(d) == 8 and d.isdigit():
+                    dates.append(d)
         late = [d for d in dates if d >= ICD10_START_D8]
         early = [d for d in dates if d < ICD10_START_D8]
         if qualifiers & ICD9_QUALIFIERS and late:
@@ -207,9 +240,9 @@ def check_claim(ctx: _Context, claim: Loop2300) -> None:
                 _iso(min(early)),
             )
     count = len(entries)
-    for sv1, _segs in sv_loops:
-        if sv1 is None:
-            continue
+    for sv1, _charge, _dates, top in facts:
+        if sv1 is None or top <= count:
+            continue  # every pointer of the line refers to an HI entry
         for pointer in sv1.pointers.split(comp):
             if pointer and not (pointer.isdigit() and 1 <= int(pointer) <= count):
                 ctx.add(

@@ -17,18 +17,21 @@ written once.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TextIO
 
 from addin.collector import collector_paused
 from addin.models import Claim, Finding
 from addin.x12.audit import EnvelopeAudit
-from addin.x12.envelope import WRITE_DELIMITERS, ControlNumbers, Envelope, se
+from addin.x12.envelope import WRITE_DELIMITERS, ControlNumbers, Envelope, se, st
 from addin.x12.x837p import writer
 from addin.x12.x837p.checks import (
+    FactsMemo,
     HLState,
     Tally,
     check_claim,
@@ -38,6 +41,7 @@ from addin.x12.x837p.checks import (
     zip_check,
 )
 from addin.x12.x837p.elements import ElementWalk
+from addin.x12.x837p.forked import Forked, can_fork
 from addin.x12.x837p.loops import Loop2300, render_segments
 from addin.x12.x837p.names import Names
 from addin.x12.x837p.segs import RawSegment, Seg
@@ -52,6 +56,10 @@ class Streamed:
     path: Path
     numbers: ControlNumbers
     findings: list[Finding]
+    #: what the caller's ``meanwhile`` gave (see :func:`stream_837p`)
+    meanwhile: Any = None
+    #: the forked child's own memory in MB (0 when no child wrote a part)
+    child_mb: float = 0.0
 
 
 #: Set (to anything but "" or "0") to build every 837P the whole-file way: how the
@@ -104,10 +112,16 @@ def stream_837p(
     *,
     created: datetime,
     numbers: ControlNumbers,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> Streamed | None:
     """Write ``claims`` as one 837P to ``path`` (temp file, then rename) when every check
     passes; None, with nothing written, when one does not (or the file cannot be written):
-    build it with :func:`~addin.x12.x837p.writer.build_accepted` then, for the findings."""
+    build it with :func:`~addin.x12.x837p.writer.build_accepted` then, for the findings.
+
+    ``meanwhile`` is the caller's own work for a file that is written (it must change
+    nothing, as its result is dropped when the file is not): it runs while a forked child
+    writes the later transaction sets, else after the last one; its result is
+    :attr:`Streamed.meanwhile`."""
     if not claims or path.is_dir():
         return None
     require_settings(settings)
@@ -117,7 +131,7 @@ def stream_837p(
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         # one collector pause for the whole file, as the whole-file path has
         with os.fdopen(fd, "w", encoding="ascii", newline="") as handle, collector_paused():
-            findings, written = _stream(claims, settings, handle, created, numbers)
+            done = _stream(claims, settings, handle, created, numbers, path, meanwhile)
         os.replace(tmp, path)
         tmp = None
     except (_Stop, OSError, UnicodeEncodeError):
@@ -125,45 +139,45 @@ def stream_837p(
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-    return Streamed(path, written, findings)
+    return done
 
 
-def _stream(
-    claims: Sequence[Claim],
-    settings: dict[str, str],
-    handle: object,
-    created: datetime,
-    numbers: ControlNumbers,
-) -> tuple[list[Finding], ControlNumbers]:
-    """As :func:`~addin.x12.x837p.writer.assemble` and ``check_837p``, level by level."""
-    envelope = Envelope.for_submitter(settings, created, numbers)
-    names = Names()
-    comp = WRITE_DELIMITERS.component
-    audit = EnvelopeAudit()
-    walk = ElementWalk(comp, element=WRITE_DELIMITERS.element)
-    end = WRITE_DELIMITERS.segment + "\n"
-    tally = Tally(comp)
-    out = _Out(handle, audit)
-    isa = RawSegment("ISA", tuple(envelope.isa()[1:]))
-    gs = RawSegment("GS", tuple(envelope.gs()[1:]))
-    walk.check("ISA", [isa], (), None, False)
-    walk.check("GS", [gs], (), None, False)
-    out.envelope(isa)
-    out.envelope(gs)
-    first_st = ""
-    count = 0
-    cleaned = 0  # names findings looked at for errors so far
-    # a line billed again (same code, charge, date, pointers...) is the same loop, checked
-    # and written once: most lines of a week are
-    memo: LineMemo = {}
-    walk.lines = {}
-    per_st = writer.MAX_CLAIMS_PER_ST  # read here: a test makes transactions small
-    for i, start in enumerate(range(0, len(claims), per_st)):
-        control = numbers.first_transaction + i
-        chunk = claims[start : start + per_st]
-        txn, levels = transaction_head(chunk, settings, control, created, names, memo)
+class _File:
+    """One streamed 837P's running state: what its transaction sets share (the names and
+    their findings, the line memo, the checks' walk and tally, the envelope audit)."""
+
+    def __init__(
+        self,
+        settings: dict[str, str],
+        handle: TextIO,
+        created: datetime,
+        numbers: ControlNumbers,
+    ) -> None:
+        self.settings = settings
+        self.created = created
+        self.numbers = numbers
+        self.envelope = Envelope.for_submitter(settings, created, numbers)
+        self.names = Names()
+        comp = WRITE_DELIMITERS.component
+        self.audit = EnvelopeAudit()
+        self.walk = ElementWalk(comp, element=WRITE_DELIMITERS.element)
+        self.end = WRITE_DELIMITERS.segment + "\n"
+        self.tally = Tally(comp)
+        self.out = _Out(handle, self.audit)
+        self.cleaned = 0  # names findings looked at for errors so far
+        # a line billed again (same code, charge, date, pointers...) is the same loop,
+        # checked and written once: most lines of a week are
+        self.memo: LineMemo = {}
+        self.walk.lines = {}
+        self.line_facts: FactsMemo = {}  # and its facts for the claim checks read once
+
+    def transaction(self, control: int, chunk: Sequence[Claim]) -> int:
+        """One ST..SE of ``chunk`` checked and written; its segment count without SE."""
+        names, walk, tally, out = self.names, self.walk, self.tally, self.out
+        facts = self.line_facts
+        txn, levels = transaction_head(chunk, self.settings, control, self.created, names,
+                                       self.memo)  # fmt: skip
         head = txn.segments[0]
-        first_st = first_st or head[2]
         # the checks of the transaction itself, as check_transaction makes them in order
         hl = HLState()
         (billing,) = txn.billing
@@ -187,32 +201,129 @@ def _stream(
             for patient in level.patients:
                 claim_loops.extend(patient.claims)
             for claim in claim_loops:
-                check_claim(tally, claim)
+                check_claim(tally, claim, facts)
             any_claim = any_claim or bool(claim_loops)
             texts: list[str] = []
             walk.texts = texts  # the level's text, from the same walk as its checks
             walk.visit(level, (), None, False)
             walk.texts = None
-            if tally.count or walk.problems or any(f.blocking for f in names.findings[cleaned:]):
+            if (
+                tally.count
+                or walk.problems
+                or any(f.blocking for f in names.findings[self.cleaned :])
+            ):
                 raise _Stop
-            cleaned = len(names.findings)
-            out.text(texts, end)
+            self.cleaned = len(names.findings)
+            out.text(texts, end=self.end)
             inside += len(texts)
         if not any_claim:
             raise _Stop  # X12-NO-CLAIMS
         trailer = RawSegment("SE", tuple(se(inside + 1, control)[1:]))
         walk.check("ST", [trailer], (), None, False)
         out.envelope(trailer)
-        count += 1
+        return inside
+
+    def clean(self) -> bool:
+        """No check has found a problem so far."""
+        return not (self.tally.count or self.walk.problems)
+
+
+def _chunks(claims: Sequence[Claim], first: int) -> list[tuple[int, Sequence[Claim]]]:
+    """Each transaction set's control number and claims."""
+    per_st = writer.MAX_CLAIMS_PER_ST  # read here: a test makes transactions small
+    return [(first + i, claims[start : start + per_st])
+            for i, start in enumerate(range(0, len(claims), per_st))]  # fmt: skip
+
+
+def _later(file: _File, chunks: list[tuple[int, Sequence[Claim]]], path: str) -> Any:
+    """The child's part: ``chunks`` written to ``path``; the findings they added and each
+    transaction set's segment count (None when a check found a problem)."""
+    start = len(file.names.findings)
+    try:
+        with open(path, "w", encoding="ascii", newline="") as handle:
+            file.out = _Out(handle, file.audit)
+            counts = [file.transaction(control, chunk) for control, chunk in chunks]
+    except (_Stop, UnicodeEncodeError):
+        return None
+    if not file.clean():
+        return None
+    return file.names.findings[start:], counts
+
+
+def _stream(
+    claims: Sequence[Claim],
+    settings: dict[str, str],
+    handle: TextIO,
+    created: datetime,
+    numbers: ControlNumbers,
+    path: Path,
+    meanwhile: Callable[[], Any] | None,
+) -> Streamed:
+    """As :func:`~addin.x12.x837p.writer.assemble` and ``check_837p``, level by level; the
+    later half of the transaction sets in a forked child when there are two or more (see
+    :mod:`~addin.x12.x837p.forked`), the same bytes and findings either way."""
+    file = _File(settings, handle, created, numbers)
+    envelope, walk, out, names = file.envelope, file.walk, file.out, file.names
+    isa = RawSegment("ISA", tuple(envelope.isa()[1:]))
+    gs = RawSegment("GS", tuple(envelope.gs()[1:]))
+    walk.check("ISA", [isa], (), None, False)
+    walk.check("GS", [gs], (), None, False)
+    out.envelope(isa)
+    out.envelope(gs)
+    chunks = _chunks(claims, numbers.first_transaction)
+    mine = len(chunks)
+    child: Forked | None = None
+    other: str | None = None
+    if len(chunks) > 1 and can_fork():
+        # the caller's own work is done here while the child writes: the child takes more
+        mine = max(1, len(chunks) * 2 // 5) if meanwhile else (len(chunks) + 1) // 2
+        fd, other = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(fd)
+        later, target = chunks[mine:], other
+        handle.flush()  # nothing buffered for the child to copy
+        try:
+            child = Forked(lambda: _later(file, later, target))
+        except OSError:  # no fork to be had (memory, process limits): all of it here
+            mine = len(chunks)
+    try:
+        for control, chunk in chunks[:mine]:
+            file.transaction(control, chunk)
+        extra = meanwhile() if child is not None and meanwhile is not None else None
+        if child is not None and other is not None:
+            done = child.join()
+            if done is None:
+                raise _Stop
+            found, counts = done
+            names.findings.extend(found)
+            # the envelope audit sees the child's ST..SE as if they had passed here
+            audit = file.audit
+            for (control, _), inside in zip(chunks[mine:], counts, strict=True):
+                out.count += 1
+                audit.feed("ST", st(control)[1:], f"segment {out.count} (ST)")
+                if not audit.inside_many(inside - 1):
+                    raise _Stop
+                out.count += inside
+                audit.feed("SE", se(inside + 1, control)[1:], f"segment {out.count} (SE)")
+            with open(other, encoding="ascii", newline="") as part:
+                shutil.copyfileobj(part, handle, 1 << 20)
+    finally:
+        if child is not None:
+            child.cancel()
+        if other is not None:
+            Path(other).unlink(missing_ok=True)
+    count = len(chunks)
     ge = RawSegment("GE", tuple(envelope.ge(count)[1:]))
     iea = RawSegment("IEA", tuple(envelope.iea()[1:]))
     walk.check("GS", [ge], (), None, False)
     walk.check("ISA", [iea], (), None, False)
     out.envelope(ge)
     out.envelope(iea)
-    if tally.count or walk.problems or audit.finish():
+    if not file.clean() or file.audit.finish():
         raise _Stop
     written = list(dict.fromkeys(names.findings))
     if any(f.blocking for f in written):
         raise _Stop
-    return written, ControlNumbers(int(isa[13]), int(gs[6]), int(first_st))
+    if child is None and meanwhile is not None:
+        extra = meanwhile()
+    numbers = ControlNumbers(int(isa[13]), int(gs[6]), chunks[0][0])
+    return Streamed(path, numbers, written, extra, child.child_mb if child else 0.0)

@@ -115,6 +115,7 @@ def require_settings(settings: dict[str, str]) -> None:
 
 _new = object.__new__
 _set = object.__setattr__
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _loop(cls: type[LoopT], **fields: list[Any]) -> LoopT:
@@ -123,7 +124,10 @@ def _loop(cls: type[LoopT], **fields: list[Any]) -> LoopT:
     order, the ones not given an empty list of their own, as validation would leave them
     (the lists themselves are kept, not copied: the writer makes each for its loop)."""
     model = _new(cls)
-    _set(model, "__dict__", {n: fields[n] if n in fields else [] for n in cls.model_fields})
+    names = _FIELDS.get(cls)
+    if names is None:  # pydantic's model_fields is a property: read once per class
+        names = _FIELDS[cls] = tuple(cls.model_fields)
+    _set(model, "__dict__", {n: fields[n] if n in fields else [] for n in names})
     _set(model, "__pydantic_fields_set__", set(fields))
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
