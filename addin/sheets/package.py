@@ -43,26 +43,44 @@ _DEFAULT_TYPES = {
 class _Entry:
     name: str
     info: zipfile.ZipInfo | None = None
-    raw: bytes | None = None  # original compressed bytes, copied unchanged
+    raw: _Span | None = None  # where the original compressed bytes are, copied unchanged
     data: bytes | str | None = None  # new or replaced content (text: encoded when written)
-    original: bytes | None = None  # the original compressed bytes, once the part was edited
+    original: _Span | None = None  # the original compressed bytes, once the part was edited
     removed: bool = False  # taken out by this run (kept in place, so a part written again
     # under the same name keeps its place in the zip)
     packed: _Packed | None = None  # new content, streamed in and kept deflated
 
 
 @dataclass(frozen=True)
-class _Packed:
-    """A part's content deflated as it was produced: never held whole in memory."""
+class _Span:
+    """Where a part's original compressed bytes lie in the package file: read when they are
+    copied or inflated, never held (they are 14 MB of a 100,000-line workbook, 40 MB once
+    its result sheets are in it). Its length is theirs, as the bytes' own would be."""
 
-    raw: bytes
+    start: int
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """A part's content deflated as it was produced: never held whole in memory. The
+    deflated bytes stay the pieces zlib gave (joining them would hold them twice)."""
+
+    pieces: tuple[bytes, ...]
     crc: int
     size: int
 
+    @property
+    def raw_size(self) -> int:
+        return sum(map(len, self.pieces))
+
     def chunks(self) -> Iterable[bytes]:
         inflate = zlib.decompressobj(-15)
-        for start in range(0, len(self.raw), _CHUNK):
-            yield inflate.decompress(self.raw[start : start + _CHUNK])
+        for piece in self.pieces:
+            yield inflate.decompress(piece)
         yield inflate.flush()
 
     @classmethod
@@ -84,7 +102,8 @@ class _Packed:
         def take(blob: bytes) -> None:
             sums[0] = zlib.crc32(blob, sums[0])
             sums[1] += len(blob)
-            out.append(deflate.compress(blob))
+            if packed := deflate.compress(blob):
+                out.append(packed)
 
         def pack() -> None:
             while (blob := work.get()) is not None:
@@ -141,7 +160,7 @@ class _Packed:
         if first:  # the whole part was one chunk
             take(first.pop())
         out.append(deflate.flush())
-        return cls(b"".join(out), sums[0], sums[1])
+        return cls(tuple(out), sums[0], sums[1])
 
 
 class Package:
@@ -152,16 +171,18 @@ class Package:
         self._entries: dict[str, _Entry] = {}
         self._zip: zipfile.ZipFile | None = None
         self._overrides: list[str] | None = None
+        self._fh: BinaryIO | None = None  # the package file, for its parts' original bytes
         if path is not None:
             try:
                 self._zip = zipfile.ZipFile(path)
-                with open(path, "rb") as fh:
-                    for info in self._zip.infolist():
-                        # some writers store 'xl\\workbook.xml'; OPC part names use '/', and
-                        # that is how every part is found and written back
-                        name = info.filename.replace("\\", "/")
-                        self._entries[name] = _Entry(name, info, _raw_bytes(fh, info))
+                self._fh = fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+                for info in self._zip.infolist():
+                    # some writers store 'xl\\workbook.xml'; OPC part names use '/', and
+                    # that is how every part is found and written back
+                    name = info.filename.replace("\\", "/")
+                    self._entries[name] = _Entry(name, info, _raw_span(fh, info))
             except (zipfile.BadZipFile, OSError, struct.error) as exc:
+                self.close()
                 raise OutputError(
                     f"{path}: not a readable xlsx/xlsm package ({exc}); open it in Excel and "
                     "save it as .xlsx"
@@ -198,7 +219,22 @@ class Package:
             return None
         if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
             return None
-        return _inflated(entry.raw, entry.info)
+        return _inflated(self._raw(entry.raw, _CHUNK // 4), entry.info)
+
+    def _raw(self, span: _Span, step: int = _CHUNK) -> Iterator[bytes]:
+        """A part's original compressed bytes, read from the package file ``step`` at a time
+        (each read seeks: two parts may be read in turn)."""
+        assert self._fh is not None and self.path is not None
+        end = span.start + span.size
+        for start in range(span.start, end, step):
+            self._fh.seek(start)
+            piece = self._fh.read(min(step, end - start))
+            if len(piece) != min(step, end - start):
+                raise OutputError(
+                    f"{self.path}: changed on disk while Claimbook was working; nothing was "
+                    "written - run again"
+                )
+            yield piece
 
     def text(self, name: str) -> str:
         data = self._entries[name].data
@@ -228,7 +264,7 @@ class Package:
             return
         if entry.info is not None and self._zip is not None:
             if entry.original is None:
-                entry.original = entry.raw if entry.raw is not None else b""
+                entry.original = entry.raw if entry.raw is not None else _Span(0, 0)
             if _size(blob) == entry.info.file_size and _encoded(blob) == self._zip.read(name):
                 entry.data, entry.packed, entry.raw = None, None, entry.original or None
                 return
@@ -251,7 +287,7 @@ class Package:
                 return
         if entry.info is not None and self._zip is not None:
             if entry.original is None:
-                entry.original = entry.raw if entry.raw is not None else b""
+                entry.original = entry.raw if entry.raw is not None else _Span(0, 0)
             info = entry.info
             if (packed.size, packed.crc) == (info.file_size, info.CRC) and self._same(packed, info):
                 entry.data, entry.packed, entry.raw = None, None, entry.original or None
@@ -299,6 +335,9 @@ class Package:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
     def write(self, fh: BinaryIO, level: int = LEVEL) -> None:
         """Write the package: original entries raw, changed ones deflated."""
@@ -308,26 +347,29 @@ class Package:
             if entry.removed:
                 continue
             name = entry.name.encode("utf-8")
+            raw: Iterable[bytes]
             if entry.raw is not None and entry.info is not None:
                 info = entry.info
-                method, crc, raw = info.compress_type, info.CRC, entry.raw
-                size, dostime = info.file_size, info.date_time
+                method, crc, raw = info.compress_type, info.CRC, self._raw(entry.raw)
+                size, dostime, raw_size = info.file_size, info.date_time, entry.raw.size
                 flags = (info.flag_bits & ~0x08) | 0x800
                 version = max(info.extract_version, 20)
             elif entry.packed is not None:
-                raw, crc, size = entry.packed.raw, entry.packed.crc, entry.packed.size
+                raw, crc, size = entry.packed.pieces, entry.packed.crc, entry.packed.size
+                raw_size = entry.packed.raw_size
                 method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
             elif isinstance(entry.data, str):
                 packed = _Packed.of(_pieces(entry.data), level)
-                raw, crc, size = packed.raw, packed.crc, packed.size
+                raw, crc, size, raw_size = packed.pieces, packed.crc, packed.size, packed.raw_size
                 method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
             else:
                 data = entry.data if entry.data is not None else b""
                 comp = zlib.compressobj(level, zlib.DEFLATED, -15)
-                raw = comp.compress(data) + comp.flush()
+                raw = (comp.compress(data) + comp.flush(),)
+                raw_size = len(raw[0])
                 method, crc, size = zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data)
                 dostime, flags, version = _FIXED_TIME, 0x800, 20
-            if len(raw) > _LIMIT or size > _LIMIT or offset > _LIMIT:
+            if raw_size > _LIMIT or size > _LIMIT or offset > _LIMIT:
                 raise OutputError(
                     f"{self.path}: part {entry.name} is over 4 GB; the workbook is too large to "
                     "write"
@@ -344,14 +386,15 @@ class Package:
                     dtime,
                     ddate,
                     crc,
-                    len(raw),
+                    raw_size,
                     size,
                     len(name),
                     0,
                 )  # fmt: skip
             )
             fh.write(name)
-            fh.write(raw)
+            for piece in raw:
+                fh.write(piece)
             central.append(
                 struct.pack(
                     "<4sHHHHHHIIIHHHHHII",
@@ -363,7 +406,7 @@ class Package:
                     dtime,
                     ddate,
                     crc,
-                    len(raw),
+                    raw_size,
                     size,
                     len(name),
                     0,
@@ -375,7 +418,7 @@ class Package:
                 )  # fmt: skip
                 + name
             )
-            offset += 30 + len(name) + len(raw)
+            offset += 30 + len(name) + raw_size
         directory = b"".join(central)
         if len(central) > 0xFFFF:
             raise OutputError(f"{self.path}: more than 65,535 parts; cannot write")
@@ -547,11 +590,10 @@ class Package:
         return pattern.format(number)
 
 
-def _inflated(raw: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _inflated(raw: Iterable[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     crc = size = 0
-    for start in range(0, len(raw), _CHUNK // 4):
-        piece = raw[start : start + _CHUNK // 4]
+    for piece in raw:
         if inflate is not None:
             piece = inflate.decompress(piece)
         crc, size = zlib.crc32(piece, crc), size + len(piece)
@@ -582,7 +624,7 @@ def _pieces(text: str) -> Iterable[str]:
         yield text[start : start + _CHUNK]
 
 
-def _raw_bytes(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+def _raw_span(fh: BinaryIO, info: zipfile.ZipInfo) -> _Span:
     if info.flag_bits & 0x1:
         raise OutputError(f"part {info.filename} is encrypted; save an unprotected copy")
     fh.seek(info.header_offset)
@@ -590,8 +632,11 @@ def _raw_bytes(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     if header[:4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
-    return fh.read(info.compress_size)
+    start = info.header_offset + 30 + name_len + extra_len
+    fh.seek(0, 2)
+    if start + info.compress_size > fh.tell():
+        raise zipfile.BadZipFile(f"{info.filename} runs past the end of the file")
+    return _Span(start, info.compress_size)
 
 
 def insert_before_close(xml: str, local: str, snippet: str) -> str:
