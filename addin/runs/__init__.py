@@ -270,6 +270,9 @@ def _finish(
 ) -> Outcome:
     """The steps, then the one save of the workbook."""
     outcome = _steps(session, order, inputs)
+    # the workbook as read is done with: what it frees (on a big book, most of its 100,000
+    # lines) is room the write takes instead of raising the peak
+    session.book = Book()
     if write:
         advance("write", len(order) + 1, len(order) + 2)
         done = write_book(
