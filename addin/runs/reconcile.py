@@ -133,6 +133,8 @@ def billed(records: Sequence[ClaimRecord]) -> tuple[list[SentClaim], dict[str, d
     first: dict[str, date] = {}
     for record in records:
         key = record.claim_id.strip().upper()
+        if key == record.claim_id:  # kept as the record's own string: no copy per claim
+            key = record.claim_id
         if record.frequency != "8" or key not in last:
             last[key] = record
         if record.sent and key not in first:
