@@ -14,7 +14,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +49,7 @@ class _Entry:
     removed: bool = False  # taken out by this run (kept in place, so a part written again
     # under the same name keeps its place in the zip)
     packed: _Packed | None = None  # new content, streamed in and kept deflated
+    deferred: _Deferred | None = None  # new content made again as the package is written
 
 
 @dataclass(frozen=True)
@@ -85,82 +86,107 @@ class _Packed:
 
     @classmethod
     def of(cls, pieces: Iterable[str | bytes], level: int) -> _Packed:
-        """Deflate ``pieces`` in order. Once a part runs past its first chunk, a second
-        thread checksums and deflates (zlib lets go of the GIL) while this one renders the
-        next piece: on two cores the deflating of a large sheet is almost free. A part of
-        one chunk (most parts; every part of a small clinic's workbook) is deflated here: a
-        thread for it would cost more than it saves, and in a batch the other core is busy
-        with another clinic. The bytes are those of one deflate over the joined pieces."""
-        deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+        """Deflate ``pieces`` in order (see :func:`_deflate`)."""
         out: list[bytes] = []
-        sums = [0, 0]  # crc, size
-        failed: list[BaseException] = []
-        work: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
-        packer: threading.Thread | None = None
-        first: list[bytes] = []  # the first chunk, held until a second says a thread pays
+        crc, size = _deflate(pieces, level, out.append)
+        return cls(tuple(out), crc, size)
 
-        def take(blob: bytes) -> None:
-            sums[0] = zlib.crc32(blob, sums[0])
-            sums[1] += len(blob)
-            if packed := deflate.compress(blob):
-                out.append(packed)
 
-        def pack() -> None:
-            while (blob := work.get()) is not None:
-                if failed:
-                    continue  # keep taking pieces: the renderer must never wait forever
-                try:
-                    take(blob)
-                except BaseException as exc:  # MemoryError: raised in the caller below
-                    failed.append(exc)
+@dataclass(frozen=True)
+class _Deferred:
+    """A part whose new content ``make()`` gives again, the same each time: only its CRC-32
+    and size are kept, and it is deflated straight into the file as the package is written
+    (the 100,000-line Encounters sheet's marks: 16 MB deflated, never held)."""
 
-        def put(blob: bytes) -> None:
-            nonlocal packer
-            if packer is None:
-                if not first:
-                    first.append(blob)
-                    return
-                packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
-                packer.start()
-                work.put(first.pop())
-            work.put(blob)
+    make: Callable[[], Iterable[str | bytes]]
+    crc: int
+    size: int
 
-        try:
-            small: list[bytes] = []  # small pieces (an edited sheet's stretches) go together
-            held = 0
-            for piece in pieces:
-                if isinstance(piece, str):
-                    if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
-                        if small:
-                            put(b"".join(small))
-                            small, held = [], 0
-                        for start in range(0, len(piece), _CHUNK):
-                            put(piece[start : start + _CHUNK].encode("utf-8"))
-                        continue
-                    piece = piece.encode("utf-8")
-                elif len(piece) >= _CHUNK:  # a whole chunk of a part streamed as it was
+    def chunks(self) -> Iterator[bytes]:
+        for piece in self.make():
+            yield piece.encode("utf-8") if isinstance(piece, str) else piece
+
+
+def _deflate(
+    pieces: Iterable[str | bytes], level: int, sink: Callable[[bytes], object]
+) -> tuple[int, int]:
+    """Deflate ``pieces`` in order into ``sink``; returns their CRC-32 and size.
+
+    Once a part runs past its first chunk, a second thread checksums and deflates (zlib
+    lets go of the GIL) while this one renders the next piece: on two cores the deflating
+    of a large sheet is almost free. A part of one chunk (most parts; every part of a
+    small clinic's workbook) is deflated here: a thread for it would cost more than it
+    saves, and in a batch the other core is busy with another clinic. The bytes are those
+    of one deflate over the joined pieces (``sink`` is called from that thread)."""
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+    sums = [0, 0]  # crc, size
+    failed: list[BaseException] = []
+    work: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    packer: threading.Thread | None = None
+    first: list[bytes] = []  # the first chunk, held until a second says a thread pays
+
+    def take(blob: bytes) -> None:
+        sums[0] = zlib.crc32(blob, sums[0])
+        sums[1] += len(blob)
+        if packed := deflate.compress(blob):
+            sink(packed)
+
+    def pack() -> None:
+        while (blob := work.get()) is not None:
+            if failed:
+                continue  # keep taking pieces: the renderer must never wait forever
+            try:
+                take(blob)
+            except BaseException as exc:  # MemoryError: raised in the caller below
+                failed.append(exc)
+
+    def put(blob: bytes) -> None:
+        nonlocal packer
+        if packer is None:
+            if not first:
+                first.append(blob)
+                return
+            packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
+            packer.start()
+            work.put(first.pop())
+        work.put(blob)
+
+    try:
+        small: list[bytes] = []  # small pieces (an edited sheet's stretches) go together
+        held = 0
+        for piece in pieces:
+            if isinstance(piece, str):
+                if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
                     if small:
                         put(b"".join(small))
                         small, held = [], 0
-                    put(piece)
+                    for start in range(0, len(piece), _CHUNK):
+                        put(piece[start : start + _CHUNK].encode("utf-8"))
                     continue
-                small.append(piece)
-                held += len(piece)
-                if held >= _CHUNK:
+                piece = piece.encode("utf-8")
+            elif len(piece) >= _CHUNK:  # a whole chunk of a part streamed as it was
+                if small:
                     put(b"".join(small))
                     small, held = [], 0
-            if small:
+                put(piece)
+                continue
+            small.append(piece)
+            held += len(piece)
+            if held >= _CHUNK:
                 put(b"".join(small))
-        finally:
-            if packer is not None:
-                work.put(None)
-                packer.join()
-        if failed:
-            raise failed[0]
-        if first:  # the whole part was one chunk
-            take(first.pop())
-        out.append(deflate.flush())
-        return cls(tuple(out), sums[0], sums[1])
+                small, held = [], 0
+        if small:
+            put(b"".join(small))
+    finally:
+        if packer is not None:
+            work.put(None)
+            packer.join()
+    if failed:
+        raise failed[0]
+    if first:  # the whole part was one chunk
+        take(first.pop())
+    sink(deflate.flush())
+    return sums[0], sums[1]
 
 
 class Package:
@@ -205,6 +231,8 @@ class Package:
             return entry.data
         if entry.packed is not None:
             return b"".join(entry.packed.chunks())
+        if entry.deferred is not None:
+            return b"".join(entry.deferred.chunks())
         assert self._zip is not None and entry.info is not None
         return self._zip.read(entry.info)
 
@@ -215,6 +243,8 @@ class Package:
         entry = self._entries[name]
         if entry.packed is not None:
             return iter(entry.packed.chunks())
+        if entry.deferred is not None:
+            return entry.deferred.chunks()
         if entry.data is not None or entry.raw is None or entry.info is None:
             return None
         if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
@@ -254,6 +284,7 @@ class Package:
         if entry is None:
             self._entries[name] = _Entry(name, data=blob)
             return
+        entry.deferred = None
         if entry.removed:
             entry.removed = False
             if entry.info is None:
@@ -280,6 +311,7 @@ class Package:
         if entry is None:
             self._entries[name] = _Entry(name, packed=packed)
             return
+        entry.deferred = None
         if entry.removed:
             entry.removed = False
             if entry.info is None:
@@ -293,6 +325,44 @@ class Package:
                 entry.data, entry.packed, entry.raw = None, None, entry.original or None
                 return
         entry.data, entry.packed, entry.raw = None, packed, None
+
+    def stream_again(self, name: str, make: Callable[[], Iterable[str | bytes]]) -> None:
+        """As :meth:`stream` of ``make()``, for a part of the package as read that ``make``
+        gives again, the same each time, from :meth:`original` (marks and values on the
+        user's sheet): its content is only checksummed now, and made again and deflated
+        straight into the file as the package is written, so its deflated bytes are never
+        held (16 MB of the 100,000-line Encounters sheet). Content that may be the part's
+        own is streamed as :meth:`stream` does (it keeps the original bytes then)."""
+        entry = self._entries.get(name)
+        if entry is None or entry.removed or entry.raw is None or entry.info is None:
+            self.stream(name, make())
+            return
+        crc = size = 0
+        for blob in _Deferred(make, 0, 0).chunks():
+            crc, size = zlib.crc32(blob, crc), size + len(blob)
+        if (size, crc) == (entry.info.file_size, entry.info.CRC):
+            self.stream(name, make())
+            return
+        if entry.original is None:
+            entry.original = entry.raw
+        entry.data, entry.packed, entry.raw = None, None, None
+        entry.deferred = _Deferred(make, crc, size)
+
+    def is_original(self, name: str) -> bool:
+        """Whether the part is there as it was read (nothing this run set stands)."""
+        entry = self._entries.get(name)
+        return entry is not None and not entry.removed and entry.raw is not None
+
+    def original(self, name: str) -> Iterator[bytes] | None:
+        """The part's content as read (whatever this run set since), inflated a chunk at a
+        time; None when it was not read from the file or is stored in a way not read so."""
+        entry = self._entries[name]
+        span = entry.original if entry.original is not None else entry.raw
+        if span is None or entry.info is None:
+            return None
+        if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+            return None
+        return _inflated(self._raw(span, _CHUNK // 4), entry.info)
 
     def _same(self, packed: _Packed, info: zipfile.ZipInfo) -> bool:
         """Whether a streamed part's content is the original's, compared a chunk at a time."""
@@ -311,6 +381,8 @@ class Package:
             return None
         if entry.packed is not None:
             return entry.packed.crc, entry.packed.size
+        if entry.deferred is not None:
+            return entry.deferred.crc, entry.deferred.size
         if entry.data is not None:
             data = entry.data.encode("utf-8") if isinstance(entry.data, str) else entry.data
             return zlib.crc32(data), len(data)
@@ -327,7 +399,10 @@ class Package:
         """Parts written, added or removed by this run (empty: the package is as it was)."""
         return [
             e.name for e in self._entries.values()
-            if ((e.data is not None or e.packed is not None) and not (e.removed and e.info is None))
+            if (
+                (e.data is not None or e.packed is not None or e.deferred is not None)
+                and not (e.removed and e.info is None)
+            )
             or (e.removed and e.info is not None)
         ]  # fmt: skip
 
@@ -343,11 +418,13 @@ class Package:
         """Write the package: original entries raw, changed ones deflated."""
         central: list[bytes] = []
         offset = 0
+        seekable = getattr(fh, "seekable", None) is not None and fh.seekable()
         for entry in self._entries.values():
             if entry.removed:
                 continue
             name = entry.name.encode("utf-8")
             raw: Iterable[bytes]
+            later = entry.deferred if seekable else None  # deflated as it is written
             if entry.raw is not None and entry.info is not None:
                 info = entry.info
                 method, crc, raw = info.compress_type, info.CRC, self._raw(entry.raw)
@@ -358,8 +435,12 @@ class Package:
                 raw, crc, size = entry.packed.pieces, entry.packed.crc, entry.packed.size
                 raw_size = entry.packed.raw_size
                 method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
-            elif isinstance(entry.data, str):
-                packed = _Packed.of(_pieces(entry.data), level)
+            elif later is not None:
+                raw, crc, size, raw_size = (), later.crc, later.size, 0  # (known once written)
+                method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
+            elif entry.deferred is not None or isinstance(entry.data, str):
+                made = entry.deferred.make() if entry.deferred else _pieces(str(entry.data))
+                packed = _Packed.of(made, level)
                 raw, crc, size, raw_size = packed.pieces, packed.crc, packed.size, packed.raw_size
                 method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
             else:
@@ -395,6 +476,13 @@ class Package:
             fh.write(name)
             for piece in raw:
                 fh.write(piece)
+            if later is not None:
+                raw_size = self._write_again(fh, later, level, entry.name, len(name))
+                if raw_size > _LIMIT:
+                    raise OutputError(
+                        f"{self.path}: part {entry.name} is over 4 GB; the workbook is too "
+                        "large to write"
+                    )
             central.append(
                 struct.pack(
                     "<4sHHHHHHIIIHHHHHII",
@@ -436,6 +524,29 @@ class Package:
                 0,
             )  # fmt: skip
         )
+
+    def _write_again(
+        self, fh: BinaryIO, part: _Deferred, level: int, name: str, length: int
+    ) -> int:
+        """Make ``part`` again and deflate it into ``fh`` after its local header (``length``
+        the bytes of its name), then put its deflated size in that header; returns it."""
+        header = fh.tell() - length - 30
+        written = [0]
+
+        def sink(blob: bytes) -> None:
+            fh.write(blob)
+            written[0] += len(blob)
+
+        if _deflate(part.make(), level, sink) != (part.crc, part.size):
+            raise OutputError(
+                f"{self.path}: part {name} came out differently when written; nothing was "
+                "written - run again"
+            )
+        end = fh.tell()
+        fh.seek(header + 18)  # the local header's compressed size
+        fh.write(struct.pack("<I", written[0] & _LIMIT))
+        fh.seek(end)
+        return written[0]
 
     # -- relationships and content types ------------------------------------------------
 
