@@ -224,19 +224,21 @@ def cell_marks(findings: Iterable[Finding]) -> list[CellMark]:
 
 def to_json(book: Book, findings: list[Finding]) -> dict[str, Any]:
     """The documented JSON of ``claimbook check --json``."""
-    return {
-        "findings": [
-            {
-                "sheet": f.sheet,
-                "row": f.row,
-                "column": f.column,
-                "severity": f.severity,
-                "rule": f.rule,
-                "message": f.message,
-                "value": f.value,
-                "fix": f.fix,
-            }
-            for f in findings
-        ],
-        "summary": summary(book, findings),
-    }
+    return {"findings": findings_json(findings), "summary": summary(book, findings)}
+
+
+def findings_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """The ``findings`` of :func:`to_json`."""
+    return [
+        {
+            "sheet": f.sheet,
+            "row": f.row,
+            "column": f.column,
+            "severity": f.severity,
+            "rule": f.rule,
+            "message": f.message,
+            "value": f.value,
+            "fix": f.fix,
+        }
+        for f in findings
+    ]
