@@ -191,7 +191,10 @@ def findings_table(
         ]
         for f in findings
     ]
-    return ResultTable(sheet="Findings", columns=columns, rows=rows, title="Claim check")
+    # the rows are built above as lists: validating them would copy every one
+    return ResultTable.model_construct(
+        sheet="Findings", columns=columns, rows=rows, title="Claim check"
+    )
 
 
 @dataclass(frozen=True, slots=True)
