@@ -13,6 +13,7 @@ appended to a register); when one is not (another row to create, rows without ``
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
@@ -137,9 +138,13 @@ def edit_part(
     so a part as read is made again as the package is written (Package.stream_again)
     rather than held deflated."""
     if again and text is None and pkg.is_original(part):
+        # the package keeps this maker: a weak reference back, so the two make no cycle
+        # (a run pauses the cyclic collector: the package would outlive the run)
+        package = weakref.ref(pkg)
 
         def anew() -> Iterator[bytes | str]:
-            source = pkg.original(part)
+            owner = package()
+            source = owner.original(part) if owner is not None else None
             if source is None:
                 raise NotStreamed
             first = next(source, b"")
