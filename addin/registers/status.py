@@ -9,7 +9,7 @@ from the events each run, rather than adding to it, keeps a rerun from changing 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,7 +34,7 @@ _PAYMENT_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusLine:
     """What the register's status cells should hold for one submission."""
 
@@ -110,10 +110,23 @@ def derive(
 ) -> dict[str, StatusLine]:
     """Submission -> its status cells. ``results`` and ``work`` are by Claim ID (upper
     case), ``acks`` by submission; ``work`` holds the worklist's Work Status (lower case)."""
+    return {
+        record.submission: line for _, record, line in derive_each(records, results, acks, work)
+    }
+
+
+def derive_each(
+    records: Sequence[ClaimRecord],
+    results: Mapping[str, ClaimResult],
+    acks: Mapping[str, Sequence[AckEvent]],
+    work: Mapping[str, str],
+) -> Iterator[tuple[str, ClaimRecord, StatusLine]]:
+    """:func:`derive` one submission at a time, a claim's submissions together (Claim ID in
+    upper case, the submission, its status cells): a run applies each line as it comes
+    rather than holding one per submission of the register (46,216 on a big week)."""
     by_claim: dict[str, list[ClaimRecord]] = {}
     for record in records:
         by_claim.setdefault(record.claim_id.strip().upper(), []).append(record)
-    out: dict[str, StatusLine] = {}
     none: tuple[AckEvent, ...] = ()
     for claim_id, subs in by_claim.items():
         result = results.get(claim_id)
@@ -167,13 +180,16 @@ def derive(
             history = "; ".join(
                 f"{when.isoformat()} {text}" if when else text for when, _, text in events
             )
-            out[record.submission] = StatusLine(
-                status=status,
-                status_date=status_date,
-                payer_claim_number=number or record.payer_claim_number,
-                history=history,
+            yield (
+                claim_id,
+                record,
+                StatusLine(
+                    status=status,
+                    status_date=status_date,
+                    payer_claim_number=number or record.payer_claim_number,
+                    history=history,
+                ),
             )
-    return out
 
 
 def _when(event: tuple[date | None, int, str]) -> tuple[date, int]:

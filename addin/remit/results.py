@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -70,7 +71,8 @@ class ClaimResult(NamedTuple):
     An immutable record, not a pydantic model: reconcile makes one per claim from values it
     has computed and typed itself (Decimals to the cent, dates), and on a 40,000-claim
     remittance validating them again cost more than reconciling. ``to_json`` gives the
-    documented JSON shape. The list fields are the result's own; treat them as read-only.
+    documented JSON shape. The list fields are the result's own; treat them as read-only
+    (a pending claim's are shared tuples).
     """
 
     encounter_id: str
@@ -86,11 +88,11 @@ class ClaimResult(NamedTuple):
     expected: Decimal | None
     variance: Decimal | None
     interest: Decimal
-    adjustments: list[AdjustmentTotal]
-    payer_claim_numbers: list[str]
-    remark_codes: list[str]
-    reasons: list[str]
-    payments: list[PaymentEvent]
+    adjustments: Sequence[AdjustmentTotal]
+    payer_claim_numbers: Sequence[str]
+    remark_codes: Sequence[str]
+    reasons: Sequence[str]
+    payments: Sequence[PaymentEvent]
     first_service: date | None
     last_payment: date | None
 
@@ -112,10 +114,10 @@ class ClaimResult(NamedTuple):
                 {"group": a.group, "reason": a.reason, "amount": _m(a.amount)}
                 for a in self.adjustments
             ],
-            "payer_claim_numbers": self.payer_claim_numbers,
-            "remark_codes": self.remark_codes,
+            "payer_claim_numbers": list(self.payer_claim_numbers),
+            "remark_codes": list(self.remark_codes),
             "interest": _m(self.interest),
-            "reasons": self.reasons,
+            "reasons": list(self.reasons),
         }
 
 

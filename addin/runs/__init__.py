@@ -35,6 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from addin.coding.check import findings_json
 from addin.coding.suggest import forget_loaded_since as forget_indexes_since
 from addin.coding.suggest import keep_loaded as keep_indexes
 from addin.coding.suggest import loaded as suggestion_indexes
@@ -147,7 +148,10 @@ class Outcome:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"steps": list(self.steps), "summary": self.summary}
         if "check" in self.data:
-            out["check"] = self.data["check"]
+            check = self.data["check"]
+            if "findings" not in check:  # the check step's: made from the findings now
+                check = {"findings": findings_json(self.findings), **check}
+            out["check"] = check
         if self.claims is not None:
             out["claims"] = self.claims.to_json()
         if self.acknowledgments is not None:
@@ -270,6 +274,9 @@ def _finish(
 ) -> Outcome:
     """The steps, then the one save of the workbook."""
     outcome = _steps(session, order, inputs)
+    # the workbook as read is done with: what it frees (on a big book, most of its 100,000
+    # lines) is room the write takes instead of raising the peak
+    session.book = Book()
     if write:
         advance("write", len(order) + 1, len(order) + 2)
         done = write_book(

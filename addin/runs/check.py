@@ -36,8 +36,14 @@ def check_step(session: Session, extra: list[Finding] | None = None) -> list[Fin
     table = checking.findings_table(findings, letters)
     session.put(carry_over(table, session.book.own.get("Findings"), FINDINGS_CARRY))
     encounters = session.encounters_sheet()
+    # built from the check's own marks (rows of the sheet, a known severity): not validated
+    # again, and every mark shares one set of the fields given (a set each otherwise: 16,724
+    # marks held to the save of a big week)
+    given = {"sheet", "row", "column", "severity"}
     session.marks = [
-        CellMark(sheet=m.sheet, row=m.row, column=m.column, severity=m.severity)
+        CellMark.model_construct(
+            given, sheet=m.sheet, row=m.row, column=m.column, severity=m.severity
+        )  # fmt: skip
         for m in checking.cell_marks(findings)
         if m.sheet == encounters and m.sheet in letters
     ] + (session.marks or [])
@@ -46,5 +52,7 @@ def check_step(session: Session, extra: list[Finding] | None = None) -> list[Fin
         f"{counts['rows']} lines: {counts['errors']} errors, {counts['warnings']} warnings, "
         f"{counts['info']} info (see the Findings sheet)"
     )
-    session.data["check"] = checking.to_json(session.book, findings)
+    # the findings' JSON is made when asked for (Outcome.to_json), from the run's findings:
+    # 16,724 dicts held to the save of a big week otherwise
+    session.data["check"] = {"summary": counts}
     return findings

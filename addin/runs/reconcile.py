@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from addin.collector import collector_paused
 from addin.errors import InputError
@@ -27,9 +28,9 @@ from addin.registers.remits import (
     Poster,
     PostingRecord,
 )
-from addin.registers.status import derive
+from addin.registers.status import StatusLine, derive, derive_each
 from addin.registers.worklist import KEY, STAFF, work_statuses, worklist_table
-from addin.remit import Reconciliation, reconcile, result_tables
+from addin.remit import ClaimResult, Reconciliation, reconcile, result_tables
 from addin.remit.load import SHEET_SUFFIXES, iter_file_remittances
 from addin.runs.acks import ack_events, open_rejections
 from addin.runs.carry import Carry, carry_over
@@ -132,6 +133,8 @@ def billed(records: Sequence[ClaimRecord]) -> tuple[list[SentClaim], dict[str, d
     first: dict[str, date] = {}
     for record in records:
         key = record.claim_id.strip().upper()
+        if key == record.claim_id:  # kept as the record's own string: no copy per claim
+            key = record.claim_id
         if record.frequency != "8" or key not in last:
             last[key] = record
         if record.sent and key not in first:
@@ -164,29 +167,36 @@ def reconcile_step(
     work = work_statuses(typed)
     events = ack_events(session)
     results = {c.claim_id.strip().upper(): c for c in rec.claims}
-    lines = derive(records, results, events, work)
+    # Each line is applied as it is worked out (none is kept): the register's cells that
+    # change (on rows written before; a row this run appends is written as built), and
+    # whether the claim's current submission (its last) leaves it open.
+    before: dict[int, dict[str, Any]] = {}  # id(record) -> its status cells, when they change
+    closed: set[str] = set()
+    for key, record, line in _status_lines(records, results, events, work):
+        if record.row is not None:
+            cells = record.status_values()
+            if cells != {
+                "Status": line.status, "Status Date": line.status_date,
+                "Payer Claim Number": line.payer_claim_number, "History": line.history,
+            }:  # fmt: skip
+                before[id(record)] = cells
+            record.status, record.status_date = line.status, line.status_date
+            record.payer_claim_number, record.history = line.payer_claim_number, line.history
+        if record.status in ("voided", "rejected", "closed"):
+            closed.add(key)
+        else:
+            closed.discard(key)
+    del results
     updates: list[CellUpdate] = []
-    for record in records:
-        line = lines.get(record.submission)
-        if line is None or record.row is None:
-            continue
-        new = {
-            "Status": line.status, "Status Date": line.status_date,
-            "Payer Claim Number": line.payer_claim_number, "History": line.history,
-        }  # fmt: skip
-        if new != record.status_values():
-            updates.extend(CellUpdate(row=record.row, column=k, value=v) for k, v in new.items()
-                           if record.status_values()[k] != v)  # fmt: skip
-        record.status, record.status_date = line.status, line.status_date
-        record.payer_claim_number, record.history = line.payer_claim_number, line.history
+    for record in records if before else ():  # in the register's order
+        cells = before.get(id(record), {})
+        if cells and record.row is not None:
+            updates.extend(CellUpdate(row=record.row, column=k, value=v)
+                           for k, v in record.status_values().items() if cells[k] != v)  # fmt: skip
     if updates:
         session.register(RegisterEdit(sheet=CLAIM_REGISTER, columns=CLAIM_COLUMNS,
                                       updates=updates))  # fmt: skip
-    current = {r.claim_id.strip().upper(): r for r in records}
-    open_claims = {
-        k: d for k, d in first_sent.items()
-        if current[k].status not in ("voided", "rejected", "closed")
-    }  # fmt: skip
+    open_claims = {k: d for k, d in first_sent.items() if k not in closed}
     session.data["_aging_from"] = open_claims
     session.data["_postings"] = [*poster.records, *poster.new]
     all_rejections = rejection_history(session)
@@ -220,6 +230,25 @@ def reconcile_step(
         "duplicates": [_posting_json(r) for r in duplicates],
     }
     return rec
+
+
+def _status_lines(
+    records: Sequence[ClaimRecord],
+    results: Mapping[str, ClaimResult],
+    events: Mapping[str, Sequence[AckEvent]],
+    work: Mapping[str, str],
+) -> Iterator[tuple[str, ClaimRecord, StatusLine]]:
+    """(Claim ID in upper case, record, its status cells) for every record, the last of a
+    claim's last; a register holding one submission twice (rows copied by hand) gives
+    both the cells worked out last for it, as a dict by submission would."""
+    if len({r.submission for r in records}) == len(records):
+        yield from derive_each(records, results, events, work)
+        return
+    lines = derive(records, results, events, work)
+    for record in records:
+        line = lines.get(record.submission)
+        if line is not None:
+            yield record.claim_id.strip().upper(), record, line
 
 
 def _with_sent(rows: list[list[object]], first_sent: Mapping[str, date]) -> list[list[object]]:

@@ -203,7 +203,10 @@ def add_patient_ar(session: Session, rec: Reconciliation, as_of: date) -> None:
     """Patient A/R beside insurance A/R: a Patients row on Aging and on the Dashboard's aging
     block (the balances patients owe after insurance, less their payments)."""
     aging = session.tables.get("Aging")
-    if aging is None:
+    if aging is None or not any(c.payments for c in rec.claims):
+        # no payer has answered a claim yet: no visit is a patient's to owe, so the row
+        # would be all zero and is not added (the patients of 50,000 encounters are not
+        # gathered to find that out)
         return
     statements, _ = patient_statements(session, rec)
     owing = [st for st in statements if st.balance > 0]

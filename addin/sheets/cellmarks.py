@@ -156,6 +156,7 @@ def replace_marks(
             create=first is not None or bool(wanted),
             head=first.head if first is not None else None,
             text=first.xml if first is not None else None,  # read whole already, or never
+            again=True,  # the same cells, styles and ledger each time it is made
         )  # fmt: skip
     write_ledger(pkg, wb_part, {part: cells for part, cells in new.items() if cells})
 

@@ -14,7 +14,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -43,105 +43,150 @@ _DEFAULT_TYPES = {
 class _Entry:
     name: str
     info: zipfile.ZipInfo | None = None
-    raw: bytes | None = None  # original compressed bytes, copied unchanged
+    raw: _Span | None = None  # where the original compressed bytes are, copied unchanged
     data: bytes | str | None = None  # new or replaced content (text: encoded when written)
-    original: bytes | None = None  # the original compressed bytes, once the part was edited
+    original: _Span | None = None  # the original compressed bytes, once the part was edited
     removed: bool = False  # taken out by this run (kept in place, so a part written again
     # under the same name keeps its place in the zip)
     packed: _Packed | None = None  # new content, streamed in and kept deflated
+    deferred: _Deferred | None = None  # new content made again as the package is written
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where a part's original compressed bytes lie in the package file: read when they are
+    copied or inflated, never held (they are 14 MB of a 100,000-line workbook, 40 MB once
+    its result sheets are in it). Its length is theirs, as the bytes' own would be."""
+
+    start: int
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
 
 
 @dataclass(frozen=True)
 class _Packed:
-    """A part's content deflated as it was produced: never held whole in memory."""
+    """A part's content deflated as it was produced: never held whole in memory. The
+    deflated bytes stay the pieces zlib gave (joining them would hold them twice)."""
 
-    raw: bytes
+    pieces: tuple[bytes, ...]
     crc: int
     size: int
 
+    @property
+    def raw_size(self) -> int:
+        return sum(map(len, self.pieces))
+
     def chunks(self) -> Iterable[bytes]:
         inflate = zlib.decompressobj(-15)
-        for start in range(0, len(self.raw), _CHUNK):
-            yield inflate.decompress(self.raw[start : start + _CHUNK])
+        for piece in self.pieces:
+            yield inflate.decompress(piece)
         yield inflate.flush()
 
     @classmethod
     def of(cls, pieces: Iterable[str | bytes], level: int) -> _Packed:
-        """Deflate ``pieces`` in order. Once a part runs past its first chunk, a second
-        thread checksums and deflates (zlib lets go of the GIL) while this one renders the
-        next piece: on two cores the deflating of a large sheet is almost free. A part of
-        one chunk (most parts; every part of a small clinic's workbook) is deflated here: a
-        thread for it would cost more than it saves, and in a batch the other core is busy
-        with another clinic. The bytes are those of one deflate over the joined pieces."""
-        deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+        """Deflate ``pieces`` in order (see :func:`_deflate`)."""
         out: list[bytes] = []
-        sums = [0, 0]  # crc, size
-        failed: list[BaseException] = []
-        work: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
-        packer: threading.Thread | None = None
-        first: list[bytes] = []  # the first chunk, held until a second says a thread pays
+        crc, size = _deflate(pieces, level, out.append)
+        return cls(tuple(out), crc, size)
 
-        def take(blob: bytes) -> None:
-            sums[0] = zlib.crc32(blob, sums[0])
-            sums[1] += len(blob)
-            out.append(deflate.compress(blob))
 
-        def pack() -> None:
-            while (blob := work.get()) is not None:
-                if failed:
-                    continue  # keep taking pieces: the renderer must never wait forever
-                try:
-                    take(blob)
-                except BaseException as exc:  # MemoryError: raised in the caller below
-                    failed.append(exc)
+@dataclass(frozen=True)
+class _Deferred:
+    """A part whose new content ``make()`` gives again, the same each time: only its CRC-32
+    and size are kept, and it is deflated straight into the file as the package is written
+    (the 100,000-line Encounters sheet's marks: 16 MB deflated, never held)."""
 
-        def put(blob: bytes) -> None:
-            nonlocal packer
-            if packer is None:
-                if not first:
-                    first.append(blob)
-                    return
-                packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
-                packer.start()
-                work.put(first.pop())
-            work.put(blob)
+    make: Callable[[], Iterable[str | bytes]]
+    crc: int
+    size: int
 
-        try:
-            small: list[bytes] = []  # small pieces (an edited sheet's stretches) go together
-            held = 0
-            for piece in pieces:
-                if isinstance(piece, str):
-                    if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
-                        if small:
-                            put(b"".join(small))
-                            small, held = [], 0
-                        for start in range(0, len(piece), _CHUNK):
-                            put(piece[start : start + _CHUNK].encode("utf-8"))
-                        continue
-                    piece = piece.encode("utf-8")
-                elif len(piece) >= _CHUNK:  # a whole chunk of a part streamed as it was
+    def chunks(self) -> Iterator[bytes]:
+        for piece in self.make():
+            yield piece.encode("utf-8") if isinstance(piece, str) else piece
+
+
+def _deflate(
+    pieces: Iterable[str | bytes], level: int, sink: Callable[[bytes], object]
+) -> tuple[int, int]:
+    """Deflate ``pieces`` in order into ``sink``; returns their CRC-32 and size.
+
+    Once a part runs past its first chunk, a second thread checksums and deflates (zlib
+    lets go of the GIL) while this one renders the next piece: on two cores the deflating
+    of a large sheet is almost free. A part of one chunk (most parts; every part of a
+    small clinic's workbook) is deflated here: a thread for it would cost more than it
+    saves, and in a batch the other core is busy with another clinic. The bytes are those
+    of one deflate over the joined pieces (``sink`` is called from that thread)."""
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+    sums = [0, 0]  # crc, size
+    failed: list[BaseException] = []
+    work: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    packer: threading.Thread | None = None
+    first: list[bytes] = []  # the first chunk, held until a second says a thread pays
+
+    def take(blob: bytes) -> None:
+        sums[0] = zlib.crc32(blob, sums[0])
+        sums[1] += len(blob)
+        if packed := deflate.compress(blob):
+            sink(packed)
+
+    def pack() -> None:
+        while (blob := work.get()) is not None:
+            if failed:
+                continue  # keep taking pieces: the renderer must never wait forever
+            try:
+                take(blob)
+            except BaseException as exc:  # MemoryError: raised in the caller below
+                failed.append(exc)
+
+    def put(blob: bytes) -> None:
+        nonlocal packer
+        if packer is None:
+            if not first:
+                first.append(blob)
+                return
+            packer = threading.Thread(target=pack, name="claimbook-deflate", daemon=True)
+            packer.start()
+            work.put(first.pop())
+        work.put(blob)
+
+    try:
+        small: list[bytes] = []  # small pieces (an edited sheet's stretches) go together
+        held = 0
+        for piece in pieces:
+            if isinstance(piece, str):
+                if len(piece) > _CHUNK:  # a long stretch: encoded a chunk at a time
                     if small:
                         put(b"".join(small))
                         small, held = [], 0
-                    put(piece)
+                    for start in range(0, len(piece), _CHUNK):
+                        put(piece[start : start + _CHUNK].encode("utf-8"))
                     continue
-                small.append(piece)
-                held += len(piece)
-                if held >= _CHUNK:
+                piece = piece.encode("utf-8")
+            elif len(piece) >= _CHUNK:  # a whole chunk of a part streamed as it was
+                if small:
                     put(b"".join(small))
                     small, held = [], 0
-            if small:
+                put(piece)
+                continue
+            small.append(piece)
+            held += len(piece)
+            if held >= _CHUNK:
                 put(b"".join(small))
-        finally:
-            if packer is not None:
-                work.put(None)
-                packer.join()
-        if failed:
-            raise failed[0]
-        if first:  # the whole part was one chunk
-            take(first.pop())
-        out.append(deflate.flush())
-        return cls(b"".join(out), sums[0], sums[1])
+                small, held = [], 0
+        if small:
+            put(b"".join(small))
+    finally:
+        if packer is not None:
+            work.put(None)
+            packer.join()
+    if failed:
+        raise failed[0]
+    if first:  # the whole part was one chunk
+        take(first.pop())
+    sink(deflate.flush())
+    return sums[0], sums[1]
 
 
 class Package:
@@ -152,16 +197,18 @@ class Package:
         self._entries: dict[str, _Entry] = {}
         self._zip: zipfile.ZipFile | None = None
         self._overrides: list[str] | None = None
+        self._fh: BinaryIO | None = None  # the package file, for its parts' original bytes
         if path is not None:
             try:
                 self._zip = zipfile.ZipFile(path)
-                with open(path, "rb") as fh:
-                    for info in self._zip.infolist():
-                        # some writers store 'xl\\workbook.xml'; OPC part names use '/', and
-                        # that is how every part is found and written back
-                        name = info.filename.replace("\\", "/")
-                        self._entries[name] = _Entry(name, info, _raw_bytes(fh, info))
+                self._fh = fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+                for info in self._zip.infolist():
+                    # some writers store 'xl\\workbook.xml'; OPC part names use '/', and
+                    # that is how every part is found and written back
+                    name = info.filename.replace("\\", "/")
+                    self._entries[name] = _Entry(name, info, _raw_span(fh, info))
             except (zipfile.BadZipFile, OSError, struct.error) as exc:
+                self.close()
                 raise OutputError(
                     f"{path}: not a readable xlsx/xlsm package ({exc}); open it in Excel and "
                     "save it as .xlsx"
@@ -184,6 +231,8 @@ class Package:
             return entry.data
         if entry.packed is not None:
             return b"".join(entry.packed.chunks())
+        if entry.deferred is not None:
+            return b"".join(entry.deferred.chunks())
         assert self._zip is not None and entry.info is not None
         return self._zip.read(entry.info)
 
@@ -194,11 +243,28 @@ class Package:
         entry = self._entries[name]
         if entry.packed is not None:
             return iter(entry.packed.chunks())
+        if entry.deferred is not None:
+            return entry.deferred.chunks()
         if entry.data is not None or entry.raw is None or entry.info is None:
             return None
         if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
             return None
-        return _inflated(entry.raw, entry.info)
+        return _inflated(self._raw(entry.raw, _CHUNK // 4), entry.info)
+
+    def _raw(self, span: _Span, step: int = _CHUNK) -> Iterator[bytes]:
+        """A part's original compressed bytes, read from the package file ``step`` at a time
+        (each read seeks: two parts may be read in turn)."""
+        assert self._fh is not None and self.path is not None
+        end = span.start + span.size
+        for start in range(span.start, end, step):
+            self._fh.seek(start)
+            piece = self._fh.read(min(step, end - start))
+            if len(piece) != min(step, end - start):
+                raise OutputError(
+                    f"{self.path}: changed on disk while Claimbook was working; nothing was "
+                    "written - run again"
+                )
+            yield piece
 
     def text(self, name: str) -> str:
         data = self._entries[name].data
@@ -218,6 +284,7 @@ class Package:
         if entry is None:
             self._entries[name] = _Entry(name, data=blob)
             return
+        entry.deferred = None
         if entry.removed:
             entry.removed = False
             if entry.info is None:
@@ -228,7 +295,7 @@ class Package:
             return
         if entry.info is not None and self._zip is not None:
             if entry.original is None:
-                entry.original = entry.raw if entry.raw is not None else b""
+                entry.original = entry.raw if entry.raw is not None else _Span(0, 0)
             if _size(blob) == entry.info.file_size and _encoded(blob) == self._zip.read(name):
                 entry.data, entry.packed, entry.raw = None, None, entry.original or None
                 return
@@ -244,6 +311,7 @@ class Package:
         if entry is None:
             self._entries[name] = _Entry(name, packed=packed)
             return
+        entry.deferred = None
         if entry.removed:
             entry.removed = False
             if entry.info is None:
@@ -251,12 +319,50 @@ class Package:
                 return
         if entry.info is not None and self._zip is not None:
             if entry.original is None:
-                entry.original = entry.raw if entry.raw is not None else b""
+                entry.original = entry.raw if entry.raw is not None else _Span(0, 0)
             info = entry.info
             if (packed.size, packed.crc) == (info.file_size, info.CRC) and self._same(packed, info):
                 entry.data, entry.packed, entry.raw = None, None, entry.original or None
                 return
         entry.data, entry.packed, entry.raw = None, packed, None
+
+    def stream_again(self, name: str, make: Callable[[], Iterable[str | bytes]]) -> None:
+        """As :meth:`stream` of ``make()``, for a part of the package as read that ``make``
+        gives again, the same each time, from :meth:`original` (marks and values on the
+        user's sheet): its content is only checksummed now, and made again and deflated
+        straight into the file as the package is written, so its deflated bytes are never
+        held (16 MB of the 100,000-line Encounters sheet). Content that may be the part's
+        own is streamed as :meth:`stream` does (it keeps the original bytes then)."""
+        entry = self._entries.get(name)
+        if entry is None or entry.removed or entry.raw is None or entry.info is None:
+            self.stream(name, make())
+            return
+        crc = size = 0
+        for blob in _Deferred(make, 0, 0).chunks():
+            crc, size = zlib.crc32(blob, crc), size + len(blob)
+        if (size, crc) == (entry.info.file_size, entry.info.CRC):
+            self.stream(name, make())
+            return
+        if entry.original is None:
+            entry.original = entry.raw
+        entry.data, entry.packed, entry.raw = None, None, None
+        entry.deferred = _Deferred(make, crc, size)
+
+    def is_original(self, name: str) -> bool:
+        """Whether the part is there as it was read (nothing this run set stands)."""
+        entry = self._entries.get(name)
+        return entry is not None and not entry.removed and entry.raw is not None
+
+    def original(self, name: str) -> Iterator[bytes] | None:
+        """The part's content as read (whatever this run set since), inflated a chunk at a
+        time; None when it was not read from the file or is stored in a way not read so."""
+        entry = self._entries[name]
+        span = entry.original if entry.original is not None else entry.raw
+        if span is None or entry.info is None:
+            return None
+        if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+            return None
+        return _inflated(self._raw(span, _CHUNK // 4), entry.info)
 
     def _same(self, packed: _Packed, info: zipfile.ZipInfo) -> bool:
         """Whether a streamed part's content is the original's, compared a chunk at a time."""
@@ -275,6 +381,8 @@ class Package:
             return None
         if entry.packed is not None:
             return entry.packed.crc, entry.packed.size
+        if entry.deferred is not None:
+            return entry.deferred.crc, entry.deferred.size
         if entry.data is not None:
             data = entry.data.encode("utf-8") if isinstance(entry.data, str) else entry.data
             return zlib.crc32(data), len(data)
@@ -291,7 +399,10 @@ class Package:
         """Parts written, added or removed by this run (empty: the package is as it was)."""
         return [
             e.name for e in self._entries.values()
-            if ((e.data is not None or e.packed is not None) and not (e.removed and e.info is None))
+            if (
+                (e.data is not None or e.packed is not None or e.deferred is not None)
+                and not (e.removed and e.info is None)
+            )
             or (e.removed and e.info is not None)
         ]  # fmt: skip
 
@@ -299,35 +410,47 @@ class Package:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
     def write(self, fh: BinaryIO, level: int = LEVEL) -> None:
         """Write the package: original entries raw, changed ones deflated."""
         central: list[bytes] = []
         offset = 0
+        seekable = getattr(fh, "seekable", None) is not None and fh.seekable()
         for entry in self._entries.values():
             if entry.removed:
                 continue
             name = entry.name.encode("utf-8")
+            raw: Iterable[bytes]
+            later = entry.deferred if seekable else None  # deflated as it is written
             if entry.raw is not None and entry.info is not None:
                 info = entry.info
-                method, crc, raw = info.compress_type, info.CRC, entry.raw
-                size, dostime = info.file_size, info.date_time
+                method, crc, raw = info.compress_type, info.CRC, self._raw(entry.raw)
+                size, dostime, raw_size = info.file_size, info.date_time, entry.raw.size
                 flags = (info.flag_bits & ~0x08) | 0x800
                 version = max(info.extract_version, 20)
             elif entry.packed is not None:
-                raw, crc, size = entry.packed.raw, entry.packed.crc, entry.packed.size
+                raw, crc, size = entry.packed.pieces, entry.packed.crc, entry.packed.size
+                raw_size = entry.packed.raw_size
                 method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
-            elif isinstance(entry.data, str):
-                packed = _Packed.of(_pieces(entry.data), level)
-                raw, crc, size = packed.raw, packed.crc, packed.size
+            elif later is not None:
+                raw, crc, size, raw_size = (), later.crc, later.size, 0  # (known once written)
+                method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
+            elif entry.deferred is not None or isinstance(entry.data, str):
+                made = entry.deferred.make() if entry.deferred else _pieces(str(entry.data))
+                packed = _Packed.of(made, level)
+                raw, crc, size, raw_size = packed.pieces, packed.crc, packed.size, packed.raw_size
                 method, dostime, flags, version = zipfile.ZIP_DEFLATED, _FIXED_TIME, 0x800, 20
             else:
                 data = entry.data if entry.data is not None else b""
                 comp = zlib.compressobj(level, zlib.DEFLATED, -15)
-                raw = comp.compress(data) + comp.flush()
+                raw = (comp.compress(data) + comp.flush(),)
+                raw_size = len(raw[0])
                 method, crc, size = zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data)
                 dostime, flags, version = _FIXED_TIME, 0x800, 20
-            if len(raw) > _LIMIT or size > _LIMIT or offset > _LIMIT:
+            if raw_size > _LIMIT or size > _LIMIT or offset > _LIMIT:
                 raise OutputError(
                     f"{self.path}: part {entry.name} is over 4 GB; the workbook is too large to "
                     "write"
@@ -344,14 +467,22 @@ class Package:
                     dtime,
                     ddate,
                     crc,
-                    len(raw),
+                    raw_size,
                     size,
                     len(name),
                     0,
                 )  # fmt: skip
             )
             fh.write(name)
-            fh.write(raw)
+            for piece in raw:
+                fh.write(piece)
+            if later is not None:
+                raw_size = self._write_again(fh, later, level, entry.name, len(name))
+                if raw_size > _LIMIT:
+                    raise OutputError(
+                        f"{self.path}: part {entry.name} is over 4 GB; the workbook is too "
+                        "large to write"
+                    )
             central.append(
                 struct.pack(
                     "<4sHHHHHHIIIHHHHHII",
@@ -363,7 +494,7 @@ class Package:
                     dtime,
                     ddate,
                     crc,
-                    len(raw),
+                    raw_size,
                     size,
                     len(name),
                     0,
@@ -375,7 +506,7 @@ class Package:
                 )  # fmt: skip
                 + name
             )
-            offset += 30 + len(name) + len(raw)
+            offset += 30 + len(name) + raw_size
         directory = b"".join(central)
         if len(central) > 0xFFFF:
             raise OutputError(f"{self.path}: more than 65,535 parts; cannot write")
@@ -393,6 +524,29 @@ class Package:
                 0,
             )  # fmt: skip
         )
+
+    def _write_again(
+        self, fh: BinaryIO, part: _Deferred, level: int, name: str, length: int
+    ) -> int:
+        """Make ``part`` again and deflate it into ``fh`` after its local header (``length``
+        the bytes of its name), then put its deflated size in that header; returns it."""
+        header = fh.tell() - length - 30
+        written = [0]
+
+        def sink(blob: bytes) -> None:
+            fh.write(blob)
+            written[0] += len(blob)
+
+        if _deflate(part.make(), level, sink) != (part.crc, part.size):
+            raise OutputError(
+                f"{self.path}: part {name} came out differently when written; nothing was "
+                "written - run again"
+            )
+        end = fh.tell()
+        fh.seek(header + 18)  # the local header's compressed size
+        fh.write(struct.pack("<I", written[0] & _LIMIT))
+        fh.seek(end)
+        return written[0]
 
     # -- relationships and content types ------------------------------------------------
 
@@ -547,11 +701,10 @@ class Package:
         return pattern.format(number)
 
 
-def _inflated(raw: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _inflated(raw: Iterable[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     crc = size = 0
-    for start in range(0, len(raw), _CHUNK // 4):
-        piece = raw[start : start + _CHUNK // 4]
+    for piece in raw:
         if inflate is not None:
             piece = inflate.decompress(piece)
         crc, size = zlib.crc32(piece, crc), size + len(piece)
@@ -582,7 +735,7 @@ def _pieces(text: str) -> Iterable[str]:
         yield text[start : start + _CHUNK]
 
 
-def _raw_bytes(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+def _raw_span(fh: BinaryIO, info: zipfile.ZipInfo) -> _Span:
     if info.flag_bits & 0x1:
         raise OutputError(f"part {info.filename} is encrypted; save an unprotected copy")
     fh.seek(info.header_offset)
@@ -590,8 +743,11 @@ def _raw_bytes(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     if header[:4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
-    return fh.read(info.compress_size)
+    start = info.header_offset + 30 + name_len + extra_len
+    fh.seek(0, 2)
+    if start + info.compress_size > fh.tell():
+        raise zipfile.BadZipFile(f"{info.filename} runs past the end of the file")
+    return _Span(start, info.compress_size)
 
 
 def insert_before_close(xml: str, local: str, snippet: str) -> str:

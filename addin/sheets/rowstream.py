@@ -13,6 +13,7 @@ appended to a register); when one is not (another row to create, rows without ``
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
@@ -128,11 +129,33 @@ def edit_part(
     create: bool = True,
     head: Callable[[str], str] | None = None,
     text: str | None = None,
+    again: bool = False,
 ) -> None:
     """Edit ``cells`` of the sheet part ``part`` in ``pkg`` by the edit ``make`` gives for
     the part's text (its start is enough: the edit needs the namespace prefix), streamed
     from the part's compressed bytes when that can be done, else on its whole ``text``
-    (read now when not given)."""
+    (read now when not given). ``again``: the edit gives the same each time it is made,
+    so a part as read is made again as the package is written (Package.stream_again)
+    rather than held deflated."""
+    if again and text is None and pkg.is_original(part):
+        # the package keeps this maker: a weak reference back, so the two make no cycle
+        # (a run pauses the cyclic collector: the package would outlive the run)
+        package = weakref.ref(pkg)
+
+        def anew() -> Iterator[bytes | str]:
+            owner = package()
+            source = owner.original(part) if owner is not None else None
+            if source is None:
+                raise NotStreamed
+            first = next(source, b"")
+            edit = make(first[:4096].decode("utf-8", "replace"))
+            return stream_pieces(chain([first], source), cells, edit, create, head)
+
+        try:
+            pkg.stream_again(part, anew)
+            return
+        except NotStreamed:
+            pass  # nothing was set: the whole text is edited below
     chunks = pkg.chunks(part) if text is None else None
     if chunks is not None:
         first = next(chunks, b"")

@@ -404,7 +404,9 @@ class _Editor:
                     f"{self.path}: sheet {register.sheet!r} has no Claimbook Table to update; "
                     "it was changed or removed while Claimbook worked - run again"
                 )
-            table = ResultTable(
+            # model_construct: the rows are the RegisterEdit's, validated when it was made
+            # (validating again copies every row: 46,216 of them in a big first week)
+            table = ResultTable.model_construct(
                 sheet=register.sheet, columns=register.columns, rows=register.append,
                 title=register.title,
             )  # fmt: skip

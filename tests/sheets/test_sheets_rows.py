@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from addin.errors import OutputError
 from addin.models import Column, ResultTable
 from addin.sheets.package import LEVEL, Package, _Packed
 from addin.sheets.sheetxml import (
@@ -203,6 +204,69 @@ def test_streaming_a_part_s_own_content_again_keeps_its_original_bytes(tmp_path:
     pkg.close()
 
 
+def test_untouched_parts_are_copied_from_the_file_not_held(tmp_path: Path) -> None:
+    # the original compressed bytes are read from the package file when written (a big
+    # workbook's 14-40 MB of them are never held); a file cut short meanwhile stops the save
+    big = "<a>" + "".join(f"<c>{i}</c>" for i in range(400_000)) + "</a>"
+    path = tmp_path / "book.xlsx"
+    _saved(Package(parts={"a.xml": big.encode(), "b.xml": b"<b/>"}), path)
+    pkg = Package(path)
+    pkg.set("b.xml", "<b>new</b>")
+    assert not any(isinstance(v, bytes) for e in pkg._entries.values() for v in vars(e).values())
+    _saved(pkg, tmp_path / "again.xlsx")
+    assert zipfile.ZipFile(tmp_path / "again.xlsx").read("a.xml") == big.encode()
+    pkg.close()
+    pkg = Package(path)
+    with path.open("r+b") as fh:
+        fh.truncate(path.stat().st_size // 2)
+    with pytest.raises(OutputError, match="changed on disk"):
+        _saved(pkg, tmp_path / "cut.xlsx")
+    pkg.close()
+
+
+def test_a_part_made_again_at_the_save_is_written_as_a_streamed_one(tmp_path: Path) -> None:
+    # stream_again keeps only the part's checksum and makes it again into the file (its
+    # deflated bytes never held): the file is byte for byte the one stream() gives, also
+    # through a file object that cannot seek (the part is deflated in memory then)
+    table = ResultTable(sheet="S", columns=[Column(name="A")], rows=[["x"]] * 3000)
+    path = tmp_path / "book.xlsx"
+    _saved(Package(parts={"s.xml": worksheet_xml(table, STYLES, "rId1").encode()}), path)
+    new = ResultTable(sheet="S", columns=[Column(name="A")], rows=[["y"], ["zé"]] * 90_000)
+    made = 0
+
+    def make() -> Iterator[str]:
+        nonlocal made
+        made += 1
+        assert pkg.is_original("s.xml") or made > 1
+        return worksheet_chunks(new, STYLES, "rId1")
+
+    expected = Package(path)
+    expected.stream("s.xml", worksheet_chunks(new, STYLES, "rId1"))
+    want = _saved(expected, tmp_path / "want.xlsx")
+    pkg = Package(path)
+    pkg.stream_again("s.xml", make)
+    assert made == 1 and pkg.changed() == ["s.xml"] and not pkg.is_original("s.xml")
+    assert pkg.checksum("s.xml") == expected.checksum("s.xml")
+    assert b"".join(pkg.chunks("s.xml") or []) == pkg.read("s.xml") == expected.read("s.xml")
+    assert _saved(pkg, tmp_path / "got.xlsx") == want
+
+    class Unseekable:
+        def __init__(self) -> None:
+            self.parts: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.parts.append(bytes(data))
+
+    sink = Unseekable()
+    pkg.write(sink)  # type: ignore[arg-type]
+    assert b"".join(sink.parts) == want
+    # its own content again keeps the original bytes, as stream() does
+    pkg.stream_again("s.xml", lambda: worksheet_chunks(table, STYLES, "rId1"))
+    assert pkg.changed() == [] and pkg.is_original("s.xml")
+    expected.close()
+    pkg.close()
+
+
 def test_text_set_on_a_part_is_written_as_its_utf8_bytes(tmp_path: Path) -> None:
     text = "<a>" + "é中 & x" * 300_000 + "</a>"  # past one chunk, not ASCII
     as_text, as_bytes = Package(parts={"a.xml": b"<a/>"}), Package(parts={"a.xml": b"<a/>"})
@@ -230,7 +294,8 @@ def test_a_part_deflated_inline_or_on_a_thread_is_one_deflate_of_its_pieces(
     joined = b"".join(p if isinstance(p, bytes) else p.encode("utf-8") for p in pieces)
     packed = _Packed.of(iter(pieces), LEVEL)
     deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    assert packed.raw == deflate.compress(joined) + deflate.flush()
+    assert b"".join(packed.pieces) == deflate.compress(joined) + deflate.flush()
+    assert packed.raw_size == len(b"".join(packed.pieces))
     assert (packed.crc, packed.size) == (zlib.crc32(joined), len(joined))
     assert b"".join(packed.chunks()) == joined
 
