@@ -133,12 +133,21 @@ def test_no_child_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """With every core busy a child only competes with the run: unless asked for."""
     cores = len(os.sched_getaffinity(0))
     monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.4, 0.0, 0.0))
-    monkeypatch.setenv(FORK_837P, "")
+    monkeypatch.setenv(FORK_837P, "auto")
     assert not can_fork()
     monkeypatch.setenv(FORK_837P, "1")
     assert can_fork()
     monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.6, 0.0, 0.0))
-    monkeypatch.setenv(FORK_837P, "")
+    monkeypatch.setenv(FORK_837P, "auto")
     assert can_fork()
     monkeypatch.setenv(FORK_837P, "0")
+    assert not can_fork()
+
+
+def test_no_child_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child's own memory puts a big week over its budget: one process is the default."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.delenv(FORK_837P, raising=False)
+    assert not can_fork()
+    monkeypatch.setenv(FORK_837P, "")
     assert not can_fork()
