@@ -52,3 +52,14 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is not present (the public corpus lives beside the repo)")
     return SHARED
+
+
+@pytest.fixture
+def no_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test process as a fresh ``claimbook`` process sees itself: one thread. Earlier
+    tests (Dask's LocalCluster) leave idle daemon threads behind, and the claims step's
+    children are only forked in a process with no other thread; tests of the forked path
+    must not depend on which tests ran before them."""
+    import threading
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)

@@ -25,7 +25,10 @@ claims_module = importlib.import_module("addin.runs.claims")  # not runs.claims 
 TODAY = date(2026, 10, 30)
 CREATED = datetime(2026, 10, 30, 9, 30)
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the fork is Linux only")
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="the fork is Linux only"),
+    pytest.mark.usefixtures("no_other_threads"),
+]
 
 
 def test_forked_and_one_process_runs_are_the_same(

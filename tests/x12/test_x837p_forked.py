@@ -19,7 +19,10 @@ from addin.models import Claim
 from addin.x12.x837p.forked import FORK_837P, can_fork
 from addin.x12.x837p.stream import stream_837p
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the fork is Linux only")
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="the fork is Linux only"),
+    pytest.mark.usefixtures("no_other_threads"),
+]
 
 
 @pytest.fixture
@@ -151,3 +154,19 @@ def test_no_child_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not can_fork()
     monkeypatch.setenv(FORK_837P, "")
     assert not can_fork()
+
+
+def test_no_child_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lock another thread holds at the fork would never be released in the child."""
+    import threading
+
+    monkeypatch.undo()  # the real thread count, not the fixture's
+    monkeypatch.setenv(FORK_837P, "1")
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert not can_fork()
+    finally:
+        release.set()
+        other.join()
