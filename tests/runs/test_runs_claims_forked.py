@@ -31,20 +31,26 @@ pytestmark = [
 ]
 
 
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every child the claims step forks for its check (the work it was given)."""
+    started: list[Any] = []
+    real = claims_module.Forked
+
+    def counted(work: Any) -> Any:
+        started.append(work)
+        return real(work)
+
+    monkeypatch.setattr(claims_module, "Forked", counted)
+    return started
+
+
 def test_forked_and_one_process_runs_are_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[Any]
 ) -> None:
     source = write_workbook(generate(250), tmp_path / "Riverbend Clinic.xlsx")
     monkeypatch.setattr(claims_module, "FORK_ENCOUNTERS", 10)
     monkeypatch.setattr(writer_module, "MAX_CLAIMS_PER_ST", 40)  # several ST..SE
-    forks: list[Any] = []
-    real = claims_module.Forked
-
-    def counted(work: Any) -> Any:
-        forks.append(work)
-        return real(work)
-
-    monkeypatch.setattr(claims_module, "Forked", counted)
     got = {}
     for way in ("alone", "forked"):
         folder = tmp_path / way
@@ -76,20 +82,12 @@ def test_forked_and_one_process_runs_are_the_same(
 
 
 def test_timely_filing_from_the_child_holds_as_in_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[Any]
 ) -> None:
     from clinic_sample import SETTINGS, write_clinic
     from excel_clinic import ENC_HEADERS, ROWS
 
     monkeypatch.setattr(claims_module, "FORK_ENCOUNTERS", 0)
-    forks: list[Any] = []
-    real = claims_module.Forked
-
-    def counted(work: Any) -> Any:
-        forks.append(work)
-        return real(work)
-
-    monkeypatch.setattr(claims_module, "Forked", counted)
     got = []
     for way in ("alone", "forked"):
         monkeypatch.setenv(FORK_837P, "0" if way == "alone" else "1")
