@@ -249,7 +249,7 @@ class Package:
             return None
         if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
             return None
-        return _inflated(self._raw(entry.raw, _CHUNK // 4), entry.info)
+        return _inflated(self._raw(entry.raw, _CHUNK // 4), entry.info, self.path)
 
     def _raw(self, span: _Span, step: int = _CHUNK) -> Iterator[bytes]:
         """A part's original compressed bytes, read from the package file ``step`` at a time
@@ -362,7 +362,7 @@ class Package:
             return None
         if entry.info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
             return None
-        return _inflated(self._raw(span, _CHUNK // 4), entry.info)
+        return _inflated(self._raw(span, _CHUNK // 4), entry.info, self.path)
 
     def _same(self, packed: _Packed, info: zipfile.ZipInfo) -> bool:
         """Whether a streamed part's content is the original's, compared a chunk at a time."""
@@ -701,7 +701,7 @@ class Package:
         return pattern.format(number)
 
 
-def _inflated(raw: Iterable[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _inflated(raw: Iterable[bytes], info: zipfile.ZipInfo, path: object) -> Iterator[bytes]:
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     crc = size = 0
     for piece in raw:
@@ -715,7 +715,8 @@ def _inflated(raw: Iterable[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
         yield piece
     if (crc, size) != (info.CRC, info.file_size):
         raise OutputError(
-            f"part {info.filename} does not match its checksum; the workbook looks damaged"
+            f"{path}: part {info.filename} does not match its checksum; the workbook looks "
+            "damaged - open it in Excel and save it again, or use its latest backup"
         )
 
 
