@@ -39,7 +39,7 @@ from addin.coding.check import findings_json
 from addin.coding.suggest import forget_loaded_since as forget_indexes_since
 from addin.coding.suggest import keep_loaded as keep_indexes
 from addin.coding.suggest import loaded as suggestion_indexes
-from addin.collector import collector_paused
+from addin.collector import collector_paused, give_back_memory
 from addin.errors import OutputError, WorkbookBusy
 from addin.models import Book, CellMark, Finding, RegisterEdit, ResultTable
 from addin.remit import Reconciliation
@@ -279,6 +279,7 @@ def _finish(
     session.book = Book()
     if write:
         advance("write", len(order) + 1, len(order) + 2)
+        give_back_memory()
         done = write_book(
             workbook, outcome.tables, out=target, in_place=in_place, marks=outcome.marks,
             values=outcome.values, registers=outcome.registers,
@@ -305,6 +306,7 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
 
     def begin(step: str) -> None:  # steps are reported in the order they run
         advance(step, next(counter), len(order) + 2)
+        give_back_memory()  # what the step before let go (the read: most of the book)
 
     if "acknowledge" in order:
         begin("acknowledge")
