@@ -234,11 +234,13 @@ def main() -> None:
         if proc.returncode:
             raise SystemExit(f"the fresh next week failed:\n{err}")
         fresh = json.loads(out.strip().splitlines()[-1])
-        print(f"next week in a fresh process (as `claimbook run` starts each week): "
-              f"{fresh['seconds']:.2f} s = {fresh['seconds'] / got['bare']:.2f}x the bare "
-              f"read; peak {fresh['peak_mb']:.0f} MB (processes together "
-              f"{together.get('fresh', 0):.0f} MB; target <= 600 MB); "
-              f"{fresh['sent']} claim(s) sent")
+        print(
+            f"next week in a fresh process (as `claimbook run` starts each week): "
+            f"{fresh['seconds']:.2f} s = {fresh['seconds'] / got['bare']:.2f}x the bare "
+            f"read; peak {fresh['peak_mb']:.0f} MB (processes together "
+            f"{together.get('fresh', 0):.0f} MB; target <= 600 MB); "
+            f"{fresh['sent']} claim(s) sent"
+        )
         print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
 
