@@ -20,9 +20,9 @@ objects of a finished step (the workbook's parsed sheets, the claims compared wi
 register) leave free between those still alive, and the memory python-calamine's parsing
 thread used stays in that thread's arena. :func:`give_back_memory` asks glibc to return
 it (``malloc_trim``); a run calls it as each step begins. Measured with
-``benchmarks/bench_week.py`` on 106,007 lines: the following week's run (the steady state,
-every claim in the register) peaked at 646 MB without it, 541 MB with it; each call takes
-1-12 ms. Elsewhere (macOS, Windows, a C library without ``malloc_trim``) it does nothing.
+``benchmarks/bench_week.py`` on 106,007 lines: the following week's run in a fresh process
+(the steady state, every claim in the register) peaked at 632-635 MB without it, 584-587 MB
+with it; each call takes 1-12 ms. Elsewhere (macOS, Windows, a C library without ``malloc_trim``) it does nothing.
 """
 
 from __future__ import annotations
