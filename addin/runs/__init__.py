@@ -273,13 +273,15 @@ def _finish(
     write: bool,
 ) -> Outcome:
     """The steps, then the one save of the workbook."""
+    big = _big(session)
     outcome = _steps(session, order, inputs)
     # the workbook as read is done with: what it frees (on a big book, most of its 100,000
     # lines) is room the write takes instead of raising the peak
     session.book = Book()
     if write:
         advance("write", len(order) + 1, len(order) + 2)
-        give_back_memory()
+        if big:
+            give_back_memory()
         done = write_book(
             workbook, outcome.tables, out=target, in_place=in_place, marks=outcome.marks,
             values=outcome.values, registers=outcome.registers,
@@ -297,7 +299,18 @@ def _finish(
     return outcome
 
 
+#: Encounters from which a run hands freed memory back between its steps: below, there is
+#: little to give and the calls (0.2 ms each on a warm process) add up over a batch of
+#: small clinics
+BIG_BOOK = 2_000
+
+
+def _big(session: Session) -> bool:
+    return len(session.book.encounters) >= BIG_BOOK
+
+
 def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
+    big = _big(session)
     acks = rec = None
     plan: FillPlan | None = None
     report: ClaimsReport | None = None
@@ -306,7 +319,8 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
 
     def begin(step: str) -> None:  # steps are reported in the order they run
         advance(step, next(counter), len(order) + 2)
-        give_back_memory()  # what the step before let go (the read: most of the book)
+        if big:
+            give_back_memory()  # what the step before let go (the read: most of the book)
 
     if "acknowledge" in order:
         begin("acknowledge")

@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -29,6 +30,29 @@ def test_a_run_reports_each_step_in_order(clinic: Path, era: Path) -> None:
         "check", "write",
     ]  # fmt: skip
     assert [d for _, d, _ in seen] == list(range(9)) and {t for _, _, t in seen} == {9}
+
+
+def test_a_big_book_hands_freed_memory_back_as_each_step_begins(
+    clinic: Path, era: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After each step (the read's parsed sheets, the claims compared with the register)
+    and before the write; a small book's run makes no such calls (see runs.BIG_BOOK)."""
+    calls: list[str] = []
+    steps: list[str] = []
+
+    def listen(step: str, done: int, total: int) -> None:
+        steps.append(step)
+
+    monkeypatch.setattr(runs, "give_back_memory", lambda: calls.append(steps[-1]) or True)
+    with listening(listen):
+        runs.cycle(clinic, runs.Inputs(remittances=[era]), today=date(2026, 4, 2))
+    assert calls == []  # five encounters
+    monkeypatch.setattr(runs, "BIG_BOOK", 1)
+    steps.clear()
+    with listening(listen):
+        runs.cycle(clinic, runs.Inputs(), today=date(2026, 4, 9))
+    assert calls == steps[1:]  # every step but the read, the write included
+    assert calls[-1] == "write"
 
 
 def test_no_listener_no_report(clinic: Path) -> None:
