@@ -12,8 +12,9 @@ service lines. In a fresh process (so the peak memory is the run's own):
   next     - the same cycle a week later on the saved book: every claim is in the Claim
              Register, so each is built again and compared with what was sent (nothing new
              goes out), the register is read back for reconciling and every sheet rewritten.
-             Run twice: in the same process (as the Excel add-in's long-lived process runs
-             week after week) and in a fresh one (as ``claimbook run`` starts each week).
+             Run twice: in the same process (as a long-lived Python would run week after
+             week: xlwings' UDF server, a notebook) and in a fresh one (as ``claimbook run``
+             and the workbook's RunPython buttons start each week).
 
 Prints each step's time (from addin.runs.progress), the ratio to the bare read and the
 peak resident memory when the step ended, beside the bare read's own peak (python-calamine's
