@@ -273,8 +273,9 @@ def _finish(
     write: bool,
 ) -> Outcome:
     """The steps, then the one save of the workbook."""
-    big = _big(session)
-    outcome = _steps(session, order, inputs)
+    # on a big book, the memory each step frees is handed back as the next one begins
+    big = len(session.book.encounters) >= BIG_BOOK
+    outcome = _steps(session, order, inputs, big)
     # the workbook as read is done with: what it frees (on a big book, most of its 100,000
     # lines) is room the write takes instead of raising the peak
     session.book = Book()
@@ -305,12 +306,7 @@ def _finish(
 BIG_BOOK = 2_000
 
 
-def _big(session: Session) -> bool:
-    return len(session.book.encounters) >= BIG_BOOK
-
-
-def _steps(session: Session, order: tuple[str, ...], inputs: Inputs) -> Outcome:
-    big = _big(session)
+def _steps(session: Session, order: tuple[str, ...], inputs: Inputs, big: bool) -> Outcome:
     acks = rec = None
     plan: FillPlan | None = None
     report: ClaimsReport | None = None

@@ -1,8 +1,12 @@
-"""collector_paused: the collector is off inside, restored after, and resuming is cheap."""
+"""collector_paused: the collector is off inside, restored after, and resuming is cheap;
+give_back_memory: freed memory goes back to the system."""
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,10 +82,6 @@ print(gave, before, rss_mb(), len(kept))
 
 def test_freed_memory_goes_back_to_the_system() -> None:
     """On Linux with glibc, memory freed between live blocks is returned when asked."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
         [sys.executable, "-c", _FRAGMENTED], capture_output=True, text=True, check=True,
