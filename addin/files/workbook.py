@@ -16,6 +16,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ class Checked:
     # 0-based, read from the table parts (calamine's load_tables would read each sheet whole)
     tables: list[tuple[str, str, int, int, int, int]] = field(default_factory=list)
     sized: set[str] = field(default_factory=set)  # sheets whose extent was checked
+    strings: str | None = None  # the shared-strings part, when the package has one
 
 
 def save_advice(path: Path) -> str:
@@ -318,6 +320,7 @@ class _Inspector:
         if part is None:
             return
         info = self.names[self.lower[part.lower()]]
+        self.result.strings = info.filename
         head = self.read(part, 4096)
         sst = re.search(rb"<(?:\w+:)?sst\b[^>]*>", head)
         if sst is None:
@@ -427,10 +430,136 @@ def _unescape(raw: bytes) -> str:
     return text.replace("&amp;", "&")
 
 
+# how far into a worksheet part its first row is looked for before giving up (a sheet's
+# views, columns and merges come first; a few kilobytes in any writer's file)
+_FIRST_ROW_BYTES = 4 << 20
+_CHUNK = 1 << 16
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _events(parser: Any) -> Iterator[tuple[str, ElementTree.Element]]:
+    """The parser's events so far, each with its element."""
+    for found in parser.read_events():
+        if isinstance(found[1], ElementTree.Element):
+            yield found[0], found[1]
+
+
+def first_row(zf: zipfile.ZipFile, part: str, strings: str | None) -> list[str] | None:
+    """Row 1 of worksheet ``part`` as the text of each cell from column A (a blank cell:
+    ''), read from the start of the part without parsing the rest of the sheet; shared
+    strings are looked up in ``strings`` as far as the row needs. None when it cannot be
+    told this way (phonetic text, a string index the part lacks, row 1 far into the part):
+    the caller then reads the sheet whole, as it would have."""
+    cells: dict[int, tuple[str, str]] = {}  # 0-based column -> (cell type, raw text)
+    parser: Any = ElementTree.XMLPullParser(events=("start", "end"))
+    done = False
+    with zf.open(part) as fh:
+        seen = 0
+        while not done:
+            chunk = fh.read(_CHUNK)
+            seen += len(chunk)
+            if not chunk or seen > _FIRST_ROW_BYTES:
+                return None
+            parser.feed(chunk)
+            for event, element in _events(parser):
+                name = _local(element.tag)
+                if event == "start":
+                    if name == "row" and element.get("r", "1") != "1":
+                        done = True  # the first row written is below row 1: row 1 is empty
+                        break
+                    continue
+                if name == "sheetData" or name == "row":
+                    done = True
+                    break
+                if name == "c":
+                    found = _cell_text(element)
+                    if found is None:
+                        return None
+                    ref = re.match(r"[A-Z]+", element.get("r", ""))
+                    column = _col_number(ref.group(0)) - 1 if ref else len(cells)
+                    cells[column] = (element.get("t", "n"), found)
+    if not cells:
+        return []
+    wanted = {int(raw) for kind, raw in cells.values() if kind == "s"}
+    shared = _shared_texts(zf, strings, wanted) if wanted else {}
+    if shared is None:
+        return None
+    row = [""] * (max(cells) + 1)
+    for column, (kind, raw) in cells.items():
+        row[column] = shared[int(raw)] if kind == "s" else raw
+    return row
+
+
+def _cell_text(cell: ElementTree.Element) -> str | None:
+    """A cell's raw text: its value, or an inline string's runs; None for phonetic text."""
+    parts: list[str] = []
+    for child in cell:
+        name = _local(child.tag)
+        if name == "v":
+            parts.append(child.text or "")
+        elif name == "is":
+            texts = _string_item(child)
+            if texts is None:
+                return None
+            parts.append(texts)
+    text = "".join(parts)
+    if cell.get("t") == "s" and not text.strip().isdigit():
+        return None
+    return text
+
+
+def _string_item(item: ElementTree.Element) -> str | None:
+    """The text of a shared or inline string (``<t>`` and rich-text runs); None when it has
+    phonetic runs, whose reading a reader may or may not add."""
+    texts: list[str] = []
+    for child in item:
+        name = _local(child.tag)
+        if name == "t":
+            texts.append(child.text or "")
+        elif name == "r":
+            texts.extend(g.text or "" for g in child if _local(g.tag) == "t")
+        elif name == "rPh":
+            return None
+    return "".join(texts)
+
+
+def _shared_texts(zf: zipfile.ZipFile, part: str | None, wanted: set[int]) -> dict[int, str] | None:
+    """The shared strings at ``wanted`` indexes, streamed only as far as the last one."""
+    if part is None:
+        return None
+    found: dict[int, str] = {}
+    last = max(wanted)
+    index = -1
+    parser: Any = ElementTree.XMLPullParser(events=("end",))
+    with zf.open(part) as fh:
+        while index < last:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                return None
+            parser.feed(chunk)
+            for _, element in _events(parser):
+                if _local(element.tag) != "si":
+                    continue
+                index += 1
+                if index in wanted:
+                    text = _string_item(element)
+                    if text is None:
+                        return None
+                    found[index] = text
+                element.clear()
+                if index >= last:
+                    break
+    return found
+
+
 __all__ = [
     "MAX_CELLS",
     "Checked",
     "check_package",
+    "first_row",
     "open_calamine",
     "refuse_misnamed",
     "save_advice",

@@ -6,10 +6,11 @@ claims and remit layers take a Book (or its parts) and never touch a file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from addin.models.encounter import Encounter
 from addin.models.finding import Finding
@@ -97,12 +98,24 @@ class SheetRows(BaseModel):
     ``headers`` is the header row as written (row 1); ``rows`` holds (Excel row number,
     values in header order) for each non-empty row below it. ``ours`` says whether the sheet
     holds Claimbook's own Excel Table (named ``cb...``); a sheet that does not is the user's.
+    ``skimmed``: only the header row was read, ``rows`` is empty until :meth:`whole` reads
+    the rest (a result sheet nobody typed into is rebuilt without its rows being read).
     """
 
     name: str
     headers: list[str] = Field(default_factory=list)
     rows: list[tuple[int, list[Any]]] = Field(default_factory=list)
     ours: bool = False
+    skimmed: bool = False
+    _whole: Callable[[], SheetRows] | None = PrivateAttr(default=None)
+
+    def whole(self) -> SheetRows:
+        """This sheet with every row: a skimmed sheet's rows are read now (once)."""
+        if self.skimmed and self._whole is not None:
+            full = self._whole()
+            self.headers, self.rows = full.headers, full.rows
+            self.skimmed, self._whole = False, None
+        return self
 
     def column(self, header: str) -> int | None:
         """The 0-based index of ``header`` (compared case- and space-insensitively)."""
@@ -115,7 +128,7 @@ class SheetRows(BaseModel):
     def records(self) -> list[tuple[int, dict[str, Any]]]:
         """Each row as {header as written: value}, with its Excel row number."""
         out = []
-        for row, values in self.rows:
+        for row, values in self.whole().rows:
             out.append((row, {h: values[i] if i < len(values) else None
                               for i, h in enumerate(self.headers) if h}))  # fmt: skip
         return out

@@ -49,8 +49,17 @@ def _kind(values: Sequence[Any]) -> Literal["date", "number", "text"]:
 
 
 def carry_over(table: ResultTable, old: SheetRows | None, spec: Carry) -> ResultTable:
-    """``table`` with the typed values of ``old`` (the sheet as read) carried in."""
-    if old is None or not old.ours or not old.rows:
+    """``table`` with the typed values of ``old`` (the sheet as read) carried in.
+
+    A skimmed ``old`` (its header row read, not its rows) is read whole only when its
+    header shows a column to carry."""
+    if old is None or not old.ours:
+        return table
+    if old.skimmed:
+        if not _carries(table, old, spec):
+            return table
+        old = old.whole()
+    if not old.rows:
         return table
     ours = {_norm(c.name) for c in table.columns}
     mine = [(i, h) for i, h in enumerate(old.headers) if h and _norm(h) not in ours]
@@ -112,6 +121,20 @@ def carry_over(table: ResultTable, old: SheetRows | None, spec: Carry) -> Result
         Column(name=h, kind=_kind([v[i] for _, v in old.rows if i < len(v)])) for i, h in mine
     ]
     return table.model_copy(update={"columns": columns, "rows": rows})
+
+
+def _carries(table: ResultTable, old: SheetRows, spec: Carry) -> bool:
+    """Whether ``old``'s header row may hold anything to carry: a column of the user's own,
+    a staff column, or no key to match on. Only the first two carry anything, but the
+    whole read decides every case as it always has, so a header row read differently
+    (a number, a merged cell) never drops what was typed."""
+    ours = {_norm(c.name) for c in table.columns}
+    if any(h and _norm(h) not in ours for h in old.headers):
+        return True
+    if any(old.column(k) is None for k in spec.key):
+        return True
+    return any(old.column(name) is not None and _index(table.columns, name) is not None
+               for name in spec.staff)  # fmt: skip
 
 
 def _index(columns: Sequence[Column], name: str) -> int | None:

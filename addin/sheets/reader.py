@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from addin.sheets.values import CellReader, clean_text, is_blank
 ENCOUNTERS = "Encounters"
 
 
-def read_book(path: Path | str, own: Iterable[str] = ()) -> Book:
+def read_book(path: Path | str, own: Iterable[str] = (), skim: Iterable[str] = ()) -> Book:
     """Read the Encounters, Settings, Payers, Fees, Contracts and Rules sheets of a workbook.
 
     A CSV file is read as the Encounters sheet. A missing Encounters table (or a required
@@ -46,9 +47,14 @@ def read_book(path: Path | str, own: Iterable[str] = ()) -> Book:
     ``own`` names sheets Claimbook writes (registers, result sheets) to read as they are, in
     the same pass, into ``Book.own``; the column letter of every header read goes into
     ``Book.letters``, so nothing needs the file again to point at a cell.
+
+    Of the ``own`` sheets, those ``skim`` names are read as their header row only
+    (``SheetRows.skimmed``) where the package allows: a result sheet that only carries what
+    staff typed in its own columns, whose rows :meth:`SheetRows.whole` reads from the file
+    (unchanged since) if the run finds such a column.
     """
     with collector_paused():
-        return _read_book(Path(path), tuple(own))
+        return _read_book(Path(path), tuple(own), frozenset(n.casefold() for n in skim))
 
 
 # the names each sheet read_book reads is found under (case and spaces aside)
@@ -60,17 +66,23 @@ CONTRACT_NAMES = ("Contracts", "Contract", "Contract Rates")
 RULE_NAMES = ("Rules", "Payer Rules")
 
 
-def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
+def _read_book(path: Path, own: tuple[str, ...] = (), skim: frozenset[str] = frozenset()) -> Book:
     source = Source(path)
     try:
         book = Book(path=source.path)
+        headers: dict[str, list[str]] = {}  # own sheets skimmed: name asked for -> row 1
         if not source.is_csv:
+            for name in own:
+                sheet = _own_name(source, name) if name.casefold() in skim else None
+                head = source.header_row(sheet) if sheet is not None else None
+                if head is not None:
+                    headers[name] = head
             # every other sheet this read takes is parsed on a second thread while this one
             # parses and reads Encounters
             encounters = source.find_sheet(*ENCOUNTERS_NAMES)
             config = (SETTINGS_NAMES, PAYER_NAMES, FEE_NAMES, CONTRACT_NAMES, RULE_NAMES)
             ahead = [source.find_sheet(*names) for names in config]
-            ahead += [_own_name(source, name) for name in own]
+            ahead += [_own_name(source, name) for name in own if name not in headers]
             source.prefetch(s for s in ahead if s is not None and s != encounters)
         table = _encounters_table(source)
         source.go()  # Encounters' parsed sheet is let go: the big sheets may be parsed now
@@ -87,6 +99,9 @@ def _read_book(path: Path, own: tuple[str, ...] = ()) -> Book:
             _read_contracts(source, book)
             _read_rules(source, book)
             for name in own:
+                if name in headers:
+                    book.own[name] = _skimmed(source, name, headers[name])
+                    continue
                 found = read_own_sheet(source, name)
                 if found is not None:
                     book.own[name] = found
@@ -108,16 +123,53 @@ def _own_name(source: Source, name: str) -> str | None:
     return next((s for s in source.sheet_names if s.casefold() == name.casefold()), None)
 
 
+def _header_texts(cells: Iterable[Any]) -> list[str]:
+    headers = [" ".join(str(c).split()) if not is_blank(c) else "" for c in cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    return headers
+
+
+def _ours(source: Source, sheet: str) -> bool:
+    return any(t.sheet == sheet and t.name.casefold().startswith("cb") for t in source.tables)
+
+
+def _skimmed(source: Source, name: str, head: list[str]) -> SheetRows:
+    """An own sheet as its header row, whose rows are read from the file when asked for."""
+    sheet = _own_name(source, name)
+    assert sheet is not None and source.stamp is not None
+    found = SheetRows.model_construct(
+        name=sheet, headers=_header_texts(head), rows=[], ours=_ours(source, sheet), skimmed=True
+    )
+    found._whole = partial(_read_whole, source.path, source.stamp, sheet)
+    return found
+
+
+def _read_whole(path: Path, stamp: tuple[str, int, int], sheet: str) -> SheetRows:
+    """``sheet`` of the file at ``path`` read whole, if the file is still the one whose
+    header row was read (``stamp``): rows from another save would not match it."""
+    with collector_paused():
+        source = Source(path)
+        try:
+            found = read_own_sheet(source, sheet) if source.stamp == stamp else None
+        finally:
+            source.close()
+    if found is None:
+        raise WorkbookError(
+            f"{path}: the workbook was saved again while Claimbook was running, before its "
+            f"sheet {sheet!r} was read; nothing was written: run again"
+        )
+    return found
+
+
 def read_own_sheet(source: Source, name: str) -> SheetRows | None:
     """A sheet Claimbook writes, as read: header row 1 and the non-empty rows below it."""
     sheet = _own_name(source, name)
     if sheet is None:
         return None
     grid = source.grid(sheet)
-    ours = any(t.sheet == sheet and t.name.casefold().startswith("cb") for t in source.tables)
-    headers = [" ".join(str(c).split()) if not is_blank(c) else "" for c in grid[0]] if grid else []
-    while headers and not headers[-1]:
-        headers.pop()
+    ours = _ours(source, sheet)
+    headers = _header_texts(grid[0]) if grid else []
     width = len(headers)
     # a register repeats its payers, statuses, files and dates on every row: each distinct
     # text or date is kept once (a 46,000-claim register holds 140,000 distinct values in a

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import python_calamine as pc
 
@@ -18,6 +19,7 @@ from addin.files.workbook import (
     DIMENSION,
     Checked,
     check_sheet,
+    first_row,
     open_calamine,
     refuse_misnamed,
     save_advice,
@@ -185,6 +187,26 @@ class Source:
             return None
         last = found.group(4) or found.group(2)
         return int(last) if last else None
+
+    @property
+    def stamp(self) -> tuple[str, int, int] | None:
+        """The file as read: (resolved path, size, modification time in ns)."""
+        return self._stamp
+
+    def header_row(self, sheet: str) -> list[str] | None:
+        """Row 1 of ``sheet`` as text (blank cells ''), from the start of its part without
+        parsing the sheet (calamine parses a sheet whole for any row). None when it cannot
+        be told that way (a CSV, an .xls, a package read from a fixed copy, phonetic text):
+        read the sheet whole instead."""
+        if self._checked is None or self._checked.fixed is not None:
+            return None
+        part = self._checked.parts.get(sheet)
+        if part is None:
+            return None
+        try:
+            return first_row(self._package(), part, self._checked.strings)
+        except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile, ParseError):
+            return None  # the whole read says what is wrong
 
     def prefetch(self, sheets: Iterable[str]) -> None:
         """Parse ``sheets`` on a second thread, in order, while this thread reads another
