@@ -50,7 +50,7 @@ from addin.runs.claims import ClaimsReport, claims_step, claims_table_for
 from addin.runs.deposits import deposits_step
 from addin.runs.fill import FillPlan, apply_fill, filled_findings, plan_fill
 from addin.runs.progress import advance
-from addin.runs.reconcile import post, reconcile_step
+from addin.runs.reconcile import carry_late, post, reconcile_step
 from addin.runs.secondary import SecondaryReport, secondary_step
 from addin.runs.session import REGISTERS, Session, open_session
 from addin.runs.statements import add_patient_ar, statements_step
@@ -377,12 +377,14 @@ def _steps(session: Session, order: tuple[str, ...], inputs: Inputs, big: bool) 
         deposits_step(session, list(inputs.bank), inputs.bank_mapping)
     if rec is not None:
         add_patient_ar(session, rec, inputs.as_of or session.today)
+        carry_late(session)
     if "statements" in order:
         begin("statements")
         if rec is None:  # balances after insurance come from the reconciliation
             rec = reconcile_step(session, [], as_of=inputs.as_of, locality=inputs.locality,
                                  descriptions=inputs.descriptions)  # fmt: skip
             add_patient_ar(session, rec, inputs.as_of or session.today)
+            carry_late(session)
         extra.extend(statements_step(session, rec, inputs.pdf_dir).findings)
     if "check" in order:
         begin("check")

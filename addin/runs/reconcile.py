@@ -42,9 +42,24 @@ WORKLIST_CARRY = Carry(
 )  # fmt: skip
 CARRY = {
     "Reconciliation": Carry(key=("Claim ID", "Encounter ID")),
-    "Aging": Carry(key=("Payer",)),
     "Remittance": Carry(key=("Check/EFT", "Claim ID", "Date of Service", "Procedure")),
 }
+# carried once the patients' A/R row is in them (statements.add_patient_ar), so a row typed
+# beside is matched against the finished sheet
+LATE_CARRY = {
+    "Aging": Carry(key=("Payer",)),
+    "Dashboard": Carry(key=("Chart", "Label")),
+}
+
+
+def carry_late(session: Session) -> None:
+    """What staff typed beside Aging and the Dashboard, carried into their new rows (a row
+    kept for what was typed on it goes below the Dashboard's charts: each chart's range
+    ends at its own last row)."""
+    for sheet, spec in LATE_CARRY.items():
+        table = session.tables.get(sheet)
+        if table is not None:
+            session.put(carry_over(table, session.book.own.get(sheet), spec))
 
 
 def _mapping_file(kept: Path) -> Path:

@@ -44,6 +44,7 @@ from addin.registers.claims import (
     submissions_by_claim,
 )
 from addin.remit.load import SHEET_SUFFIXES, iter_remittance_file
+from addin.runs.carry import Carry, carry_over
 from addin.runs.session import REMITTANCE_FOLDER, X12_FOLDER, Session
 from addin.x12.envelope import ControlNumberStore
 from addin.x12.x837p.checks import check_837p
@@ -60,6 +61,8 @@ from addin.x12.x837p.writer import save_837p, transactions_needed
 
 ZERO = Decimal("0.00")
 SECONDARY_SHEET = "Secondary Claims"
+# a row per claim and next plan: what staff type beside it follows that row
+SECONDARY_CARRY = Carry(key=("Claim ID", "Next Claim ID"))
 SUFFIX = {"S": "-S", "T": "-T"}
 # CLP02 for a claim answered by the payer in that position (a crossover and a denial count)
 PROCESSED_AS = {"P": {"1", "19", "4"}, "S": {"2", "20", "4"}, "T": {"3", "21", "4"}}
@@ -411,7 +414,8 @@ def secondary_step(
     for row in report.rows:
         if row.status == "to send":
             row.status, row.note = "held", row.note or "not sent; see Findings"
-    session.put(report.table())
+    session.put(carry_over(report.table(), session.book.own.get(SECONDARY_SHEET),
+                           SECONDARY_CARRY))  # fmt: skip
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1

@@ -13,9 +13,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "excel"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runs"))
 
 from clinic_sample import ERA  # noqa: E402
 from excel_clinic import make_clinic  # noqa: E402
+from test_runs_skim import add_user_column  # noqa: E402
 from x837p_pyx12 import pyx12_errors  # noqa: E402
 
 from addin import runs  # noqa: E402
@@ -199,3 +201,34 @@ def test_a_rejected_secondary_claim_goes_out_again(clinic: Path, tmp_path: Path)
     # and once sent again, not a third time
     third = runs.cycle(clinic, runs.Inputs(), today=later)
     assert third.secondary is not None and third.secondary.sent == []
+
+
+def test_what_staff_type_beside_secondary_claims_aging_and_the_dashboard_survives(
+    clinic: Path, tmp_path: Path
+) -> None:
+    runs.claims(clinic, today=TODAY)
+    era = write(tmp_path / "dl" / "aetna.835", ERA)
+    runs.cycle(clinic, runs.Inputs(remittances=[era]), today=TODAY)
+    add_user_column(clinic, "Secondary Claims", "My Memo", "V1", "called Medigap 4/12")
+    add_user_column(clinic, "Dashboard", "Asked", ("Aging by payer", "Medigap Plus"), "Ann")
+    # the secondary pays: Medigap leaves the aging, the patient's 4.00 comes in
+    paid = write(tmp_path / "dl" / "medigap.835", secondary_era("V1-S", "2", "16.00", "4.00",
+                                                                "117.50"))  # fmt: skip
+    out = runs.cycle(clinic, runs.Inputs(remittances=[paid]), today=date(2026, 4, 21))
+    own = read_book(clinic, own=["Secondary Claims", "Dashboard", "Aging"]).own
+    memo = {v["Claim ID"]: v["My Memo"] for _, v in own["Secondary Claims"].records()}
+    assert memo == {"V1": "called Medigap 4/12", "V2": ""}
+    board = next(t for t in out.tables if t.sheet == "Dashboard")
+    labels = [(r[0], r[1]) for r in board.rows]
+    # Medigap's row is gone from the aging but kept, below the charts, for what was typed
+    assert labels[-1] == ("Aging by payer", "Medigap Plus") and board.rows[-1][-1] == "Ann"
+    assert ("Aging by payer", "Patients") in labels[:-1]
+    assert board.charts and all(
+        c.last_row is not None and c.last_row < len(board.rows) for c in board.charts)  # fmt: skip
+    # a memo on the patients' aging row stays on that one row the next week
+    add_user_column(clinic, "Aging", "Follow-up", "Patients", "statement mailed")
+    later = runs.cycle(clinic, runs.Inputs(), today=date(2026, 5, 21))
+    assert later.changed
+    aging = read_book(clinic, own=["Aging"]).own["Aging"].records()
+    patients = [v for _, v in aging if v["Payer"] == "Patients"]
+    assert [v["Follow-up"] for v in patients] == ["statement mailed"]

@@ -74,18 +74,23 @@ def test_an_untouched_claims_sheet_is_rebuilt_without_reading_its_rows(
     assert after == {**before, "V3": "Sent"}
 
 
-def _add_column(clinic: Path, sheet: str, header: str, key: str, value: str,
-                in_table: bool) -> None:  # fmt: skip
-    """A user's column typed beside (or, widening the Table, inside) a result sheet, saved
-    the way another program saves it (openpyxl, then every string shared as Excel does)."""
+def add_user_column(clinic: Path, sheet: str, header: str, key: str | tuple[str, ...],
+                    value: str, in_table: bool = False) -> None:  # fmt: skip
+    """A user's column typed beside (or, widening the Table, inside) a result sheet, with
+    ``value`` on the rows whose first cells are ``key``, saved the way another program
+    saves it (openpyxl, then every string shared as Excel does)."""
+    keys = (key,) if isinstance(key, str) else key
     book = openpyxl.load_workbook(clinic)
     ws = book[sheet]
     width = max(c.column for c in ws[1] if c.value is not None)
     column = width + 1
     ws.cell(row=1, column=column, value=header)
+    typed = 0
     for row in range(2, ws.max_row + 1):
-        if str(ws.cell(row=row, column=1).value) == key:
+        if tuple(str(ws.cell(row=row, column=i + 1).value) for i in range(len(keys))) == keys:
             ws.cell(row=row, column=column, value=value)
+            typed += 1
+    assert typed, f"no row of {sheet} starts with {keys}"
     if in_table:
         table = next(iter(ws.tables.values()))
         letter = openpyxl.utils.get_column_letter(column)
@@ -103,7 +108,7 @@ def test_a_column_a_user_added_to_claims_survives_the_rebuild(
     clinic: Path, monkeypatch: pytest.MonkeyPatch, in_table: bool
 ) -> None:
     runs.claims(clinic, today=TODAY)
-    _add_column(clinic, "Claims", "Called Payer", "V1", "yes, 4/9", in_table)
+    add_user_column(clinic, "Claims", "Called Payer", "V1", "yes, 4/9", in_table)
     fix_v3(clinic)
     seen = whole_reads(monkeypatch)
     outcome = runs.claims(clinic, today=TODAY)
