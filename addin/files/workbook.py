@@ -454,6 +454,7 @@ def first_row(zf: zipfile.ZipFile, part: str, strings: str | None) -> list[str] 
     told this way (phonetic text, a string index the part lacks, row 1 far into the part):
     the caller then reads the sheet whole, as it would have."""
     cells: dict[int, tuple[str, str]] = {}  # 0-based column -> (cell type, raw text)
+    following = 0  # the column of a cell written without a reference
     parser: Any = ElementTree.XMLPullParser(events=("start", "end"))
     done = False
     with zf.open(part) as fh:
@@ -479,8 +480,10 @@ def first_row(zf: zipfile.ZipFile, part: str, strings: str | None) -> list[str] 
                     if found is None:
                         return None
                     ref = re.match(r"[A-Z]+", element.get("r", ""))
-                    column = _col_number(ref.group(0)) - 1 if ref else len(cells)
+                    # a cell without a reference is the one after the cell before it
+                    column = _col_number(ref.group(0)) - 1 if ref else following
                     cells[column] = (element.get("t", "n"), found)
+                    following = column + 1
     if not cells:
         return []
     wanted = {int(raw) for kind, raw in cells.values() if kind == "s"}

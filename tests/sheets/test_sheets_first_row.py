@@ -109,3 +109,24 @@ def test_a_csv_has_no_parts_to_skim(tmp_path: Path, suffix: str) -> None:
         assert source.header_row(source.sheet_names[0]) is None
     finally:
         source.close()
+
+
+def test_cells_without_a_reference_follow_the_cell_before(tmp_path: Path) -> None:
+    """Some writers leave out a cell's r="..."; the cell is then the one after the last."""
+    book = openpyxl.Workbook()
+    book.active.title = "Encounters"
+    ws = book.create_sheet("Claims")
+    ws["A1"], ws["C1"], ws["D1"], ws["A2"] = "Claim ID", "Line", "Memo", "C1"
+    path = tmp_path / "noref.xlsx"
+    book.save(path)
+
+    def edit(name: str, blob: bytes) -> tuple[str, bytes]:
+        if name == "xl/worksheets/sheet2.xml":
+            assert b' r="A1"' in blob and b' r="D1"' in blob
+            blob = blob.replace(b' r="A1"', b"").replace(b' r="D1"', b"")
+        return name, blob
+
+    path.write_bytes(rezip(path.read_bytes(), edit))
+    skimmed, whole = _headers_both_ways(path, "Claims")
+    assert skimmed is not None
+    assert _header_texts(skimmed) == whole == ["Claim ID", "", "Line", "Memo"]
