@@ -16,6 +16,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,14 +190,17 @@ class _Inspector:
         self.patches: dict[str, bytes] = {}
         self.result = Checked()
 
-    def read(self, name: str, limit: int = -1) -> bytes:
+    def read(self, name: str, limit: int = -1, sheet: str | None = None) -> bytes:
+        """The bytes of part ``name`` (of ``sheet``, named in the error when given)."""
         info = self.names[self.lower[name.lower()]]
         try:
             with self.zf.open(info) as fh:
                 return fh.read(limit)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError,
+                NotImplementedError) as exc:  # fmt: skip
             raise self.error(
-                f"{self.path}: part {name} of the workbook cannot be unpacked ({exc}); the file "
+                f"{self.path}: part {name}{f' (sheet {sheet!r})' if sheet else ''} of the "
+                f"workbook cannot be unpacked ({exc}); the file "
                 f"is damaged or cut off: copy it again, or {save_advice(self.path)}"
             ) from None
 
@@ -297,12 +301,12 @@ class _Inspector:
         measured from their cell references.
         """
         info = self.names[self.lower[part.lower()]]
-        head = self.read(part, 16384)
+        head = self.read(part, 16384, sheet)
         found = DIMENSION.search(head)
         if found is not None and found.group(3) and info.file_size > SCAN_BYTES:
             if int(found.group(4)) * _col_number(found.group(3)) <= MAX_CELLS:
                 return
-        data = head if info.file_size <= len(head) else self.read(part)
+        data = head if info.file_size <= len(head) else self.read(part, sheet=sheet)
         rows, far = _extent(data)
         if far is not None:
             letters, row = far

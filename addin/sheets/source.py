@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,7 +181,7 @@ class Source:
         try:
             with self._package().open(part) as fh:
                 head = fh.read(16384)
-        except (OSError, KeyError, zipfile.BadZipFile):
+        except (OSError, KeyError, RuntimeError, zipfile.BadZipFile, zlib.error):
             return None
         found = DIMENSION.search(head)
         if found is None:
@@ -205,7 +206,8 @@ class Source:
             return None
         try:
             return first_row(self._package(), part, self._checked.strings)
-        except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile, ParseError):
+        except (OSError, KeyError, EOFError, ValueError, RuntimeError, NotImplementedError,
+                zipfile.BadZipFile, zlib.error, ParseError):  # fmt: skip
             return None  # the whole read says what is wrong
 
     def prefetch(self, sheets: Iterable[str]) -> None:

@@ -184,3 +184,33 @@ def test_a_staff_note_on_deposits_survives(tmp_path: Path, monkeypatch: pytest.M
     notes = [v["Note"] for _, v in after if v.get("Note")]
     assert notes == ["asked bank for detail"]
     assert len(after) == len(sheet.rows) + 1  # B2 added
+
+
+def test_a_damaged_result_sheet_is_refused_by_name_as_before(clinic: Path) -> None:
+    """A part whose compressed bytes are damaged cannot give its header row: the sheet is
+    read whole, which names the file and the sheet (zlib's own error never reaches anyone)."""
+    runs.claims(clinic, today=TODAY)
+    source = Source(clinic)
+    try:
+        assert source._checked is not None
+        part = source._checked.parts["Claims"]
+    finally:
+        source.close()
+    data = bytearray(clinic.read_bytes())
+    with zipfile.ZipFile(clinic) as zf:
+        info = zf.getinfo(part)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    # the member's data follows its local header (30 bytes, its name, its extra field)
+    name_len = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_len = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start : start + 64] = b"\xff" * 64
+    clinic.write_bytes(bytes(data))
+    source = Source(clinic)
+    try:
+        assert source.header_row("Claims") is None
+    finally:
+        source.close()
+    with pytest.raises(WorkbookError) as caught:
+        read_book(clinic, own=["Claims"], skim=["Claims"])
+    assert str(clinic) in str(caught.value) and "'Claims'" in str(caught.value)
