@@ -21,11 +21,11 @@ register) leave free between those still alive, and the memory python-calamine's
 thread used stays in that thread's arena. :func:`give_back_memory` asks glibc to return
 it (``malloc_trim``); a run calls it as each step begins. Measured with
 ``benchmarks/bench_week.py --fresh-next`` on 106,007 lines (a fresh process, every claim in
-the register): the third week peaked at 632-635 MB without it, 584-587 MB with it; the second
-(whose read holds the first week's 106,008-row Claims sheet) at 625 against 612-621 MB,
-its peak being in the read itself. Each call takes 1-12 ms on such a book, 0.2 ms on a
-small one (where a run leaves it out: ``runs.BIG_BOOK``). Elsewhere (macOS, Windows, a C
-library without ``malloc_trim``) it does nothing.
+the register): the third week peaked at 632-635 MB without it, 584-587 MB with it (before
+result sheets were read as their header row, which took it to 507 MB). Each call takes
+1-12 ms on such a book, 0.2 ms on a small one (where a run leaves it out:
+``runs.BIG_BOOK``). Elsewhere (macOS, Windows, a C library without ``malloc_trim``) it does
+nothing.
 """
 
 from __future__ import annotations

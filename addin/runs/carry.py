@@ -55,22 +55,19 @@ def carry_over(table: ResultTable, old: SheetRows | None, spec: Carry) -> Result
     header shows a column to carry."""
     if old is None or not old.ours:
         return table
+    mine, keyed, staff = _columns(table, old, spec)
     if old.skimmed:
-        if not _carries(table, old, spec):
+        # what the header row shows decides only that nothing is to be carried; anything
+        # else is decided from the whole read, as always, so a header read differently (a
+        # number, a merged cell) never drops what was typed
+        if all(i is not None for i in keyed) and not mine and all(o is None for _, o in staff):
             return table
         old = old.whole()
+        mine, keyed, staff = _columns(table, old, spec)
     if not old.rows:
         return table
-    ours = {_norm(c.name) for c in table.columns}
-    mine = [(i, h) for i, h in enumerate(old.headers) if h and _norm(h) not in ours]
-    keyed = [old.column(k) for k in spec.key]
     if any(i is None for i in keyed):
         return table  # an older sheet without the key columns: nothing to match on
-    staff = [
-        (at, old.column(name))
-        for name in spec.staff
-        if (at := _index(table.columns, name)) is not None
-    ]
     if not mine and all(o is None for _, o in staff):
         # no column typed into: the new rows are the table's own, and no old row has
         # anything typed that would keep it (on a 106,007-row Claims sheet: 0.5 s of keys)
@@ -123,18 +120,20 @@ def carry_over(table: ResultTable, old: SheetRows | None, spec: Carry) -> Result
     return table.model_copy(update={"columns": columns, "rows": rows})
 
 
-def _carries(table: ResultTable, old: SheetRows, spec: Carry) -> bool:
-    """Whether ``old``'s header row may hold anything to carry: a column of the user's own,
-    a staff column, or no key to match on. Only the first two carry anything, but the
-    whole read decides every case as it always has, so a header row read differently
-    (a number, a merged cell) never drops what was typed."""
+def _columns(
+    table: ResultTable, old: SheetRows, spec: Carry
+) -> tuple[list[tuple[int, str]], list[int | None], list[tuple[int, int | None]]]:
+    """Of ``old``'s header: the columns a user added (index, header), where each key column
+    is, and each staff column's place in ``table`` and in ``old``."""
     ours = {_norm(c.name) for c in table.columns}
-    if any(h and _norm(h) not in ours for h in old.headers):
-        return True
-    if any(old.column(k) is None for k in spec.key):
-        return True
-    return any(old.column(name) is not None and _index(table.columns, name) is not None
-               for name in spec.staff)  # fmt: skip
+    mine = [(i, h) for i, h in enumerate(old.headers) if h and _norm(h) not in ours]
+    keyed = [old.column(k) for k in spec.key]
+    staff = [
+        (at, old.column(name))
+        for name in spec.staff
+        if (at := _index(table.columns, name)) is not None
+    ]
+    return mine, keyed, staff
 
 
 def _index(columns: Sequence[Column], name: str) -> int | None:

@@ -70,13 +70,14 @@ def _read_book(path: Path, own: tuple[str, ...] = (), skim: frozenset[str] = fro
     source = Source(path)
     try:
         book = Book(path=source.path)
-        headers: dict[str, list[str]] = {}  # own sheets skimmed: name asked for -> row 1
+        # own sheets skimmed: name asked for -> (the sheet, its row 1)
+        headers: dict[str, tuple[str, list[str]]] = {}
         if not source.is_csv:
             for name in own:
                 sheet = _own_name(source, name) if name.casefold() in skim else None
                 head = source.header_row(sheet) if sheet is not None else None
-                if head is not None:
-                    headers[name] = head
+                if sheet is not None and head is not None:
+                    headers[name] = (sheet, head)
             # every other sheet this read takes is parsed on a second thread while this one
             # parses and reads Encounters
             encounters = source.find_sheet(*ENCOUNTERS_NAMES)
@@ -100,7 +101,7 @@ def _read_book(path: Path, own: tuple[str, ...] = (), skim: frozenset[str] = fro
             _read_rules(source, book)
             for name in own:
                 if name in headers:
-                    book.own[name] = _skimmed(source, name, headers[name])
+                    book.own[name] = _skimmed(source, *headers[name])
                     continue
                 found = read_own_sheet(source, name)
                 if found is not None:
@@ -134,10 +135,9 @@ def _ours(source: Source, sheet: str) -> bool:
     return any(t.sheet == sheet and t.name.casefold().startswith("cb") for t in source.tables)
 
 
-def _skimmed(source: Source, name: str, head: list[str]) -> SheetRows:
+def _skimmed(source: Source, sheet: str, head: list[str]) -> SheetRows:
     """An own sheet as its header row, whose rows are read from the file when asked for."""
-    sheet = _own_name(source, name)
-    assert sheet is not None and source.stamp is not None
+    assert source.stamp is not None  # every Source of a file has one
     found = SheetRows.model_construct(
         name=sheet, headers=_header_texts(head), rows=[], ours=_ours(source, sheet), skimmed=True
     )
