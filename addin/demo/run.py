@@ -15,7 +15,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ INPUTS = "inputs"
 ANSWERS = "answer-key.json"
 CONTROL = "control-numbers.json"  # the office machine's X12 control numbers
 DUPLICATE_WEEK = 8  # an ERA downloaded twice that week, and again the week after
+SEND_TIME = time(16, 30)  # when the office sends its claims on a run day
 Progress = Callable[[str], None]
 ZERO = Decimal("0.00")
 
@@ -222,8 +223,11 @@ def run_demo(
         if number == len(data.RUN_DAYS):  # the office downloads the quarter's bank activity
             world.bank = write_bank_export(world.checks, folder / "checking-export.csv", day)
             bank = [world.bank.path]
+        # the office sends at the same hour each run day: the ISA/GS times come from
+        # this, not the wall clock, so the same seed gives the same bytes in any minute
         inputs_now = runs.Inputs(remittances=remits, acknowledgments=acks, store=store,
-                                 as_of=day, bank=bank)  # fmt: skip
+                                 as_of=day, bank=bank,
+                                 created=datetime.combine(day, SEND_TIME))  # fmt: skip
         outcome = runs.cycle(ledger, inputs_now, today=day)
         week = Week(number, day, folder, acks, remits, outcome)
         if again:
