@@ -88,7 +88,7 @@ def _report(outcome: runs.Outcome, as_json: bool, shape: str = "") -> None:
         for column in ("cell", "severity", "rule", "message"):
             table.add_column(column)
         for f in problems[:SHOWN]:
-            table.add_row(_where(f), f.severity, f.rule, f.message)
+            table.add_row(_where(f, outcome.letters), f.severity, f.rule, f.message)
         console.print(table)
         if len(problems) > SHOWN:
             console.print(f"... and {len(problems) - SHOWN} more", highlight=False)
@@ -103,8 +103,16 @@ def _short(line: str, limit: int = 400) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _where(f: Finding) -> str:
-    return f"{f.sheet}!{f.row}" if f.sheet and f.row else (f.sheet or "")
+def _where(f: Finding, letters: dict[str, dict[str, str]]) -> str:
+    """The cell as Excel writes it (``Encounters!K23``, ``'Claim Register'!B5``), the row
+    when its column has no letter (a CSV, a column the sheet lacks), or the sheet."""
+    if not f.sheet:
+        return ""
+    sheet = f.sheet if f.sheet.isidentifier() else "'" + f.sheet.replace("'", "''") + "'"
+    if f.row is None:
+        return sheet
+    letter = letters.get(f.sheet, {}).get(f.column or "")
+    return f"{sheet}!{letter}{f.row}" if letter else f"{sheet} row {f.row}"
 
 
 def _exit(outcome: runs.Outcome) -> None:

@@ -96,3 +96,30 @@ def test_claims_on_a_big_workbook_prints_a_summary_and_json_is_complete(
     problems = [f for f in data["findings"] if f["severity"] in ("error", "warning")]
     assert len(problems) > 20 and f"{len(problems)} in all" in shown.stdout
     assert data["sent"] > 100 and len(data["claims"]) == 600  # every claim, sent or held
+
+
+def test_the_terminal_names_each_problem_by_its_cell(tmp_path: Path) -> None:
+    """``Encounters!K23`` as Excel writes it (the Findings sheet's link), not the row alone."""
+    import re
+
+    import python_calamine
+
+    from addin.coding.check import column_letter
+
+    book = build_demo_workbook(tmp_path / "clinic.xlsx", 200)
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(book.read_bytes())
+    shown = runner.invoke(app, ["check", str(book), "--today", "2026-10-30"], terminal_width=200)
+    full = runner.invoke(app, ["check", str(copy), "--today", "2026-10-30", "--json"])
+    problems = [
+        f for f in json.loads(full.stdout)["findings"] if f["severity"] in ("error", "warning")
+    ]
+    first = next(f for f in problems if f["sheet"] == "Encounters" and f["column"])
+    header = (
+        python_calamine.CalamineWorkbook.from_path(str(copy))
+        .get_sheet_by_name("Encounters")
+        .to_python(nrows=1)[0]
+    )
+    letter = column_letter(header.index(first["column"]) + 1)
+    assert f"Encounters!{letter}{first['row']}" in shown.stdout
+    assert not re.search(r"Encounters!\d", shown.stdout)  # never a row without its column
