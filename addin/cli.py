@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -329,6 +330,18 @@ def demo(
     )
 
 
+#: how many rows, problems or messages the terminal shows of each list (--json has all)
+SHOWN = 20
+
+
+def _first(shown: Console, lines: list[str], what: str) -> None:
+    """The first SHOWN of ``lines``, indented, then how many more there are."""
+    for line in lines[:SHOWN]:
+        shown.print(f"  {line}", highlight=False, soft_wrap=True)
+    if len(lines) > SHOWN:
+        shown.print(f"  ... and {len(lines) - SHOWN} more {what} (--json has all)", highlight=False)
+
+
 @app.command("remit")
 @friendly
 def remit_command(
@@ -364,14 +377,23 @@ def remit_command(
         if not clean:
             raise typer.Exit(1)
         return
-    for txn, report in zip(txns, reports, strict=True):
+    rows = SHOWN  # claim rows left to show, over every transaction of the file
+    for number, (txn, report) in enumerate(zip(txns, reports, strict=True)):
+        if number == SHOWN:
+            console.print(f"... and {len(txns) - SHOWN} more transaction(s) (--json has all)")
+            break
         table = Table(
             title=f"{txn.payer_name or txn.payer_id} check/EFT {txn.trace_number}: "
-            f"{txn.payment_amount:.2f} on {txn.payment_date or txn.production_date or '?'}"
+            f"{txn.payment_amount:.2f} on {txn.payment_date or txn.production_date or '?'}",
+            caption=(
+                f"... and {len(txn.claims) - rows} more claim(s) (--json has all)"
+                if len(txn.claims) > rows
+                else None
+            ),
         )
         for column in ("claim", "status", "billed", "paid", "patient resp.", "payer claim #"):
             table.add_column(column)
-        for c in txn.claims:
+        for c in txn.claims[:rows]:
             table.add_row(
                 c.patient_control_number,
                 f"{c.status} {status_meaning(c.status)}",
@@ -380,10 +402,18 @@ def remit_command(
                 f"{c.patient_responsibility or 0:.2f}",
                 c.payer_claim_number or "",
             )
+        rows = max(0, rows - len(txn.claims))
         console.print(table)
         console.print("balanced" if report.balanced else "[bold red]not balanced[/]")
-        for message in [*report.messages, *txn.warnings]:
-            console.print(f"  {message}", highlight=False, soft_wrap=True)
+        _first(console, [*report.messages, *txn.warnings], "message(s)")
+    if len(txns) > 1:  # what the file holds in all, whatever was shown above
+        unbalanced = sum(1 for r in reports if not r.balanced)
+        console.print(
+            f"{len(txns)} transaction(s), {sum(len(t.claims) for t in txns)} claim(s), "
+            f"{sum((t.payment_amount for t in txns), Decimal('0')):.2f} paid in all; "
+            + (f"{unbalanced} not balanced" if unbalanced else "every one balanced"),
+            highlight=False,
+        )
     if not clean:
         raise typer.Exit(1)
 
@@ -680,9 +710,13 @@ def check_837p_command(
 
     if not file.is_file():
         raise ClaimbookError(f"{file}: no such file; check the path")
-    doc = read_837p(file)
-    findings = check_837p(doc)
-    claims, unreadable = claims_from_837p(doc)
+    with progress_bar() as step:
+        step("reading", 0, 3)
+        doc = read_837p(file)
+        step("checking", 1, 3)
+        findings = check_837p(doc)
+        step("claims", 2, 3)
+        claims, unreadable = claims_from_837p(doc)
     problems = [*findings, *unreadable]
     if as_json:
         print_json(
@@ -700,10 +734,8 @@ def check_837p_command(
             f"{len(claims) + len(unreadable)} claim(s), {len(problems)} problem(s)",
             highlight=False,
         )
-        for warning in doc.warnings:
-            console.print(f"  note: {warning}", highlight=False, soft_wrap=True)
-        for f in problems:
-            console.print(f"  {f.rule}: {f.message}", highlight=False, soft_wrap=True)
+        _first(console, [f"note: {w}" for w in doc.warnings], "note(s)")
+        _first(console, [f"{f.rule}: {f.message}" for f in problems], "problem(s)")
     if any(f.blocking for f in problems):
         raise typer.Exit(1)
 

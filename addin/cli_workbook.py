@@ -16,7 +16,16 @@ import typer
 from rich.table import Table
 
 from addin import runs
-from addin.cli import JsonOption, app, console, friendly, parse_date, print_json, progress_bar
+from addin.cli import (
+    SHOWN,
+    JsonOption,
+    app,
+    console,
+    friendly,
+    parse_date,
+    print_json,
+    progress_bar,
+)
 from addin.errors import ClaimbookError, InputError
 from addin.models import Finding
 
@@ -39,8 +48,6 @@ TodayOption = Annotated[
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Work everything out, write nothing (no 837P either).")
 ]
-# How many problems the terminal lists before it says "and N more"
-SHOWN = 20
 
 
 def _options(out: Path | None, in_place: bool) -> Path | None:
