@@ -706,7 +706,8 @@ def check_837p_command(
     segment); 2: the file cannot be read at all (not X12, an X222A2 or base X222 label, no
     ISA envelope, another kind of transaction), with the reason.
     """
-    from addin.x12.x837p import check_837p, claims_from_837p, read_837p
+    from addin.x12.x837p import check_837p, read_837p
+    from addin.x12.x837p.extract import count_claims
 
     if not file.is_file():
         raise ClaimbookError(f"{file}: no such file; check the path")
@@ -716,14 +717,14 @@ def check_837p_command(
         step("checking", 1, 3)
         findings = check_837p(doc)
         step("claims", 2, 3)
-        claims, unreadable = claims_from_837p(doc)
+        claims, unreadable = count_claims(doc)
     problems = [*findings, *unreadable]
     if as_json:
         print_json(
             {
                 "file": str(file),
                 "transactions": len(doc.transactions()),
-                "claims": len(claims) + len(unreadable),
+                "claims": claims,
                 "warnings": doc.warnings,
                 "findings": [f.model_dump(mode="json") for f in problems],
             }
@@ -731,7 +732,7 @@ def check_837p_command(
     else:
         console.print(
             f"{file.name}: {len(doc.transactions())} transaction set(s), "
-            f"{len(claims) + len(unreadable)} claim(s), {len(problems)} problem(s)",
+            f"{claims} claim(s), {len(problems)} problem(s)",
             highlight=False,
         )
         _first(console, [f"note: {w}" for w in doc.warnings], "note(s)")

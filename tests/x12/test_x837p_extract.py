@@ -11,6 +11,7 @@ from addin.claims import build_claims
 from addin.errors import X12Error
 from addin.models import Book
 from addin.x12.x837p import claims_from_837p, read_837p
+from addin.x12.x837p.extract import count_claims
 from addin.x12.x837p.text import clean
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "x837p"
@@ -60,7 +61,20 @@ def test_corpus_claims_read(name: str, shared: Path) -> None:
 
 
 def test_unbalanced_claim_is_a_finding_naming_it(shared: Path) -> None:
-    claims, findings = claims_from_837p(read_837p(CORPUS / "imsweb__x12_valid.txt"))
+    doc = read_837p(CORPUS / "imsweb__x12_valid.txt")
+    claims, findings = claims_from_837p(doc)
     assert not claims
     assert findings and "claim A37YH556" in findings[0].message
     assert "500.00 != sum of line charges" in findings[0].message
+    assert count_claims(doc) == (len(findings), findings)  # check-837p counts it as a claim
+
+
+def test_counting_claims_agrees_with_reading_them(shared: Path) -> None:
+    """check-837p counts claims one transaction set at a time, never holding a file's all."""
+    for path in [DATA / "golden" / "all.837", *sorted(CORPUS.glob("*"))]:
+        try:
+            doc = read_837p(path)
+        except X12Error:
+            continue  # not an 837P this reader takes: check-837p says why
+        claims, findings = claims_from_837p(doc)
+        assert count_claims(doc) == (len(claims) + len(findings), findings), path.name
