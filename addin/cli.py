@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from addin import codesets
 from addin.errors import ClaimbookError, WorkbookBusy
@@ -32,8 +33,11 @@ codesets_app = typer.Typer(
 )
 app.add_typer(codesets_app, name="codesets")
 
-console = Console()
-err_console = Console(stderr=True)
+# What these print holds text from outside (file names, typed values, payers' names):
+# never read as rich markup or emoji codes ("[/]" in a path was a traceback); styles are
+# given as Text, not as markup
+console = Console(markup=False, emoji=False, highlight=False)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,10 +51,10 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except WorkbookBusy as exc:
-            err_console.print(f"[bold red]busy:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(Text.assemble(("busy:", "bold red"), f" {exc}"), soft_wrap=True)
             raise typer.Exit(3) from None
         except ClaimbookError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -72,7 +76,7 @@ def progress_bar(
             yield lambda *_: None
         return
     bar = Progress(
-        TextColumn("{task.description:<24}"),
+        TextColumn("{task.description:<24}", markup=False),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
@@ -150,7 +154,7 @@ def lookup(
         print_json(result.to_json())
     else:
         style = {"ok": "green", "not_billable": "yellow"}.get(result.status, "red")
-        console.print(f"[bold {style}]{result.status}[/]: {result.message}", highlight=False)
+        console.print(Text.assemble((result.status, f"bold {style}"), f": {result.message}"))
         for kind in ("excludes1", "excludes2", "code_first", "use_additional_code", "code_also"):
             for note in result.notes.get(kind, []):
                 console.print(f"  {kind} ({note['at']}): {note['text']}", highlight=False)
@@ -336,8 +340,8 @@ SHOWN = 20
 
 def _first(shown: Console, lines: list[str], what: str) -> None:
     """The first SHOWN of ``lines``, indented, then how many more there are."""
-    for line in lines[:SHOWN]:
-        shown.print(f"  {line}", highlight=False, soft_wrap=True)
+    for line in lines[:SHOWN]:  # file names and messages: text, never rich markup
+        shown.print(f"  {line}", highlight=False, soft_wrap=True, markup=False)
     if len(lines) > SHOWN:
         shown.print(f"  ... and {len(lines) - SHOWN} more {what} (--json has all)", highlight=False)
 
@@ -404,7 +408,7 @@ def remit_command(
             )
         rows = max(0, rows - len(txn.claims))
         console.print(table)
-        console.print("balanced" if report.balanced else "[bold red]not balanced[/]")
+        console.print("balanced" if report.balanced else Text("not balanced", style="bold red"))
         _first(console, [*report.messages, *txn.warnings], "message(s)")
     if len(txns) > 1:  # what the file holds in all, whatever was shown above
         unbalanced = sum(1 for r in reports if not r.balanced)
@@ -480,7 +484,6 @@ def batch_command(
     Clinics run in parallel on every core (--jobs) or on a Dask cluster (--scheduler);
     each clinic's results are the same as with --jobs 1.
     """
-    from addin.demo.report import batch_table
     from addin.runs.batch import run_batch
     from addin.runs.parallel import LocalEngine
 
@@ -500,15 +503,36 @@ def batch_command(
     if as_json:
         print_json(data)
     else:
-        console.print(batch_table([r for r in data["clinics"] if r["summary"]]))
-        for row in data["clinics"]:
-            if row["error"]:
-                console.print(f"[red]{row['workbook']}[/]: {row['error']}", highlight=False)
-        for item in data["skipped"]:
-            console.print(f"skipped {item['file']}: {item['reason']}", highlight=False)
-        console.print(f"wrote {data['workbook']}", highlight=False)
+        _batch_summary(data)
     if data["totals"]["failed"]:
         raise typer.Exit(1)
+
+
+def _batch_summary(data: dict[str, Any]) -> None:
+    """A folder of hundreds of clinics in a screenful: the totals, the first clinics (those
+    whose payments do not reconcile to the cent first), the first failures and skipped
+    files; the summary workbook and --json have every clinic and file."""
+    from addin.demo.report import batch_table
+
+    ran = [r for r in data["clinics"] if r["summary"]]
+    ran.sort(key=lambda r: Decimal(r["summary"].get("difference", "0")) == 0)  # stable
+    table = batch_table(ran[:SHOWN])
+    if len(ran) > SHOWN:
+        table.caption = f"... and {len(ran) - SHOWN} more clinic(s) (the summary workbook has all)"
+    console.print(table)
+    totals = data["totals"]
+    console.print(
+        f"{totals['clinics']} clinic(s), {totals['failed']} failed, "
+        f"{len(data['skipped'])} file(s) skipped; {totals['claims_sent']} claim(s) sent, "
+        f"{totals['claims_held']} held; {totals['claims_paid']} paid on claims, "
+        f"{totals['deposits']} in deposits; off by {totals['difference']}",
+        highlight=False,
+    )
+    failed = [f"{r['workbook']}: {r['error']}" for r in data["clinics"] if r["error"]]
+    _first(console, failed, "failed clinic(s)")
+    skipped = [f"skipped {item['file']}: {item['reason']}" for item in data["skipped"]]
+    _first(console, skipped, "skipped file(s)")
+    console.print(f"wrote {data['workbook']}", soft_wrap=True)  # a path, whole
 
 
 @app.command("archive")
@@ -579,7 +603,7 @@ def archive_command(
             )
         for c in done:
             if c.error:
-                console.print(f"[red]{c.workbook}[/]: {c.error}", highlight=False)
+                console.print(Text.assemble((str(c.workbook), "red"), f": {c.error}"))
     if any(c.error for c in done):
         raise typer.Exit(1)
 
@@ -629,7 +653,7 @@ def report_command(
             console.print("  " + ", ".join(f"{k} {v}" for k, v in row.items()), highlight=False)
         if len(rows) > 5:
             console.print(f"  ... and {len(rows) - 5} more (see the workbook)", highlight=False)
-    console.print(f"wrote {written}", highlight=False)
+    console.print(f"wrote {written}", soft_wrap=True)  # a path, whole
 
 
 @app.command("compact")
@@ -690,7 +714,7 @@ def template_command(
     if as_json:
         print_json(data)
     else:
-        console.print(f"wrote {written}", highlight=False)
+        console.print(f"wrote {written}", soft_wrap=True)  # a path, whole
 
 
 @app.command("check-837p")

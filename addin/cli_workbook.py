@@ -100,9 +100,9 @@ def _report(outcome: runs.Outcome, as_json: bool, shape: str = "") -> None:
         if len(problems) > SHOWN:
             console.print(f"... and {len(problems) - SHOWN} more", highlight=False)
     if outcome.written is not None and outcome.changed:
-        console.print(f"wrote {outcome.written}", highlight=False)
+        console.print(f"wrote {outcome.written}", soft_wrap=True)  # a path, whole
         if outcome.backup is not None:
-            console.print(f"backup {outcome.backup}", highlight=False)
+            console.print(f"backup {outcome.backup}", soft_wrap=True)  # a path, whole
 
 
 def _short(line: str, limit: int = 400) -> str:

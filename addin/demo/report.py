@@ -133,7 +133,7 @@ def progress_bar(
 ) -> Iterator[Callable[[str], None]]:
     """A progress bar advanced by calling the yielded function with each step's name."""
     with Progress(
-        TextColumn("{task.description:<28}"),
+        TextColumn("{task.description:<28}", markup=False),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from addin.errors import WorkbookBusy
+from addin.errors import InputError, WorkbookBusy
 
 # seconds a run waits for another run's lock (CLAIMBOOK_LOCK_WAIT overrides)
 DEFAULT_WAIT = 30.0
@@ -84,6 +84,8 @@ def _stale(path: Path) -> bool:
 def workbook_lock(book: Path, wait: float | None = None, what: str = "run") -> Iterator[None]:
     """Hold ``book``'s lock for the block; waits up to ``wait`` seconds for another run."""
     path = lock_path(book)
+    if not path.parent.is_dir():  # a mistyped path, not a busy workbook: nothing to retry
+        raise InputError(f"{book}: no such file; the folder {path.parent} does not exist")
     if wait is None:
         wait = float(os.environ.get("CLAIMBOOK_LOCK_WAIT", DEFAULT_WAIT))
     deadline = time.monotonic() + wait

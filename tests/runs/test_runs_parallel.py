@@ -96,3 +96,34 @@ def test_peek_reads_no_rows_and_the_run_decides_what_is_a_clinic(
     assert "inventory.xlsx" in skipped["inventory.xlsx"]  # its run's read: no clinic
     assert "neither a clinic workbook nor a payer export" in skipped["inventory.xlsx"]
     assert len(result.clinics) == 5
+
+
+def test_the_terminal_shows_the_first_clinics_and_the_folders_totals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of clinics are a screenful: the first (SHOWN) clinics, how many more, the
+    totals of them all, the first failures and skipped files (here SHOWN is 2)."""
+    import addin.cli as cli
+
+    folder = make_folder(tmp_path / "clinics")
+    (folder / "north" / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "south" / "notes.txt").write_text("call back")
+    (folder / "east" / "todo.txt").write_text("appeal")
+    monkeypatch.setattr(cli, "SHOWN", 2)
+    monkeypatch.setenv("CLAIMBOOK_DATA_DIR", str(tmp_path / "data"))
+    args = ["batch", str(folder), "--jobs", "1", "--today", "2026-10-30"]
+    shown = runner.invoke(app, args, terminal_width=200)
+    assert shown.exit_code == 1, shown.output  # the west clinic failed
+    out = shown.stdout
+    rows = [line for line in out.splitlines() if line.startswith("│ Riverbend")]  # a clinic's first
+    assert len(rows) == 2 and "and 2 more clinic(s) (the summary workbook has all)" in out
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    totals = data["totals"]
+    assert (
+        f"5 clinic(s), 1 failed, {len(data['skipped'])} file(s) skipped; "
+        f"{totals['claims_sent']} claim(s) sent, {totals['claims_held']} held"
+    ) in out
+    assert len(data["skipped"]) == 3
+    assert "west.xlsx: " in out and "Findings" in out  # the failure, with why
+    assert sum(1 for line in out.splitlines() if line.startswith("  skipped ")) == 2
+    assert "and 1 more skipped file(s) (--json has all)" in out
