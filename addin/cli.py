@@ -43,8 +43,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def friendly(func: F) -> F:
-    """Turn ClaimbookError into a clean message and exit code 2 (3 when another run or Excel
-    has the workbook: try again later), never a traceback."""
+    """Turn ClaimbookError (and an error of the system on a path) into a clean message and
+    exit code 2 (3 when another run or Excel has the workbook: try again later), never a
+    traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -55,6 +56,17 @@ def friendly(func: F) -> F:
             raise typer.Exit(3) from None
         except ClaimbookError as exc:
             err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:  # a path the system refused that no check above foresaw
+            where = f"{exc.filename}: " if exc.filename else ""
+            err_console.print(
+                Text.assemble(
+                    ("error:", "bold red"),
+                    f" {where}{exc.strerror or exc}; check the path, that its folders exist "
+                    "and are writable, and the free space",
+                ),
+                soft_wrap=True,
+            )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.archive.store import IMMUTABLE, TABLES
+from addin.files.folders import make_folder
 
 COMPACT = "_compact"
 MANIFEST = "manifest.json"
@@ -168,7 +169,7 @@ def archive_lock(root: Path) -> AbstractContextManager[None]:
     would each replace the other's manifest."""
     from addin.sheets.lock import workbook_lock
 
-    root.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(root.parent, root)
     return workbook_lock(root, what="archive pass or compaction")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.archive.queries import TITLES
+from addin.files.folders import make_folder
 
 # the column each sheet's chart draws, and the column that labels it
 CHARTED = {
@@ -87,7 +88,7 @@ def write_report(answers: dict[str, list[dict[str, Any]]], out: Path, as_of: dat
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
         ws.add_chart(chart, f"{ws.cell(row=1, column=len(columns) + 2).column_letter}2")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out.parent, out)
     temporary = out.with_name(f".{out.name}.tmp")
     wb.save(temporary)
     os.replace(temporary, out)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.errors import InputError
+from addin.files.folders import make_folder
 from addin.models import Column, ResultTable
 from addin.remit.tables import AGING_BUCKETS
 from addin.runs.parallel import (
@@ -317,7 +318,7 @@ def write_summary(result: BatchResult, path: Path) -> Path:
     """The summary workbook: a Clinics sheet and a Files sheet."""
     from openpyxl import Workbook
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, path)
     base = path.with_name(f".{path.stem}-base.xlsx")
     wb = Workbook()
     ws = wb.active

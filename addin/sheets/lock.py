@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from addin.errors import InputError, WorkbookBusy
+from addin.errors import InputError, OutputError, WorkbookBusy
 
 # seconds a run waits for another run's lock (CLAIMBOOK_LOCK_WAIT overrides)
 DEFAULT_WAIT = 30.0
@@ -114,8 +114,8 @@ def workbook_lock(book: Path, wait: float | None = None, what: str = "run") -> I
                 ) from None
             time.sleep(_POLL)
             continue
-        except OSError as exc:
-            raise WorkbookBusy(
+        except OSError as exc:  # not another run's lock: waiting would not help
+            raise OutputError(
                 f"{book}: cannot create the lock file {path.name} beside it ({exc}); check "
                 "that the folder is writable. Nothing was written"
             ) from None

@@ -25,6 +25,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.errors import OutputError
+from addin.files.folders import make_folder
 from addin.remit.statements import BUCKETS, Statement
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
@@ -129,7 +130,7 @@ def write_statements(
         _statement_sheet(ws, st, settings, today)
     if first is not None and statements:
         wb.remove(first)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:

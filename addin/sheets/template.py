@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.coding.rules.tables import places_of_service
 from addin.errors import OutputError
+from addin.files.folders import make_folder
 from addin.models import RULES_COLUMNS, SETTINGS_KEYS
 from addin.sheets.headers import ENCOUNTER_HEADERS
 from addin.sheets.writer import RESULT_SHEETS
@@ -173,7 +174,7 @@ def build_workbook(
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.active = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, path)
     buffer = io.BytesIO()
     wb.save(buffer)
     tmp = path.with_name(f".~{path.name}.{os.getpid()}.claimbook-tmp")

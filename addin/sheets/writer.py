@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from addin.errors import OutputError
+from addin.files.folders import make_folder
 from addin.models import CellMark, RegisterEdit, ResultTable
 from addin.sheets.cellmarks import replace_marks
 from addin.sheets.cellvalues import CellValue, ValuesWritten, plan_values, write_pending
@@ -543,7 +544,7 @@ def save_package(
     On any error the temp file is removed and the target is left as it was.
     """
     folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder, target)
     if backup_of is not None:
         backup = backup or backup_path(backup_of)
         try:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from addin.collector import collector_paused
+from addin.files.folders import make_folder
 from addin.models import Claim, Finding
 from addin.x12.audit import EnvelopeAudit
 from addin.x12.envelope import WRITE_DELIMITERS, ControlNumbers, Envelope, se, st
@@ -127,7 +128,7 @@ def stream_837p(
     require_settings(settings)
     tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         # one collector pause for the whole file, as the whole-file path has
         with os.fdopen(fd, "w", encoding="ascii", newline="") as handle, collector_paused():

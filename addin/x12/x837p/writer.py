@@ -12,6 +12,7 @@ from typing import Any, TextIO, TypeVar
 
 from addin.collector import collector_paused
 from addin.errors import OutputError, SettingsError
+from addin.files.folders import make_folder
 from addin.models import Claim, ClaimLine, Finding, Person, Provider
 from addin.x12.envelope import (
     WRITE_DELIMITERS,
@@ -649,7 +650,7 @@ def _write_atomic(path: Path, text: str) -> None:
         )
     tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="ascii", newline="") as handle:
             handle.write(text)
