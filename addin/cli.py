@@ -265,7 +265,9 @@ def codesets_import(
         code_column=code_column,
         descriptor_column=descriptor_column,
     )
-    result = codesets.import_path(path, kind, options)
+    with progress_bar() as step:  # a national NCCI file is millions of rows
+        step(f"importing {path.name}", 0, 1)
+        result = codesets.import_path(path, kind, options)
     if as_json:
         print_json(
             {
@@ -377,8 +379,10 @@ def remit_command(
 
     if not file.is_file():
         raise ClaimbookError(f"{file}: no such file; check the path")
-    txns = list(read_remittances(file))
-    reports = [check_balance(txn) for txn in txns]
+    with progress_bar() as step:
+        step(f"reading {file.name}", 0, 1)
+        txns = list(read_remittances(file))
+        reports = [check_balance(txn) for txn in txns]
     clean = all(r.balanced and not t.warnings for t, r in zip(txns, reports, strict=True))
     if as_json:
         out = []
@@ -721,7 +725,9 @@ def template_command(
         raise OutputError(f"{path}: the template is an .xlsx workbook; give a name ending .xlsx")
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists; choose another name or add --force")
-    written = build_demo_workbook(path, encounters) if demo_data else build_workbook(path)
+    with progress_bar() as step:  # a big demo book takes a while
+        step(f"writing {path.name}", 0, 1)
+        written = build_demo_workbook(path, encounters) if demo_data else build_workbook(path)
     data = {"path": str(written), "demo": demo_data, "encounters": encounters if demo_data else 0}
     if as_json:
         print_json(data)

@@ -123,3 +123,29 @@ def test_the_terminal_names_each_problem_by_its_cell(tmp_path: Path) -> None:
     letter = column_letter(header.index(first["column"]) + 1)
     assert f"Encounters!{letter}{first['row']}" in shown.stdout
     assert not re.search(r"Encounters!\d", shown.stdout)  # never a row without its column
+
+
+def test_the_commands_that_read_or_write_big_files_move_the_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """remit, check-837p and template report what they are doing to the bar (drawn only
+    after a second, on a terminal); the workbook commands do it through their steps."""
+    from contextlib import contextmanager
+
+    import addin.cli as cli
+
+    steps: list[str] = []
+
+    @contextmanager
+    def recorder(*_: object, **__: object):  # type: ignore[no-untyped-def]
+        yield lambda step, *_: steps.append(step)
+
+    monkeypatch.setattr(cli, "progress_bar", recorder)
+    golden = Path(__file__).resolve().parents[1] / "data" / "x837p" / "golden" / "all.837"
+    era = Path(__file__).resolve().parents[1] / "data" / "x12" / "interest_plb.835"
+    assert runner.invoke(app, ["remit", str(era)]).exit_code == 0
+    assert runner.invoke(app, ["check-837p", str(golden)]).exit_code == 0
+    assert runner.invoke(app, ["template", str(tmp_path / "new.xlsx")]).exit_code == 0
+    assert steps == [
+        "reading interest_plb.835", "reading", "checking", "claims", "writing new.xlsx"
+    ]  # fmt: skip
