@@ -76,7 +76,7 @@ def run_button(
         log.error("%s failed: %s at %s", title, type(exc).__name__, where(exc))
         excel.alert(f"{title} stopped: {type(exc).__name__}. The Claimbook log has the details.")
         return None
-    excel.alert(f"{title}: {outcome.message}")
+    excel.alert(f"{title}: {outcome.brief()}")
     return outcome
 
 

@@ -145,6 +145,15 @@ class Outcome:
     def message(self) -> str:
         return "; ".join(self.summary)
 
+    def brief(self, lines: int = 20, width: int = 300) -> str:
+        """:attr:`message` for a message box, which grows with its text until its OK button
+        is off the screen: the first ``lines`` lines, each cut at ``width`` characters, and
+        how many more (the result sheets and --json have them all)."""
+        shown = [t if len(t) <= width else t[: width - 1] + "…" for t in self.summary[:lines]]
+        if len(self.summary) > lines:
+            shown.append(f"... and {len(self.summary) - lines} more (see the result sheets)")
+        return "; ".join(shown)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"steps": list(self.steps), "summary": self.summary}
         if "check" in self.data:

@@ -427,3 +427,27 @@ def test_after_the_primary_buttons(clinic: Path, era: Path, tmp_path: Path) -> N
     assert fake_sheet(book, "Deposits")[1][0] == "matched"
     assert macros.patient_statements(book=book) is not None
     assert "Statements" in [s.name for s in book.sheets]
+
+
+def test_a_big_runs_message_box_stays_on_the_screen(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message box grows with its text until its OK button is off the screen: the first
+    20 summary lines, each cut at 300 characters, and how many more."""
+    real = runs.run
+
+    def long_summary(*args: Any, **kwargs: Any) -> runs.Outcome:
+        outcome = real(*args, **kwargs)
+        outcome.summary += [f"line {i}: " + "x" * 5000 for i in range(40)]
+        return outcome
+
+    monkeypatch.setattr(runs, "run", long_summary)
+    book = FakeBook.open(clinic)
+    outcome = macros.check_encounters(book=book)
+    assert outcome is not None and len(outcome.summary) > 40
+    shown = book.app.alerts[-1]
+    parts = shown.removeprefix("Check encounters: ").split("; ")
+    assert len(parts) == 21 and all(len(part) <= 300 for part in parts)
+    assert parts[-2].endswith("…")  # a long line, cut
+    assert f"and {len(outcome.summary) - 20} more (see the result sheets)" in shown
+    assert outcome.brief() in shown and len(outcome.message) > 200_000
