@@ -686,10 +686,9 @@ def compact_command(
     from dataclasses import asdict
 
     from addin.archive.compact import compact
-    from addin.errors import InputError
+    from addin.archive.store import require_archive
 
-    if not archive.is_dir():
-        raise InputError(f"{archive}: no archive here; run claimbook archive FOLDER first")
+    require_archive(archive)
     with progress_bar():
         done = compact(archive)
     if as_json:

@@ -42,8 +42,7 @@ import duckdb
 import pyarrow as pa
 
 from addin.archive.compact import layout
-from addin.archive.store import IMMUTABLE, SCHEMAS, TABLES
-from addin.errors import InputError
+from addin.archive.store import IMMUTABLE, SCHEMAS, TABLES, require_archive
 
 T = TypeVar("T")
 
@@ -140,8 +139,7 @@ class Archive:
         """Open the archive ``root`` (``compacted=False``: read every partition file
         directly, ignoring the compacted copy: the same answers, slower)."""
         self.root = Path(root)
-        if not self.root.is_dir():
-            raise InputError(f"{self.root}: no archive here; run claimbook archive FOLDER first")
+        require_archive(self.root)
         self.db = duckdb.connect(":memory:")
         self.db.execute(f"SET memory_limit = '{memory_limit}'")
         self.db.execute("SET enable_progress_bar = false")

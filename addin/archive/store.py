@@ -171,6 +171,24 @@ def clinic_slug(path: Path, folder: Path) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "-", text).strip("-").lower() or "clinic"
 
 
+def require_archive(root: Path) -> None:
+    """An InputError unless ``root`` is a folder ``claimbook archive`` wrote: a report on the
+    wrong folder would be empty, and an empty report reads as "no denials"."""
+    if (root / WORKBOOKS).is_file() or any((root / table).is_dir() for table in TABLES):
+        return
+    inner = root / ARCHIVE_NAME
+    if (inner / WORKBOOKS).is_file():
+        hint = f"; this folder's archive is {inner}"
+    else:
+        hint = (
+            "; run claimbook archive FOLDER first (it writes FOLDER/claimbook-archive), then "
+            "give that folder"
+        )
+    if not root.is_dir():
+        raise InputError(f"{root}: no archive here{hint}")
+    raise InputError(f"{root}: not an archive (no {WORKBOOKS}, no table folders){hint}")
+
+
 def find_workbooks(folder: Path, skip: Path | None = None) -> list[Path]:
     """Clinic workbooks under ``folder`` that hold a register (not kept copies, backups,
     ``*.claimbook.xlsx``, or anything under ``skip``)."""
@@ -480,6 +498,11 @@ def _archive_held(
     base = folder if folder.is_dir() else folder.parent
     stamp = (now or datetime.now()).replace(microsecond=0)
     books = find_workbooks(folder, skip=root)
+    if not books and not (root / WORKBOOKS).is_file():  # a first pass over the wrong folder
+        raise InputError(
+            f"{folder}: no clinic workbook in it (one with a {CLAIM_REGISTER} or "
+            f"{REMIT_REGISTER} sheet); nothing was archived"
+        )
     step = progress or (lambda *_: None)
     known = read_workbooks(root)
     used: set[str] = set()
@@ -616,6 +639,7 @@ __all__ = [
     "archive_folder",
     "clinic_slug",
     "find_workbooks",
+    "require_archive",
     "fingerprint",
     "read_workbooks",
     "rows_of",

@@ -26,6 +26,7 @@ from addin.archive.queries import Archive
 from addin.archive.store import WORKBOOKS, archive_folder
 from addin.cli import app
 from addin.demo import DemoResult
+from addin.errors import InputError
 
 runner = CliRunner()
 Clinics = tuple[Path, DemoResult, DemoResult]
@@ -312,3 +313,29 @@ def test_a_report_reading_while_segments_are_merged_still_answers(
 
 def expected_count(answers: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [{"n": len(answers["table claims"])}]
+
+
+def test_the_wrong_folder_is_refused_never_an_empty_report(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    """A report on a folder that is not an archive would be empty, and an empty report reads
+    as "no denials": the clients folder itself, an empty folder, a folder with no clinic."""
+    folder = _clients(clinics, tmp_path, "north")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for command in ("report", "compact"):
+        refused = runner.invoke(app, [command, str(empty)])
+        assert refused.exit_code == 2 and "not an archive" in refused.output, refused.output
+    assert list(empty.iterdir()) == []  # no report, no _compact written into it
+    with pytest.raises(InputError, match="not an archive"):
+        Archive(empty)
+    nothing = runner.invoke(app, ["archive", str(empty)])
+    assert nothing.exit_code == 2 and "no clinic workbook in it" in nothing.output
+    assert list(empty.iterdir()) == []
+    assert runner.invoke(app, ["archive", str(folder)]).exit_code == 0
+    wrong = runner.invoke(app, ["report", str(folder)])  # the clients folder, not its archive
+    assert wrong.exit_code == 2
+    assert f"this folder's archive is {folder / 'claimbook-archive'}" in " ".join(
+        wrong.output.split()
+    )
+    assert runner.invoke(app, ["report", str(folder / "claimbook-archive")]).exit_code == 0
