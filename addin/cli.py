@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from addin import codesets
-from addin.errors import ClaimbookError, WorkbookBusy
+from addin.errors import ClaimbookError, WorkbookBusy, not_a_file
 
 app = typer.Typer(
     name="claimbook",
@@ -378,7 +378,7 @@ def remit_command(
     from addin.x12.x835_models import check_balance
 
     if not file.is_file():
-        raise ClaimbookError(f"{file}: no such file; check the path")
+        raise ClaimbookError(not_a_file(file))
     with progress_bar() as step:
         step(f"reading {file.name}", 0, 1)
         txns = list(read_remittances(file))
@@ -751,7 +751,7 @@ def check_837p_command(
     from addin.x12.x837p.extract import count_claims
 
     if not file.is_file():
-        raise ClaimbookError(f"{file}: no such file; check the path")
+        raise ClaimbookError(not_a_file(file))
     with progress_bar() as step:
         step("reading", 0, 3)
         doc = read_837p(file)

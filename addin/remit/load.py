@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from addin.collector import collector_paused
-from addin.errors import InputError
+from addin.errors import InputError, not_a_file
 from addin.models.book import ContractRow
 from addin.models.claim import Claim
 from addin.models.remittance import Remittance
@@ -39,7 +39,7 @@ def iter_remittance_file(
 ) -> Iterator[Remittance]:
     """Like :func:`read_remittance_file`, one transaction set at a time for 835s."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file; check the path")
+        raise InputError(not_a_file(path))
     if path.suffix.lower() in SHEET_SUFFIXES:
         yield from read_payer_sheet(path, mapping)
     else:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from addin.errors import ClaimbookError, InputError
+from addin.errors import ClaimbookError, InputError, not_a_file
 from addin.models import Finding, RegisterEdit
 from addin.registers.acknowledged import AckEvent, events_of, submission_for
 from addin.registers.acks import ACK_COLUMNS, ACK_REGISTER, AckRecord, read_ack_register
@@ -99,7 +99,7 @@ def acks_step(session: Session, files: Sequence[Path]) -> AckReport:
     new: list[AckRecord] = []
     for source in files:
         if not source.is_file():
-            raise InputError(f"{source}: no such file; check the path")
+            raise InputError(not_a_file(source))
         digest = sha256(source)
         try:
             acks = read_acknowledgments(source)

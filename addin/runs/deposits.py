@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from addin.errors import InputError
+from addin.errors import InputError, not_a_file
 from addin.models import Column, ResultTable
 from addin.remit.bank import (
     DepositReport,
@@ -93,7 +93,7 @@ def deposits_step(
     folder = session.folder(BANK_FOLDER)
     for path in files:
         if not path.is_file():
-            raise InputError(f"{path}: no such file; check the path")
+            raise InputError(not_a_file(path))
         if path.suffix.lower() not in BANK_SUFFIXES:
             raise InputError(
                 f"{path}: not a CSV export; download the bank activity as CSV (a .csv, .txt or "

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.collector import collector_paused
-from addin.errors import InputError
+from addin.errors import InputError, not_a_file
 from addin.models import CellUpdate, RegisterEdit, Remittance
 from addin.registers.acknowledged import AckEvent
 from addin.registers.claims import CLAIM_COLUMNS, CLAIM_REGISTER, ClaimRecord, SentClaim
@@ -96,7 +96,7 @@ def post(
     read: dict[str, list[Remittance]] = {}
     for path in files:
         if not path.is_file():
-            raise InputError(f"{path}: no such file; check the path")
+            raise InputError(not_a_file(path))
         digest = sha256(path)
         transactions = _read(path, mapping)
         keys = [(digest, i, path.name) for i in range(1, len(transactions) + 1)]

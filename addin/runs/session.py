@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from addin.errors import InputError
+from addin.errors import InputError, not_a_file
 from addin.models import Book, CellMark, Finding, RegisterEdit, ResultTable
 from addin.registers.acks import ACK_REGISTER
 from addin.registers.claims import CLAIM_REGISTER, ClaimRecord, read_claim_register
@@ -111,7 +111,7 @@ class Session:
         A file already kept with the same content is not copied again; a different file
         under a kept name gets a numbered name, so nothing kept is ever overwritten."""
         if not source.is_file():
-            raise InputError(f"{source}: no such file; check the path")
+            raise InputError(not_a_file(source))
         folder = self.folder(pattern)
         digest = sha256(source)
         if source.resolve().parent == folder.resolve():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from addin.errors import OutputError
+from addin.errors import OutputError, not_a_file
 from addin.files.folders import make_folder
 from addin.models import CellMark, RegisterEdit, ResultTable
 from addin.sheets.cellmarks import replace_marks
@@ -120,7 +120,7 @@ def write_book(
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise OutputError(f"{path}: no such file; check the path")
+        raise OutputError(not_a_file(path))
     if suffix == ".csv":
         if in_place:
             raise OutputError(

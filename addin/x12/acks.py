@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from addin.errors import X12Error
+from addin.errors import X12Error, not_a_file
 from addin.x12.segments import (
     Segment,
     Transaction,
@@ -301,7 +301,7 @@ def read_acknowledgments(path: Path | str) -> list[Acknowledgment]:
     the 005010X214 claim acknowledgment...).
     """
     if isinstance(path, os.PathLike) and not Path(path).is_file():
-        raise X12Error(f"{path}: no such file; check the path")
+        raise X12Error(not_a_file(path))
     source = x12_source(path)
     name = Path(source).name if isinstance(source, os.PathLike) else ""
     found: list[Acknowledgment] = []

@@ -73,3 +73,22 @@ def test_a_lock_that_cannot_be_made_is_an_error_not_busy(tmp_path: Path) -> None
         with workbook_lock(refused):
             pass  # pragma: no cover
     assert not isinstance(raised.value, WorkbookBusy)
+
+
+def test_a_folder_given_as_a_file_is_called_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "era.835"  # named like a file, but a folder
+    folder.mkdir()
+    book = tmp_path / "clinic.xlsx"
+    assert runner.invoke(app, ["template", str(book)]).exit_code == 0
+    for args in (
+        ["remit", str(folder)],
+        ["check-837p", str(folder)],
+        ["reconcile", str(book), str(folder)],
+        ["acknowledgments", str(book), str(folder)],
+        ["check", str(folder)],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{folder}: a folder, not a file; check the path" in result.output, args
+    gone = runner.invoke(app, ["remit", str(tmp_path / "nowhere.835")])
+    assert gone.exit_code == 2 and "nowhere.835: no such file; check the path" in gone.output
