@@ -20,7 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from addin import codesets
-from addin.errors import ClaimbookError, WorkbookBusy, not_a_file
+from addin.errors import ClaimbookError, WorkbookBusy
+from addin.files.folders import not_a_file
 
 app = typer.Typer(
     name="claimbook",

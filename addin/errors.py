@@ -18,9 +18,6 @@ date".
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 
 class ClaimbookError(Exception):
     """Base of every error Claimbook raises on purpose."""
@@ -62,14 +59,7 @@ class WorkbookBusy(OutputError):
     """Another Claimbook run, Excel or LibreOffice has the workbook; nothing was written."""
 
 
-def not_a_file(path: str | os.PathLike[str]) -> str:
-    """What is wrong with a path given as a file that is not one: a folder, or nothing."""
-    what = "a folder, not a file" if Path(path).is_dir() else "no such file"
-    return f"{path}: {what}; check the path"
-
-
 __all__ = [
-    "not_a_file",
     "ClaimbookError",
     "CodeSetError",
     "CodeSetImportError",

@@ -1,7 +1,9 @@
-"""Making the folder a file is written into, with an error that says which path is wrong."""
+"""Paths the user gave: the folder a file is written into, made or refused naming the path
+in the way; what to say of a path given as a file that is not one."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from addin.errors import OutputError
@@ -25,4 +27,10 @@ def make_folder(folder: Path, writing: Path | None = None) -> None:
         raise OutputError(f"{what} ({why}); nothing was written") from None
 
 
-__all__ = ["make_folder"]
+def not_a_file(path: str | os.PathLike[str]) -> str:
+    """What is wrong with a path given as a file that is not one: a folder, or nothing."""
+    what = "a folder, not a file" if Path(path).is_dir() else "no such file"
+    return f"{path}: {what}; check the path"
+
+
+__all__ = ["make_folder", "not_a_file"]

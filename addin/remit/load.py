@@ -9,7 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from addin.collector import collector_paused
-from addin.errors import InputError, not_a_file
+from addin.errors import InputError
+from addin.files.folders import not_a_file
 from addin.models.book import ContractRow
 from addin.models.claim import Claim
 from addin.models.remittance import Remittance

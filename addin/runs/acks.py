@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from addin.errors import ClaimbookError, InputError, not_a_file
+from addin.errors import ClaimbookError, InputError
+from addin.files.folders import not_a_file
 from addin.models import Finding, RegisterEdit
 from addin.registers.acknowledged import AckEvent, events_of, submission_for
 from addin.registers.acks import ACK_COLUMNS, ACK_REGISTER, AckRecord, read_ack_register

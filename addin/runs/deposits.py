@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from addin.errors import InputError, not_a_file
+from addin.errors import InputError
+from addin.files.folders import not_a_file
 from addin.models import Column, ResultTable
 from addin.remit.bank import (
     DepositReport,

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from addin.collector import collector_paused
-from addin.errors import InputError, not_a_file
+from addin.errors import InputError
+from addin.files.folders import not_a_file
 from addin.models import CellUpdate, RegisterEdit, Remittance
 from addin.registers.acknowledged import AckEvent
 from addin.registers.claims import CLAIM_COLUMNS, CLAIM_REGISTER, ClaimRecord, SentClaim

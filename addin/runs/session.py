@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from addin.errors import InputError, not_a_file
+from addin.errors import InputError
+from addin.files.folders import not_a_file
 from addin.models import Book, CellMark, Finding, RegisterEdit, ResultTable
 from addin.registers.acks import ACK_REGISTER
 from addin.registers.claims import CLAIM_REGISTER, ClaimRecord, read_claim_register

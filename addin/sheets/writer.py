@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from addin.errors import OutputError, not_a_file
-from addin.files.folders import make_folder
+from addin.errors import OutputError
+from addin.files.folders import make_folder, not_a_file
 from addin.models import CellMark, RegisterEdit, ResultTable
 from addin.sheets.cellmarks import replace_marks
 from addin.sheets.cellvalues import CellValue, ValuesWritten, plan_values, write_pending

@@ -16,7 +16,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from addin.errors import X12Error, not_a_file
+from addin.errors import X12Error
+from addin.files.folders import not_a_file
 from addin.x12.segments import (
     Segment,
     Transaction,
