@@ -214,6 +214,11 @@ def main() -> None:
         for name, seconds in got["phases"].items():
             print(f"    {name:<12} {seconds:7.2f} s  ({seconds / got['bare']:.2f}x)  "
                   f"peak {got['peaks'][name]:5.0f} MB at its end")  # fmt: skip
+        # the steps that only read the workbook and write it back: what is left of the
+        # ratio for the billing work (suggest, claims, reconcile, check) is 3x less these
+        floor = sum(got["phases"].get(name, 0.0) for name in ("read", "write"))
+        print(f"    read + write alone: {floor / got['bare']:.2f}x the bare read, before any "
+              f"billing work")  # fmt: skip
         print(f"peak memory of the process: {got['peak_mb']:.0f} MB (target <= 600 MB)")
         print(f"the run's processes together (children the run forks included; proportional "
               f"set size, sampled every {SAMPLE * 1000:.0f} ms): peak "
