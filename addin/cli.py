@@ -403,9 +403,21 @@ def remit_command(
         if number == SHOWN:
             console.print(f"... and {len(txns) - SHOWN} more transaction(s) (--json has all)")
             break
+        check = (
+            f"{txn.payer_name or txn.payer_id} check/EFT {txn.trace_number}: "
+            f"{txn.payment_amount:.2f} on {txn.payment_date or txn.production_date or '?'}"
+        )
+        if rows == 0:  # the claims shown are used up: a line for each further check
+            console.print(
+                Text.assemble(
+                    f"{check}, {len(txn.claims)} claim(s), ",
+                    "balanced" if report.balanced else ("not balanced", "bold red"),
+                )
+            )
+            _first(console, [*report.messages, *txn.warnings], "message(s)")
+            continue
         table = Table(
-            title=f"{txn.payer_name or txn.payer_id} check/EFT {txn.trace_number}: "
-            f"{txn.payment_amount:.2f} on {txn.payment_date or txn.production_date or '?'}",
+            title=check,
             caption=(
                 f"... and {len(txn.claims) - rows} more claim(s) (--json has all)"
                 if len(txn.claims) > rows

@@ -68,6 +68,10 @@ def test_remit_on_many_transactions_shows_the_first_and_totals_them_all(tmp_path
     out = shown.stdout
     assert sum(1 for line in out.splitlines() if "PCN-" in line) == SHOWN  # over every table
     assert out.count("check/EFT") == SHOWN and "and 10 more transaction(s)" in out
+    # once the claims shown are used up (in the 7th check), a line for each further check
+    assert "ACME HEALTH check/EFT CHK0008: 240.00 on 2024-04-01, 3 claim(s), balanced" in out
+    assert out.count("┏") == 7  # seven tables, not twenty
+    assert len(out.splitlines()) < 120
     assert "30 transaction(s), 90 claim(s), 7200.00 paid in all; every one balanced" in out
 
 
