@@ -630,9 +630,8 @@ def archive_command(
                 f"({compacted.segments} file(s) in all)",
                 highlight=False,
             )
-        for c in done:
-            if c.error:
-                console.print(Text.assemble((str(c.workbook), "red"), f": {c.error}"))
+        failed = [f"{c.workbook}: {c.error}" for c in done if c.error]
+        _first(console, failed, "workbook(s) not archived")
     if any(c.error for c in done):
         raise typer.Exit(1)
 
