@@ -14,7 +14,7 @@ from typing import Any
 
 from addin.collector import collector_paused
 from addin.models import Column, SheetRows
-from addin.registers.cells import as_int, columns, dates, texts
+from addin.registers.cells import as_int, columns, dates, require_keys, texts
 
 ACK_REGISTER = "Acknowledgments"
 ACK_COLUMNS: list[Column] = [
@@ -61,6 +61,12 @@ def read_ack_register(sheet: SheetRows | None) -> list[AckRecord]:
     """The register's rows as records, read a column at a time (see ``cells.columns``)."""
     if sheet is None:
         return []
+    require_keys(
+        sheet,
+        ("Kind", "Content Hash", "Set"),
+        "read from the clearinghouse",
+        {c.name for c in ACK_COLUMNS},
+    )
     with collector_paused():
         kind, acknowledges, result, file, received_as, content_hash, note = (
             texts(c) for c in columns(sheet, _TEXT_COLUMNS)

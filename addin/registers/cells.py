@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
+from addin.errors import WorkbookError
 from addin.models import SheetRows
 from addin.models.remittance import ZERO
 
@@ -89,6 +90,29 @@ def columns(sheet: SheetRows, names: Sequence[str]) -> list[Sequence[Any]]:
         picked = {i: [cells[i] if i < len(cells) else None for cells in rows] for i in present}
     none = [None] * len(rows)
     return [none if i is None else picked[i] for i in wanted]
+
+
+def require_keys(
+    sheet: SheetRows, keys: Sequence[str], remembers: str, known: Collection[str] = ()
+) -> None:
+    """A WorkbookError when a register's row 1 lacks a column Claimbook keys it by. Read
+    without it, the register would look empty (or every row changed), and the run would
+    send, post or file again what it ``remembers``. A sheet with nothing in it at all is an
+    empty register (the run writes its header)."""
+    at = header_index(sheet)
+    missing = [name for name in keys if name not in at]
+    if not missing or (not at and not sheet.rows):
+        return
+    # what stands in row 1 that Claimbook did not write there: the likely retyped header
+    strange = [f"{h!r}" for h in sheet.headers if h and h not in known][:5]
+    found = f" ({', '.join(strange)} in row 1 is not a header Claimbook wrote)" if strange else ""
+    raise WorkbookError(
+        f"{sheet.name}: row 1 has no {' or '.join(repr(m) for m in missing)} column{found}. "
+        f"Claimbook reads this register to know what it already {remembers}; "
+        "without that column it would do it all again, so it stops here and writes nothing. "
+        "Put the header back as Claimbook wrote it (the newest copy in the 'Claimbook "
+        "backups' folder beside the workbook has it)"
+    )
 
 
 def header_index(sheet: SheetRows) -> dict[str, int]:

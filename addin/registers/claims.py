@@ -19,7 +19,15 @@ from typing import Any
 
 from addin.collector import collector_paused
 from addin.models import Claim, Column, SheetRows
-from addin.registers.cells import as_int, as_money, columns, dates, others, texts
+from addin.registers.cells import (
+    as_int,
+    as_money,
+    columns,
+    dates,
+    others,
+    require_keys,
+    texts,
+)
 from addin.registers.fingerprint import fingerprint as fingerprint  # where callers find it
 
 CLAIM_REGISTER = "Claim Register"
@@ -217,6 +225,8 @@ def read_claim_register(sheet: SheetRows | None) -> list[ClaimRecord]:
     what ``as_text``, ``as_date``, ``as_money`` or ``as_int`` makes of its cell."""
     if sheet is None:
         return []
+    # which claims were sent, as which submission, with what content
+    require_keys(sheet, ("Submission", "Claim ID", "Fingerprint"), "sent to which payer", _KNOWN)
     with collector_paused():  # a million cells, no cycles: see addin.collector
         return _read_claim_register(sheet)
 

@@ -20,7 +20,7 @@ from typing import Any
 from addin.collector import collector_paused
 from addin.models import Column, Remittance, SheetRows
 from addin.models.remittance import ZERO
-from addin.registers.cells import as_int, as_money, columns, dates, texts
+from addin.registers.cells import as_int, as_money, columns, dates, require_keys, texts
 
 REMIT_REGISTER = "Remittance Register"
 REMIT_COLUMNS: list[Column] = [
@@ -101,6 +101,14 @@ def read_remit_register(sheet: SheetRows | None) -> list[PostingRecord]:
     """The register's rows as records, read a column at a time (see ``cells.columns``)."""
     if sheet is None:
         return []
+    # a payment is known by its file's content and transaction set, and by payer, check,
+    # amount and date (the same ERA downloaded again under another name)
+    require_keys(
+        sheet,
+        ("Posting", "Payer ID", "Check/EFT", "Amount", "Payment Date", "Content Hash", "Set"),
+        "posted",
+        {c.name for c in REMIT_COLUMNS},
+    )
     with collector_paused():
         posting, kind, payer, payer_id, trace, file, received_as, content_hash, status, note = (
             texts(c) for c in columns(sheet, _TEXT_COLUMNS)

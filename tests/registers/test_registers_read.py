@@ -8,9 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from addin.errors import WorkbookError
 from addin.models import SheetRows
 from addin.registers.acks import ACK_COLUMNS, AckRecord, read_ack_register
 from addin.registers.cells import as_date, as_int, as_money, as_text, columns, dates, texts
@@ -189,11 +191,27 @@ def test_claim_register_with_staff_columns_short_rows_and_odd_headers() -> None:
 def test_claim_register_without_its_columns_or_rows() -> None:
     assert read_claim_register(None) == []
     assert read_claim_register(_sheet(HEADERS, [])) == []
+    assert read_claim_register(_sheet([], [])) == []  # a blank sheet: an empty register
+    with_memo = _sheet([*HEADERS, "Memo"], [[*(["x"] * len(HEADERS)), "a"], [None] * 3])
+    assert read_claim_register(with_memo) == _read_by_rows(with_memo)  # short rows too
+
+
+def test_a_register_that_lost_a_key_header_is_refused_never_read_as_empty() -> None:
+    """Read without its Claim ID, Submission or Fingerprint column, the register looks empty
+    (or every claim changed): the next run would bill every claim again."""
     only_ids = _sheet(["Claim ID", "Memo"], [["RB1", "a"], [2.0, None], [None, "b"]])
-    assert read_claim_register(only_ids) == _read_by_rows(only_ids)
-    one_column = _sheet(["Claim ID"], [["RB1"], [""], ["RB3"]])
-    assert [r.claim_id for r in read_claim_register(one_column)] == ["RB1", "RB3"]
-    assert read_claim_register(one_column) == _read_by_rows(one_column)
+    with pytest.raises(WorkbookError, match=r"no 'Submission' or 'Fingerprint' column"):
+        read_claim_register(only_ids)
+    retyped = [("Claim Id" if h == "Claim ID" else h) for h in HEADERS]
+    with pytest.raises(WorkbookError) as refused:
+        read_claim_register(_sheet(retyped, [["RB1"] * len(HEADERS)]))
+    message = str(refused.value)
+    assert "Claim Register: row 1 has no 'Claim ID' column" in message
+    assert "'Claim Id' in row 1 is not a header Claimbook wrote" in message
+    assert "writes nothing" in message and "Claimbook backups" in message
+    header_only = _sheet(retyped, [])  # no rows yet, but a header the writer cannot use
+    with pytest.raises(WorkbookError):
+        read_claim_register(header_only)
 
 
 @settings(max_examples=60, deadline=None)
