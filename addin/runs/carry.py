@@ -67,7 +67,10 @@ def carry_over(table: ResultTable, old: SheetRows | None, spec: Carry) -> Result
     if not old.rows:
         return table
     if any(i is None for i in keyed):
-        return table  # an older sheet without the key columns: nothing to match on
+        # nothing to match typed values to their rows by: rebuilt only when nobody typed
+        if _typed_anywhere(old, mine, staff):
+            _refuse_without_key(old, spec, keyed, table)
+        return table
     if not mine and all(o is None for _, o in staff):
         # no column typed into: the new rows are the table's own, and no old row has
         # anything typed that would keep it (on a 106,007-row Claims sheet: 0.5 s of keys)
@@ -118,6 +121,34 @@ def carry_over(table: ResultTable, old: SheetRows | None, spec: Carry) -> Result
         Column(name=h, kind=_kind([v[i] for _, v in old.rows if i < len(v)])) for i, h in mine
     ]
     return table.model_copy(update={"columns": columns, "rows": rows})
+
+
+def _typed_anywhere(
+    old: SheetRows, mine: list[tuple[int, str]], staff: list[tuple[int, int | None]]
+) -> bool:
+    """Whether any row of ``old`` has a value in a staff column or a user's column."""
+    at = [o for _, o in staff if o is not None] + [i for i, _ in mine]
+    return any(i < len(values) and not _blank(values[i]) for _, values in old.rows for i in at)
+
+
+def _refuse_without_key(
+    old: SheetRows, spec: Carry, keyed: list[int | None], table: ResultTable
+) -> None:
+    """A WorkbookError: what staff typed cannot be matched to its rows (a key header was
+    typed over), and rebuilding the sheet would drop it."""
+    from addin.errors import WorkbookError
+
+    missing = [k for k, i in zip(spec.key, keyed, strict=True) if i is None]
+    ours = {_norm(c.name) for c in table.columns}
+    strange = [f"{h!r}" for h in old.headers if h and _norm(h) not in ours][:5]
+    found = f" ({', '.join(strange)} in row 1 is not a header Claimbook wrote)" if strange else ""
+    raise WorkbookError(
+        f"{old.name}: row 1 has no {' or '.join(repr(m) for m in missing)} column{found}. "
+        "What was typed on this sheet is matched to its rows by that column, and rebuilding "
+        "the sheet without it would lose it, so Claimbook stops here and writes nothing. Put "
+        "the header back as Claimbook wrote it (the newest copy in the 'Claimbook backups' "
+        "folder beside the workbook has it)"
+    )
 
 
 def _columns(

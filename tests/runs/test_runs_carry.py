@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from addin.errors import WorkbookError
 from addin.models import Column, ResultTable, SheetRows
 from addin.runs.carry import Carry, carry_over
 
@@ -50,8 +53,24 @@ def test_a_sheet_not_ours_or_without_the_keys_carries_nothing() -> None:
     spec = Carry(key=("Claim ID", "Line"))
     mine = _old(["Claim ID", "Line", "Memo"], ["C1", 1, "x"], ours=False)
     assert carry_over(NEW, mine, spec).rows == NEW.rows
-    keyless = _old(["Claim", "Memo"], ["C1", "x"])
-    assert carry_over(NEW, keyless, spec).rows == NEW.rows
+    untyped = _old(["Line", "Note"], [1, "old"])  # a key column gone, nothing typed
+    assert carry_over(NEW, untyped, spec).rows == NEW.rows
+
+
+def test_what_was_typed_on_a_sheet_that_lost_its_key_header_is_never_dropped() -> None:
+    """Rebuilt without its key column, the sheet would lose the Memo (and the column whose
+    header was typed over): the run stops and says which header to put back."""
+    spec = Carry(key=("Claim ID", "Line"), staff=("Note",))
+    keyless = _old(["Claim", "Line", "Memo"], ["C1", 1, "x"])
+    with pytest.raises(WorkbookError) as refused:
+        carry_over(NEW, keyless, spec)
+    message = str(refused.value)
+    assert "Claims: row 1 has no 'Claim ID' column" in message
+    assert "'Claim', 'Memo' in row 1 is not a header Claimbook wrote" in message
+    assert "writes nothing" in message and "Claimbook backups" in message
+    staff_typed = _old(["Line", "Note"], [1, "called the payer"])  # a staff column typed
+    with pytest.raises(WorkbookError, match="no 'Claim ID' column"):
+        carry_over(NEW, staff_typed, spec)
     dated = _old(["Claim ID", "Line", "Follow-up"], ["C1", 1, date(2026, 12, 1)])
     out = carry_over(NEW, dated, spec)
     assert out.columns[-1].kind == "date" and out.rows[0][-1] == date(2026, 12, 1)

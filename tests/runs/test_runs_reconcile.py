@@ -170,3 +170,27 @@ def test_reconcile_cli_reports_duplicates_with_both_files(clinic: Path, era: Pat
     assert result.exit_code == 0, result.output
     assert "1 duplicate(s) not posted again" in result.output
     assert "era (1).835" in result.output and era.name in result.output
+
+
+def test_worklist_notes_are_never_dropped_when_its_claim_id_header_was_typed_over(
+    clinic: Path, tmp_path: Path
+) -> None:
+    """Rebuilt without its Claim ID column, the worklist lost every Owner, Work Status and
+    Note staff had typed: the run now stops, names the header and writes nothing."""
+    runs.claims(clinic, today=TODAY)
+    first = write(tmp_path / "in", "era1.835", era("EFT1", "20260401", [PAID_V1, DENY_V2], "85.00"))
+    runs.reconcile(clinic, runs.Inputs(remittances=[first]), today=TODAY)
+    sheet = read_book(clinic, own=["Denials"]).own["Denials"]
+    row = next(r for r, v in sheet.records() if v["Claim ID"] == "V2")
+    type_into(clinic, cells=[("Denials", row, "Notes", "auth on file; appeal faxed"),
+                             ("Denials", 1, "Claim ID", "Claim #")])  # fmt: skip
+    before = clinic.read_bytes()
+    result = CliRunner().invoke(app, ["reconcile", str(clinic), "--today", "2026-04-11"])
+    assert result.exit_code == 2, result.output
+    assert "Denials: row 1 has no 'Claim ID' column" in result.output
+    assert "'Claim #' in row 1 is not a header Claimbook wrote" in result.output
+    assert clinic.read_bytes() == before
+    type_into(clinic, cells=[("Denials", 1, "Claim ID", "Claim ID")])  # put back: runs again
+    runs.reconcile(clinic, runs.Inputs(), today=date(2026, 4, 11))
+    rows = read_book(clinic, own=["Denials"]).own["Denials"].records()
+    assert [v["Notes"] for _, v in rows if v["Claim ID"] == "V2"] == ["auth on file; appeal faxed"]
