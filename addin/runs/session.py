@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from addin.errors import InputError
+from addin.errors import InputError, WorkbookError
 from addin.files.folders import not_a_file
 from addin.models import Book, CellMark, Finding, RegisterEdit, ResultTable
 from addin.registers.acks import ACK_REGISTER
@@ -77,14 +77,41 @@ class Session:
     @property
     def claim_records(self) -> list[ClaimRecord]:
         if self._claim_records is None:
-            self._claim_records = read_claim_register(self.book.own.get(CLAIM_REGISTER))
+            records = read_claim_register(self.book.own.get(CLAIM_REGISTER))
+            if not records:
+                self._register_lost(CLAIM_REGISTER, X12_FOLDER, "837P", "billed")
+            self._claim_records = records
         return self._claim_records
 
     @property
     def postings(self) -> list[PostingRecord]:
         if self._postings is None:
-            self._postings = read_remit_register(self.book.own.get(REMIT_REGISTER))
+            postings = read_remit_register(self.book.own.get(REMIT_REGISTER))
+            if not postings:
+                self._register_lost(REMIT_REGISTER, REMITTANCE_FOLDER, "remittance", "posted")
+            self._postings = postings
         return self._postings
+
+    def _register_lost(self, sheet: str, pattern: str, kind: str, done: str) -> None:
+        """A WorkbookError when ``sheet`` is missing or empty but the folder beside the
+        workbook keeps files a run recorded in it (a run that fails to save removes what it
+        wrote there): the sheet was renamed, deleted or cleared, and read as it is now,
+        everything would be done again."""
+        folder = self.folder(pattern)
+        kept = sorted(p.name for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+        if not kept:
+            return
+        shown = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
+        state = "has no rows" if sheet in self.book.own else "is missing"
+        raise WorkbookError(
+            f"{sheet}: the sheet {state}, but {folder} beside the workbook keeps {len(kept)} "
+            f"{kind} file(s) this workbook {done} and recorded there ({shown}). Claimbook "
+            f"knows what it already {done} from that sheet; without it everything would be "
+            f"{done} again, so it stops here and writes nothing. Put the sheet back (rename it "
+            f"to '{sheet}' if it was renamed, or restore the newest copy from the 'Claimbook "
+            "backups' folder); if those files were never used, move that folder away and run "
+            "again"
+        )
 
     def folder(self, pattern: str) -> Path:
         """A folder beside the workbook named after it (``BOOK remittances``...)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 from typer.testing import CliRunner
 
 from addin.cli import app
@@ -54,3 +55,63 @@ def test_a_remittance_register_without_its_content_hash_posts_nothing_again(
     assert again.exit_code == 2, again.output
     assert "Remittance Register: row 1 has no 'Content Hash' column" in again.output
     assert _files(clinic.parent) == before
+
+
+def _rename(book: Path, old: str, new: str) -> None:
+    wb = openpyxl.load_workbook(book)
+    wb[old].title = new
+    wb.save(book)
+
+
+def test_a_claim_register_renamed_or_cleared_bills_nothing_again(clinic: Path) -> None:
+    """Renamed (or deleted) the Claim Register read as absent, and the next run billed every
+    claim again (measured: a second 837P with the same 15 claims). The 837Ps kept beside the
+    workbook say claims were sent and recorded there (a run that fails to save removes its
+    837P), so the run stops and says how to put the sheet back."""
+    assert runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"]).exit_code in (0, 1)
+    _rename(clinic, CLAIM_REGISTER, "Old claims")
+    before = _files(clinic.parent)
+    again = runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"])
+    assert again.exit_code == 2, again.output
+    text = " ".join(again.output.split())
+    assert "Claim Register: the sheet is missing" in text and "1 837P file(s)" in text
+    assert "rename it to 'Claim Register'" in text and _files(clinic.parent) == before
+    _rename(clinic, "Old claims", CLAIM_REGISTER)
+    back = runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"])
+    assert back.exit_code in (0, 1) and "no new claims to send" in back.output
+    assert len(list((clinic.parent / f"{clinic.stem} claims").glob("*.837"))) == 1
+    wb = openpyxl.load_workbook(clinic)
+    sheet = wb[CLAIM_REGISTER]
+    sheet.delete_rows(2, sheet.max_row)  # the rows cleared, the header kept
+    wb.save(clinic)
+    cleared = runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"])
+    assert cleared.exit_code == 2 and "the sheet has no rows" in " ".join(cleared.output.split())
+
+
+def test_a_remittance_register_deleted_posts_nothing_again(clinic: Path, era: Path) -> None:
+    args = ["reconcile", str(clinic), str(era), "--today", "2026-04-10"]
+    assert runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"]).exit_code in (0, 1)
+    assert runner.invoke(app, args).exit_code in (0, 1)
+    wb = openpyxl.load_workbook(clinic)
+    del wb[REMIT_REGISTER]
+    wb.save(clinic)
+    before = _files(clinic.parent)
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2, again.output
+    assert "Remittance Register: the sheet is missing" in " ".join(again.output.split())
+    assert _files(clinic.parent) == before
+
+
+def test_a_first_run_with_nothing_kept_is_not_refused(tmp_path: Path) -> None:
+    """A workbook with no register yet and nothing kept beside it is a first run."""
+    from addin.demo.workbook import build_demo_workbook
+
+    book = build_demo_workbook(tmp_path / "new.xlsx", 20)
+    wb = openpyxl.load_workbook(book)
+    for name in (CLAIM_REGISTER, REMIT_REGISTER):
+        if name in wb.sheetnames:
+            del wb[name]
+    wb.save(book)
+    first = runner.invoke(app, ["claims", str(book), "--today", "2026-10-30"])
+    assert first.exit_code in (0, 1), first.output
+    assert "claim(s) sent" in first.output
