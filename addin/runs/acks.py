@@ -51,7 +51,10 @@ class AckReport:
 def ack_records(session: Session) -> list[AckRecord]:
     """Every acknowledgment on the register, with those this run added."""
     new = session.data.get("_new_ack_records", [])
-    return [*read_ack_register(session.book.own.get(ACK_REGISTER)), *new]
+    read = read_ack_register(session.book.own.get(ACK_REGISTER))
+    if not read and not new:  # renamed, deleted or cleared: each would be read again
+        session.register_lost(ACK_REGISTER, ACK_FOLDER, "acknowledgment", "read")
+    return [*read, *new]
 
 
 def ack_events(session: Session) -> dict[str, list[AckEvent]]:

@@ -79,7 +79,7 @@ class Session:
         if self._claim_records is None:
             records = read_claim_register(self.book.own.get(CLAIM_REGISTER))
             if not records:
-                self._register_lost(CLAIM_REGISTER, X12_FOLDER, "837P", "billed")
+                self.register_lost(CLAIM_REGISTER, X12_FOLDER, "837P", "billed")
             self._claim_records = records
         return self._claim_records
 
@@ -88,17 +88,21 @@ class Session:
         if self._postings is None:
             postings = read_remit_register(self.book.own.get(REMIT_REGISTER))
             if not postings:
-                self._register_lost(REMIT_REGISTER, REMITTANCE_FOLDER, "remittance", "posted")
+                self.register_lost(REMIT_REGISTER, REMITTANCE_FOLDER, "remittance", "posted")
             self._postings = postings
         return self._postings
 
-    def _register_lost(self, sheet: str, pattern: str, kind: str, done: str) -> None:
+    def register_lost(self, sheet: str, pattern: str, kind: str, done: str) -> None:
         """A WorkbookError when ``sheet`` is missing or empty but the folder beside the
         workbook keeps files a run recorded in it (a run that fails to save removes what it
         wrote there): the sheet was renamed, deleted or cleared, and read as it is now,
         everything would be done again."""
         folder = self.folder(pattern)
-        kept = sorted(p.name for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+        mine = {p.resolve() for p in self.files}  # what this run kept or wrote is no record
+        kept = sorted(
+            p.name for p in (folder.glob("*") if folder.is_dir() else ())
+            if p.is_file() and not p.name.startswith(".") and p.resolve() not in mine
+        )  # fmt: skip
         if not kept:
             return
         shown = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")

@@ -115,3 +115,21 @@ def test_a_first_run_with_nothing_kept_is_not_refused(tmp_path: Path) -> None:
     first = runner.invoke(app, ["claims", str(book), "--today", "2026-10-30"])
     assert first.exit_code in (0, 1), first.output
     assert "claim(s) sent" in first.output
+
+
+def test_an_acknowledgments_register_deleted_reads_nothing_again(clinic: Path) -> None:
+    """Read again, a 277CA's rejections would be applied again to claims since resent."""
+    from addin.registers.acks import ACK_REGISTER
+
+    acks = Path(__file__).resolve().parents[1] / "data" / "x12" / "acks"
+    args = ["acknowledgments", str(clinic), str(acks / "claims.277"), "--today", "2026-04-13"]
+    assert runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"]).exit_code in (0, 1)
+    assert runner.invoke(app, args).exit_code == 0
+    wb = openpyxl.load_workbook(clinic)
+    del wb[ACK_REGISTER]
+    wb.save(clinic)
+    before = _files(clinic.parent)
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2, again.output
+    assert "Acknowledgments: the sheet is missing" in " ".join(again.output.split())
+    assert _files(clinic.parent) == before
