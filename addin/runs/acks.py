@@ -52,8 +52,9 @@ def ack_records(session: Session) -> list[AckRecord]:
     """Every acknowledgment on the register, with those this run added."""
     new = session.data.get("_new_ack_records", [])
     read = read_ack_register(session.book.own.get(ACK_REGISTER))
-    if not read and not new:  # renamed, deleted or cleared: each would be read again
-        session.register_lost(ACK_REGISTER, ACK_FOLDER, "acknowledgment", "read")
+    if not new:  # older than its kept files: each would be read again
+        kept = {r.file for r in read}
+        session.check_recorded(ACK_REGISTER, ACK_FOLDER, kept, "acknowledgment", "read")
     return [*read, *new]
 
 

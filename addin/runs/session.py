@@ -41,6 +41,8 @@ SKIMMED = (
 # sheets staff type that only some steps read (coverage after the primary, patient payments)
 INPUT_SHEETS = ("Coverage", "Patient Payments")
 REMITTANCE_FOLDER = "{stem} remittances"
+# what Windows and macOS put in any folder a person opens: never a file a run kept
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
 ACK_FOLDER = "{stem} acknowledgments"
 X12_FOLDER = "{stem} claims"
 
@@ -78,8 +80,8 @@ class Session:
     def claim_records(self) -> list[ClaimRecord]:
         if self._claim_records is None:
             records = read_claim_register(self.book.own.get(CLAIM_REGISTER))
-            if not records:
-                self.register_lost(CLAIM_REGISTER, X12_FOLDER, "837P", "billed")
+            sent = {r.file for r in records}
+            self.check_recorded(CLAIM_REGISTER, X12_FOLDER, sent, "837P", "billed")
             self._claim_records = records
         return self._claim_records
 
@@ -87,34 +89,50 @@ class Session:
     def postings(self) -> list[PostingRecord]:
         if self._postings is None:
             postings = read_remit_register(self.book.own.get(REMIT_REGISTER))
-            if not postings:
-                self.register_lost(REMIT_REGISTER, REMITTANCE_FOLDER, "remittance", "posted")
+            kept = {p.file for p in postings}
+            self.check_recorded(REMIT_REGISTER, REMITTANCE_FOLDER, kept, "remittance", "posted")
             self._postings = postings
         return self._postings
 
-    def register_lost(self, sheet: str, pattern: str, kind: str, done: str) -> None:
-        """A WorkbookError when ``sheet`` is missing or empty but the folder beside the
-        workbook keeps files a run recorded in it (a run that fails to save removes what it
-        wrote there): the sheet was renamed, deleted or cleared, and read as it is now,
-        everything would be done again."""
+    def check_recorded(
+        self, sheet: str, pattern: str, recorded: set[str], kind: str, done: str
+    ) -> None:
+        """A WorkbookError when the folder beside the workbook keeps files ``sheet`` does not
+        name (``recorded``): a run records every file it keeps there, and one that fails to
+        save removes them, so the sheet is older than its files (renamed, deleted, cleared,
+        rows deleted, or the workbook restored from a backup), and read as it is now,
+        what those files hold would be done again."""
         folder = self.folder(pattern)
-        mine = {p.resolve() for p in self.files}  # what this run kept or wrote is no record
-        kept = sorted(
-            p.name for p in (folder.glob("*") if folder.is_dir() else ())
-            if p.is_file() and not p.name.startswith(".") and p.resolve() not in mine
-        )  # fmt: skip
-        if not kept:
+        if not folder.is_dir():
             return
-        shown = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
-        state = "has no rows" if sheet in self.book.own else "is missing"
+        mine = {p.resolve() for p in self.files}  # what this run kept or wrote is no record
+        unrecorded = sorted(
+            p.name for p in folder.iterdir()
+            if p.is_file() and p.name not in recorded and p.resolve() not in mine
+            and not p.name.startswith((".", "~$")) and p.name.lower() not in _SYSTEM_FILES
+        )  # fmt: skip
+        if not unrecorded:
+            return
+        count = len(unrecorded)
+        shown = ", ".join(unrecorded[:3]) + (f" and {count - 3} more" if count > 3 else "")
+        if recorded:
+            state = f"does not name {count} {kind} file(s) kept in {folder} ({shown})"
+            back = (
+                "Open the workbook as it was saved after those files were written (a backup "
+                "older than them lacks them too)"
+            )
+        else:
+            state = "has no rows" if sheet in self.book.own else "is missing"
+            state = f"the sheet {state}, but {folder} keeps {count} {kind} file(s) ({shown})"
+            back = (
+                f"Put the sheet back (rename it to '{sheet}' if it was renamed, or open the "
+                "workbook as it was saved after those files were written)"
+            )
         raise WorkbookError(
-            f"{sheet}: the sheet {state}, but {folder} beside the workbook keeps {len(kept)} "
-            f"{kind} file(s) this workbook {done} and recorded there ({shown}). Claimbook "
-            f"knows what it already {done} from that sheet; without it everything would be "
-            f"{done} again, so it stops here and writes nothing. Put the sheet back (rename it "
-            f"to '{sheet}' if it was renamed, or restore the newest copy from the 'Claimbook "
-            "backups' folder); if those files were never used, move that folder away and run "
-            "again"
+            f"{sheet}: {state}. Claimbook records every file it keeps there on this sheet and "
+            f"knows from it what it already {done}; read as it is, what those files hold would "
+            f"be {done} again, so it stops here and writes nothing. {back}; if those files "
+            "were never used, move them out of the folder and run again"
         )
 
     def folder(self, pattern: str) -> Path:

@@ -133,3 +133,31 @@ def test_an_acknowledgments_register_deleted_reads_nothing_again(clinic: Path) -
     assert again.exit_code == 2, again.output
     assert "Acknowledgments: the sheet is missing" in " ".join(again.output.split())
     assert _files(clinic.parent) == before
+
+
+def test_a_workbook_restored_from_an_older_backup_bills_nothing_again(tmp_path: Path) -> None:
+    """The newest backup is the workbook before the last run: its Claim Register lacks that
+    run's claims, and run on it, Claimbook billed them again. The 837P kept beside the
+    workbook that the register does not name says so."""
+    from addin.demo.workbook import build_demo_workbook
+
+    book = build_demo_workbook(tmp_path / "clinic.xlsx", 60)
+    early = runner.invoke(app, ["claims", str(book), "--today", "2026-08-01"])
+    assert early.exit_code in (0, 1) and "claim(s) sent" in early.output, early.output
+    later = runner.invoke(app, ["claims", str(book), "--today", "2026-10-30"])
+    assert later.exit_code in (0, 1) and "claim(s) sent" in later.output, later.output
+    sent = sorted(p.name for p in (tmp_path / "clinic claims").glob("*.837"))
+    assert len(sent) == 2
+    backups = sorted(
+        (tmp_path / "Claimbook backups").glob("clinic.backup-*.xlsx"),
+        key=lambda p: p.stat().st_mtime_ns,  # (two runs in one second: "-2" sorts first)
+    )
+    assert len(backups) == 2
+    book.write_bytes(backups[-1].read_bytes())  # "restore the newest backup"
+    before = _files(tmp_path)
+    again = runner.invoke(app, ["claims", str(book), "--today", "2026-10-30"])
+    assert again.exit_code == 2, again.output
+    text = " ".join(again.output.split())
+    assert "Claim Register: does not name 1 837P file(s) kept in" in text
+    assert sent[1] in text and "a backup older than them lacks them too" in text
+    assert _files(tmp_path) == before
