@@ -57,6 +57,18 @@ def test_a_remittance_register_without_its_content_hash_posts_nothing_again(
     assert _files(clinic.parent) == before
 
 
+def _refused_after_deleting(book: Path, sheet: str, args: list[str]) -> None:
+    """Delete ``sheet``, run ``args``: refused, naming the sheet, nothing written."""
+    wb = openpyxl.load_workbook(book)
+    del wb[sheet]
+    wb.save(book)
+    before = _files(book.parent)
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2, again.output
+    assert f"{sheet}: the sheet is missing" in " ".join(again.output.split())
+    assert _files(book.parent) == before
+
+
 def _rename(book: Path, old: str, new: str) -> None:
     wb = openpyxl.load_workbook(book)
     wb[old].title = new
@@ -92,14 +104,7 @@ def test_a_remittance_register_deleted_posts_nothing_again(clinic: Path, era: Pa
     args = ["reconcile", str(clinic), str(era), "--today", "2026-04-10"]
     assert runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"]).exit_code in (0, 1)
     assert runner.invoke(app, args).exit_code in (0, 1)
-    wb = openpyxl.load_workbook(clinic)
-    del wb[REMIT_REGISTER]
-    wb.save(clinic)
-    before = _files(clinic.parent)
-    again = runner.invoke(app, args)
-    assert again.exit_code == 2, again.output
-    assert "Remittance Register: the sheet is missing" in " ".join(again.output.split())
-    assert _files(clinic.parent) == before
+    _refused_after_deleting(clinic, REMIT_REGISTER, args)
 
 
 def test_a_first_run_with_nothing_kept_is_not_refused(tmp_path: Path) -> None:
@@ -125,14 +130,7 @@ def test_an_acknowledgments_register_deleted_reads_nothing_again(clinic: Path) -
     args = ["acknowledgments", str(clinic), str(acks / "claims.277"), "--today", "2026-04-13"]
     assert runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"]).exit_code in (0, 1)
     assert runner.invoke(app, args).exit_code == 0
-    wb = openpyxl.load_workbook(clinic)
-    del wb[ACK_REGISTER]
-    wb.save(clinic)
-    before = _files(clinic.parent)
-    again = runner.invoke(app, args)
-    assert again.exit_code == 2, again.output
-    assert "Acknowledgments: the sheet is missing" in " ".join(again.output.split())
-    assert _files(clinic.parent) == before
+    _refused_after_deleting(clinic, ACK_REGISTER, args)
 
 
 def test_a_workbook_restored_from_an_older_backup_bills_nothing_again(tmp_path: Path) -> None:
