@@ -505,13 +505,15 @@ KEEP_BACKUPS = 30
 
 def backup_path(book: Path) -> Path:
     """Where the next backup of ``book`` goes: ``Claimbook backups/BOOK.backup-STAMP.xlsx``
-    beside it (a number is added when two runs fall in the same second)."""
+    beside it (``_2``, ``_3``... added when two runs fall in the same second: '_' sorts
+    after '.', so by name the later backup is listed after the earlier, as a person
+    looking for the newest expects; '-2' sorted before it)."""
     folder = book.parent / BACKUP_FOLDER
     stamp = time.strftime("%Y%m%d-%H%M%S")
     backup = folder / f"{book.stem}.backup-{stamp}{book.suffix}"
     n = 2
     while backup.exists():
-        backup = folder / f"{book.stem}.backup-{stamp}-{n}{book.suffix}"
+        backup = folder / f"{book.stem}.backup-{stamp}_{n}{book.suffix}"
         n += 1
     return backup
 

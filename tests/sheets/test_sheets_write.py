@@ -404,3 +404,22 @@ def test_a_changed_sheet_or_other_marks_take_the_long_way(tmp_path: Path, change
         assert ws["C2"].fill.fgColor.rgb == "FFFFC7CE"
     else:
         assert ws["B3"].fill.fgColor.rgb == "FFFFC7CE"
+
+
+def test_backups_made_in_the_same_second_sort_by_name_as_they_were_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person looking for the newest backup sorts by name: the one made second in the
+    same second must come after the first ('-2' sorted before it)."""
+    from addin.sheets import writer
+
+    monkeypatch.setattr(writer.time, "strftime", lambda _: "20261204-175500")
+    book = tmp_path / "clinic.xlsx"
+    made = []
+    for _ in range(3):
+        path = writer.backup_path(book)
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"x")
+        made.append(path.name)
+    assert made == sorted(made) and len(set(made)) == 3
+    assert made[1] == "clinic.backup-20261204-175500_2.xlsx"
