@@ -109,9 +109,9 @@ def require_keys(
     raise WorkbookError(
         f"{sheet.name}: row 1 has no {' or '.join(repr(m) for m in missing)} column{found}. "
         f"Claimbook reads this register to know what it already {remembers}; "
-        "without that column it would do it all again, so it stops here and writes nothing. "
-        "Put the header back as Claimbook wrote it (the newest copy in the 'Claimbook "
-        "backups' folder beside the workbook has it)"
+        "read without that column it would take that for missing, so it stops here and writes "
+        f"nothing. Type {' and '.join(repr(m) for m in missing)} back into row 1 as Claimbook "
+        "wrote it"
     )
 
 

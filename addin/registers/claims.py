@@ -225,8 +225,13 @@ def read_claim_register(sheet: SheetRows | None) -> list[ClaimRecord]:
     what ``as_text``, ``as_date``, ``as_money`` or ``as_int`` makes of its cell."""
     if sheet is None:
         return []
-    # which claims were sent, as which submission, with what content
-    require_keys(sheet, ("Submission", "Claim ID", "Fingerprint"), "sent to which payer", _KNOWN)
+    # which claims were sent, as which submission, with what content; and what was billed,
+    # which reconciliation compares every payment with to the cent (without them a payment
+    # read as 110.00 over a contract of 0.00)
+    require_keys(
+        sheet, ("Submission", "Claim ID", "Fingerprint", "Billed", "Lines Billed"),
+        "sent to which payer, and for how much", _KNOWN,
+    )  # fmt: skip
     with collector_paused():  # a million cells, no cycles: see addin.collector
         return _read_claim_register(sheet)
 

@@ -145,9 +145,8 @@ def _refuse_without_key(
     raise WorkbookError(
         f"{old.name}: row 1 has no {' or '.join(repr(m) for m in missing)} column{found}. "
         "What was typed on this sheet is matched to its rows by that column, and rebuilding "
-        "the sheet without it would lose it, so Claimbook stops here and writes nothing. Put "
-        "the header back as Claimbook wrote it (the newest copy in the 'Claimbook backups' "
-        "folder beside the workbook has it)"
+        "the sheet without it would lose it, so Claimbook stops here and writes nothing. Type "
+        f"{' and '.join(repr(m) for m in missing)} back into row 1 as Claimbook wrote it"
     )
 
 

@@ -200,15 +200,19 @@ def test_a_register_that_lost_a_key_header_is_refused_never_read_as_empty() -> N
     """Read without its Claim ID, Submission or Fingerprint column, the register looks empty
     (or every claim changed): the next run would bill every claim again."""
     only_ids = _sheet(["Claim ID", "Memo"], [["RB1", "a"], [2.0, None], [None, "b"]])
-    with pytest.raises(WorkbookError, match=r"no 'Submission' or 'Fingerprint' column"):
+    with pytest.raises(WorkbookError, match=r"no 'Submission' or 'Fingerprint' or 'Billed'"):
         read_claim_register(only_ids)
+    # what was billed, which every payment is reconciled against to the cent
+    unbilled = [("Amount" if h == "Billed" else h) for h in HEADERS]
+    with pytest.raises(WorkbookError, match=r"no 'Billed' column \('Amount' in row 1"):
+        read_claim_register(_sheet(unbilled, [["RB1"] * len(HEADERS)]))
     retyped = [("Claim Id" if h == "Claim ID" else h) for h in HEADERS]
     with pytest.raises(WorkbookError) as refused:
         read_claim_register(_sheet(retyped, [["RB1"] * len(HEADERS)]))
     message = str(refused.value)
     assert "Claim Register: row 1 has no 'Claim ID' column" in message
     assert "'Claim Id' in row 1 is not a header Claimbook wrote" in message
-    assert "writes nothing" in message and "Claimbook backups" in message
+    assert "writes nothing" in message and "Type 'Claim ID' back into row 1" in message
     header_only = _sheet(retyped, [])  # no rows yet, but a header the writer cannot use
     with pytest.raises(WorkbookError):
         read_claim_register(header_only)

@@ -67,7 +67,7 @@ def test_what_was_typed_on_a_sheet_that_lost_its_key_header_is_never_dropped() -
     message = str(refused.value)
     assert "Claims: row 1 has no 'Claim ID' column" in message
     assert "'Claim', 'Memo' in row 1 is not a header Claimbook wrote" in message
-    assert "writes nothing" in message and "Claimbook backups" in message
+    assert "writes nothing" in message and "Type 'Claim ID' back into row 1" in message
     staff_typed = _old(["Line", "Note"], [1, "called the payer"])  # a staff column typed
     with pytest.raises(WorkbookError, match="no 'Claim ID' column"):
         carry_over(NEW, staff_typed, spec)

@@ -159,3 +159,17 @@ def test_a_workbook_restored_from_an_older_backup_bills_nothing_again(tmp_path: 
     assert "Claim Register: does not name 1 837P file(s) kept in" in text
     assert sent[1] in text and "a backup older than them lacks them too" in text
     assert _files(tmp_path) == before
+
+
+def test_a_claim_register_without_what_was_billed_reconciles_nothing(
+    clinic: Path, era: Path
+) -> None:
+    """Read without its Billed and Lines Billed columns, every payment was reconciled against
+    0.00 (measured: "allowed 110.00 is 110.00 above the contract (0.00)")."""
+    assert runner.invoke(app, ["claims", str(clinic), "--today", "2026-04-10"]).exit_code in (0, 1)
+    type_into(clinic, cells=[(CLAIM_REGISTER, 1, "Billed", "Amt")])
+    before = _files(clinic.parent)
+    result = runner.invoke(app, ["reconcile", str(clinic), str(era), "--today", "2026-04-10"])
+    assert result.exit_code == 2, result.output
+    assert "no 'Billed' column ('Amt' in row 1" in " ".join(result.output.split())
+    assert _files(clinic.parent) == before
