@@ -104,14 +104,26 @@ def require_keys(
     if not missing or (not at and not sheet.rows):
         return
     # what stands in row 1 that Claimbook did not write there: the likely retyped header
-    strange = [f"{h!r}" for h in sheet.headers if h and h not in known][:5]
-    found = f" ({', '.join(strange)} in row 1 is not a header Claimbook wrote)" if strange else ""
-    raise WorkbookError(
-        f"{sheet.name}: row 1 has no {' or '.join(repr(m) for m in missing)} column{found}. "
-        f"Claimbook reads this register to know what it already {remembers}; "
-        "read without that column it would take that for missing, so it stops here and writes "
-        f"nothing. Type {' and '.join(repr(m) for m in missing)} back into row 1 as Claimbook "
-        "wrote it"
+    strange = [h for h in sheet.headers if h and h not in known]
+    raise header_lost(
+        sheet.name, missing, strange,
+        f"Claimbook reads this register to know what it already {remembers}; read without "
+        "that column it would take that for missing",
+    )  # fmt: skip
+
+
+def header_lost(
+    sheet: str, missing: Sequence[str], strange: Sequence[str], why: str
+) -> WorkbookError:
+    """The error for a sheet whose key header is gone from row 1: which header, what stands
+    there instead that Claimbook did not write (``strange``), ``why`` the run cannot go on,
+    and what to type back."""
+    shown = ", ".join(repr(h) for h in strange[:5])
+    found = f" ({shown} in row 1 is not a header Claimbook wrote)" if strange else ""
+    return WorkbookError(
+        f"{sheet}: row 1 has no {' or '.join(repr(m) for m in missing)} column{found}. {why}, "
+        f"so Claimbook stops here and writes nothing. Type "
+        f"{' and '.join(repr(m) for m in missing)} back into row 1 as Claimbook wrote it"
     )
 
 

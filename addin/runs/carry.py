@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from addin.models import Column, ResultTable, SheetRows
-from addin.registers.cells import as_text
+from addin.registers.cells import as_text, header_lost
 
 
 @dataclass(frozen=True)
@@ -136,18 +136,13 @@ def _refuse_without_key(
 ) -> None:
     """A WorkbookError: what staff typed cannot be matched to its rows (a key header was
     typed over), and rebuilding the sheet would drop it."""
-    from addin.errors import WorkbookError
-
     missing = [k for k, i in zip(spec.key, keyed, strict=True) if i is None]
     ours = {_norm(c.name) for c in table.columns}
-    strange = [f"{h!r}" for h in old.headers if h and _norm(h) not in ours][:5]
-    found = f" ({', '.join(strange)} in row 1 is not a header Claimbook wrote)" if strange else ""
-    raise WorkbookError(
-        f"{old.name}: row 1 has no {' or '.join(repr(m) for m in missing)} column{found}. "
+    raise header_lost(
+        old.name, missing, [h for h in old.headers if h and _norm(h) not in ours],
         "What was typed on this sheet is matched to its rows by that column, and rebuilding "
-        "the sheet without it would lose it, so Claimbook stops here and writes nothing. Type "
-        f"{' and '.join(repr(m) for m in missing)} back into row 1 as Claimbook wrote it"
-    )
+        "the sheet without it would lose it",
+    )  # fmt: skip
 
 
 def _columns(

@@ -41,10 +41,10 @@ SKIMMED = (
 # sheets staff type that only some steps read (coverage after the primary, patient payments)
 INPUT_SHEETS = ("Coverage", "Patient Payments")
 REMITTANCE_FOLDER = "{stem} remittances"
-# what Windows and macOS put in any folder a person opens: never a file a run kept
-_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
 ACK_FOLDER = "{stem} acknowledgments"
 X12_FOLDER = "{stem} claims"
+# what Windows and macOS put in any folder a person opens: never a file a run kept
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
 
 
 def sha256(path: Path) -> str:
