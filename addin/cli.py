@@ -606,6 +606,7 @@ def archive_command(
                 "added": c.added,
                 "skipped": c.skipped,
                 "error": c.error,
+                "moved_from": c.moved_from,
             }
             for c in done
         ],
@@ -630,7 +631,12 @@ def archive_command(
                 f"({compacted.segments} file(s) in all)",
                 highlight=False,
             )
-        failed = [f"{c.workbook}: {c.error}" for c in done if c.error]
+        moved = [
+            f"{c.workbook}: archived before as {c.moved_from}; still clinic {c.clinic}"
+            for c in done if c.moved_from and not c.error
+        ]  # fmt: skip
+        _first(console, moved, "workbook(s) renamed or moved")
+        failed = [c.error for c in done if c.error]  # each begins with its workbook's path
         _first(console, failed, "workbook(s) not archived")
     if any(c.error for c in done):
         raise typer.Exit(1)

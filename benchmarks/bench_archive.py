@@ -264,6 +264,40 @@ def archived(folder: Path, to: Path, jobs: int | None) -> dict[str, Any]:
     return result
 
 
+def clinic_of(book: Path, target: Path, number: int) -> None:
+    """A copy of ``book`` that is a clinic of its own: the archive refuses a byte-for-byte
+    copy of a clinic's workbook (its history would count twice), so the first claim of
+    the Claim Register gets another fingerprint (every other part copied untouched)."""
+    import re
+
+    from addin.registers.claims import CLAIM_COLUMNS, CLAIM_REGISTER
+    from addin.sheets.package import Package
+
+    # the Fingerprint column, as the register writes it (within A-Z)
+    cell = chr(65 + [c.name for c in CLAIM_COLUMNS].index("Fingerprint")) + "2"
+
+    package = Package(book)
+    try:
+        rels = package.rels("xl/workbook.xml")
+        found = re.search(
+            rf'<sheet [^>]*name="{CLAIM_REGISTER}"[^>]*r:id="([^"]+)"',
+            package.text("xl/workbook.xml"),
+        )
+        assert found, f"{book}: no {CLAIM_REGISTER}"
+        part = rels[found.group(1)][1]
+        xml = package.text(part)
+        row = xml.index('<row r="2"')
+        at = xml.index(f'<c r="{cell}"', row)
+        text = xml.index("<t", at)
+        start = xml.index(">", text) + 1
+        end = xml.index("</t>", start)
+        package.set(part, xml[:start] + f"{number:016x}" + xml[end:])
+        with target.open("wb") as handle:
+            package.write(handle)
+    finally:
+        package.close()
+
+
 def through_workbooks(
     base: Path, lines: int, encounters: int, jobs: int | None, once: bool = False
 ) -> None:
@@ -285,8 +319,7 @@ def through_workbooks(
         for i in range(copies):
             home = folder / f"clinic-{i:04d}"
             home.mkdir(parents=True)
-            # hard links: the same bytes for the archive to read, without gigabytes of copies
-            os.link(book, home / f"clinic-{i:04d}.xlsx")
+            clinic_of(book, home / f"clinic-{i:04d}.xlsx", i)
     print(
         f"{copies} clinic workbooks x {book_lines:,} claim lines ({book_rows:,} rows in "
         f"all tables) = {copies * book_lines:,} claim lines, {copies * book_rows:,} rows"

@@ -20,6 +20,14 @@ lines billed) by key, so a posting is archived once however often the folder is;
 whose status changed, an outcome, or a denial whose Work Status did, by key and hash, as a
 new version, and ``addin.archive.queries`` reads the newest version of each key. The month
 is the month of the row's own date (sent, received, paid, event), or ``undated``.
+
+A clinic is known by where its history begins, not by its file name: the first row of its
+Claim Register (else of its Remittance Register, else of its Acknowledgments), which the
+registers never change (``origin``, kept for each workbook in ``_workbooks.json``). A
+workbook renamed or moved in the folder keeps its clinic's partitions; a copy of a clinic's
+workbook beside it (``Riverbend Clinic - Copy.xlsx``) is refused rather than archived as a
+second clinic, and so is a file that now holds another clinic's history under a name
+archived before; either would count every claim and payment twice.
 """
 
 from __future__ import annotations
@@ -149,8 +157,10 @@ class ClinicArchived:
     error: str | None = None
     # unchanged since it was last archived (the same content hash): not read again
     skipped: bool = False
-    # the workbook as archived: {"clinic", "size", "mtime_ns", "sha256"}
+    # the workbook as archived: {"clinic", "size", "mtime_ns", "sha256", "origin"}
     seen: dict[str, Any] = field(default_factory=dict)
+    # the workbook this one was archived as before it was renamed or moved (its path then)
+    moved_from: str | None = None
 
 
 class Archived(NamedTuple):
@@ -227,26 +237,74 @@ def _sheets(path: Path, names: Iterable[str]) -> dict[str, SheetRows]:
     for name in names:
         if name not in book.sheet_names:
             continue
-        rows = book.get_sheet_by_name(name).to_python()
-        if not rows:
-            continue
-        headers = [as_text(h) for h in rows[0]]
-        body = [(i + 2, list(r)) for i, r in enumerate(rows[1:]) if any(v not in ("", None)
-                                                                        for v in r)]  # fmt: skip
-        out[name] = SheetRows(name=name, headers=headers, rows=body, ours=True)
+        found = _sheet_rows(name, book.get_sheet_by_name(name).to_python())
+        if found is not None:
+            out[name] = found
     return out
+
+
+def _sheet_rows(name: str, rows: list[list[Any]]) -> SheetRows | None:
+    """Rows calamine read as SheetRows (header row 1, the non-empty rows below it)."""
+    if not rows:
+        return None
+    headers = [as_text(h) for h in rows[0]]
+    body = [(i + 2, list(r)) for i, r in enumerate(rows[1:]) if any(v not in ("", None)
+                                                                    for v in r)]  # fmt: skip
+    return SheetRows(name=name, headers=headers, rows=body, ours=True)
 
 
 def _money(value: Any) -> Decimal:
     return as_money(value)
 
 
+REGISTERS = (CLAIM_REGISTER, REMIT_REGISTER, ACK_REGISTER)
+
+
+def origin_of(path: Path) -> str:
+    """Where the clinic's history in the workbook at ``path`` begins (see the module
+    docstring); "" when its registers hold no row, or it cannot be read (its archiving
+    says why)."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        for name in REGISTERS:  # most often the first: the Claim Register's first row
+            if name not in book.sheet_names:
+                continue
+            found = _sheet_rows(name, book.get_sheet_by_name(name).to_python(nrows=2))
+            if found is not None and found.rows:
+                return _origin({name: found})
+        return ""
+    except Exception:  # noqa: BLE001  (a damaged workbook: archive_clinic reports it)
+        return ""
+
+
+def _origin(sheets: dict[str, SheetRows]) -> str:
+    """A digest of the first row of the first register that has one: the rows a run
+    appends never change that row (only a sent claim's status cells, which are left out)."""
+    parts: tuple[str, ...] = ()
+    claims = read_claim_register(sheets.get(CLAIM_REGISTER))
+    if claims:
+        c = claims[0]
+        parts = (CLAIM_REGISTER, c.submission, c.claim_id, c.fingerprint, c.file, str(c.sent))
+    elif postings := read_remit_register(sheets.get(REMIT_REGISTER)):
+        p = postings[0]
+        parts = (REMIT_REGISTER, p.posting, p.content_hash, str(p.set_index), str(p.posted_on))
+    elif acks := read_ack_register(sheets.get(ACK_REGISTER)):
+        a = acks[0]
+        parts = (ACK_REGISTER, a.kind, a.content_hash, str(a.set_index), str(a.received))
+    if not parts:
+        return ""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
 def rows_of(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Every archived table's rows from one clinic workbook (without key, hash, date)."""
-    sheets = _sheets(
-        path,
-        (CLAIM_REGISTER, REMIT_REGISTER, ACK_REGISTER, "Remittance", "Reconciliation", "Denials"),
-    )
+    return _rows_and_origin(path)[0]
+
+
+def _rows_and_origin(path: Path) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    sheets = _sheets(path, (*REGISTERS, "Remittance", "Reconciliation", "Denials"))
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     for r in read_claim_register(sheets.get(CLAIM_REGISTER)):
         rejected = r.status == "rejected" or "rejected by the clearinghouse" in r.history
@@ -285,7 +343,7 @@ def rows_of(path: Path) -> dict[str, list[dict[str, Any]]]:
     _outcome_rows(sheets.get("Reconciliation"), out)
     _denial_rows(sheets.get("Denials"), out)
     _join_outcomes(out)
-    return out
+    return out, _origin(sheets)
 
 
 def _join_outcomes(out: dict[str, list[dict[str, Any]]]) -> None:
@@ -505,67 +563,174 @@ def _archive_held(
         )
     step = progress or (lambda *_: None)
     known = read_workbooks(root)
-    used: set[str] = set()
-    work: list[tuple[Path, str, Path, datetime, str | None]] = []
-    for path in books:
-        slug = clinic_slug(path, base)
-        while slug in used:
-            slug += "-2"
-        used.add(slug)
-        before = known.get(str(path.resolve()), {})
-        digest = before.get("sha256") if before.get("clinic") == slug else None
-        work.append((path, slug, root, stamp, digest))
-    root.mkdir(parents=True, exist_ok=True)
-    # a pass under way: until its files are compacted, the report looks for them itself
-    mark_pending(root)
-    jobs = min(jobs or _cores(), len(work))
-    done: dict[int, ClinicArchived] = {}
-    step("clinics", 0, len(work))
-    try:
-        if jobs <= 1:
-            for i, item in enumerate(work):
-                done[i] = archive_clinic(*item)
-                step(item[0].stem, len(done), len(work))
-        else:
-            import multiprocessing
-            import sys
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-                # the largest workbooks first: the last to finish are small ones
-                order = sorted(range(len(work)), key=lambda i: -work[i][0].stat().st_size)
-                futures = {pool.submit(archive_clinic, *work[i]): i for i in order}
-                for future in as_completed(futures):
-                    done[futures[future]] = future.result()
-                    step(work[futures[future]][0].stem, len(done), len(work))
-    finally:
-        # what was archived is remembered even when the pass stops half-way
-        write_workbooks(root, known, done.values())
+    jobs = max(1, min(jobs or _cores(), len(books)))
+    with _Workers(jobs) as workers:
+        work, refused, moved = _assign(books, base, root, stamp, known, workers)
+        root.mkdir(parents=True, exist_ok=True)
+        # a pass under way: until its files are compacted, the report looks for them itself
+        mark_pending(root)
+        done: dict[int, ClinicArchived] = dict(refused)
+        step("clinics", len(done), len(books))
+        try:
+            # the largest workbooks first: the last to finish are small ones
+            order = sorted(work, key=lambda i: -books[i].stat().st_size)
+            for i, result in workers.run(archive_clinic, [(i, work[i]) for i in order]):
+                result.moved_from = moved.get(i)
+                done[i] = result
+                step(books[i].stem, len(done), len(books))
+        finally:
+            for i, old in moved.items():
+                if i in done and done[i].error is None:
+                    known.pop(old, None)  # the clinic's workbook is elsewhere now
+            # what was archived is remembered even when the pass stops half-way
+            write_workbooks(root, known, done.values())
     compacted = None
     if compact:
-        step("compacting", len(work), len(work))
+        step("compacting", len(books), len(books))
         compacted = compact_held(root)
-    step("done", len(work), len(work))
-    return Archived(root, [done[i] for i in range(len(work))], compacted)
+    step("done", len(books), len(books))
+    return Archived(root, [done[i] for i in range(len(books))], compacted)
+
+
+class _Workers:
+    """Functions run over work items here (one job) or on a process pool, the pool made
+    once for the whole pass (the clinics' origins, then the clinics)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: Any = None
+
+    def __enter__(self) -> _Workers:
+        if self.jobs > 1:
+            import multiprocessing
+            import sys
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if sys.platform == "linux" else "spawn"
+            context = multiprocessing.get_context(method)
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(
+        self, fn: Callable[..., Any], items: list[tuple[int, tuple[Any, ...]]]
+    ) -> Iterable[tuple[int, Any]]:
+        """(index, fn(*args)) for each (index, args), in the order they finish."""
+        if self._pool is None or len(items) <= 1:
+            for i, args in items:
+                yield i, fn(*args)
+            return
+        from concurrent.futures import as_completed
+
+        futures = {self._pool.submit(fn, *args): i for i, args in items}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _assign(
+    books: list[Path],
+    base: Path,
+    root: Path,
+    stamp: datetime,
+    known: dict[str, dict[str, Any]],
+    workers: _Workers,
+) -> tuple[dict[int, tuple[Any, ...]], dict[int, ClinicArchived], dict[int, str]]:
+    """Each workbook's clinic: the one it was archived as (by its path, or, for a path new
+    to the archive, by where its history begins: a workbook renamed or moved); a new
+    partition name for a new clinic (never one the archive holds already). Returns the
+    arguments of each clinic's :func:`archive_clinic`, the workbooks refused (copies of
+    another clinic's workbook) and, for each workbook moved, the path it was archived
+    under before."""
+    keys = [str(p.resolve()) for p in books]
+    new = [i for i, key in enumerate(keys) if key not in known]
+    origins = dict(workers.run(origin_of, [(i, (books[i],)) for i in new]))
+    present = set(keys)
+    holders: dict[str, list[str]] = defaultdict(list)  # origin -> paths archived with it
+    for key, held in known.items():
+        if held.get("origin"):
+            holders[held["origin"]].append(key)
+    copies: dict[str, list[int]] = defaultdict(list)  # origin -> new paths that have it
+    for i in new:
+        if origins[i]:
+            copies[origins[i]].append(i)
+    taken = {str(held.get("clinic")) for held in known.values()}
+    work: dict[int, tuple[Any, ...]] = {}
+    refused: dict[int, ClinicArchived] = {}
+    moved: dict[int, str] = {}
+    for i, path in enumerate(books):
+        entry = known.get(keys[i])
+        if entry is not None and entry.get("clinic"):
+            # a workbook archived before: read again once if archived without its origin
+            digest = entry.get("sha256") if "origin" in entry else None
+            work[i] = (path, entry["clinic"], root, stamp, digest, entry.get("origin") or "")
+            continue
+        origin = origins.get(i, "")
+        alive = [k for k in holders.get(origin, []) if k in present] if origin else []
+        twins = [books[j] for j in copies.get(origin, []) if j != i] if origin else []
+        if alive or twins:
+            other = Path(alive[0]) if alive else twins[0]
+            refused[i] = ClinicArchived(
+                clinic_slug(path, base), path, error=_copy_of(path, other, bool(alive))
+            )
+            continue
+        gone = holders.get(origin, []) if origin else []
+        if gone:  # renamed or moved: the clinic it was archived as, under its new path
+            slug = str(known[gone[0]]["clinic"])
+            moved[i] = gone[0]
+        else:
+            slug = clinic_slug(path, base)
+            while slug in taken:
+                slug += "-2"
+        taken.add(slug)
+        work[i] = (path, slug, root, stamp, None, origin)
+    return work, refused, moved
+
+
+def _copy_of(path: Path, other: Path, archived: bool) -> str:
+    before = "archived before" if archived else "in the same folder"
+    return (
+        f"{path}: its registers begin with the same claim, payment or acknowledgment as "
+        f"{other} ({before}): a copy of that clinic's workbook, whose history would be "
+        "counted twice; not archived. Move the copy out of the folder (or, if this is the "
+        "clinic's workbook now, move the other one out) and archive again"
+    )
 
 
 def archive_clinic(
-    path: Path, slug: str, root: Path, stamp: datetime, digest: str | None = None
+    path: Path,
+    slug: str,
+    root: Path,
+    stamp: datetime,
+    digest: str | None = None,
+    origin: str = "",
 ) -> ClinicArchived:
     """Append one clinic workbook's rows to its partitions of the archive; nothing when
-    its content hash is ``digest`` (the hash it had when it was last archived)."""
+    its content hash is ``digest`` (the hash it had when it was last archived). ``origin``:
+    where the history archived as this clinic begins (see the module docstring), "" when
+    none is known; a workbook whose registers begin elsewhere is refused."""
     result = ClinicArchived(slug, path)
     try:
-        result.seen = fingerprint(path) | {"clinic": slug}
+        result.seen = fingerprint(path) | {"clinic": slug, "origin": origin}
         if digest is not None and result.seen["sha256"] == digest:
             result.skipped = True
             result.added = dict.fromkeys(TABLES, 0)
             return result
-        tables = rows_of(path)
+        tables, found = _rows_and_origin(path)
     except Exception as exc:  # noqa: BLE001  (one damaged workbook: the others go on)
         result.error = f"{path}: could not be read ({type(exc).__name__}: {exc})"
         return result
+    if origin and found and found != origin:
+        result.error = (
+            f"{path}: this file now holds another clinic's history than the one archived "
+            f"from it as {slug!r} (its registers begin with another claim, payment or "
+            "acknowledgment); not archived. If it is a new clinic, give the workbook a name "
+            "of its own; if the clinic's workbook was replaced by mistake, put it back"
+        )
+        return result
+    result.seen["origin"] = found or origin
     for table, rows in tables.items():
         result.added[table] = append(root, table, slug, rows, stamp)
     return result
