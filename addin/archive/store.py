@@ -52,6 +52,7 @@ from addin.models import SheetRows
 from addin.registers.acks import ACK_REGISTER, read_ack_register
 from addin.registers.cells import as_date, as_money, as_text
 from addin.registers.claims import CLAIM_REGISTER, parse_lines, read_claim_register
+from addin.registers.origin import REGISTERS, history_origin, sheet_rows
 from addin.registers.remits import REMIT_REGISTER, read_remit_register
 
 if TYPE_CHECKING:
@@ -237,65 +238,34 @@ def _sheets(path: Path, names: Iterable[str]) -> dict[str, SheetRows]:
     for name in names:
         if name not in book.sheet_names:
             continue
-        found = _sheet_rows(name, book.get_sheet_by_name(name).to_python())
+        found = sheet_rows(name, book.get_sheet_by_name(name).to_python())
         if found is not None:
             out[name] = found
     return out
-
-
-def _sheet_rows(name: str, rows: list[list[Any]]) -> SheetRows | None:
-    """Rows calamine read as SheetRows (header row 1, the non-empty rows below it)."""
-    if not rows:
-        return None
-    headers = [as_text(h) for h in rows[0]]
-    body = [(i + 2, list(r)) for i, r in enumerate(rows[1:]) if any(v not in ("", None)
-                                                                    for v in r)]  # fmt: skip
-    return SheetRows(name=name, headers=headers, rows=body, ours=True)
 
 
 def _money(value: Any) -> Decimal:
     return as_money(value)
 
 
-REGISTERS = (CLAIM_REGISTER, REMIT_REGISTER, ACK_REGISTER)
-
-
 def origin_of(path: Path) -> str:
-    """Where the clinic's history in the workbook at ``path`` begins (see the module
-    docstring); "" when its registers hold no row, or it cannot be read (its archiving
-    says why)."""
+    """Where the clinic's history in the workbook at ``path`` begins
+    (``addin.registers.origin``); "" when its registers hold no row, or it cannot be read
+    (its archiving says why). Only the first two rows of a register are asked for."""
     try:
         from python_calamine import CalamineWorkbook
 
         book = CalamineWorkbook.from_path(str(path))
-        for name in REGISTERS:  # most often the first: the Claim Register's first row
-            if name not in book.sheet_names:
-                continue
-            found = _sheet_rows(name, book.get_sheet_by_name(name).to_python(nrows=2))
-            if found is not None and found.rows:
-                return _origin({name: found})
-        return ""
+        names = set(book.sheet_names)
+        return history_origin(
+            lambda name: (
+                sheet_rows(name, book.get_sheet_by_name(name).to_python(nrows=2))
+                if name in names
+                else None
+            )
+        )
     except Exception:  # noqa: BLE001  (a damaged workbook: archive_clinic reports it)
         return ""
-
-
-def _origin(sheets: dict[str, SheetRows]) -> str:
-    """A digest of the first row of the first register that has one: the rows a run
-    appends never change that row (only a sent claim's status cells, which are left out)."""
-    parts: tuple[str, ...] = ()
-    claims = read_claim_register(sheets.get(CLAIM_REGISTER))
-    if claims:
-        c = claims[0]
-        parts = (CLAIM_REGISTER, c.submission, c.claim_id, c.fingerprint, c.file, str(c.sent))
-    elif postings := read_remit_register(sheets.get(REMIT_REGISTER)):
-        p = postings[0]
-        parts = (REMIT_REGISTER, p.posting, p.content_hash, str(p.set_index), str(p.posted_on))
-    elif acks := read_ack_register(sheets.get(ACK_REGISTER)):
-        a = acks[0]
-        parts = (ACK_REGISTER, a.kind, a.content_hash, str(a.set_index), str(a.received))
-    if not parts:
-        return ""
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 def rows_of(path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -343,7 +313,7 @@ def _rows_and_origin(path: Path) -> tuple[dict[str, list[dict[str, Any]]], str]:
     _outcome_rows(sheets.get("Reconciliation"), out)
     _denial_rows(sheets.get("Denials"), out)
     _join_outcomes(out)
-    return out, _origin(sheets)
+    return out, history_origin(sheets.get)
 
 
 def _join_outcomes(out: dict[str, list[dict[str, Any]]]) -> None:

@@ -53,6 +53,8 @@ class Clinic:
     acknowledgments: list[Path] = field(default_factory=list)
     name: str = ""
     info: Workbook | None = None
+    # why it is not run: its registers' history is another workbook's of the folder too
+    refused: str | None = None
 
 
 @dataclass
@@ -169,7 +171,30 @@ def discover(
         for clinic in clinics[owner]:
             (clinic.acknowledgments if path in acks else clinic.remittances).append(path)
     found = [c for group in clinics.values() for c in group]
+    _refuse_copies(found)
     return found, skipped
+
+
+def _refuse_copies(clinics: list[Clinic]) -> None:
+    """Mark the workbooks whose registers begin with the same row (one clinic's history
+    twice: a ``... - Copy.xlsx`` beside the workbook, an old copy in another folder). Run,
+    each would send the claims not yet sent: billed twice. Which one is live is for a
+    person to say, so none of them is run."""
+    by_origin: dict[str, list[Clinic]] = {}
+    for clinic in clinics:
+        if clinic.info is not None and clinic.info.origin:
+            by_origin.setdefault(clinic.info.origin, []).append(clinic)
+    for group in by_origin.values():
+        if len(group) < 2:
+            continue
+        for clinic in group:
+            others = ", ".join(str(c.workbook) for c in group if c is not clinic)
+            clinic.refused = (  # shown after the workbook's path
+                "its registers begin with the same claim, payment or "
+                f"acknowledgment as {others}: the same clinic's workbook twice, and running "
+                "both would bill the claims not yet sent twice; not run. Move the copy out "
+                "of the folder (keep the workbook the clinic works in) and run again"
+            )
 
 
 def _slug(text: str) -> str:
@@ -199,9 +224,13 @@ def run_batch(
     result = BatchResult(folder, [], skipped)
     day = today or date.today()
     when = created or datetime.combine(day, datetime.now().time()).replace(microsecond=0)
+    runnable = [i for i, clinic in enumerate(clinics) if clinic.refused is None]
+    # no numbers for a refused clinic (a Workbook with no submitter reserves none)
     numbers = reserve(
-        ControlNumberStore(), [c.info or Workbook(str(c.workbook), "clinic") for c in clinics]
-    )
+        ControlNumberStore(),
+        [(c.info if c.refused is None else None) or Workbook(str(c.workbook), "clinic")
+         for c in clinics],
+    )  # fmt: skip
     tasks = [
         Task(
             index=i,
@@ -213,7 +242,7 @@ def run_batch(
             created=when,
             numbers=numbers[i],
         )
-        for i, clinic in enumerate(clinics)
+        for i, clinic in ((i, clinics[i]) for i in runnable)
     ]
     # the largest clinics first, so the last to finish are small ones and no core idles
     # through a big clinic's tail; what each writes does not depend on the order
@@ -224,6 +253,10 @@ def run_batch(
         done[finished.index] = finished
         step(f"{clinics[finished.index].workbook.stem}", len(done), len(tasks))
     for i, clinic in enumerate(clinics):
+        if clinic.refused is not None:
+            clinic.name = clinic.workbook.stem
+            result.clinics.append((clinic, None, clinic.refused))
+            continue
         outcome = done[i]
         if outcome.skipped is not None:  # its one read found no clinic in it
             result.skipped.append((clinic.workbook, outcome.skipped))

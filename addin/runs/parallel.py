@@ -34,12 +34,15 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from addin.errors import ClaimbookError, WorkbookError
-from addin.models import Book
+from addin.models import Book, SheetRows
 from addin.x12.envelope import ControlNumbers, ControlNumberStore
 from addin.x12.x837p.writer import transactions_needed
+
+if TYPE_CHECKING:
+    from addin.sheets.source import Source
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,6 +59,7 @@ class Workbook:
     encounters: int = 0  # at most this many (the rows the Encounters sheet declares)
     coverage: bool = False  # a Coverage sheet with rows: next payers may be billed
     size: int = 0  # bytes of the file: the larger clinics are started first
+    origin: str = ""  # where its registers' history begins (addin.registers.origin)
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,7 @@ def peek(path: str) -> Workbook:
         settings = read_settings(source) if rows else {}
         plans = next((n for n in source.sheet_names if n.casefold() == "coverage"), None)
         coverage = bool(plans and (source.declared_rows(plans) or 2) > 1)
+        origin = _origin(source) if rows and rows >= 2 else ""
     except ClaimbookError as exc:
         return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
     finally:
@@ -195,15 +200,34 @@ def peek(path: str) -> Workbook:
         encounters=rows,
         size=size,
         coverage=coverage,
+        origin=origin,
     )
+
+
+def _origin(source: Source) -> str:
+    """Where the workbook's registers' history begins: the first two rows of a register
+    are parsed (calamine parses the sheet whole, once; small beside the Encounters)."""
+    from addin.registers.origin import history_origin, sheet_rows
+
+    names = set(source.sheet_names)
+
+    def first(name: str) -> SheetRows | None:
+        if name not in names:
+            return None
+        rows = [list(r) for r in source.head(name, 2)]
+        source.release(name)
+        return sheet_rows(name, rows)
+
+    return history_origin(first)
 
 
 def _classify(path: str, size: int) -> Workbook:
     """A workbook read whole: a clinic (with its submitter, provider and size), or why not."""
+    from addin.registers.origin import REGISTERS, history_origin
     from addin.sheets import read_book
 
     try:
-        book = read_book(Path(path), own=("Coverage",))
+        book = read_book(Path(path), own=("Coverage", *REGISTERS))
     except ClaimbookError as exc:
         return Workbook(path, f"neither a clinic workbook nor a payer export ({exc})")
     if not book.encounters:
@@ -217,6 +241,7 @@ def _classify(path: str, size: int) -> Workbook:
         encounters=len(book.encounters),
         size=size,
         coverage=any(n.casefold() == "coverage" for n in book.own),
+        origin=history_origin(book.own.get),
     )
 
 
