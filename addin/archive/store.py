@@ -626,12 +626,24 @@ def _assign(
     for i in new:
         if origins[i]:
             copies[origins[i]].append(i)
+    archived: dict[str, list[int]] = defaultdict(list)  # origin -> known paths present
+    for i, key in enumerate(keys):
+        if key in known and known[key].get("origin"):
+            archived[known[key]["origin"]].append(i)
     taken = {str(held.get("clinic")) for held in known.values()}
     work: dict[int, tuple[Any, ...]] = {}
     refused: dict[int, ClinicArchived] = {}
     moved: dict[int, str] = {}
     for i, path in enumerate(books):
         entry = known.get(keys[i])
+        both = [j for j in archived.get(entry.get("origin") or "", []) if j != i] if entry else []
+        if entry is not None and both:
+            # a copy archived as a clinic of its own before copies were told apart
+            other = books[both[0]]
+            refused[i] = ClinicArchived(
+                str(entry.get("clinic")), path, error=_twice(path, other, entry, known)
+            )
+            continue
         if entry is not None and entry.get("clinic"):
             # a workbook archived before: read again once if archived without its origin
             digest = entry.get("sha256") if "origin" in entry else None
@@ -657,6 +669,17 @@ def _assign(
         taken.add(slug)
         work[i] = (path, slug, root, stamp, None, origin)
     return work, refused, moved
+
+
+def _twice(path: Path, other: Path, entry: dict[str, Any], known: dict[str, Any]) -> str:
+    theirs = known[str(other.resolve())].get("clinic")
+    return (
+        f"{path}: its registers begin with the same claim, payment or acknowledgment as "
+        f"{other}, yet both were archived, as clinics {entry.get('clinic')!r} and "
+        f"{theirs!r}: one is a copy of the other, and the archive holds that history twice; "
+        "not archived. Move the copy out of the folder, delete its clinic's partitions "
+        "(TABLE/clinic=NAME in every table folder of the archive) and archive again"
+    )
 
 
 def _copy_of(path: Path, other: Path, archived: bool) -> str:

@@ -169,3 +169,29 @@ def test_an_archive_listed_before_origins_were_kept_reads_each_workbook_once_mor
     book.rename(book.with_name("renamed.xlsx"))
     _, done, _ = archive_folder(tmp_path / "clients", store, now=DAY.replace(day=3))
     assert done[0].moved_from is not None and sum(done[0].added.values()) == 0
+
+
+def test_a_copy_archived_as_a_clinic_of_its_own_before_is_named_once_origins_are_known(
+    clinics: Clinics, tmp_path: Path
+) -> None:
+    _, north, _ = clinics
+    folder = _folder(north, tmp_path / "clients" / "north")
+    book = next(folder.glob("*.xlsx"))
+    store = tmp_path / "archive"
+    archive_folder(tmp_path / "clients", store, now=DAY)
+    copy = tmp_path / "clients" / "old" / book.name
+    copy.parent.mkdir()
+    shutil.copyfile(book, copy)
+    # as the store before this change archived it: the copy a clinic of its own
+    listed = json.loads((store / WORKBOOKS).read_text())
+    entry = dict(listed["workbooks"][str(book.resolve())], clinic="old-riverbend-clinic")
+    listed["workbooks"][str(copy.resolve())] = entry
+    (store / WORKBOOKS).write_text(json.dumps(listed))
+    _, done, _ = archive_folder(tmp_path / "clients", store, now=DAY.replace(day=2))
+    errors = {c.workbook: c.error or "" for c in done}
+    assert "as clinics 'north-riverbend-clinic' and 'old-riverbend-clinic'" in errors[book]
+    assert "as clinics 'old-riverbend-clinic' and 'north-riverbend-clinic'" in errors[copy]
+    assert all("delete its clinic's partitions" in e for e in errors.values())
+    copy.unlink()
+    _, done, _ = archive_folder(tmp_path / "clients", store, now=DAY.replace(day=3))
+    assert done[0].error is None and done[0].clinic == "north-riverbend-clinic"
