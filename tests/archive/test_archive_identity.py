@@ -37,6 +37,15 @@ def _counts(store: Path) -> dict[str, int]:
     return dict(rows[0])
 
 
+def _archived(demo: DemoResult, tmp_path: Path) -> tuple[Path, Path]:
+    """A demo clinic copied into ``clients/north`` and archived once: its workbook and the
+    archive."""
+    folder = _folder(demo, tmp_path / "clients" / "north")
+    store = tmp_path / "archive"
+    archive_folder(tmp_path / "clients", store, now=DAY)
+    return next(folder.glob("*.xlsx")), store
+
+
 def _workbooks(store: Path) -> dict[str, dict[str, object]]:
     books: dict[str, dict[str, object]] = json.loads((store / WORKBOOKS).read_text())["workbooks"]
     return books
@@ -80,11 +89,8 @@ def test_a_copy_beside_the_workbook_is_refused_and_nothing_counts_twice(
     clinics: Clinics, tmp_path: Path
 ) -> None:
     _, north, _ = clinics
-    folder = _folder(north, tmp_path / "clients" / "north")
-    store = tmp_path / "archive"
-    archive_folder(tmp_path / "clients", store, now=DAY)
+    book, store = _archived(north, tmp_path)
     before = _counts(store)
-    book = next(folder.glob("*.xlsx"))
     copy = book.with_name(f"{book.stem} - Copy.xlsx")
     shutil.copyfile(book, copy)
     result = runner.invoke(app, ["archive", str(tmp_path / "clients"), "--to", str(store)])
@@ -122,11 +128,8 @@ def test_another_clinics_workbook_under_an_archived_name_is_refused(
     clinics: Clinics, tmp_path: Path
 ) -> None:
     _, north, south = clinics
-    folder = _folder(north, tmp_path / "clients" / "north")
-    store = tmp_path / "archive"
-    archive_folder(tmp_path / "clients", store, now=DAY)
+    book, store = _archived(north, tmp_path)
     before = _counts(store)
-    book = next(folder.glob("*.xlsx"))
     shutil.copyfile(next(south.out.glob("*.xlsx")), book)  # south's book saved over north's
     _, done, _ = archive_folder(tmp_path / "clients", store, now=DAY.replace(day=2))
     assert done[0].error is not None and "another clinic's history" in done[0].error
@@ -155,9 +158,7 @@ def test_an_archive_listed_before_origins_were_kept_reads_each_workbook_once_mor
     clinics: Clinics, tmp_path: Path
 ) -> None:
     _, north, _ = clinics
-    folder = _folder(north, tmp_path / "clients" / "north")
-    store = tmp_path / "archive"
-    archive_folder(tmp_path / "clients", store, now=DAY)
+    book, store = _archived(north, tmp_path)
     listed = json.loads((store / WORKBOOKS).read_text())
     for entry in listed["workbooks"].values():
         del entry["origin"]  # as the store before this change wrote it
@@ -165,7 +166,6 @@ def test_an_archive_listed_before_origins_were_kept_reads_each_workbook_once_mor
     _, done, _ = archive_folder(tmp_path / "clients", store, now=DAY.replace(day=2))
     assert not done[0].skipped and sum(done[0].added.values()) == 0
     assert all(e["origin"] for e in _workbooks(store).values())
-    book = next(folder.glob("*.xlsx"))
     book.rename(book.with_name("renamed.xlsx"))
     _, done, _ = archive_folder(tmp_path / "clients", store, now=DAY.replace(day=3))
     assert done[0].moved_from is not None and sum(done[0].added.values()) == 0
@@ -175,10 +175,7 @@ def test_a_copy_archived_as_a_clinic_of_its_own_before_is_named_once_origins_are
     clinics: Clinics, tmp_path: Path
 ) -> None:
     _, north, _ = clinics
-    folder = _folder(north, tmp_path / "clients" / "north")
-    book = next(folder.glob("*.xlsx"))
-    store = tmp_path / "archive"
-    archive_folder(tmp_path / "clients", store, now=DAY)
+    book, store = _archived(north, tmp_path)
     copy = tmp_path / "clients" / "old" / book.name
     copy.parent.mkdir()
     shutil.copyfile(book, copy)
